@@ -1,0 +1,360 @@
+"""Stage 2: check what was read. Schema first, then the semantic rules; every problem is a Finding.
+
+Levels gate each other as in the UD validator: a file that fails to parse is not schema-checked, and an
+annotation that fails its schema is not span-checked, so every finding is about data of the right shape.
+Each ``check_*`` function names in its docstring the codes it can raise.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from newsmark.findings import ERROR, WARNING, Finding, finding
+from newsmark.labels import names, schema_dir
+from newsmark.read import Document, inventory, position, read_article_text, read_yaml, relpath
+from newsmark.schemas import PATTERN_HINTS, schema
+
+_validators: dict[str, Draft202012Validator] = {}
+
+
+@dataclass
+class Article:
+    """One article as read: its id, body text, metadata and annotation (None where missing or invalid)."""
+
+    id: str
+    text: str | None = None
+    meta: Document | None = None
+    annotation: Document | None = None
+
+
+@dataclass
+class Report:
+    """The outcome of one validation run."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    articles: dict[str, Article] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(root: str | Path = ".") -> Report:
+    """Check every file of the corpus at ``root``; never raises on bad input."""
+    root = Path(root)
+    report = Report()
+    found = inventory(root)
+    report.findings.extend(found.findings)
+    ids = sorted(set(found.texts) | set(found.metas) | set(found.annotations))
+    for article_id in ids:
+        paths = [p for p in (found.texts.get(article_id), found.metas.get(article_id),
+                             found.annotations.get(article_id)) if p]
+        report.files += len(paths)
+        try:
+            article, article_findings = check_article(root, article_id, found)
+        except Exception as err:  # an internal error is itself a finding, never a traceback
+            article = Article(article_id)
+            article_findings = [finding("NM001", relpath(paths[0], root), f"{type(err).__name__}: {err}")]
+        report.articles[article_id] = article
+        report.findings.extend(article_findings)
+    report.findings.extend(check_released_labels(root))
+    report.findings.sort()
+    return report
+
+
+def check_article(root: Path, article_id: str, found) -> tuple[Article, list[Finding]]:
+    article = Article(article_id)
+    findings: list[Finding] = []
+    findings += check_presence(article_id, found)
+    if article_id in found.texts:
+        article.text, text_findings = read_article_text(found.texts[article_id], root)
+        findings += text_findings
+    for kind, table in (("article", found.metas), ("annotation", found.annotations)):
+        if article_id not in table:
+            continue
+        doc, doc_findings = read_yaml(table[article_id], root)
+        if doc is not None:
+            doc_findings = check_schema(doc, kind)
+        findings += doc_findings
+        if doc is not None and not doc_findings:
+            setattr(article, "meta" if kind == "article" else "annotation", doc)
+    if article.meta is not None:
+        findings += check_metadata(article.meta, article_id)
+    if article.annotation is not None:
+        findings += check_annotation(article.annotation, article_id, article.text)
+    return article, findings
+
+
+def check_presence(article_id: str, found) -> list[Finding]:
+    """NM503 orphan annotation, NM504 missing annotation, NM506 text without metadata or the reverse."""
+    has_text, has_meta = article_id in found.texts, article_id in found.metas
+    findings = []
+    if article_id in found.annotations and not (has_text or has_meta):
+        findings.append(finding("NM503", f"annotations/{article_id}.yaml", f"no article '{article_id}' in corpus/; "
+                                "add corpus/<id>.txt and .yaml, or rename this file to the article's id"))
+    if has_text and not has_meta:
+        findings.append(finding("NM506", f"corpus/{article_id}.txt", f"add corpus/{article_id}.yaml with the "
+                                "article's metadata (newsmark new writes both)"))
+    if has_meta and not has_text:
+        findings.append(finding("NM506", f"corpus/{article_id}.yaml", f"add corpus/{article_id}.txt with the "
+                                "article's text"))
+    if (has_text or has_meta) and article_id not in found.annotations:
+        findings.append(finding("NM504", f"corpus/{article_id}.yaml" if has_meta else f"corpus/{article_id}.txt",
+                                f"not annotated yet; add annotations/{article_id}.yaml"))
+    return findings
+
+
+# -- schema -------------------------------------------------------------------------------------------
+
+_SCHEMA_CODES = {
+    "additionalProperties": "NM301",
+    "required": "NM302",
+    "dependentRequired": "NM302",
+    "type": "NM303",
+    "enum": "NM304",
+    "pattern": "NM305",
+    "maxLength": "NM305",
+}
+
+
+def _validator(kind: str) -> Draft202012Validator:
+    if kind not in _validators:
+        _validators[kind] = Draft202012Validator(schema(kind))
+    return _validators[kind]
+
+
+def show_path(path) -> str:
+    """A JSON path as a reader writes it: ``entities[0].mentions[2].start``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the document"
+
+
+def check_schema(doc: Document, kind: str) -> list[Finding]:
+    """NM301 unknown key, NM302 missing key, NM303 wrong type, NM304 unknown label, NM305 bad format,
+    NM306 other constraint; each located at the offending YAML node."""
+    findings = []
+    for error in _validator(kind).iter_errors(doc.data):
+        findings.extend(_schema_error_findings(doc, error))
+    return sorted(set(findings))
+
+
+def _schema_error_findings(doc: Document, error) -> list[Finding]:
+    path = tuple(error.absolute_path)
+    where = show_path(path)
+    code = _SCHEMA_CODES.get(error.validator, "NM306")
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        return [
+            finding("NM301", doc.path, f"unknown key '{key}' in {where}; allowed keys: {', '.join(allowed)}",
+                    *doc.at(path + (key,), key=True))
+            for key in error.instance
+            if key not in allowed
+        ]
+    if error.validator in ("required", "dependentRequired"):
+        message = f"{where} is missing {error.message.replace(' is a required property', '')}; add it"
+        if error.validator == "dependentRequired":
+            message = f"{where}: {error.message}; add it"
+        return [finding(code, doc.path, message, *doc.at(path))]
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
+        message = f"{where} must be {wanted}, not {_json_type(error.instance)} ({_short(error.instance)})"
+    elif error.validator == "enum":
+        choices = ", ".join(map(str, error.validator_value))
+        message = f"{where}: {_short(error.instance)} is not a known label; use one of: {choices}"
+    elif error.validator == "pattern":
+        hint = PATTERN_HINTS.get(error.validator_value, f"the pattern {error.validator_value}")
+        message = f"{where}: {_short(error.instance)} is not {hint}"
+    else:
+        message = f"{where}: {error.message}"
+    return [finding(code, doc.path, message, *doc.at(path))]
+
+
+def _json_type(value) -> str:
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- metadata -----------------------------------------------------------------------------------------
+
+def check_metadata(doc: Document, article_id: str) -> list[Finding]:
+    """NM501 id differs from the file name, NM307 impossible date."""
+    meta = doc.data
+    findings = []
+    if meta["id"] != article_id:
+        findings.append(finding("NM501", doc.path, f"id '{meta['id']}' differs from the file name "
+                                f"'{article_id}'; make them equal", *doc.at(("id",))))
+    findings += check_date(doc, ("date",))
+    return findings
+
+
+def check_date(doc: Document, path: tuple) -> list[Finding]:
+    value = doc.data
+    for part in path:
+        value = value[part]
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return [finding("NM307", doc.path, f"{show_path(path)}: '{value}' is not a calendar date; use "
+                        "YYYY-MM-DD", *doc.at(path))]
+    return []
+
+
+# -- annotations --------------------------------------------------------------------------------------
+
+def check_annotation(doc: Document, article_id: str, text: str | None) -> list[Finding]:
+    data = doc.data
+    findings = []
+    if data["article"] != article_id:
+        findings.append(finding("NM501", doc.path, f"article '{data['article']}' differs from the file name "
+                                f"'{article_id}'; make them equal", *doc.at(("article",))))
+    findings += check_ids(doc)
+    findings += check_claimers(doc)
+    for i, claim in enumerate(data["claims"]):
+        if "date" in claim:
+            findings += check_date(doc, ("claims", i, "date"))
+    if text is not None:
+        findings += check_spans(doc, text)
+    return findings
+
+
+def check_ids(doc: Document) -> list[Finding]:
+    """NM502: entity and claim ids share one namespace per article."""
+    seen: dict[str, tuple] = {}
+    findings = []
+    for group in ("entities", "claims"):
+        for i, item in enumerate(doc.data[group]):
+            path = (group, i, "id")
+            if item["id"] in seen:
+                first = doc.at(seen[item["id"]])[0]
+                findings.append(finding("NM502", doc.path, f"id '{item['id']}' is already used at line {first}; "
+                                        "give each entity and claim its own id", *doc.at(path)))
+            else:
+                seen[item["id"]] = path
+    return findings
+
+
+def check_claimers(doc: Document) -> list[Finding]:
+    """NM505: a claimer is 'author' or the id of an entity of this article."""
+    entity_ids = {entity["id"] for entity in doc.data["entities"]}
+    return [
+        finding("NM505", doc.path, f"claimer '{claim['claimer']}' is not an entity id here; use one of the "
+                "entities' ids, or 'author' for the article's own voice", *doc.at(("claims", i, "claimer")))
+        for i, claim in enumerate(doc.data["claims"])
+        if claim["claimer"] != "author" and claim["claimer"] not in entity_ids
+    ]
+
+
+def iter_spans(data: dict):
+    """Every span of an annotation as (path, span, entity id or None)."""
+    for i, entity in enumerate(data["entities"]):
+        for j, mention in enumerate(entity["mentions"]):
+            yield ("entities", i, "mentions", j), mention, entity["id"]
+    for i, claim in enumerate(data["claims"]):
+        yield ("claims", i), claim, None
+
+
+def check_spans(doc: Document, text: str) -> list[Finding]:
+    """NM401 quote mismatch, NM402 out of range, NM403 empty span, NM404 span clash, NM405 span cuts a
+    word, NM406 unanchored span, NM407 whitespace at a span edge, NM408 duplicate mention."""
+    findings = []
+    owners: dict[tuple[int, int], tuple[str, tuple]] = {}
+    for path, span, entity_id in iter_spans(doc.data):
+        findings += check_span(doc, text, path, span, is_mention=entity_id is not None)
+        if entity_id is None or "start" not in span or "end" not in span:
+            continue
+        key = (span["start"], span["end"])
+        if key in owners:
+            other, other_path = owners[key]
+            line = doc.at(other_path)[0]
+            code, what = ("NM408", "listed again") if other == entity_id else ("NM404", f"also a mention of '{other}'")
+            findings.append(finding(code, doc.path, f"{show_path(path)} {span['start']}:{span['end']} is {what} "
+                                    f"(line {line}); keep one", *doc.at(path)))
+        else:
+            owners[key] = (entity_id, path)
+    return findings
+
+
+def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bool) -> list[Finding]:
+    quote = span["text"]
+    where = show_path(path)
+    at = doc.at(path)
+    findings = []
+    if quote != quote.strip():
+        findings.append(finding("NM407", doc.path, f"{where}: quote {_short(quote)} starts or ends with "
+                                "whitespace; trim the quote and its offsets", *doc.at(path + ("text",))))
+    if "start" not in span or "end" not in span:
+        return findings + [finding("NM406", doc.path, f"{where} has no start/end; run `newsmark anchor` to fill "
+                                   "them in from the quote", *at)]
+    start, end = span["start"], span["end"]
+    if end <= start:
+        return findings + [finding("NM403", doc.path, f"{where}: end {end} is not after start {start}",
+                                   *doc.at(path + ("end",)))]
+    if end > len(text):
+        return findings + [finding("NM402", doc.path, f"{where}: end {end} is past the end of the text "
+                                   f"({len(text)} characters)", *doc.at(path + ("end",)))]
+    actual = text[start:end]
+    if actual != quote:
+        found_at = text.find(quote)
+        hint = (f"the quote occurs at {found_at}:{found_at + len(quote)}" if found_at >= 0
+                else "the quote does not occur in the text")
+        line, col = position(text, start)
+        findings.append(finding("NM401", doc.path, f"{where}: text {_short(quote)} but the article has "
+                                f"{_short(actual)} at {start}:{end} (line {line}, col {col}); {hint}",
+                                *doc.at(path + ("text",))))
+    elif is_mention and _cuts_word(text, start, end):
+        findings.append(finding("NM405", doc.path, f"{where}: {_short(quote)} at {start}:{end} starts or ends "
+                                "inside a word; extend it to the whole word unless the guidelines say otherwise",
+                                *at))
+    return findings
+
+
+def _cuts_word(text: str, start: int, end: int) -> bool:
+    inside_start = start > 0 and text[start - 1].isalnum() and text[start].isalnum()
+    inside_end = end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    return inside_start or inside_end
+
+
+# -- corpus-wide --------------------------------------------------------------------------------------
+
+def check_released_labels(root: Path) -> list[Finding]:
+    """NM601: every label list of the last release (schema/released-labels.json) is a prefix of today's."""
+    released_path = root / "schema" / "released-labels.json"
+    if not released_path.is_file() or released_path.is_symlink():
+        return []
+    rel = "schema/labels.json"
+    released = json.loads(released_path.read_text(encoding="utf-8"))
+    labels_text = (schema_dir() / "labels.json").read_text(encoding="utf-8")
+    findings = []
+    for label_set, old in released.items():
+        if label_set.startswith("$") or label_set == "version":
+            continue
+        new = names(label_set)
+        if new[: len(old)] != old:
+            index = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+            missing = [label for label in old if label not in new]
+            what = f"removes {', '.join(missing)}" if missing else f"reorders it from position {index}"
+            near = new[index] if index < len(new) else new[-1]
+            at = position(labels_text, max(labels_text.find(f'"{near}"'), 0))
+            findings.append(finding("NM601", rel, f"{label_set} {what}; released labels are append-only "
+                                    "(their order is the ClassLabel index): add new labels at the end", *at))
+    return findings

@@ -1,0 +1,124 @@
+"""The ``newsmark`` command: parses arguments, calls the Python API, prints, and sets the exit code.
+
+Exit codes: 0 success, 1 findings or a refused operation, 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import newsmark
+
+_EPILOG = """\
+commands in the order a corpus meets them:
+  ingest    turn a seed document into corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton
+  validate  check every file against the schemas and rules (docs/validation-rules.md)
+
+examples:
+  newsmark validate
+  newsmark validate --format github        # inline findings on a pull request
+  newsmark ingest seeds/000_833129a6a27d8038.txt
+"""
+
+
+def _root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", default=".", metavar="DIR",
+                        help="the corpus folder holding corpus/ and annotations/ (default: the current folder)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsmark",
+        description="Validate, ingest and build the newsmark annotated news corpus.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"newsmark {newsmark.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check the corpus and print findings",
+        description="Check every article text, metadata file and annotation file: encoding, YAML, the JSON "
+                    "Schemas, spans, ids and references. Each finding is printed as "
+                    "'path:line:col: CODE message'; docs/validation-rules.md explains every CODE.",
+        epilog="exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n\n"
+               "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _root_option(validate)
+    validate.add_argument("--format", choices=["text", "github", "json"], default="text",
+                          help="text (default): one line per finding and a summary; github: GitHub Actions "
+                               "annotations; json: a machine-readable report")
+    validate.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary line")
+    validate.set_defaults(run=_run_validate)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="add a seed document to the corpus",
+        description="Read a seed document (a 'date YYYY-MM-DD' header, then the article), copy it to seeds/ "
+                    "if it is not there, and write corpus/<id>.txt (NFC, LF, trimmed, one final newline), "
+                    "corpus/<id>.yaml (title null, language en, source null, license unknown, provenance "
+                    "with the seed's sha256) and an annotation skeleton. Running it again changes nothing; "
+                    "it refuses to overwrite different content.",
+        epilog="example:\n  newsmark ingest seeds/000_833129a6a27d8038.txt --id 000-833129a6a27d8038",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ingest.add_argument("seed", metavar="SEED_FILE", help="the seed document")
+    _root_option(ingest)
+    ingest.add_argument("--id", dest="article_id", metavar="ID",
+                        help="the article id (default: the seed file name, lowercased, with hyphens)")
+    ingest.set_defaults(run=_run_ingest)
+    return parser
+
+
+def _run_validate(args) -> int:
+    from newsmark.reporters import REPORTERS, summary
+
+    report = newsmark.validate(args.root)
+    output = REPORTERS[args.format](report)
+    if args.quiet and args.format != "json":
+        output = output.removesuffix(summary(report) + "\n")
+    sys.stdout.write(output)
+    return 0 if report.ok else 1
+
+
+def _run_ingest(args) -> int:
+    result = newsmark.ingest(args.seed, args.root, args.article_id)
+    for path in result["written"]:
+        print(f"wrote {path}")
+    if not result["written"]:
+        print("nothing to do: the corpus already holds this seed")
+    print(f"article id: {result['id']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    if not os.path.isdir(args.root):
+        parser.error(f"--root {args.root}: no such folder")
+    from newsmark.errors import NewsmarkError
+
+    try:
+        return args.run(args)
+    except NewsmarkError as err:
+        print(f"newsmark: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsmark: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # never a traceback for users; NEWSMARK_DEBUG=1 shows it
+        if os.environ.get("NEWSMARK_DEBUG"):
+            raise
+        print(f"newsmark: internal error: {type(err).__name__}: {err} (set NEWSMARK_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""Stage 1: read the corpus from disk, safely, keeping source positions.
+
+Nothing here follows a symlink, reads a file over the size limit, constructs a YAML tag, or expands an
+alias. Problems met while reading are returned as findings, never raised, so one broken file cannot hide
+the findings in the others.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from newsmark.findings import Finding, finding
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The C loader is ~7x faster; the pure-Python one is the fallback when libyaml is missing.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_TAG = "tag:yaml.org,2002:"
+_STANDARD_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_QUOTED_STYLES = {'"', "'", "|", ">"}
+
+Location = tuple[int, int]
+JsonPath = tuple
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data plus the 1-based line/column of every node and mapping key."""
+
+    path: str
+    data: object = None
+    nodes: dict[JsonPath, Location] = field(default_factory=dict)
+    keys: dict[JsonPath, Location] = field(default_factory=dict)
+
+    def at(self, path: JsonPath, key: bool = False) -> Location:
+        """Where ``path`` is written; the nearest located ancestor when the node itself is absent."""
+        table = self.keys if key else self.nodes
+        while path not in table and path:
+            path, table = path[:-1], self.nodes
+        return table.get(path, (1, 1))
+
+
+@dataclass
+class Inventory:
+    """The article files found under corpus/ and annotations/, by article id."""
+
+    texts: dict[str, Path] = field(default_factory=dict)
+    metas: dict[str, Path] = field(default_factory=dict)
+    annotations: dict[str, Path] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def position(text: str, index: int) -> Location:
+    """1-based line and column of code-point ``index`` in ``text``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def relpath(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+_LAYOUT = {"corpus": (".txt", ".yaml"), "annotations": (".yaml",)}
+
+
+def inventory(root: Path) -> Inventory:
+    """List corpus/ and annotations/ without following links or descending into folders."""
+    found = Inventory()
+    slots = {("corpus", ".txt"): found.texts, ("corpus", ".yaml"): found.metas, ("annotations", ".yaml"): found.annotations}
+    for folder, suffixes in _LAYOUT.items():
+        base = root / folder
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for entry in sorted(os.scandir(base), key=lambda e: e.name):
+            rel = f"{folder}/{entry.name}"
+            stem, dot, suffix = entry.name.rpartition(".")
+            if entry.is_symlink():
+                found.findings.append(finding("NM108", rel, "symbolic link; replace it with the file itself"))
+            elif not entry.is_file(follow_symlinks=False):
+                found.findings.append(finding("NM109", rel, f"{folder}/ holds files only; move this folder out"))
+            elif not dot or f".{suffix}" not in suffixes or not ID_RE.match(stem) or len(stem) > 80:
+                expected = " or ".join(f"<id>{s}" for s in suffixes)
+                found.findings.append(
+                    finding("NM109", rel, f"{folder}/ holds only {expected} files, where <id> is lowercase "
+                            "letters, digits and single hyphens (at most 80); rename or remove this file")
+                )
+            else:
+                slots[(folder, f".{suffix}")][stem] = base / entry.name
+    return found
+
+
+def read_bytes(path: Path, rel: str) -> tuple[bytes | None, list[Finding]]:
+    """The file's bytes, or findings when it is a link, not a regular file, or too large."""
+    try:
+        info = os.lstat(path)
+    except OSError as err:
+        return None, [finding("NM001", rel, f"cannot read file: {err.strerror}")]
+    if stat.S_ISLNK(info.st_mode):
+        return None, [finding("NM108", rel, "symbolic link; replace it with the file itself")]
+    if not stat.S_ISREG(info.st_mode):
+        return None, [finding("NM109", rel, "not a regular file")]
+    if info.st_size > MAX_FILE_BYTES:
+        return None, [finding("NM107", rel, f"{info.st_size} bytes is over the {MAX_FILE_BYTES} byte limit; "
+                              "split the article or trim the file")]
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        return None, [finding("NM001", rel, f"cannot read file: {err.strerror}")]
+    with os.fdopen(fd, "rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:  # grew after lstat
+        return None, [finding("NM107", rel, f"over the {MAX_FILE_BYTES} byte limit")]
+    return raw, []
+
+
+def decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
+    """UTF-8 text without a byte-order mark, or a finding at the first bad byte."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None, [finding("NM102", rel, "remove the UTF-8 byte-order mark at the start of the file")]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        col = len(raw[raw.rfind(b"\n", 0, err.start) + 1 : err.start].decode("utf-8", "replace")) + 1
+        return None, [finding("NM101", rel, f"invalid UTF-8 byte 0x{raw[err.start]:02x} at byte offset "
+                              f"{err.start}; save the file as UTF-8", line, col)]
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def text_findings(text: str, rel: str) -> list[Finding]:
+    """Hygiene of an article body: not empty, LF only, no control characters, NFC."""
+    if not text.strip():
+        return [finding("NM106", rel, "the article text is empty; add the article body")]
+    found = []
+    cr = text.find("\r")
+    if cr >= 0:
+        found.append(finding("NM103", rel, f"{text.count(chr(13))} carriage return(s); convert line endings "
+                             "to LF", *position(text, cr)))
+    for match in _CONTROL_RE.finditer(text):
+        if match.group() == "\r":
+            continue
+        found.append(finding("NM105", rel, f"control character U+{ord(match.group()):04X}; remove it or "
+                             "replace it with a space or newline", *position(text, match.start())))
+        if len(found) >= 20:
+            break
+    if not unicodedata.is_normalized("NFC", text):
+        index = _first_not_nfc(text)
+        found.append(finding("NM104", rel, "text is not in Unicode NFC; normalise it (e.g. with "
+                             "unicodedata.normalize('NFC', text))", *position(text, index)))
+    return found
+
+
+def _first_not_nfc(text: str) -> int:
+    """Index of the first character that NFC would change, found by looking at pairs (linear time)."""
+    for i, char in enumerate(text):
+        pair = text[max(i - 1, 0) : i + 1]
+        if unicodedata.normalize("NFC", pair) != pair:
+            return max(i - 1, 0) if len(pair) == 2 and unicodedata.combining(char) else i
+    return 0
+
+
+def read_article_text(path: Path, root: Path) -> tuple[str | None, list[Finding]]:
+    rel = relpath(path, root)
+    raw, found = read_bytes(path, rel)
+    if raw is None:
+        return None, found
+    text, found = decode(raw, rel)
+    if text is None:
+        return None, found
+    found = text_findings(text, rel)
+    return (None if found else text), found
+
+
+def read_yaml(path: Path, root: Path) -> tuple[Document | None, list[Finding]]:
+    rel = relpath(path, root)
+    raw, found = read_bytes(path, rel)
+    if raw is None:
+        return None, found
+    text, found = decode(raw, rel)
+    if text is None:
+        return None, found
+    return parse_yaml(text, rel)
+
+
+def parse_yaml(text: str, rel: str) -> tuple[Document | None, list[Finding]]:
+    """Parse one YAML document into plain data with positions, refusing everything unsafe or ambiguous."""
+    if ("&" in text or "*" in text) and (found := _alias_findings(text, rel)):
+        return None, found
+    try:
+        root_node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        return None, [_syntax_finding(err, text, rel)]
+    except yaml.YAMLError as err:
+        return None, [finding("NM201", rel, f"cannot parse YAML: {err}")]
+    if root_node is None:
+        return None, [finding("NM106", rel, "the file holds no YAML document; fill it in")]
+    doc = Document(rel)
+    found: list[Finding] = []
+    doc.data = _construct(root_node, (), doc, found, 0)
+    return (None if found else doc), found
+
+
+def _alias_findings(text: str, rel: str) -> list[Finding]:
+    found = []
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+                mark = event.start_mark
+                found.append(finding("NM203", rel, f"YAML {kind} '{anchor}'; write the value out in full",
+                                     mark.line + 1, mark.column + 1))
+                if len(found) >= 20:
+                    break
+    except yaml.YAMLError:
+        pass  # the syntax error is reported by the full parse
+    return found
+
+
+def _syntax_finding(err: yaml.MarkedYAMLError, text: str, rel: str) -> Finding:
+    mark = err.problem_mark or err.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = err.problem or str(err)
+    if "expected a single document" in f"{err.context} {problem}":
+        return finding("NM208", rel, "more than one YAML document ('---'); keep one document per file", line, col)
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        return finding("NM205", rel, "tab character where YAML needs spaces; indent with spaces", line, col)
+    context = f" {err.context}" if err.context else ""
+    return finding("NM201", rel, f"YAML syntax error: {problem}{context}", line, col)
+
+
+def _construct(node: yaml.Node, path: JsonPath, doc: Document, found: list[Finding], depth: int):
+    mark = node.start_mark
+    here = (mark.line + 1, mark.column + 1)
+    doc.nodes[path] = here
+    if depth > MAX_DEPTH:
+        found.append(finding("NM201", doc.path, f"nested more than {MAX_DEPTH} levels deep", *here))
+        return None
+    if node.tag not in _STANDARD_TAGS:
+        found.append(finding("NM204", doc.path, f"tag '{node.tag.replace(_TAG, '!!')}' is not allowed; remove it and write a plain "
+                             "value", *here))
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result = {}
+        for key_node, value_node in node.value:
+            key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
+                found.append(finding("NM207", doc.path, "mapping keys must be plain strings", *key_at))
+                continue
+            key = key_node.value
+            if key in result:
+                first = doc.keys[path + (key,)]
+                found.append(finding("NM202", doc.path, f"key '{key}' appears again (first at line {first[0]}); "
+                                     "keep one", *key_at))
+                continue
+            doc.keys[path + (key,)] = key_at
+            result[key] = _construct(value_node, path + (key,), doc, found, depth + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path + (i,), doc, found, depth + 1) for i, item in enumerate(node.value)]
+    return _scalar(node, doc, found, here)
+
+
+def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding], here: Location):
+    """YAML 1.2 core-schema reading of a scalar; YAML 1.1 booleans are reported, never guessed."""
+    value = node.value
+    if node.style in _QUOTED_STYLES or node.tag == _TAG + "str":
+        return value
+    if node.tag == _TAG + "null":
+        return None
+    if node.tag == _TAG + "bool":
+        if value in ("true", "True", "TRUE"):
+            return True
+        if value in ("false", "False", "FALSE"):
+            return False
+        found.append(finding("NM206", doc.path, f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2; "
+                             f"write \"{value}\" in quotes for the string, or true/false", *here))
+        return value
+    if node.tag == _TAG + "int" and _INT_RE.fullmatch(value):
+        return int(value)
+    if node.tag == _TAG + "float" and _FLOAT_RE.fullmatch(value):
+        return float(value)
+    # Timestamps (an unquoted date) and 1.1-only number forms (012, 1_000, 1:20) stay the string written.
+    return value

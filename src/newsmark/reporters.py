@@ -1,0 +1,61 @@
+"""Formatting a validation Report for people (text), GitHub Actions (github) and programs (json)."""
+from __future__ import annotations
+
+import json
+
+from newsmark.check import Report
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(report: Report) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    if errors:
+        files = len({f.path for f in report.findings})
+        return (f"FAILED: {_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
+                f" ({_plural(len(report.articles), 'article')} checked)")
+    tail = f", {_plural(warnings, 'warning')}" if warnings else ""
+    return f"PASSED: {_plural(len(report.articles), 'article')}, {_plural(report.files, 'file')}{tail}"
+
+
+def text(report: Report) -> str:
+    lines = [f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" + (" (warning)" if f.severity == "warning" else "")
+             for f in report.findings]
+    return "\n".join(lines + [summary(report)]) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(report: Report) -> str:
+    """GitHub Actions workflow commands: each finding appears inline on the pull request's diff."""
+    lines = []
+    for f in report.findings:
+        props = ",".join(
+            f"{key}={_escape_property(str(value))}"
+            for key, value in (("file", f.path), ("line", f.line), ("col", f.col), ("title", f.code))
+        )
+        lines.append(f"::{f.severity} {props}::{_escape_data(f.message)}")
+    return "\n".join(lines + [summary(report)]) + "\n"
+
+
+def as_json(report: Report) -> str:
+    payload = {
+        "ok": report.ok,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "articles": len(report.articles),
+        "files": report.files,
+        "findings": [f.as_dict() for f in report.findings],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+REPORTERS = {"text": text, "github": github, "json": as_json}

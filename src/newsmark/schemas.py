@@ -1,0 +1,182 @@
+"""The JSON Schemas (Draft 2020-12) for article metadata and annotations, built from the label sets.
+
+The files ``schema/article.schema.json`` and ``schema/annotation.schema.json`` are written from here
+(``python -m newsmark.schemas``) so that other tools can use them; a test keeps them in sync.
+"""
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from newsmark.labels import names, schema_dir
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LOCAL_ID_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# BCP 47 shape (language, optional script/region/variants); the registry itself is not checked.
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?(?:-[A-Za-z0-9]{5,8})*$"
+SPDX_OR_UNKNOWN_PATTERN = r"^(?:unknown|[A-Za-z0-9][A-Za-z0-9.+-]*)$"
+URL_PATTERN = r"^https?://[^\s]+$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+LOCAL_ID_OR_AUTHOR_PATTERN = r"^(?:author|[a-z][a-z0-9_-]{0,63})$"
+QID_PATTERN = r"^Q[1-9][0-9]*$"
+GUIDELINES_PATTERN = r"^[0-9]+\.[0-9]+$"
+ANNOTATOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SEED_PATTERN = r"^seeds/[^/\\]+$"
+
+# What each pattern means, for findings a contributor can act on.
+PATTERN_HINTS = {
+    ID_PATTERN: "an id: lowercase letters and digits in groups joined by single hyphens (2024-03-19-rafah)",
+    LOCAL_ID_PATTERN: "a local id: a lowercase letter, then lowercase letters, digits, '_' or '-' (netanyahu, c1)",
+    LOCAL_ID_OR_AUTHOR_PATTERN: "'author' or an entity id",
+    DATE_PATTERN: "a date written YYYY-MM-DD",
+    LANGUAGE_PATTERN: "a BCP 47 language tag (en, en-GB, pt-BR)",
+    SPDX_OR_UNKNOWN_PATTERN: "an SPDX licence id (CC-BY-4.0) or 'unknown'",
+    URL_PATTERN: "an http(s) URL",
+    SHA256_PATTERN: "a lowercase hex SHA-256 (64 characters)",
+    QID_PATTERN: "a Wikidata item id (Q42)",
+    GUIDELINES_PATTERN: "a guidelines version MAJOR.MINOR (1.0)",
+    ANNOTATOR_PATTERN: "a handle or team name (letters, digits, '.', '_', '-')",
+    SEED_PATTERN: "a path seeds/<file name>",
+}
+
+
+def _label_enum(label_set: str, description: str) -> dict:
+    return {"description": description, "enum": names(label_set)}
+
+
+def _strict(properties: dict, required: list[str], description: str) -> dict:
+    return {
+        "type": "object",
+        "description": description,
+        "additionalProperties": False,
+        "required": required,
+        "properties": properties,
+    }
+
+
+def article_schema() -> dict:
+    nullable_text = {"type": ["string", "null"], "minLength": 1}
+    source = _strict(
+        {"name": nullable_text, "url": {"type": ["string", "null"], "pattern": URL_PATTERN}},
+        ["name", "url"],
+        "Publisher name and URL where known; null where the source does not say.",
+    )
+    source["type"] = ["object", "null"]
+    provenance = _strict(
+        {
+            "seed": {"type": "string", "pattern": SEED_PATTERN},
+            "sha256": {"type": "string", "pattern": SHA256_PATTERN},
+        },
+        ["seed", "sha256"],
+        "The seed document this article was ingested from, and its hash.",
+    )
+    schema = _strict(
+        {
+            "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+            "title": {"type": ["string", "null"], "minLength": 1, "description": "null when the source has none"},
+            "date": {"type": "string", "pattern": DATE_PATTERN, "description": "ISO date of publication"},
+            "language": {"type": "string", "pattern": LANGUAGE_PATTERN, "description": "BCP 47 tag"},
+            "source": source,
+            "license": {"type": "string", "pattern": SPDX_OR_UNKNOWN_PATTERN, "description": "SPDX id or unknown"},
+            "story": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+            "provenance": provenance,
+            "synthetic": {"const": True, "description": "set only on generated test and benchmark articles"},
+        },
+        ["id", "title", "date", "language", "source", "license"],
+        "Metadata of one article (corpus/<id>.yaml).",
+    )
+    return {"$schema": DRAFT, "$id": "newsmark:article.schema.json", "title": "newsmark article", **schema}
+
+
+def _span_properties() -> dict:
+    return {
+        "start": {"type": "integer", "minimum": 0, "description": "code-point offset, inclusive"},
+        "end": {"type": "integer", "minimum": 1, "description": "code-point offset, exclusive"},
+        "text": {"type": "string", "minLength": 1, "description": "exact quote: body[start:end]"},
+        "prefix": {"type": "string", "minLength": 1, "description": "text just before the quote (unanchored spans)"},
+        "suffix": {"type": "string", "minLength": 1, "description": "text just after the quote (unanchored spans)"},
+        "occurrence": {"type": "integer", "minimum": 1, "description": "1-based match to take (unanchored spans)"},
+    }
+
+
+def annotation_schema() -> dict:
+    local_id = {"type": "string", "pattern": LOCAL_ID_PATTERN, "not": {"const": "author"}}
+    mention = _strict(_span_properties(), ["text"], "One occurrence of an entity in the text.")
+    entity = _strict(
+        {
+            "id": local_id,
+            "type": _label_enum("entity_types", "OntoNotes 5 entity type"),
+            "name": {"type": "string", "minLength": 1},
+            "wikidata": {"type": "string", "pattern": QID_PATTERN},
+            "mentions": {"type": "array", "minItems": 1, "items": mention},
+        },
+        ["id", "type", "name", "mentions"],
+        "A document-level entity: every mention of one real-world referent.",
+    )
+    claim = _strict(
+        {
+            **_span_properties(),
+            "id": local_id,
+            "claimer": {"type": "string", "pattern": LOCAL_ID_OR_AUTHOR_PATTERN},
+            "type": _label_enum("claim_types", "claim type, after AVeriTeC"),
+            "attribution": _label_enum("attributions", "how the article attributes the claim"),
+            "checkworthy": {"type": "boolean"},
+            "date": {"type": "string", "pattern": DATE_PATTERN},
+            "verdict": _label_enum("verdicts", "only after fact-checking"),
+            "evidence": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": URL_PATTERN}},
+        },
+        ["id", "text", "claimer", "type", "attribution", "checkworthy"],
+        "A check-able proposition the article reports or makes.",
+    )
+    claim["dependentRequired"] = {"verdict": ["evidence"], "evidence": ["verdict"]}
+    annotator = _strict(
+        {
+            "id": {"type": "string", "pattern": ANNOTATOR_PATTERN},
+            "kind": _label_enum("annotator_kinds", "who produced the annotations"),
+        },
+        ["id", "kind"],
+        "A real handle or team name, never an invented person.",
+    )
+    schema = _strict(
+        {
+            "article": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+            "guidelines": {"type": "string", "pattern": GUIDELINES_PATTERN},
+            "annotators": {"type": "array", "minItems": 1, "items": annotator},
+            "topics": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": _label_enum("topics", "IPTC Media Topics top-level QCode"),
+            },
+            "keywords": {"type": "array", "uniqueItems": True, "items": {"type": "string", "minLength": 1}},
+            "entities": {"type": "array", "items": entity},
+            "claims": {"type": "array", "items": claim},
+        },
+        ["article", "guidelines", "annotators", "topics", "entities", "claims"],
+        "The annotation layer of one article (annotations/<id>.yaml).",
+    )
+    return {"$schema": DRAFT, "$id": "newsmark:annotation.schema.json", "title": "newsmark annotation", **schema}
+
+
+SCHEMAS = {"article": article_schema, "annotation": annotation_schema}
+
+
+@cache
+def schema(kind: str) -> dict:
+    """The schema for ``kind`` ("article" or "annotation")."""
+    return SCHEMAS[kind]()
+
+
+def schema_file_text(kind: str) -> str:
+    return json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema_files() -> None:
+    for kind in SCHEMAS:
+        (schema_dir() / f"{kind}.schema.json").write_text(schema_file_text(kind), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_schema_files()
