@@ -26,7 +26,7 @@ def validate(root="."):
 
 
 def ingest(seed_file, root=".", article_id=None):
-    """Ingest a seed document; see :func:`newsmark.ingest.ingest`."""
-    from newsmark.ingest import ingest as _ingest
+    """Ingest a seed document; see :func:`newsmark.intake.ingest`."""
+    from newsmark.intake import ingest as _ingest
 
     return _ingest(seed_file, root, article_id)

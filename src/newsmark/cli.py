@@ -73,9 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _require_corpus(root: str) -> None:
+    if not (os.path.isdir(os.path.join(root, "corpus")) or os.path.isdir(os.path.join(root, "annotations"))):
+        raise _UsageError(f"--root {root}: not a newsmark corpus (no corpus/ or annotations/ folder)")
+
+
+class _UsageError(Exception):
+    pass
+
+
 def _run_validate(args) -> int:
     from newsmark.reporters import REPORTERS, summary
 
+    _require_corpus(args.root)
     report = newsmark.validate(args.root)
     output = REPORTERS[args.format](report)
     if args.quiet and args.format != "json":
@@ -100,12 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    if not os.path.isdir(args.root):
-        parser.error(f"--root {args.root}: no such folder")
     from newsmark.errors import NewsmarkError
 
     try:
         return args.run(args)
+    except _UsageError as err:
+        parser.error(str(err))
     except NewsmarkError as err:
         print(f"newsmark: error: {err}", file=sys.stderr)
         return 1

@@ -82,7 +82,10 @@ def inventory(root: Path) -> Inventory:
     slots = {("corpus", ".txt"): found.texts, ("corpus", ".yaml"): found.metas, ("annotations", ".yaml"): found.annotations}
     for folder, suffixes in _LAYOUT.items():
         base = root / folder
-        if not base.is_dir() or base.is_symlink():
+        if base.is_symlink():
+            found.findings.append(finding("NM108", folder, f"{folder}/ is a symbolic link; make it a real folder"))
+            continue
+        if not base.is_dir():
             continue
         for entry in sorted(os.scandir(base), key=lambda e: e.name):
             rel = f"{folder}/{entry.name}"

@@ -1,0 +1,47 @@
+"""Shared helpers: the repository's paths, a scratch copy of the corpus, and the real CLI in a subprocess."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "tests" / "cases"
+SEED_ID = "000-833129a6a27d8038"
+NEWSMARK = Path(sys.executable).parent / "newsmark"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _offline_hf(tmp_path_factory):
+    """Every test runs offline with its own HF cache, so none touches a user's cache or the network."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["HF_HOME"] = str(tmp_path_factory.mktemp("hf_home"))
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``newsmark`` command as a user would."""
+    return subprocess.run([str(NEWSMARK), *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "NEWSMARK_DEBUG": ""})
+
+
+def copy_corpus(source: Path, target: Path) -> Path:
+    """A scratch copy of a corpus folder (corpus/, annotations/, seeds/, schema/ where present)."""
+    for name in ("corpus", "annotations", "seeds", "schema"):
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def repo_copy(tmp_path) -> Path:
+    return copy_corpus(REPO, tmp_path / "repo")
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    """A copy of the smallest valid corpus, tests/cases/valid."""
+    return copy_corpus(CASES / "valid", tmp_path / "tiny")
