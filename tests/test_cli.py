@@ -78,3 +78,28 @@ def test_version():
 def test_validate_defaults_to_current_folder():
     result = run_cli("validate", cwd=REPO)
     assert result.returncode == 0 and result.stdout.startswith("PASSED")
+
+
+def test_validate_named_paths_checks_only_their_articles(tiny):
+    extra = CASES / "NM503_orphan-annotation" / "annotations" / "ghost.yaml"
+    (tiny / "annotations" / "ghost.yaml").write_bytes(extra.read_bytes())
+    everything = run_cli("validate", "--root", str(tiny))
+    assert everything.returncode == 1 and "NM503" in everything.stdout
+    only_tiny = run_cli("validate", "--root", str(tiny), str(tiny / "annotations" / "tiny.yaml"))
+    assert only_tiny.returncode == 0, only_tiny.stdout
+    assert only_tiny.stdout == "PASSED: 1 article, 3 files\n"
+    relative = run_cli("validate", "annotations/ghost.yaml", cwd=tiny)
+    assert relative.returncode == 1 and relative.stdout.startswith("annotations/ghost.yaml:1:1: NM503")
+
+
+def test_validate_path_outside_the_corpus_is_a_usage_error(tiny):
+    result = run_cli("validate", "--root", str(tiny), "README.md")
+    assert result.returncode == 2 and "not a file under" in result.stderr
+
+
+def test_broken_released_labels_is_a_finding(tiny):
+    (tiny / "schema").mkdir()
+    (tiny / "schema" / "released-labels.json").write_text('{"topics": [\n  "medtop:01000000",\n')
+    result = run_cli("validate", "--root", str(tiny))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout.startswith("schema/released-labels.json:3:1: NM601 cannot read the released label lists")

@@ -18,11 +18,11 @@ except PackageNotFoundError:  # running from a source tree without an install
 __all__ = ["validate", "ingest", "__version__"]
 
 
-def validate(root="."):
-    """Check every file of the corpus at ``root``; see :func:`newsmark.check.validate`."""
+def validate(root=".", paths=None):
+    """Check the corpus at ``root`` (or only the articles of ``paths``); see :func:`newsmark.check.validate`."""
     from newsmark.check import validate as _validate
 
-    return _validate(root)
+    return _validate(root, paths)
 
 
 def ingest(seed_file, root=".", article_id=None):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
 from newsmark.findings import ERROR, WARNING, Finding, finding
-from newsmark.labels import names, schema_dir
+from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.read import Document, inventory, position, read_article_text, read_yaml, relpath
 from newsmark.schemas import PATTERN_HINTS, schema
 
@@ -52,27 +53,41 @@ class Report:
         return not self.errors
 
 
-def validate(root: str | Path = ".") -> Report:
-    """Check every file of the corpus at ``root``; never raises on bad input."""
+def validate(root: str | Path = ".", paths: list[str | Path] | None = None) -> Report:
+    """Check the corpus at ``root``: every file, or only the articles that ``paths`` belong to (a text,
+    metadata or annotation file stands for its whole article). Corpus-wide rules always run.
+    Never raises on bad input: problems are findings."""
     root = Path(root)
     report = Report()
     found = inventory(root)
-    report.findings.extend(found.findings)
     ids = sorted(set(found.texts) | set(found.metas) | set(found.annotations))
+    if paths is not None:
+        wanted = {article_id_of(root, path) for path in paths}
+        ids = [article_id for article_id in ids if article_id in wanted]
+        found.findings = [f for f in found.findings if article_id_of(root, root / f.path) in wanted]
+    report.findings.extend(found.findings)
     for article_id in ids:
-        paths = [p for p in (found.texts.get(article_id), found.metas.get(article_id),
+        files = [p for p in (found.texts.get(article_id), found.metas.get(article_id),
                              found.annotations.get(article_id)) if p]
-        report.files += len(paths)
+        report.files += len(files)
         try:
             article, article_findings = check_article(root, article_id, found)
         except Exception as err:  # an internal error is itself a finding, never a traceback
             article = Article(article_id)
-            article_findings = [finding("NM001", relpath(paths[0], root), f"{type(err).__name__}: {err}")]
+            article_findings = [finding("NM001", relpath(files[0], root), f"{type(err).__name__}: {err}")]
         report.articles[article_id] = article
         report.findings.extend(article_findings)
     report.findings.extend(check_released_labels(root))
     report.findings.sort()
     return report
+
+
+def article_id_of(root: Path, path: str | Path) -> str | None:
+    """The article a corpus/ or annotations/ path belongs to (its file stem), else None."""
+    parts = Path(relpath(Path(os.path.abspath(path)), Path(os.path.abspath(root)))).parts
+    if len(parts) >= 2 and parts[0] in ("corpus", "annotations"):
+        return parts[1].partition(".")[0]
+    return None
 
 
 def check_article(root: Path, article_id: str, found) -> tuple[Article, list[Finding]]:
@@ -180,8 +195,23 @@ def _schema_error_findings(doc: Document, error) -> list[Finding]:
         hint = PATTERN_HINTS.get(error.validator_value, f"the pattern {error.validator_value}")
         message = f"{where}: {_short(error.instance)} is not {hint}"
     else:
-        message = f"{where}: {error.message}"
+        message = f"{where}: {_constraint_message(error)}"
     return [finding(code, doc.path, message, *doc.at(path))]
+
+
+def _constraint_message(error) -> str:
+    value = error.validator_value
+    if error.validator == "minItems":
+        return f"the list needs at least {value} item{'s' if value > 1 else ''}; add one"
+    if error.validator == "uniqueItems":
+        return "the list repeats an item; keep each once"
+    if error.validator in ("minimum", "minLength", "maxLength"):
+        return f"{_short(error.instance)} breaks {error.validator} {value}"
+    if error.validator == "not":
+        return f"{_short(error.instance)} is reserved; choose another value"
+    if error.validator == "const":
+        return f"{_short(error.instance)} is not allowed; the only value is {_short(value)} (or leave the key out)"
+    return error.message
 
 
 def _json_type(value) -> str:
@@ -342,13 +372,20 @@ def check_released_labels(root: Path) -> list[Finding]:
     if not released_path.is_file() or released_path.is_symlink():
         return []
     rel = "schema/labels.json"
-    released = json.loads(released_path.read_text(encoding="utf-8"))
+    try:
+        released = json.loads(released_path.read_text(encoding="utf-8"))
+        if not isinstance(released, dict) or not all(isinstance(v, (list, str)) for v in released.values()):
+            raise ValueError("expected an object of label lists")
+    except ValueError as err:
+        line, col = (getattr(err, "lineno", 1), getattr(err, "colno", 1))
+        return [finding("NM601", "schema/released-labels.json", f"cannot read the released label lists: {err}; "
+                        "restore the file from the last release tag", line, col)]
     labels_text = (schema_dir() / "labels.json").read_text(encoding="utf-8")
     findings = []
     for label_set, old in released.items():
         if label_set.startswith("$") or label_set == "version":
             continue
-        new = names(label_set)
+        new = names(label_set) if label_set in LABEL_SETS else []
         if new[: len(old)] != old:
             index = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
             missing = [label for label in old if label not in new]

@@ -44,9 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "Schemas, spans, ids and references. Each finding is printed as "
                     "'path:line:col: CODE message'; docs/validation-rules.md explains every CODE.",
         epilog="exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n\n"
-               "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json",
+               "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json\n"
+               "  newsmark validate annotations/2024-03-19-rafah.yaml   # that article only (pre-commit)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="check only the articles these corpus/ or annotations/ files belong to "
+                               "(default: everything)")
     _root_option(validate)
     validate.add_argument("--format", choices=["text", "github", "json"], default="text",
                           help="text (default): one line per finding and a summary; github: GitHub Actions "
@@ -82,11 +86,23 @@ class _UsageError(Exception):
     pass
 
 
+def _is_under(path: str, folder: str) -> bool:
+    return os.path.abspath(path).startswith(os.path.abspath(folder) + os.sep)
+
+
 def _run_validate(args) -> int:
     from newsmark.reporters import REPORTERS, summary
 
     _require_corpus(args.root)
-    report = newsmark.validate(args.root)
+    paths = None
+    if args.paths:
+        from newsmark.check import article_id_of
+
+        paths = args.paths
+        for path in paths:
+            if article_id_of(args.root, path) is None and not _is_under(path, os.path.join(args.root, "schema")):
+                raise _UsageError(f"{path}: not a file under {args.root}/corpus/ or {args.root}/annotations/")
+    report = newsmark.validate(args.root, paths)
     output = REPORTERS[args.format](report)
     if args.quiet and args.format != "json":
         output = output.removesuffix(summary(report) + "\n")
