@@ -4,6 +4,7 @@ The Python API the CLI is a thin layer over::
 
     import newsmark
     report = newsmark.validate("path/to/corpus")   # a Report with .findings, .ok
+    newsmark.build("path/to/corpus", out="dist/newsmark")  # validates first; raises ValidationFailed
     newsmark.ingest("seeds/x.txt", root="path/to/corpus")
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0+unknown"
 
-__all__ = ["validate", "ingest", "__version__"]
+__all__ = ["validate", "build", "ingest", "__version__"]
 
 
 def validate(root=".", paths=None):
@@ -30,3 +31,10 @@ def ingest(seed_file, root=".", article_id=None):
     from newsmark.intake import ingest as _ingest
 
     return _ingest(seed_file, root, article_id)
+
+
+def build(root=".", out=None, **options):
+    """Validate and build the dataset folder; see :func:`newsmark.build.build`."""
+    from newsmark.build import build as _build
+
+    return _build(root, out, **options)

@@ -16,20 +16,10 @@ from jsonschema import Draft202012Validator
 
 from newsmark.findings import ERROR, WARNING, Finding, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
-from newsmark.read import Document, inventory, position, read_article_text, read_yaml, relpath
+from newsmark.read import Article, Document, inventory, position, read_article_text, read_yaml, relpath
 from newsmark.schemas import PATTERN_HINTS, schema
 
 _validators: dict[str, Draft202012Validator] = {}
-
-
-@dataclass
-class Article:
-    """One article as read: its id, body text, metadata and annotation (None where missing or invalid)."""
-
-    id: str
-    text: str | None = None
-    meta: Document | None = None
-    annotation: Document | None = None
 
 
 @dataclass

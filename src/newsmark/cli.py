@@ -14,11 +14,13 @@ _EPILOG = """\
 commands in the order a corpus meets them:
   ingest    turn a seed document into corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton
   validate  check every file against the schemas and rules (docs/validation-rules.md)
+  build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
 
 examples:
   newsmark validate
   newsmark validate --format github        # inline findings on a pull request
   newsmark ingest seeds/000_833129a6a27d8038.txt
+  newsmark build && python -c "import datasets; print(datasets.load_dataset('dist/newsmark'))"
 """
 
 
@@ -57,6 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
                                "annotations; json: a machine-readable report")
     validate.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary line")
     validate.set_defaults(run=_run_validate)
+
+    build = commands.add_parser(
+        "build",
+        help="validate, then write the dataset folder",
+        description="Validate the corpus; if there is no error, write a complete Hugging Face dataset folder: "
+                    "data/<config>/<split>-*.parquet for the configs articles (default), mentions, claims and "
+                    "ner, README.md (dataset card), croissant.json and manifest.json. The folder is written "
+                    "beside the target and moved into place only when complete; on any error nothing is "
+                    "written and a previous build stays as it was. Also refreshes the statistics block of "
+                    "DATASHEET.md.",
+        epilog="exit status: 0 built, 1 validation errors or a refused write, 2 usage error\n\n"
+               "example:\n  newsmark build --out dist/newsmark\n"
+               "  python -c \"from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))\"",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _root_option(build)
+    build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    build.set_defaults(run=_run_build)
 
     ingest = commands.add_parser(
         "ingest",
@@ -108,6 +129,35 @@ def _run_validate(args) -> int:
         output = output.removesuffix(summary(report) + "\n")
     sys.stdout.write(output)
     return 0 if report.ok else 1
+
+
+def _run_build(args) -> int:
+    from newsmark.errors import ValidationFailed
+    from newsmark.reporters import text
+
+    _require_corpus(args.root)
+    try:
+        result = newsmark.build(args.root, args.out)
+    except ValidationFailed as failed:
+        sys.stdout.write(text(failed.report))
+        print("newsmark: build refused: the corpus has errors (above); nothing was written", file=sys.stderr)
+        return 1
+    if args.quiet:
+        return 0
+    print(f"built newsmark {result['version']} (fingerprint {result['fingerprint']}) in {result['out']}")
+    for config, splits in result["configs"].items():
+        counts = ", ".join(f"{split} {info['num_examples']}" for split, info in splits.items())
+        print(f"  {config:<9} {counts}")
+    for empty in result["empty_splits"]:
+        print(f"  note: {empty} is empty, so it is left out of the card (datasets cannot load a 0-row split)")
+    for article_id in result["left_out"]:
+        print(f"  note: {article_id} has no valid annotation yet and is left out")
+    if result["warnings"]:
+        print(f"  {len(result['warnings'])} validation warning(s); run newsmark validate to see them")
+    if result["datasheet"] == "updated":
+        print("  DATASHEET.md statistics block updated")
+    print(f"load it with: datasets.load_dataset({result['out']!r})")
+    return 0
 
 
 def _run_ingest(args) -> int:

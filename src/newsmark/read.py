@@ -51,6 +51,16 @@ class Document:
 
 
 @dataclass
+class Article:
+    """One article as read: its id, body text, metadata and annotation (None where missing or invalid)."""
+
+    id: str
+    text: str | None = None
+    meta: Document | None = None
+    annotation: Document | None = None
+
+
+@dataclass
 class Inventory:
     """The article files found under corpus/ and annotations/, by article id."""
 

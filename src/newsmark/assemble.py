@@ -1,0 +1,145 @@
+"""Stage 3: assemble validated articles into dataset rows: splits, and the rows of every config.
+
+Input is what ``check.validate`` read (plain dicts); output is plain rows per config and split, in a
+fixed order so that the same corpus always gives the same dataset.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from newsmark.read import Article
+from newsmark.splits import SPLITS, Settings, split_of
+from newsmark.text import sentences, tokens
+
+
+@dataclass
+class Assembled:
+    """Rows of every config by split, each article's split, and the articles left out (no annotation)."""
+
+    rows: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
+    splits: dict[str, str] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)
+
+
+def assemble(articles: dict[str, Article], settings: Settings) -> Assembled:
+    result = Assembled(rows={config: {split: [] for split in SPLITS} for config in
+                             ("articles", "mentions", "claims", "ner")})
+    for article_id in sorted(articles):
+        article = articles[article_id]
+        if article.annotation is None or article.meta is None or article.text is None:
+            result.left_out.append(article_id)
+            continue
+        meta, annotation = article.meta.data, article.annotation.data
+        split = split_of(article_id, meta, settings)
+        result.splits[article_id] = split
+        for config, rows in article_rows(article_id, article.text, meta, annotation, split).items():
+            result.rows[config][split].extend(rows)
+    return result
+
+
+def article_rows(article_id: str, text: str, meta: dict, annotation: dict, split: str) -> dict[str, list[dict]]:
+    """The rows one article contributes to each config."""
+    mention_spans = sorted((m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"])
+    sentence_spans = sentences(text, protected=mention_spans)
+    context = _SentenceIndex(text, sentence_spans)
+    source = meta.get("source") or {}
+    claims = [_claim(c, meta["date"]) for c in annotation["claims"]]
+    article = {
+        "id": article_id,
+        "date": meta["date"],
+        "title": meta["title"],
+        "language": meta["language"],
+        "text": text,
+        "source_name": source.get("name"),
+        "source_url": source.get("url"),
+        "license": meta["license"],
+        "story": meta.get("story"),
+        "topics": list(annotation["topics"]),
+        "keywords": list(annotation.get("keywords", [])),
+        "entities": [
+            {"id": e["id"], "type": e["type"], "name": e["name"], "wikidata": e.get("wikidata"),
+             "mentions": [_span(m) for m in e["mentions"]]}
+            for e in annotation["entities"]
+        ],
+        "claims": claims,
+        "annotators": [{"id": a["id"], "kind": a["kind"]} for a in annotation["annotators"]],
+        "guidelines": annotation["guidelines"],
+    }
+    mentions = [
+        {"article_id": article_id, "split": split, "entity_id": e["id"], "type": e["type"], "name": e["name"],
+         "wikidata": e.get("wikidata"), **_span(m), **context.around(m["start"], m["end"])}
+        for e in annotation["entities"] for m in e["mentions"]
+    ]
+    names = {e["id"]: e["name"] for e in annotation["entities"]}
+    claim_rows = [
+        {"article_id": article_id, "split": split, **claim,
+         "claimer_name": names.get(claim["claimer"], "author"), **context.around(claim["start"], claim["end"])}
+        for claim in claims
+    ]
+    return {"articles": [article], "mentions": mentions, "claims": claim_rows,
+            "ner": ner_rows(article_id, split, text, sentence_spans, annotation)}
+
+
+def _span(span: dict) -> dict:
+    return {"start": span["start"], "end": span["end"], "text": span["text"]}
+
+
+def _claim(claim: dict, article_date: str) -> dict:
+    return {
+        "id": claim["id"], **_span(claim), "claimer": claim["claimer"], "type": claim["type"],
+        "attribution": claim["attribution"], "checkworthy": claim["checkworthy"],
+        "date": claim.get("date", article_date), "verdict": claim.get("verdict"),
+        "evidence": list(claim.get("evidence", [])),
+    }
+
+
+class _SentenceIndex:
+    def __init__(self, text: str, spans: list[tuple[int, int]]):
+        self.text, self.spans = text, spans
+        self.starts = [start for start, _ in spans]
+
+    def around(self, start: int, end: int) -> dict:
+        """The sentence (or run of sentences) that contains text[start:end]."""
+        first = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        last = max(bisect.bisect_right(self.starts, max(end - 1, start)) - 1, first)
+        s_start, s_end = self.spans[first][0], max(self.spans[last][1], end)
+        s_start = min(s_start, start)
+        return {"sentence": self.text[s_start:s_end], "sentence_start": s_start}
+
+
+def outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The spans not inside (or crossing) an earlier, longer one: what a flat BIO layer can hold."""
+    kept: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end, label))
+    return kept
+
+
+def ner_rows(article_id: str, split: str, text: str, sentence_spans, annotation: dict) -> list[dict]:
+    mentions = [(m["start"], m["end"], e["type"]) for e in annotation["entities"] for m in e["mentions"]]
+    boundaries = {offset for start, end, _ in mentions for offset in (start, end)}
+    tagged = outermost(mentions)
+    rows = []
+    for index, (s_start, s_end) in enumerate(sentence_spans):
+        spans = tokens(text, s_start, s_end, boundaries)
+        tags = []
+        for t_start, t_end in spans:
+            tag = "O"
+            for start, end, label in tagged:
+                if start <= t_start and t_end <= end:
+                    tag = f"{'B' if t_start == start else 'I'}-{label}"
+                    break
+            tags.append(tag)
+        rows.append({
+            "id": f"{article_id}/{index}",
+            "article_id": article_id,
+            "split": split,
+            "tokens": [text[a:b] for a, b in spans],
+            "ner_tags": tags,
+            "token_starts": [a for a, _ in spans],
+            "token_ends": [b for _, b in spans],
+        })
+    return rows

@@ -1,0 +1,117 @@
+"""The ``datasets.Features`` of every config, derived from the label sets.
+
+This one definition feeds the Parquet schema, the card's ``dataset_info``, Croissant, the docs and the
+tests, so they cannot drift apart.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from datasets import ClassLabel, Features, List, Value
+
+from newsmark.labels import names
+
+CONFIGS = ("articles", "mentions", "claims", "ner")
+DEFAULT_CONFIG = "articles"
+
+DESCRIPTIONS = {
+    "articles": "one row per article: text, metadata, topics, entities with their mentions, and claims",
+    "mentions": "one row per entity mention, with its entity, type and containing sentence",
+    "claims": "one row per claim, with its claimer, type, attribution, check-worthiness and sentence",
+    "ner": "one row per sentence: tokens and BIO ner_tags (CoNLL style; nested mentions: outermost only)",
+}
+
+
+def ner_tag_names() -> list[str]:
+    """BIO tags in a fixed order derived from the entity types: O, then B-/I- per type."""
+    tags = ["O"]
+    for entity_type in names("entity_types"):
+        tags += [f"B-{entity_type}", f"I-{entity_type}"]
+    return tags
+
+
+def _label(label_set: str) -> ClassLabel:
+    return ClassLabel(names=names(label_set))
+
+
+def _span() -> dict:
+    return {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
+
+
+@cache
+def features(config: str) -> Features:
+    string = Value("string")
+    if config == "articles":
+        return Features({
+            "id": string,
+            "date": string,
+            "title": string,
+            "language": string,
+            "text": string,
+            "source_name": string,
+            "source_url": string,
+            "license": string,
+            "story": string,
+            "topics": List(_label("topics")),
+            "keywords": List(string),
+            "entities": List({
+                "id": string,
+                "type": _label("entity_types"),
+                "name": string,
+                "wikidata": string,
+                "mentions": List(_span()),
+            }),
+            "claims": List({
+                "id": string,
+                **_span(),
+                "claimer": string,
+                "type": _label("claim_types"),
+                "attribution": _label("attributions"),
+                "checkworthy": Value("bool"),
+                "date": string,
+                "verdict": _label("verdicts"),
+                "evidence": List(string),
+            }),
+            "annotators": List({"id": string, "kind": _label("annotator_kinds")}),
+            "guidelines": string,
+        })
+    if config == "mentions":
+        return Features({
+            "article_id": string,
+            "split": string,
+            "entity_id": string,
+            "type": _label("entity_types"),
+            "name": string,
+            "wikidata": string,
+            **_span(),
+            "sentence": string,
+            "sentence_start": Value("int32"),
+        })
+    if config == "claims":
+        return Features({
+            "article_id": string,
+            "split": string,
+            "id": string,
+            **_span(),
+            "claimer": string,
+            "claimer_name": string,
+            "type": _label("claim_types"),
+            "attribution": _label("attributions"),
+            "checkworthy": Value("bool"),
+            "date": string,
+            "verdict": _label("verdicts"),
+            "evidence": List(string),
+            "sentence": string,
+            "sentence_start": Value("int32"),
+        })
+    if config == "ner":
+        return Features({
+            "id": string,
+            "article_id": string,
+            "split": string,
+            "tokens": List(string),
+            "ner_tags": List(ClassLabel(names=ner_tag_names())),
+            "token_starts": List(Value("int32")),
+            "token_ends": List(Value("int32")),
+        })
+    raise KeyError(config)

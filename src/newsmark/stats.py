@@ -1,0 +1,82 @@
+"""Corpus statistics: counts per split, entity type, claim type, topic and annotator kind.
+
+Computed from the validated annotations alone (no dataset build needed), so that ``validate`` can tell
+when the DATASHEET block is stale and ``build`` can regenerate it and fill the card.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from newsmark.read import Article
+from newsmark.labels import label_table, names
+from newsmark.splits import SPLITS, Settings, split_of
+
+BLOCK_START = "<!-- newsmark:stats:start -->"
+BLOCK_END = "<!-- newsmark:stats:end -->"
+
+
+def corpus_stats(articles: dict[str, Article], settings: Settings) -> dict:
+    """Counts over the articles that have text, metadata and a valid annotation (those that are built)."""
+    splits, mentions, entities, claims, topics, kinds = Counter(), Counter(), 0, Counter(), Counter(), Counter()
+    checkworthy = 0
+    for article_id, article in sorted(articles.items()):
+        if article.annotation is None or article.meta is None or article.text is None:
+            continue
+        annotation = article.annotation.data
+        splits[split_of(article_id, article.meta.data, settings)] += 1
+        entities += len(annotation["entities"])
+        for entity in annotation["entities"]:
+            mentions[entity["type"]] += len(entity["mentions"])
+        claims.update(claim["type"] for claim in annotation["claims"])
+        checkworthy += sum(claim["checkworthy"] for claim in annotation["claims"])
+        topics.update(annotation["topics"])
+        kinds.update({annotator["kind"] for annotator in annotation["annotators"]})
+    return {
+        "articles": sum(splits.values()),
+        "splits": {split: splits[split] for split in SPLITS},
+        "entities": entities,
+        "mentions": _ordered(mentions, "entity_types"),
+        "claims": _ordered(claims, "claim_types"),
+        "checkworthy": checkworthy,
+        "topics": _ordered(topics, "topics"),
+        "annotator_kinds": _ordered(kinds, "annotator_kinds"),
+    }
+
+
+def _ordered(counter: Counter, label_set: str) -> dict[str, int]:
+    """Non-zero counts, largest first, ties in label-set order."""
+    order = {name: i for i, name in enumerate(names(label_set))}
+    return {k: v for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], order.get(kv[0], 0)))}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items()) or "none"
+
+
+def stats_rows(stats: dict) -> list[tuple[str, str]]:
+    topic_labels = {t["name"]: t["label"] for t in label_table()["topics"]}
+    return [
+        ("articles", f"{stats['articles']} ({_counts(stats['splits'])})"),
+        ("entities", str(stats["entities"])),
+        ("mentions", f"{sum(stats['mentions'].values())} ({_counts(stats['mentions'])})"),
+        ("claims", f"{sum(stats['claims'].values())} ({_counts(stats['claims'])}); "
+                   f"{stats['checkworthy']} check-worthy"),
+        ("topics", ", ".join(f"{code} {topic_labels.get(code, '?')} {n}" for code, n in stats["topics"].items())
+         or "none"),
+        ("annotator kinds", _counts(stats["annotator_kinds"])),
+    ]
+
+
+def stats_markdown(stats: dict) -> str:
+    lines = ["| statistic | value |", "| --- | --- |"]
+    lines += [f"| {name} | {value} |" for name, value in stats_rows(stats)]
+    return "\n".join(lines)
+
+
+def with_stats_block(document: str, stats: dict) -> str | None:
+    """``document`` with its statistics block replaced; None when it has no block markers."""
+    if BLOCK_START not in document or BLOCK_END not in document:
+        return None
+    head, rest = document.split(BLOCK_START, 1)
+    _, tail = rest.split(BLOCK_END, 1)
+    return f"{head}{BLOCK_START}\n{stats_markdown(stats)}\n{BLOCK_END}{tail}"
