@@ -34,7 +34,7 @@ def ingest(seed_file, root=".", article_id=None):
 
 
 def build(root=".", out=None, **options):
-    """Validate and build the dataset folder; see :func:`newsmark.build.build`."""
-    from newsmark.build import build as _build
+    """Validate and build the dataset folder; see :func:`newsmark.builder.build`."""
+    from newsmark.builder import build as _build
 
     return _build(root, out, **options)

@@ -68,6 +68,8 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None) -> R
         report.articles[article_id] = article
         report.findings.extend(article_findings)
     report.findings.extend(check_released_labels(root))
+    if paths is None:
+        report.findings.extend(check_datasheet(root, report.articles))
     report.findings.sort()
     return report
 
@@ -385,3 +387,24 @@ def check_released_labels(root: Path) -> list[Finding]:
             findings.append(finding("NM601", rel, f"{label_set} {what}; released labels are append-only "
                                     "(their order is the ClassLabel index): add new labels at the end", *at))
     return findings
+
+
+def check_datasheet(root: Path, articles: dict[str, Article]) -> list[Finding]:
+    """NM602 (warning): the statistics block of DATASHEET.md matches the corpus (``build`` rewrites it)."""
+    from newsmark.errors import NewsmarkError
+    from newsmark.splits import read_settings
+    from newsmark.stats import BLOCK_START, corpus_stats, with_stats_block
+
+    path = root / "DATASHEET.md"
+    if not path.is_file() or path.is_symlink() or not (root / "pyproject.toml").is_file():
+        return []
+    try:
+        settings = read_settings(root)
+    except NewsmarkError:
+        return []
+    current = path.read_text(encoding="utf-8", errors="replace")
+    expected = with_stats_block(current, corpus_stats(articles, settings))
+    if expected is None or expected == current:
+        return []
+    return [finding("NM602", "DATASHEET.md", "the statistics block does not match the corpus; run `newsmark "
+                    "build` to regenerate it", *position(current, current.index(BLOCK_START)))]

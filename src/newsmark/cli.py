@@ -15,6 +15,7 @@ commands in the order a corpus meets them:
   ingest    turn a seed document into corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton
   validate  check every file against the schemas and rules (docs/validation-rules.md)
   build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
+  synth     write a synthetic corpus (tests and benchmarks only)
 
 examples:
   newsmark validate
@@ -78,6 +79,24 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     build.set_defaults(run=_run_build)
+
+    synth = commands.add_parser(
+        "synth",
+        help="write a synthetic corpus for tests and benchmarks",
+        description="Write a deterministic synthetic corpus (invented names, every article marked "
+                    "'synthetic: true') into a separate folder, with a pyproject.toml so it builds on its own. "
+                    "Article N is the same for a given seed however many articles are made. Never write it "
+                    "into the real corpus.",
+        epilog="example:\n  newsmark synth --articles 1000 --out /tmp/synthetic && "
+               "newsmark build --root /tmp/synthetic",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    synth.add_argument("--articles", type=int, required=True, metavar="N", help="how many articles")
+    synth.add_argument("--out", required=True, metavar="DIR", help="the folder to write (a new corpus root)")
+    synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    synth.add_argument("--first", type=int, default=0, metavar="K",
+                       help="number of the first article (to add articles to an existing synthetic corpus)")
+    synth.set_defaults(run=_run_synth)
 
     ingest = commands.add_parser(
         "ingest",
@@ -157,6 +176,16 @@ def _run_build(args) -> int:
     if result["datasheet"] == "updated":
         print("  DATASHEET.md statistics block updated")
     print(f"load it with: datasets.load_dataset({result['out']!r})")
+    return 0
+
+
+def _run_synth(args) -> int:
+    from newsmark.synth import synthesize
+
+    if args.articles < 0 or args.first < 0:
+        raise _UsageError("--articles and --first must not be negative")
+    synthesize(args.out, args.articles, seed=args.seed, first=args.first)
+    print(f"wrote {args.articles} synthetic articles to {args.out}")
     return 0
 
 

@@ -70,6 +70,7 @@ RULES: dict[str, Rule] = {
         Rule("NM506", "missing-text", ERROR, "article metadata has no text file"),
         # NM6xx: corpus-wide
         Rule("NM601", "label-set-changed", ERROR, "a released label was removed or reordered"),
+        Rule("NM602", "stale-datasheet", WARNING, "DATASHEET.md statistics block is out of date"),
     ]
 }
 
