@@ -12,9 +12,12 @@ import newsmark
 
 _EPILOG = """\
 commands in the order a corpus meets them:
-  ingest    turn a seed document into corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton
+  new       add an article from a text file (corpus files + annotation skeleton)
+  ingest    the same for a seed document with a 'date YYYY-MM-DD' header (provenance recorded)
+  anchor    fill in span offsets from quotes in an annotation file
   validate  check every file against the schemas and rules (docs/validation-rules.md)
   build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
+  stats     counts per split, entity type, claim type and topic
   synth     write a synthetic corpus (tests and benchmarks only)
 
 examples:
@@ -79,6 +82,58 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     build.set_defaults(run=_run_build)
+
+    new = commands.add_parser(
+        "new",
+        help="add an article from a text file",
+        description="Add one article: normalise its text (NFC, LF, trimmed), write corpus/<id>.txt, "
+                    "corpus/<id>.yaml and an annotation skeleton with comments. The id defaults to the date "
+                    "and title as a slug (or the first words when there is no title), made unique. Give only "
+                    "what the source says: no title, publisher or licence is invented (missing ones are null "
+                    "or unknown).",
+        epilog="example:\n  newsmark new --text article.txt --date 2024-03-19 --title 'Rafah plan' "
+               "--source-name 'Example News' --url https://example.org/a --license CC-BY-4.0\n"
+               "  pbpaste | newsmark new --text - --date 2024-03-19",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("--text", required=True, metavar="FILE", help="the article text, UTF-8 ('-' reads standard input)")
+    new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="date of publication")
+    new.add_argument("--title", help="the article's title, if the source gives one")
+    new.add_argument("--id", dest="article_id", metavar="ID", help="article id (default: from date and title)")
+    new.add_argument("--language", default="en", metavar="L", help="BCP 47 language tag (default: en)")
+    new.add_argument("--source-name", metavar="N", help="publisher name, if known")
+    new.add_argument("--url", metavar="U", help="URL of the original, if known")
+    new.add_argument("--license", default="unknown", metavar="SPDX", help="SPDX licence id (default: unknown)")
+    new.add_argument("--story", metavar="S", help="story key shared by articles on the same story")
+    _root_option(new)
+    new.set_defaults(run=_run_new)
+
+    anchor = commands.add_parser(
+        "anchor",
+        help="fill in span offsets from quotes",
+        description="For every mention and claim written as a quote (text:, optionally prefix:, suffix: or "
+                    "occurrence:), find it in the article text and write start/end into the annotation file, "
+                    "keeping comments and key order. Offsets whose quote no longer matches (after a text edit) "
+                    "are re-anchored when the match is unique. A file with any missing or ambiguous quote is "
+                    "left untouched and each problem is reported with its location.",
+        epilog="exit status: 0 all spans anchored, 1 problems (files with problems unchanged), 2 usage error\n\n"
+               "example:\n  newsmark anchor 2024-03-19-rafah-plan\n  newsmark anchor annotations/*.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    anchor.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or their files")
+    _root_option(anchor)
+    anchor.set_defaults(run=_run_anchor)
+
+    stats = commands.add_parser(
+        "stats",
+        help="print corpus statistics",
+        description="Count articles per split, mentions per entity type, claims per claim type, topics and "
+                    "annotator kinds over the validated articles.",
+        epilog="example:\n  newsmark stats --root path/to/corpus",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _root_option(stats)
+    stats.set_defaults(run=_run_stats)
 
     synth = commands.add_parser(
         "synth",
@@ -176,6 +231,65 @@ def _run_build(args) -> int:
     if result["datasheet"] == "updated":
         print("  DATASHEET.md statistics block updated")
     print(f"load it with: datasets.load_dataset({result['out']!r})")
+    return 0
+
+
+def _run_new(args) -> int:
+    from newsmark.errors import NewsmarkError
+    from newsmark.intake import new_article
+    from newsmark.read import decode
+
+    try:
+        raw = sys.stdin.buffer.read() if args.text == "-" else open(args.text, "rb").read()
+    except OSError as err:
+        raise NewsmarkError(f"--text {args.text}: {err.strerror}") from None
+    text, problems = decode(raw.removeprefix(b"\xef\xbb\xbf"), args.text)
+    if text is None:
+        raise NewsmarkError(f"--text {args.text}: {problems[0].message}")
+    result = new_article(text, args.root, args.date, title=args.title, article_id=args.article_id,
+                         language=args.language, source_name=args.source_name, url=args.url,
+                         license=args.license, story=args.story)
+    for path in result["written"]:
+        print(f"wrote {path}")
+    article_id = result["id"]
+    print(f"article id: {article_id}\n\nnext steps:\n"
+          f"  1. annotate annotations/{article_id}.yaml (docs/annotation-guidelines.md)\n"
+          f"  2. newsmark anchor {article_id}      # fills in offsets from your quotes\n"
+          f"  3. newsmark validate\n"
+          f"  4. commit the three files and open a pull request (CONTRIBUTING.md)")
+    return 0
+
+
+def _run_anchor(args) -> int:
+    from newsmark.anchor import anchor
+
+    failed = False
+    for result in anchor(args.root, args.targets):
+        for problem in result.problems:
+            print(f"{problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}")
+        if result.problems:
+            failed = True
+            print(f"{result.path}: left unchanged ({len(result.problems)} problem(s))")
+        elif result.anchored:
+            print(f"{result.path}: anchored {len(result.anchored)} span(s)")
+        else:
+            print(f"{result.path}: every span already anchored")
+    return 1 if failed else 0
+
+
+def _run_stats(args) -> int:
+    from newsmark.splits import read_settings
+    from newsmark.stats import corpus_stats, stats_rows
+
+    _require_corpus(args.root)
+    report = newsmark.validate(args.root)
+    stats = corpus_stats(report.articles, read_settings(args.root))
+    width = max(len(name) for name, _ in stats_rows(stats))
+    for name, value in stats_rows(stats):
+        print(f"{name:<{width}}  {value}")
+    if report.errors:
+        print(f"({len(report.errors)} validation error(s): articles with errors are not counted; run "
+              "newsmark validate)", file=sys.stderr)
     return 0
 
 

@@ -57,12 +57,28 @@ article: {article_id}
 guidelines: "{GUIDELINES_VERSION}"
 # Who annotated: a real handle or team name, and kind human, model or model+human-review.
 annotators: []
-# IPTC Media Topics top-level QCodes that apply, e.g. medtop:11000000 (politics); see schema/labels.json.
+#  - {{id: your-github-handle, kind: human}}
+# IPTC Media Topics top-level QCodes that apply, main subject first (all 17 in schema/labels.json),
+# e.g. medtop:11000000 (politics), medtop:16000000 (conflict, war and peace).
 topics: []
-# One entry per entity; each mention is {{start, end, text}} with 0-based code-point offsets, end exclusive.
-# A mention may be written as just {{text: "..."}}; `newsmark anchor` then fills in the offsets.
+# Every named-entity mention, grouped by entity. Write a mention as just {{text: "..."}} and run
+# `newsmark anchor {article_id}` to fill in start/end. When the quote occurs more than once, add
+# occurrence: N (the N-th exact match) or prefix:/suffix: (the text just before/after). Example:
+#  - id: netanyahu
+#    type: PERSON                 # OntoNotes 5 type (see the guidelines)
+#    name: Benjamin Netanyahu     # canonical name
+#    wikidata: Q43723             # only when you are certain
+#    mentions:
+#      - {{text: Benjamin Netanyahu}}
+#      - {{text: Netanyahu, occurrence: 2}}
 entities: []
-# Check-able claims: id, start, end, text, claimer (entity id or author), type, attribution, checkworthy.
+# Check-able claims the article makes or reports. Example:
+#  - id: c1
+#    text: "Israel will push forward with its planned military operation in Rafah, Gaza"
+#    claimer: netanyahu           # an entity id, or author for the article's own voice
+#    type: position               # event property numerical causal position prediction opinion
+#    attribution: reported_speech # direct_quote reported_speech authorial
+#    checkworthy: true
 claims: []
 """
 
@@ -122,6 +138,57 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
     annotation = root / "annotations" / f"{article_id}.yaml"
     if not annotation.exists() and not annotation.is_symlink():
         plan[annotation] = annotation_skeleton(article_id)
+    for path, content in plan.items():
+        write_atomic(path, content)
+    return {"id": article_id, "written": sorted(str(p.relative_to(root)) for p in plan)}
+
+
+def unique_id(root: Path, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``… whichever no article uses yet."""
+    candidate, number = base, 1
+    while any((root / folder / f"{candidate}{suffix}").exists() for folder, suffix in
+              (("corpus", ".txt"), ("corpus", ".yaml"), ("annotations", ".yaml"))):
+        number += 1
+        candidate = f"{base[: 80 - len(str(number)) - 1]}-{number}"
+    return candidate
+
+
+def new_article(text: str, root: str | Path, date: str, title: str | None = None, article_id: str | None = None,
+                language: str = "en", source_name: str | None = None, url: str | None = None,
+                license: str = "unknown", story: str | None = None) -> dict:
+    """Add one article from its raw text: corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton.
+
+    The id defaults to a slug of the date and title (or of the first words when there is no title),
+    made unique. Metadata is checked against the article schema before anything is written."""
+    from jsonschema import Draft202012Validator
+
+    from newsmark.schemas import schema
+
+    root = Path(root)
+    body = normalise_text(text)
+    problems = text_findings(body, "text")
+    if problems:
+        first = problems[0]
+        raise NewsmarkError(f"the text, after normalisation, line {first.line} col {first.col}: {first.message}")
+    try:
+        datetime.date.fromisoformat(date)
+    except ValueError:
+        raise NewsmarkError(f"--date {date!r}: not a calendar date written YYYY-MM-DD") from None
+    if article_id is None:
+        words = title or " ".join(body.split()[:8])
+        article_id = unique_id(root, slug(f"{date} {words}")[:80].rstrip("-"))
+    source = {"name": source_name, "url": url} if (source_name or url) else None
+    meta = {"id": article_id, "title": title, "date": date, "language": language, "source": source,
+            "license": license}
+    if story:
+        meta["story"] = story
+    errors = sorted(Draft202012Validator(schema("article")).iter_errors(meta), key=lambda e: list(e.path))
+    if errors:
+        raise NewsmarkError("; ".join(f"{'.'.join(map(str, e.path)) or 'metadata'}: {e.message}" for e in errors))
+    plan: dict[Path, str] = {}
+    _plan(root / "corpus" / f"{article_id}.txt", body, plan, root)
+    _plan(root / "corpus" / f"{article_id}.yaml", metadata_yaml(meta), plan, root)
+    _plan(root / "annotations" / f"{article_id}.yaml", annotation_skeleton(article_id), plan, root)
     for path, content in plan.items():
         write_atomic(path, content)
     return {"id": article_id, "written": sorted(str(p.relative_to(root)) for p in plan)}
