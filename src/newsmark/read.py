@@ -20,11 +20,44 @@ from newsmark.findings import Finding, finding
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# The C loader is ~7x faster; the pure-Python one is the fallback when libyaml is missing.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 _TAG = "tag:yaml.org,2002:"
+# Plain scalars get this tag from the loader and are resolved by ``_scalar`` (YAML 1.2 core rules).
+_IMPLICIT = "tag:newsmark:implicit"
 _STANDARD_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+_STANDARD_TAGS.add(_IMPLICIT)
+_KIND_TAGS = {yaml.ScalarNode: _IMPLICIT, yaml.SequenceNode: _TAG + "seq", yaml.MappingNode: _TAG + "map"}
+
+
+def _resolve(self, kind, value, implicit):
+    # PyYAML's resolver runs a list of regular expressions on every scalar; newsmark resolves scalars
+    # itself, so the loader only labels each node by kind. Explicit tags never reach this function.
+    return _KIND_TAGS[kind]
+
+
+try:  # libyaml's parser (C) is several times faster; the pure-Python one is the fallback
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+class _Loader(_Parser, yaml.resolver.BaseResolver):
+    """Parses and composes YAML into nodes; never constructs Python objects."""
+
+    resolve = _resolve
+
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        yaml.resolver.BaseResolver.__init__(self)
 _INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _QUOTED_STYLES = {'"', "'", "|", ">"}
@@ -216,7 +249,11 @@ def parse_yaml(text: str, rel: str) -> tuple[Document | None, list[Finding]]:
     if ("&" in text or "*" in text) and (found := _alias_findings(text, rel)):
         return None, found
     try:
-        root_node = yaml.compose(text, Loader=_Loader)
+        loader = _Loader(text)
+        try:
+            root_node = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as err:
         return None, [_syntax_finding(err, text, rel)]
     except yaml.YAMLError as err:
@@ -232,7 +269,7 @@ def parse_yaml(text: str, rel: str) -> tuple[Document | None, list[Finding]]:
 def _alias_findings(text: str, rel: str) -> list[Finding]:
     found = []
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             anchor = getattr(event, "anchor", None)
             if anchor is not None:
                 kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
@@ -290,24 +327,30 @@ def _construct(node: yaml.Node, path: JsonPath, doc: Document, found: list[Findi
     return _scalar(node, doc, found, here)
 
 
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_YAML11_BOOLEANS = {v for w in ("yes", "no", "on", "off", "y", "n") for v in (w, w.capitalize(), w.upper())}
+
+
 def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding], here: Location):
     """YAML 1.2 core-schema reading of a scalar; YAML 1.1 booleans are reported, never guessed."""
     value = node.value
     if node.style in _QUOTED_STYLES or node.tag == _TAG + "str":
         return value
-    if node.tag == _TAG + "null":
+    if value in _NULLS and node.tag in (_IMPLICIT, _TAG + "null"):
         return None
-    if node.tag == _TAG + "bool":
-        if value in ("true", "True", "TRUE"):
-            return True
-        if value in ("false", "False", "FALSE"):
-            return False
+    if value in _BOOLEANS:
+        return _BOOLEANS[value]
+    if value in _YAML11_BOOLEANS:
         found.append(finding("NM206", doc.path, f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2; "
                              f"write \"{value}\" in quotes for the string, or true/false", *here))
         return value
-    if node.tag == _TAG + "int" and _INT_RE.fullmatch(value):
-        return int(value)
-    if node.tag == _TAG + "float" and _FLOAT_RE.fullmatch(value):
-        return float(value)
-    # Timestamps (an unquoted date) and 1.1-only number forms (012, 1_000, 1:20) stay the string written.
+    first = value[:1]
+    if first.isdigit() or first in "-+.":
+        if _INT_RE.fullmatch(value):
+            return int(value)
+        if _FLOAT_RE.fullmatch(value):
+            return float(value)
+    # Dates (2024-03-19) and 1.1-only number forms (012, 1_000, 1:20) stay the string written; explicit
+    # !!int or !!float tags on such values are not honoured either, so nothing depends on YAML version.
     return value
