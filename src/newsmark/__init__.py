@@ -19,11 +19,12 @@ except PackageNotFoundError:  # running from a source tree without an install
 __all__ = ["validate", "build", "ingest", "__version__"]
 
 
-def validate(root=".", paths=None):
-    """Check the corpus at ``root`` (or only the articles of ``paths``); see :func:`newsmark.check.validate`."""
+def validate(root=".", paths=None, **options):
+    """Check the corpus at ``root`` (or only the articles of ``paths``); see :func:`newsmark.check.validate`
+    for the options (cache, jobs, progress)."""
     from newsmark.check import validate as _validate
 
-    return _validate(root, paths)
+    return _validate(root, paths, **options)
 
 
 def ingest(seed_file, root=".", article_id=None):

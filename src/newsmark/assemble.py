@@ -1,41 +1,29 @@
-"""Stage 3: assemble validated articles into dataset rows: splits, and the rows of every config.
+"""Stage 3: assemble one validated article into dataset rows: its split, and its rows of every config.
 
-Input is what ``check.validate`` read (plain dicts); output is plain rows per config and split, in a
-fixed order so that the same corpus always gives the same dataset.
+Input is what the check stage read (plain dicts); output is plain rows (label names, not indices).
+The build calls this per article in the worker processes, in article id order.
 """
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 
 from newsmark.read import Article
-from newsmark.splits import SPLITS, Settings, split_of
+from newsmark.splits import Settings, split_of
 from newsmark.text import sentences, tokens
 
 
-@dataclass
-class Assembled:
-    """Rows of every config by split, each article's split, and the articles left out (no annotation)."""
-
-    rows: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
-    splits: dict[str, str] = field(default_factory=dict)
-    left_out: list[str] = field(default_factory=list)
-
-
-def assemble(articles: dict[str, Article], settings: Settings) -> Assembled:
-    result = Assembled(rows={config: {split: [] for split in SPLITS} for config in
-                             ("articles", "mentions", "claims", "ner")})
-    for article_id in sorted(articles):
-        article = articles[article_id]
-        if article.annotation is None or article.meta is None or article.text is None:
-            result.left_out.append(article_id)
-            continue
+def chunk_rows(settings: Settings, articles: list[Article]) -> tuple[dict, dict]:
+    """The rows of a chunk of valid articles, by (config, split), and each article's split, licence
+    and language (for the manifest and the card)."""
+    rows: dict[tuple[str, str], list[dict]] = {}
+    info = {}
+    for article in articles:
         meta, annotation = article.meta.data, article.annotation.data
-        split = split_of(article_id, meta, settings)
-        result.splits[article_id] = split
-        for config, rows in article_rows(article_id, article.text, meta, annotation, split).items():
-            result.rows[config][split].extend(rows)
-    return result
+        split = split_of(article.id, meta, settings)
+        for config, config_rows in article_rows(article.id, article.text, meta, annotation, split).items():
+            rows.setdefault((config, split), []).extend(config_rows)
+        info[article.id] = {"split": split, "license": meta["license"], "language": meta["language"]}
+    return rows, info
 
 
 def article_rows(article_id: str, text: str, meta: dict, annotation: dict, split: str) -> dict[str, list[dict]]:
@@ -120,18 +108,20 @@ def outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 def ner_rows(article_id: str, split: str, text: str, sentence_spans, annotation: dict) -> list[dict]:
     mentions = [(m["start"], m["end"], e["type"]) for e in annotation["entities"] for m in e["mentions"]]
-    boundaries = {offset for start, end, _ in mentions for offset in (start, end)}
+    boundaries = sorted({offset for start, end, _ in mentions for offset in (start, end)})
     tagged = outermost(mentions)
     rows = []
+    current = 0  # index into tagged: tokens and tagged spans both run left to right
     for index, (s_start, s_end) in enumerate(sentence_spans):
         spans = tokens(text, s_start, s_end, boundaries)
         tags = []
         for t_start, t_end in spans:
+            while current < len(tagged) and tagged[current][1] <= t_start:
+                current += 1
             tag = "O"
-            for start, end, label in tagged:
-                if start <= t_start and t_end <= end:
-                    tag = f"{'B' if t_start == start else 'I'}-{label}"
-                    break
+            if current < len(tagged) and tagged[current][0] <= t_start and t_end <= tagged[current][1]:
+                start, _, label = tagged[current]
+                tag = f"{'B' if t_start == start else 'I'}-{label}"
             tags.append(tag)
         rows.append({
             "id": f"{article_id}/{index}",

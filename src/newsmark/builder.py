@@ -1,58 +1,101 @@
-"""``newsmark build``: validate, assemble, write. Nothing is written unless validation passes."""
+"""``newsmark build``: check, assemble and write in one streaming pass.
+
+Each article is read and checked once (in worker processes) and, when valid, turned into rows that are
+written straight into a staging folder. If any error turns up, the staging folder is deleted and the
+findings are raised: nothing reaches the output folder, and a previous build stays as it was. Memory
+stays bounded by the row batches, whatever the corpus size.
+"""
 from __future__ import annotations
 
+import shutil
+from functools import partial
 from pathlib import Path
 
-from newsmark.assemble import assemble
+from newsmark.assemble import chunk_rows
 from newsmark.card import card_markdown, croissant
-from newsmark.check import validate
+from newsmark.check import Report, check_released_labels, run_articles, select
 from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import write_atomic
 from newsmark.splits import read_settings
 from newsmark.stats import corpus_stats, with_stats_block
-from newsmark.write import MAX_SHARD_BYTES, sha256_file, write_dataset
+from newsmark.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, sha256_file, staging_folder,
+                            to_table)
 
 INPUT_FILES = ("pyproject.toml", "schema/labels.json", "schema/released-labels.json",
                "schema/article.schema.json", "schema/annotation.schema.json")
 
 
-def input_hashes(root: Path, articles) -> dict[str, str]:
-    """sha256 of every file the build read: the articles' files and the schema and settings files."""
-    paths = [root / name for name in INPUT_FILES]
-    for article_id in articles:
-        paths += [root / "corpus" / f"{article_id}.txt", root / "corpus" / f"{article_id}.yaml",
-                  root / "annotations" / f"{article_id}.yaml"]
-    return {p.relative_to(root).as_posix(): sha256_file(p) for p in paths if p.is_file() and not p.is_symlink()}
+def chunk_tables(settings, articles) -> tuple[dict, dict]:
+    """Run in a worker: a chunk's rows as Arrow tables by (config, split), and per-article info. Arrow
+    tables cross the process boundary as buffers, far cheaper than pickled rows."""
+    rows, info = chunk_rows(settings, articles)
+    return {(config, split): to_table(config, config_rows) for (config, split), config_rows in rows.items()}, info
 
 
-def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes: int = MAX_SHARD_BYTES) -> dict:
+def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes: int = MAX_SHARD_BYTES,
+          jobs: int | None = None, progress=None) -> dict:
     """Build the dataset folder ``out`` (default ``<root>/dist/newsmark``) from the corpus at ``root``.
 
-    Raises ValidationFailed (with the report) when the corpus has errors; then nothing is written and a
-    previous build stays as it was."""
+    Raises ValidationFailed (with the report) when the corpus has errors; then nothing is written."""
     root = Path(root)
     out = Path(out) if out is not None else root / "dist" / "newsmark"
     settings = read_settings(root)
-    report = validate(root)
-    if not report.ok:
-        raise ValidationFailed(report)
-    assembled = assemble(report.articles, settings)
-    if not assembled.splits:
-        raise NewsmarkError("no annotated article to build; add annotations/<id>.yaml files first")
-    built = {article_id: report.articles[article_id] for article_id in assembled.splits}
-    corpus = {
-        "stats": corpus_stats(built, settings),
-        "licenses": {a.meta.data["license"] for a in built.values()},
-        "languages": {a.meta.data["language"].split("-")[0] for a in built.values()},
-    }
-
-    def render(summary, _assembled):
-        return {"README.md": card_markdown(summary, corpus, settings), "croissant.json": croissant(summary, corpus)}
-
-    summary = write_dataset(assembled, out, settings, render, input_hashes(root, built), max_shard_bytes)
-    datasheet = update_datasheet(root, corpus["stats"])
-    return {**summary, "out": str(out), "left_out": assembled.left_out, "warnings": report.warnings,
-            "datasheet": datasheet}
+    found, ids = select(root, None)
+    report = Report(findings=list(found.findings))
+    tmp = staging_folder(out)
+    try:
+        writer = DatasetWriter(tmp, max_shard_bytes)
+        inputs: dict[str, str] = {}
+        built: dict[str, dict] = {}
+        licenses, languages = set(), set()
+        for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,
+                                             progress=progress):
+            for result in results:
+                report.files += result.files
+                report.findings.extend(result.findings)
+                report.articles[result.id] = result.contribution
+            if not report.ok:
+                continue  # keep checking, so that every finding is reported; write no more
+            tables, info = payload
+            writer.add(tables)
+            for result in results:
+                if result.id in info:
+                    built[result.id] = info[result.id]["split"]
+                    inputs.update(result.digests)
+                    licenses.add(info[result.id]["license"])
+                    languages.add(info[result.id]["language"].split("-")[0])
+        report.findings.extend(check_released_labels(root))
+        report.findings.sort()
+        if not report.ok:
+            raise ValidationFailed(report)
+        if not built:
+            raise NewsmarkError("no annotated article to build; add annotations/<id>.yaml files first")
+        summary, outputs = writer.close()
+        summary["version"] = settings.version
+        summary["fingerprint"] = fingerprint(outputs)
+        stats = corpus_stats({i: report.articles[i] for i in built}, settings)
+        corpus = {"stats": stats, "licenses": licenses, "languages": languages}
+        for name in INPUT_FILES:
+            if (root / name).is_file() and not (root / name).is_symlink():
+                inputs[name] = sha256_file(root / name)
+        manifest = {
+            "name": "newsmark",
+            "version": settings.version,
+            "fingerprint": summary["fingerprint"],
+            "split_rule": {"salt": settings.salt, "test_fraction": settings.test_fraction},
+            "inputs": dict(sorted(inputs.items())),
+            "splits": dict(sorted(built.items())),
+            "left_out": sorted(set(ids) - set(built)),
+        }
+        documents = {"README.md": card_markdown(summary, corpus, settings),
+                     "croissant.json": croissant(summary, corpus)}
+        finish(tmp, out, summary, outputs, documents, manifest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    datasheet = update_datasheet(root, stats)
+    return {**summary, "out": str(out), "left_out": manifest["left_out"], "warnings": report.warnings,
+            "datasheet": datasheet, "stats": stats}
 
 
 def update_datasheet(root: Path, stats: dict) -> str | None:

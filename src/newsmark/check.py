@@ -7,28 +7,37 @@ Each ``check_*`` function names in its docstring the codes it can raise.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable, Iterator
 
 from jsonschema import Draft202012Validator
 
 from newsmark.findings import ERROR, WARNING, Finding, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
-from newsmark.read import Article, Document, inventory, position, read_article_text, read_yaml, relpath
+from newsmark.cache import ValidateCache
+from newsmark.parallel import map_chunks
+from newsmark.read import (Article, Document, Inventory, corpus_rel, inventory, position, read_bytes, relpath,
+                           text_from_bytes, yaml_from_bytes)
+from newsmark.stats import contribution
 from newsmark.schemas import PATTERN_HINTS, schema
 
 _validators: dict[str, Draft202012Validator] = {}
+_compiled: dict[str, object] = {}
 
 
 @dataclass
 class Report:
-    """The outcome of one validation run."""
+    """The outcome of one validation run. ``articles`` maps each checked article id to its statistics
+    contribution (None when it is not built: missing files, or invalid metadata or annotation)."""
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
-    articles: dict[str, Article] = field(default_factory=dict)
+    articles: dict[str, dict | None] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -43,35 +52,111 @@ class Report:
         return not self.errors
 
 
-def validate(root: str | Path = ".", paths: list[str | Path] | None = None) -> Report:
+@dataclass
+class ArticleResult:
+    """What checking one article gives: findings, the sha256 of each file read, and the statistics
+    contribution."""
+
+    id: str
+    files: int
+    findings: list[Finding]
+    digests: dict[str, str] = field(default_factory=dict)
+    contribution: dict | None = None
+
+
+Slots = tuple  # (text path, metadata path, annotation path), each a Path or None
+
+
+def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, cache: bool = False,
+             jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
     """Check the corpus at ``root``: every file, or only the articles that ``paths`` belong to (a text,
     metadata or annotation file stands for its whole article). Corpus-wide rules always run.
-    Never raises on bad input: problems are findings."""
+
+    ``cache`` reuses the results of unchanged articles from ``<root>/.newsmark-cache`` (and updates it);
+    ``jobs`` worker processes check the rest (default: one per core). Never raises on bad input:
+    problems are findings."""
     root = Path(root)
-    report = Report()
+    found, ids = select(root, paths)
+    report = Report(findings=list(found.findings))
+    store = ValidateCache.load(root) if cache else None
+    for results, _ in run_articles(root, found, ids, jobs=jobs, progress=progress, cache=store):
+        for result in results:
+            report.files += result.files
+            report.findings.extend(result.findings)
+            report.articles[result.id] = result.contribution
+    if store is not None:
+        store.save(prune=paths is None)
+    report.findings.extend(check_released_labels(root))
+    if paths is None:
+        report.findings.extend(check_datasheet(root, report.articles))
+    report.findings.sort()
+    return report
+
+
+def select(root: Path, paths) -> tuple[Inventory, list[str]]:
+    """The inventory and the article ids to check (all, or those ``paths`` belong to)."""
     found = inventory(root)
     ids = sorted(set(found.texts) | set(found.metas) | set(found.annotations))
     if paths is not None:
         wanted = {article_id_of(root, path) for path in paths}
         ids = [article_id for article_id in ids if article_id in wanted]
         found.findings = [f for f in found.findings if article_id_of(root, root / f.path) in wanted]
-    report.findings.extend(found.findings)
-    for article_id in ids:
-        files = [p for p in (found.texts.get(article_id), found.metas.get(article_id),
-                             found.annotations.get(article_id)) if p]
-        report.files += len(files)
-        try:
-            article, article_findings = check_article(root, article_id, found)
-        except Exception as err:  # an internal error is itself a finding, never a traceback
-            article = Article(article_id)
-            article_findings = [finding("NM001", relpath(files[0], root), f"{type(err).__name__}: {err}")]
-        report.articles[article_id] = article
-        report.findings.extend(article_findings)
-    report.findings.extend(check_released_labels(root))
-    if paths is None:
-        report.findings.extend(check_datasheet(root, report.articles))
-    report.findings.sort()
-    return report
+    return found, ids
+
+
+def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable | None = None, jobs=None,
+                 progress=None, cache=None) -> Iterator[tuple[list[ArticleResult], object]]:
+    """Check the articles in chunks (in worker processes), yielding ``(results, payload)`` per chunk in id
+    order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
+    payload (the build's Arrow tables). ``cache`` (validate only) answers unchanged articles first."""
+    slots = {i: (found.texts.get(i), found.metas.get(i), found.annotations.get(i)) for i in ids}
+    cached = cache.lookup(root, slots) if cache is not None else {}
+    done = 0
+
+    def advance(count):
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, len(ids))
+
+    if cached:
+        advance(len(cached))
+        yield [_with_presence(result, found) for result in cached.values()], None
+    todo = [(i, slots[i]) for i in ids if i not in cached]
+    for results, payload in map_chunks(partial(check_chunk, root, extra), todo, jobs=jobs, progress=advance):
+        for result in results:
+            if cache is not None:
+                cache.store(root, slots[result.id], result)
+            _with_presence(result, found)
+        yield results, payload
+
+
+def _with_presence(result: ArticleResult, found: Inventory) -> ArticleResult:
+    result.findings = check_presence(result.id, found) + result.findings
+    return result
+
+
+def check_chunk(root: Path, extra: Callable | None, items: list[tuple[str, Slots]]):
+    """Check a chunk of articles; one ``(results, payload)`` pair (a list of one, for ``map_chunks``)."""
+    results, valid = [], []
+    for article_id, slots in items:
+        result, article = check_one(root, article_id, slots)
+        results.append(result)
+        if article is not None and result.contribution is not None and \
+                not any(f.severity == ERROR for f in result.findings):
+            valid.append(article)
+    return [(results, extra(valid) if extra is not None else None)]
+
+
+def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult, Article | None]:
+    files = sum(path is not None for path in slots)
+    try:
+        article, findings, digests = check_article(root, article_id, slots)
+        return ArticleResult(article_id, files, findings, digests, contribution(article)), article
+    except Exception as err:  # an internal error is itself a finding, never a traceback
+        first = next(path for path in slots if path is not None)
+        return ArticleResult(article_id, files, [finding("NM001", relpath(first, root),
+                                                         f"{type(err).__name__}: {err}")]), None
 
 
 def article_id_of(root: Path, path: str | Path) -> str | None:
@@ -82,17 +167,29 @@ def article_id_of(root: Path, path: str | Path) -> str | None:
     return None
 
 
-def check_article(root: Path, article_id: str, found) -> tuple[Article, list[Finding]]:
+def check_article(root: Path, article_id: str, slots: Slots) -> tuple[Article, list[Finding], dict[str, str]]:
+    """Read and check one article's files; returns the article (parts None where missing or invalid),
+    the findings, and the sha256 of every file read."""
+    text_path, meta_path, annotation_path = slots
     article = Article(article_id)
     findings: list[Finding] = []
-    findings += check_presence(article_id, found)
-    if article_id in found.texts:
-        article.text, text_findings = read_article_text(found.texts[article_id], root)
-        findings += text_findings
-    for kind, table in (("article", found.metas), ("annotation", found.annotations)):
-        if article_id not in table:
+    digests: dict[str, str] = {}
+
+    def load(path: Path, parse):
+        rel = corpus_rel(path)
+        raw, problems = read_bytes(path, rel)
+        if raw is None:
+            return None, problems
+        digests[rel] = hashlib.sha256(raw).hexdigest()
+        return parse(raw, rel)
+
+    if text_path is not None:
+        article.text, text_problems = load(text_path, text_from_bytes)
+        findings += text_problems
+    for kind, path in (("article", meta_path), ("annotation", annotation_path)):
+        if path is None:
             continue
-        doc, doc_findings = read_yaml(table[article_id], root)
+        doc, doc_findings = load(path, yaml_from_bytes)
         if doc is not None:
             doc_findings = check_schema(doc, kind)
         findings += doc_findings
@@ -102,7 +199,7 @@ def check_article(root: Path, article_id: str, found) -> tuple[Article, list[Fin
         findings += check_metadata(article.meta, article_id)
     if article.annotation is not None:
         findings += check_annotation(article.annotation, article_id, article.text)
-    return article, findings
+    return article, findings, digests
 
 
 def check_presence(article_id: str, found) -> list[Finding]:
@@ -151,9 +248,27 @@ def show_path(path) -> str:
     return out or "the document"
 
 
+def _compiled_validator(kind: str):
+    """A compiled (Rust) validator when jsonschema-rs is installed: ~100x faster on valid files."""
+    if kind not in _compiled:
+        try:
+            import jsonschema_rs
+        except ImportError:
+            _compiled[kind] = None
+        else:
+            _compiled[kind] = jsonschema_rs.validator_for(schema(kind))
+    return _compiled[kind]
+
+
 def check_schema(doc: Document, kind: str) -> list[Finding]:
     """NM301 unknown key, NM302 missing key, NM303 wrong type, NM304 unknown label, NM305 bad format,
-    NM306 other constraint; each located at the offending YAML node."""
+    NM306 other constraint; each located at the offending YAML node.
+
+    Valid files pass the compiled validator and stop there; only a file that fails it is validated
+    again by ``jsonschema``, whose errors carry the paths the findings are located by."""
+    fast = _compiled_validator(kind)
+    if fast is not None and fast.is_valid(doc.data):
+        return []
     findings = []
     for error in _validator(kind).iter_errors(doc.data):
         findings.extend(_schema_error_findings(doc, error))
@@ -389,7 +504,7 @@ def check_released_labels(root: Path) -> list[Finding]:
     return findings
 
 
-def check_datasheet(root: Path, articles: dict[str, Article]) -> list[Finding]:
+def check_datasheet(root: Path, articles: dict[str, dict | None]) -> list[Finding]:
     """NM602 (warning): the statistics block of DATASHEET.md matches the corpus (``build`` rewrites it)."""
     from newsmark.errors import NewsmarkError
     from newsmark.splits import read_settings

@@ -28,6 +28,34 @@ examples:
 """
 
 
+def _jobs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-j", "--jobs", type=int, metavar="N",
+                        help="worker processes (default: one per core; 1 runs everything in this process)")
+
+
+def _progress(args):
+    """A progress line on stderr, only on a terminal, outside CI, without -q, and after 2 seconds."""
+    if getattr(args, "quiet", False) or os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+    import time
+
+    started = time.monotonic()
+    shown = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - started < 2 or (now - shown[0] < 0.2 and done < total):
+            return
+        shown[0] = now
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{args.command} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles{end}")
+        sys.stderr.flush()
+
+    return report
+
+
 def _root_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", metavar="DIR",
                         help="the corpus folder holding corpus/ and annotations/ (default: the current folder)")
@@ -61,7 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=["text", "github", "json"], default="text",
                           help="text (default): one line per finding and a summary; github: GitHub Actions "
                                "annotations; json: a machine-readable report")
-    validate.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary line")
+    validate.add_argument("-q", "--quiet", action="store_true",
+                          help="print findings only: no summary line, no progress bar")
+    validate.add_argument("--no-cache", action="store_true",
+                          help="check every article afresh (default: reuse results of unchanged articles from "
+                               "<root>/.newsmark-cache)")
+    _jobs_option(validate)
     validate.set_defaults(run=_run_validate)
 
     build = commands.add_parser(
@@ -80,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _root_option(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
-    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only errors; no progress bar")
+    _jobs_option(build)
     build.set_defaults(run=_run_build)
 
     new = commands.add_parser(
@@ -197,7 +231,8 @@ def _run_validate(args) -> int:
         for path in paths:
             if article_id_of(args.root, path) is None and not _is_under(path, os.path.join(args.root, "schema")):
                 raise _UsageError(f"{path}: not a file under {args.root}/corpus/ or {args.root}/annotations/")
-    report = newsmark.validate(args.root, paths)
+    report = newsmark.validate(args.root, paths, cache=not args.no_cache, jobs=args.jobs,
+                               progress=_progress(args))
     output = REPORTERS[args.format](report)
     if args.quiet and args.format != "json":
         output = output.removesuffix(summary(report) + "\n")
@@ -211,7 +246,7 @@ def _run_build(args) -> int:
 
     _require_corpus(args.root)
     try:
-        result = newsmark.build(args.root, args.out)
+        result = newsmark.build(args.root, args.out, jobs=args.jobs, progress=_progress(args))
     except ValidationFailed as failed:
         sys.stdout.write(text(failed.report))
         print("newsmark: build refused: the corpus has errors (above); nothing was written", file=sys.stderr)

@@ -109,6 +109,12 @@ def position(text: str, index: int) -> Location:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+def corpus_rel(path: Path) -> str:
+    """``corpus/x.txt`` for a path that ``inventory`` found (root/<folder>/<name>); much cheaper than
+    ``relpath``, which matters when the cache looks at every file of a large corpus."""
+    return f"{path.parent.name}/{path.name}"
+
+
 def relpath(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -221,11 +227,8 @@ def _first_not_nfc(text: str) -> int:
     return 0
 
 
-def read_article_text(path: Path, root: Path) -> tuple[str | None, list[Finding]]:
-    rel = relpath(path, root)
-    raw, found = read_bytes(path, rel)
-    if raw is None:
-        return None, found
+def text_from_bytes(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
+    """An article body from its bytes, or None and the hygiene findings."""
     text, found = decode(raw, rel)
     if text is None:
         return None, found
@@ -233,15 +236,23 @@ def read_article_text(path: Path, root: Path) -> tuple[str | None, list[Finding]
     return (None if found else text), found
 
 
-def read_yaml(path: Path, root: Path) -> tuple[Document | None, list[Finding]]:
-    rel = relpath(path, root)
-    raw, found = read_bytes(path, rel)
-    if raw is None:
-        return None, found
+def yaml_from_bytes(raw: bytes, rel: str) -> tuple[Document | None, list[Finding]]:
     text, found = decode(raw, rel)
     if text is None:
         return None, found
     return parse_yaml(text, rel)
+
+
+def read_article_text(path: Path, root: Path) -> tuple[str | None, list[Finding]]:
+    rel = relpath(path, root)
+    raw, found = read_bytes(path, rel)
+    return (None, found) if raw is None else text_from_bytes(raw, rel)
+
+
+def read_yaml(path: Path, root: Path) -> tuple[Document | None, list[Finding]]:
+    rel = relpath(path, root)
+    raw, found = read_bytes(path, rel)
+    return (None, found) if raw is None else yaml_from_bytes(raw, rel)
 
 
 def parse_yaml(text: str, rel: str) -> tuple[Document | None, list[Finding]]:

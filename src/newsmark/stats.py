@@ -9,28 +9,46 @@ from collections import Counter
 
 from newsmark.read import Article
 from newsmark.labels import label_table, names
-from newsmark.splits import SPLITS, Settings, split_of
+from newsmark.splits import SPLITS, Settings, assign_split
 
 BLOCK_START = "<!-- newsmark:stats:start -->"
 BLOCK_END = "<!-- newsmark:stats:end -->"
 
 
-def corpus_stats(articles: dict[str, Article], settings: Settings) -> dict:
-    """Counts over the articles that have text, metadata and a valid annotation (those that are built)."""
-    splits, mentions, entities, claims, topics, kinds = Counter(), Counter(), 0, Counter(), Counter(), Counter()
-    checkworthy = 0
-    for article_id, article in sorted(articles.items()):
-        if article.annotation is None or article.meta is None or article.text is None:
+def contribution(article: Article) -> dict | None:
+    """What one article adds to the statistics (small and JSON-safe, so the validate cache can keep it);
+    None for an article that is not built (missing text, metadata or a valid annotation)."""
+    if article.annotation is None or article.meta is None or article.text is None:
+        return None
+    annotation = article.annotation.data
+    mentions = Counter()
+    for entity in annotation["entities"]:
+        mentions[entity["type"]] += len(entity["mentions"])
+    return {
+        "key": article.meta.data.get("story") or article.id,
+        "entities": len(annotation["entities"]),
+        "mentions": dict(mentions),
+        "claims": dict(Counter(claim["type"] for claim in annotation["claims"])),
+        "checkworthy": sum(claim["checkworthy"] for claim in annotation["claims"]),
+        "topics": list(annotation["topics"]),
+        "kinds": sorted({annotator["kind"] for annotator in annotation["annotators"]}),
+    }
+
+
+def corpus_stats(contributions: dict[str, dict | None], settings: Settings) -> dict:
+    """Counts over the articles that are built, from their contributions."""
+    splits, mentions, claims, topics, kinds = Counter(), Counter(), Counter(), Counter(), Counter()
+    entities = checkworthy = 0
+    for part in contributions.values():
+        if part is None:
             continue
-        annotation = article.annotation.data
-        splits[split_of(article_id, article.meta.data, settings)] += 1
-        entities += len(annotation["entities"])
-        for entity in annotation["entities"]:
-            mentions[entity["type"]] += len(entity["mentions"])
-        claims.update(claim["type"] for claim in annotation["claims"])
-        checkworthy += sum(claim["checkworthy"] for claim in annotation["claims"])
-        topics.update(annotation["topics"])
-        kinds.update({annotator["kind"] for annotator in annotation["annotators"]})
+        splits[assign_split(part["key"], settings.salt, settings.test_fraction)] += 1
+        entities += part["entities"]
+        mentions.update(part["mentions"])
+        claims.update(part["claims"])
+        checkworthy += part["checkworthy"]
+        topics.update(part["topics"])
+        kinds.update(part["kinds"])
     return {
         "articles": sum(splits.values()),
         "splits": {split: splits[split] for split in SPLITS},

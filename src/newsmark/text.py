@@ -8,10 +8,12 @@ quote, unless the word before is an abbreviation or the break would fall inside 
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 _TOKEN = re.compile(r"['’]s\b|\w+|[^\w\s]")
 _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*(?=\s+[\"'‘“(\[]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "st", "jr", "sr", "no", "vs",
                   "etc", "e.g", "i.e", "lt", "col", "capt", "sgt", "inc", "corp", "co", "ltd", "jan", "feb",
                   "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec"}
@@ -19,19 +21,33 @@ _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "
 Span = tuple[int, int]
 
 
-def _inside(position: int, protected: list[Span]) -> bool:
-    return any(start < position < end for start, end in protected)
+def _merge(spans) -> list[Span]:
+    """The union of ``spans`` as sorted, non-overlapping spans."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _inside(position: int, merged: list[Span]) -> bool:
+    """Whether ``position`` falls strictly inside one of the ``merged`` spans."""
+    index = bisect.bisect_left(merged, (position,)) - 1
+    return index >= 0 and merged[index][0] < position < merged[index][1]
 
 
 def sentences(text: str, protected: list[Span] = ()) -> list[Span]:
     """Sentence spans, trimmed of surrounding whitespace; never breaking inside a protected span."""
+    protected = _merge(protected)
     spans = []
     line_start = 0
     for line in text.split("\n"):
         start = line_start
         for match in _SENTENCE_END.finditer(line):
             cut = line_start + match.end()
-            word = re.search(r"([\w.]+)\.?[\"'’”)\]]*$", line[: match.end()])
+            word = _WORD_BEFORE.search(line, max(match.end() - 40, 0), match.end())
             before = word.group(1).lower().rstrip(".") if word else ""
             if before in _ABBREVIATIONS or len(before) == 1 or re.fullmatch(r"(\w\.)+\w", before):
                 continue
@@ -53,13 +69,15 @@ def _trim(text: str, span: Span) -> Span | None:
     return (start, end) if start < end else None
 
 
-def tokens(text: str, start: int, end: int, boundaries: set[int] = frozenset()) -> list[Span]:
-    """Token spans within text[start:end], split at every offset in ``boundaries``."""
+def tokens(text: str, start: int, end: int, boundaries: list[int] = ()) -> list[Span]:
+    """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted)."""
     out = []
     for match in _TOKEN.finditer(text, start, end):
-        token_start = match.start()
-        for cut in sorted(b for b in boundaries if match.start() < b < match.end()):
-            out.append((token_start, cut))
-            token_start = cut
-        out.append((token_start, match.end()))
+        token_start, token_end = match.span()
+        index = bisect.bisect_right(boundaries, token_start)
+        while index < len(boundaries) and boundaries[index] < token_end:
+            out.append((token_start, boundaries[index]))
+            token_start = boundaries[index]
+            index += 1
+        out.append((token_start, token_end))
     return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -18,13 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import ClassLabel, List
 
-from newsmark.assemble import Assembled
-from newsmark.splits import SPLITS, Settings
 from newsmark.errors import NewsmarkError
 from newsmark.features import CONFIGS, features
+from newsmark.splits import SPLITS
 
 MAX_SHARD_BYTES = 256 * 1024 * 1024  # in-memory Arrow size of one shard; Parquet files are smaller
-ROW_GROUP_ROWS = 10_000
 
 
 def sha256_file(path: Path) -> str:
@@ -36,7 +33,8 @@ def sha256_file(path: Path) -> str:
 
 
 def encoder(feature):
-    """A function turning plain values (label names) into what the Arrow schema stores (label indices)."""
+    """A function turning plain values (label names) into what the Arrow schema stores (label indices).
+    Rows are changed in place: they are built for this one use."""
     if isinstance(feature, ClassLabel):
         index = {name: i for i, name in enumerate(feature.names)}
         return lambda value: None if value is None else index[value]
@@ -49,7 +47,13 @@ def encoder(feature):
         fields = {key: enc for key, sub in feature.items() if (enc := encoder(sub)) is not None}
         if not fields:
             return None
-        return lambda row: {**row, **{key: enc(row[key]) for key, enc in fields.items()}}
+
+        def encode_struct(row: dict) -> dict:
+            for key, enc in fields.items():
+                row[key] = enc(row[key])
+            return row
+
+        return encode_struct
     return None
 
 
@@ -59,76 +63,129 @@ def to_table(config: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(encoded, schema=features(config).arrow_schema)
 
 
-def write_shards(table: pa.Table, folder: Path, split: str, max_shard_bytes: int) -> list[Path]:
-    """``<split>-NNNNN-of-MMMMM.parquet`` files of at most ``max_shard_bytes`` of Arrow data each."""
-    count = max(1, math.ceil(table.nbytes / max_shard_bytes))
-    per_shard = math.ceil(table.num_rows / count)
-    count = max(1, math.ceil(table.num_rows / per_shard))
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index in range(count):
-        path = folder / f"{split}-{index:05d}-of-{count:05d}.parquet"
-        pq.write_table(table.slice(index * per_shard, per_shard), path, row_group_size=ROW_GROUP_ROWS)
-        paths.append(path)
-    return paths
+# Rows buffered per config before they are written as one Parquet row group (or part of one).
+BATCH_ROWS = {"articles": 1_000, "mentions": 20_000, "claims": 10_000, "ner": 5_000}
 
 
-def write_dataset(assembled: Assembled, out: Path, settings: Settings, card: callable,
-                  inputs: dict[str, str], max_shard_bytes: int = MAX_SHARD_BYTES) -> dict:
-    """Write the whole dataset into ``out`` (replacing a previous build). Returns the build summary.
+class SplitWriter:
+    """Streams the tables of one config and split into Parquet shards of at most ``max_shard_bytes`` of
+    Arrow data, in row groups of about ``BATCH_ROWS`` rows. Shards are named ``<split>-NNNNN-of-MMMMM.parquet``
+    once their number is known."""
 
-    ``card`` renders README.md and croissant.json from the summary (see ``card.py``)."""
-    out = Path(out)
+    def __init__(self, folder: Path, config: str, split: str, max_shard_bytes: int):
+        self.folder, self.config, self.split, self.max_bytes = folder, config, split, max_shard_bytes
+        self.buffer: list[pa.Table] = []
+        self.buffered_rows = 0
+        self.paths: list[Path] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.shard_bytes = 0
+        self.num_examples = 0
+        self.num_bytes = 0
+
+    def add(self, table: pa.Table) -> None:
+        self.buffer.append(table)
+        self.buffered_rows += table.num_rows
+        if self.buffered_rows >= BATCH_ROWS[self.config]:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffered_rows:
+            return
+        table = pa.concat_tables(self.buffer)
+        self.buffer, self.buffered_rows = [], 0
+        self.num_examples += table.num_rows
+        self.num_bytes += table.nbytes
+        per_row = max(table.nbytes / table.num_rows, 1)
+        while table.num_rows:
+            room = self.max_bytes - self.shard_bytes
+            if table.nbytes <= room:
+                self._write(table)
+                break
+            # Fill this shard with whole rows, then start the next (a shard holds at least one row).
+            fit = int(room // per_row) or (1 if self.writer is None else 0)
+            if fit:
+                self._write(table.slice(0, fit))
+                table = table.slice(fit)
+            self._close_shard()
+
+    def _write(self, table: pa.Table) -> None:
+        if self.writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f".{self.split}-{len(self.paths):05d}.parquet.part"
+            self.paths.append(path)
+            self.writer = pq.ParquetWriter(path, table.schema)
+        self.writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        self.shard_bytes += table.nbytes
+
+    def _close_shard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer, self.shard_bytes = None, 0
+
+    def close(self) -> list[Path]:
+        """Finish the last shard and give every shard its final name; returns the final paths."""
+        self._flush()
+        self._close_shard()
+        final = []
+        for index, path in enumerate(self.paths):
+            target = self.folder / f"{self.split}-{index:05d}-of-{len(self.paths):05d}.parquet"
+            os.replace(path, target)
+            final.append(target)
+        return final
+
+
+class DatasetWriter:
+    """All configs and splits of one build, written into the staging folder ``tmp``."""
+
+    def __init__(self, tmp: Path, max_shard_bytes: int = MAX_SHARD_BYTES):
+        self.tmp = tmp
+        self.writers = {(config, split): SplitWriter(tmp / "data" / config, config, split, max_shard_bytes)
+                        for config in CONFIGS for split in SPLITS}
+
+    def add(self, tables: dict[tuple[str, str], pa.Table]) -> None:
+        """Append one chunk's tables, keyed by (config, split)."""
+        for key in sorted(tables):
+            self.writers[key].add(tables[key])
+
+    def close(self) -> tuple[dict, dict[str, str]]:
+        """The per-config split summary and the sha256 of every Parquet file written."""
+        configs: dict[str, dict] = {config: {} for config in CONFIGS}
+        empty, outputs = [], {}
+        for (config, split), writer in self.writers.items():
+            paths = writer.close()
+            if not paths:
+                empty.append(f"{config}/{split}")
+                continue
+            configs[config][split] = {"num_examples": writer.num_examples, "num_bytes": writer.num_bytes,
+                                      "files": [p.relative_to(self.tmp).as_posix() for p in paths]}
+            for path in paths:
+                outputs[path.relative_to(self.tmp).as_posix()] = sha256_file(path)
+        return {"configs": configs, "empty_splits": empty}, outputs
+
+
+def staging_folder(out: Path) -> Path:
+    """A new empty folder beside ``out`` to build into; refuses to ever replace a folder that is not a
+    previous build."""
     if out.exists() and not (out / "manifest.json").is_file():
         raise NewsmarkError(f"{out}: exists and is not a newsmark build (no manifest.json); refusing to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
-        summary = _write_into(tmp, assembled, settings, card, inputs, max_shard_bytes)
-        _replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return summary
+    return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
 
 
-def _write_into(tmp: Path, assembled: Assembled, settings: Settings, card, inputs: dict[str, str],
-                max_shard_bytes: int) -> dict:
-    summary = {"version": settings.version, "configs": {}, "empty_splits": []}
-    outputs: dict[str, str] = {}
-    for config in CONFIGS:
-        summary["configs"][config] = {}
-        for split in SPLITS:
-            rows = assembled.rows[config][split]
-            if not rows:
-                summary["empty_splits"].append(f"{config}/{split}")
-                continue
-            table = to_table(config, rows)
-            paths = write_shards(table, tmp / "data" / config, split, max_shard_bytes)
-            summary["configs"][config][split] = {
-                "num_examples": table.num_rows,
-                "num_bytes": table.nbytes,
-                "files": [p.relative_to(tmp).as_posix() for p in paths],
-            }
-            for path in paths:
-                outputs[path.relative_to(tmp).as_posix()] = sha256_file(path)
-    summary["fingerprint"] = hashlib.sha256(
-        json.dumps(sorted(outputs.items())).encode("utf-8")).hexdigest()[:16]
-    for name, content in card(summary, assembled).items():
+def finish(tmp: Path, out: Path, summary: dict, outputs: dict[str, str], documents: dict[str, str],
+           manifest: dict) -> None:
+    """Write the card, Croissant and manifest into ``tmp`` and move it into place as ``out``."""
+    for name, content in documents.items():
         (tmp / name).write_text(content, encoding="utf-8")
         outputs[name] = sha256_file(tmp / name)
-    manifest = {
-        "name": "newsmark",
-        "version": settings.version,
-        "fingerprint": summary["fingerprint"],
-        "split_rule": {"salt": settings.salt, "test_fraction": settings.test_fraction},
-        "inputs": dict(sorted(inputs.items())),
-        "outputs": dict(sorted(outputs.items())),
-        "splits": dict(sorted(assembled.splits.items())),
-        "left_out": assembled.left_out,
-    }
+    manifest = {**manifest, "outputs": dict(sorted(outputs.items()))}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return summary
+    _replace(tmp, out)
+
+
+def fingerprint(outputs: dict[str, str]) -> str:
+    """A short hash of the data files' contents: changes whenever any row changes."""
+    return hashlib.sha256(json.dumps(sorted(outputs.items())).encode("utf-8")).hexdigest()[:16]
 
 
 def _replace(tmp: Path, out: Path) -> None:
