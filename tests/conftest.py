@@ -45,3 +45,11 @@ def repo_copy(tmp_path) -> Path:
 def tiny(tmp_path) -> Path:
     """A copy of the smallest valid corpus, tests/cases/valid."""
     return copy_corpus(CASES / "valid", tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def synthetic_corpus(tmp_path_factory) -> Path:
+    """300 synthetic articles (enough for several worker chunks); read-only: copy it before changing it."""
+    from newsmark.synth import synthesize
+
+    return synthesize(tmp_path_factory.mktemp("synthetic") / "corpus", 300)

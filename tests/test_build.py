@@ -37,14 +37,11 @@ def repo_root(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def synthetic(tmp_path_factory):
-    """A few hundred synthetic articles, built once with a small shard cap so that splits have shards."""
-    from newsmark.synth import synthesize
-
-    root = synthesize(tmp_path_factory.mktemp("synthetic"), 300)
-    out = root / "dist"
-    newsmark.build(root, out, max_shard_bytes=256 * 1024)
-    return root, out
+def synthetic(synthetic_corpus, tmp_path_factory):
+    """The session's synthetic corpus, built once with a small shard cap so that splits have shards."""
+    out = tmp_path_factory.mktemp("synthetic-build") / "dist"
+    newsmark.build(synthetic_corpus, out, max_shard_bytes=256 * 1024)
+    return synthetic_corpus, out
 
 
 def test_real_corpus_builds_and_loads(repo_root, tmp_path):

@@ -1,0 +1,167 @@
+"""The fast paths (worker processes, the validate cache, the compiled schema validator) give exactly what
+the plain path gives: the same findings and the same output bytes."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+import newsmark
+from conftest import CASES, REPO, run_cli
+from newsmark.cache import CACHE_DIR, CACHE_FILE
+from newsmark.check import _compiled_validator, _validator
+from newsmark.read import parse_yaml
+
+
+@pytest.fixture
+def broken(synthetic_corpus, tmp_path):
+    """A copy of the synthetic corpus with errors in a few articles, spread over several chunks."""
+    root = tmp_path / "broken"
+    shutil.copytree(synthetic_corpus, root)
+    for index, (old, new) in {3: ("type: PERSON", "type: PERSN"), 100: ("start: ", "start: -"),
+                              250: ("kind: model", "kind: robot")}.items():
+        path = root / "annotations" / f"synthetic-{index:06d}.yaml"
+        path.write_text(path.read_text().replace(old, new, 1))
+    (root / "corpus" / "synthetic-000200.txt").write_bytes(b"caf\xe9\n")
+    return root
+
+
+def _plain(report):
+    return [(f.path, f.line, f.col, f.code, f.message) for f in report.findings]
+
+
+def test_workers_give_the_same_findings_as_one_process(broken):
+    one = newsmark.validate(broken, jobs=1)
+    two = newsmark.validate(broken, jobs=2)
+    assert len(one.errors) >= 4
+    assert _plain(one) == _plain(two)
+    assert one.articles == two.articles and one.files == two.files
+
+
+def test_cache_gives_the_same_findings_and_sees_edits(broken):
+    plain = newsmark.validate(broken)
+    cold = newsmark.validate(broken, cache=True)
+    assert (broken / CACHE_DIR / CACHE_FILE).is_file()
+    warm = newsmark.validate(broken, cache=True)
+    assert _plain(plain) == _plain(cold) == _plain(warm)
+    assert warm.articles == plain.articles
+    path = broken / "annotations" / "synthetic-000007.yaml"
+    path.write_text(path.read_text().replace("checkworthy: true", "checkworthy: maybe", 1))
+    edited = newsmark.validate(broken, cache=True)
+    assert _plain(edited) == _plain(newsmark.validate(broken))
+    assert any(f.path == "annotations/synthetic-000007.yaml" for f in edited.errors)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "checksum", "empty", "wrong-shape"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(broken, damage):
+    expected = _plain(newsmark.validate(broken))
+    newsmark.validate(broken, cache=True)
+    cache = broken / CACHE_DIR / CACHE_FILE
+    raw = cache.read_bytes()
+    checksum, _, body = raw.partition(b"\n")
+    if damage == "garbage":
+        cache.write_bytes(b"\x00\xff not a cache")
+    elif damage == "truncated":
+        cache.write_bytes(raw[: len(raw) // 2])
+    elif damage == "checksum":  # a finding silently dropped: the checksum no longer matches
+        payload = json.loads(body)
+        for entry in payload["articles"].values():
+            entry["findings"] = []
+        cache.write_bytes(checksum + b"\n" + json.dumps(payload).encode())
+    elif damage == "empty":
+        cache.write_bytes(b"")
+    elif damage == "wrong-shape":
+        payload = json.loads(body)
+        next(iter(payload["articles"].values()))["findings"] = [["x", "one", 1, "NM999", 5]]
+        body = json.dumps(payload).encode()
+        cache.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    assert _plain(newsmark.validate(broken, cache=True)) == expected
+    assert cache.read_bytes().partition(b"\n")[0] != b""  # rebuilt
+    assert _plain(newsmark.validate(broken, cache=True)) == expected
+
+
+def test_cli_uses_the_cache_unless_told_not_to(tiny):
+    assert run_cli("validate", "--root", str(tiny)).returncode == 0
+    assert (tiny / CACHE_DIR / CACHE_FILE).is_file()
+    shutil.rmtree(tiny / CACHE_DIR)
+    assert run_cli("validate", "--root", str(tiny), "--no-cache").returncode == 0
+    assert not (tiny / CACHE_DIR).exists()
+
+
+def test_build_is_byte_identical_with_one_or_two_processes(synthetic_corpus, tmp_path):
+    newsmark.build(synthetic_corpus, tmp_path / "one", jobs=1, max_shard_bytes=512 * 1024)
+    newsmark.build(synthetic_corpus, tmp_path / "two", jobs=2, max_shard_bytes=512 * 1024)
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert len([f for f in files if f.suffix == ".parquet"]) > 8
+    for rel in files:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+
+
+def _fixture_documents():
+    """Every YAML document of the rule fixtures and the real corpus that parses, with its kind."""
+    for path in sorted(CASES.rglob("*.yaml")) + sorted((REPO / "annotations").glob("*.yaml")) + \
+            sorted((REPO / "corpus").glob("*.yaml")):
+        doc, problems = parse_yaml(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        if doc is not None and isinstance(doc.data, dict):
+            yield ("annotation" if "article" in doc.data else "article"), doc.data, path
+
+
+def _paths(data, prefix=()):
+    yield prefix
+    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in children:
+        yield from _paths(value, prefix + (key,))
+
+
+REPLACEMENTS = [None, "", "x", "author", "Q0", "medtop:99000000", "2024-02-30", "en-GB", -1, 0, 7, 1.5, True,
+                [], {}, ["x"], {"extra": 1}]
+
+
+def _mutations(data):
+    """The document with each node in turn replaced by each value above: hundreds of near-misses."""
+    for path in _paths(data):
+        if not path:
+            continue
+        for value in REPLACEMENTS:
+            mutated = copy.deepcopy(data)
+            target = mutated
+            for part in path[:-1]:
+                target = target[part]
+            target[path[-1]] = value
+            yield mutated
+
+
+def test_compiled_validator_agrees_with_jsonschema():
+    checked = invalid = 0
+    for kind, data, path in _fixture_documents():
+        for candidate in [data, *_mutations(data)] if path.parent.parent.name == "valid" else [data]:
+            fast = _compiled_validator(kind)
+            assert fast is not None, "jsonschema-rs is a dependency"
+            expected = _validator(kind).is_valid(candidate)
+            assert fast.is_valid(candidate) == expected, (path, candidate)
+            checked += 1
+            invalid += not expected
+    assert checked > 1000 and invalid > 500
+
+
+def test_help_and_validate_do_not_import_datasets_or_pandas(tiny):
+    probe = ("import sys; from newsmark.cli import main\n"
+             "for argv in (['--help'], ['validate', '--root', sys.argv[1], '--no-cache']):\n"
+             "    try: main(argv)\n"
+             "    except SystemExit: pass\n"
+             "print(sorted(m for m in ('datasets', 'pandas', 'pyarrow') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe, str(tiny)], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_no_progress_output_when_not_on_a_terminal(synthetic_corpus, tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(synthetic_corpus, root)
+    result = run_cli("validate", "--root", str(root), "--no-cache")
+    assert result.returncode == 0 and result.stderr == ""
