@@ -53,3 +53,15 @@ def synthetic_corpus(tmp_path_factory) -> Path:
     from newsmark.synth import synthesize
 
     return synthesize(tmp_path_factory.mktemp("synthetic") / "corpus", 300)
+
+
+def replaced(data, path: tuple, value):
+    """A deep copy of ``data`` with the node at ``path`` replaced by ``value``."""
+    import copy
+
+    data = copy.deepcopy(data)
+    target = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return data

@@ -31,7 +31,7 @@ def build_case(case, tmp_path):
 
 
 def test_valid_case_has_no_findings():
-    result = run_cli("validate", "--root", str(CASES / "valid"), "--format", "json")
+    result = run_cli("validate", "--root", str(CASES / "valid"), "--format", "json", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["findings"] == []
 

@@ -64,7 +64,7 @@ def test_json_format(tiny):
 
 
 def test_warnings_do_not_fail(tmp_path):
-    result = run_cli("validate", "--root", str(CASES / "NM504_missing-annotation"))
+    result = run_cli("validate", "--root", str(CASES / "NM504_missing-annotation"), "--no-cache")
     # The fixture folder alone lacks tiny's files, so only the warning for 'extra' remains.
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines()[-1] == "PASSED: 1 article, 2 files, 1 warning"
@@ -76,7 +76,7 @@ def test_version():
 
 
 def test_validate_defaults_to_current_folder():
-    result = run_cli("validate", cwd=REPO)
+    result = run_cli("validate", "--no-cache", cwd=REPO)
     assert result.returncode == 0 and result.stdout.startswith("PASSED")
 
 

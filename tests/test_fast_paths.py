@@ -2,7 +2,6 @@
 the plain path gives: the same findings and the same output bytes."""
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import shutil
@@ -13,7 +12,7 @@ import pytest
 import yaml
 
 import newsmark
-from conftest import CASES, REPO, run_cli
+from conftest import CASES, REPO, replaced, run_cli
 from newsmark.cache import CACHE_DIR, CACHE_FILE
 from newsmark.check import _compiled_validator, _validator
 from newsmark.read import parse_yaml
@@ -129,12 +128,7 @@ def _mutations(data):
         if not path:
             continue
         for value in REPLACEMENTS:
-            mutated = copy.deepcopy(data)
-            target = mutated
-            for part in path[:-1]:
-                target = target[part]
-            target[path[-1]] = value
-            yield mutated
+            yield replaced(data, path, value)
 
 
 def test_compiled_validator_agrees_with_jsonschema():

@@ -1,14 +1,13 @@
 """The JSON Schemas: valid Draft 2020-12, generated from the label sets, strict."""
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from conftest import CASES, REPO
+from conftest import CASES, REPO, replaced
 from newsmark.labels import LABEL_SETS, names
 from newsmark.schemas import SCHEMAS, schema, schema_file_text
 
@@ -41,15 +40,6 @@ VALID_ANNOTATION = yaml.safe_load((CASES / "valid" / "annotations" / "tiny.yaml"
 VALID_META = yaml.safe_load((CASES / "valid" / "corpus" / "tiny.yaml").read_text())
 
 
-def _with(data, path, value):
-    data = copy.deepcopy(data)
-    target = data
-    for part in path[:-1]:
-        target = target[part]
-    target[path[-1]] = value
-    return data
-
-
 @pytest.mark.parametrize(
     ("kind", "path", "value", "validator"),
     [
@@ -70,4 +60,4 @@ def _with(data, path, value):
 def test_schema_is_strict(kind, path, value, validator):
     valid = VALID_ANNOTATION if kind == "annotation" else VALID_META
     assert _errors(kind, valid) == []
-    assert _errors(kind, _with(valid, path, value)) == [validator]
+    assert _errors(kind, replaced(valid, path, value)) == [validator]

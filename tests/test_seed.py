@@ -53,6 +53,6 @@ def test_every_name_occurrence_is_a_mention():
 
 def test_repository_validates():
     assert newsmark.validate(REPO).findings == []
-    result = run_cli("validate", "--root", str(REPO))
+    result = run_cli("validate", "--root", str(REPO), "--no-cache")
     assert result.returncode == 0
     assert result.stdout.startswith("PASSED: 1 article, 3 files")

@@ -23,6 +23,10 @@ def test_pr_workflow_is_safe_and_runs_the_validator_tests_and_build():
     runs = "\n".join(_runs(workflow))
     assert "newsmark validate --format github" in runs
     assert "pytest" in runs and "newsmark build" in runs
+    assert "newsmark report --changed" in runs
+    uploads = [step for job in workflow["jobs"].values() for step in job["steps"]
+               if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert uploads and uploads[0]["with"]["path"] == "dist/report"
     for job in workflow["jobs"].values():
         assert "permissions" not in job or job["permissions"] == {"contents": "read"}
 

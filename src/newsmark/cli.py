@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import newsmark
 
@@ -18,6 +19,7 @@ commands in the order a corpus meets them:
   validate  check every file against the schemas and rules (docs/validation-rules.md)
   build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
   stats     counts per split, entity type, claim type and topic
+  report    a static HTML site: highlighted mentions and claims, statistics charts
   synth     write a synthetic corpus (tests and benchmarks only)
 
 examples:
@@ -168,6 +170,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _root_option(stats)
     stats.set_defaults(run=_run_stats)
+
+    report = commands.add_parser(
+        "report",
+        help="render the corpus as a static HTML site",
+        description="Write index.html (statistics as SVG charts, a table of articles) and one page per "
+                    "article: the text with every mention highlighted by entity type (hover or focus for "
+                    "name, type and Wikidata id) and every claim underlined, with a side panel of entities "
+                    "and claims. Self-contained: no network assets. Only valid articles are rendered.",
+        epilog="examples:\n  newsmark report                      # dist/report/index.html\n"
+               "  newsmark report 000-833129a6a27d8038  # that article's page (and the index)\n"
+               "  newsmark report --changed origin/main # the articles a pull request changes",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("ids", nargs="*", metavar="ID", help="render only these articles (default: all)")
+    _root_option(report)
+    report.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/report)")
+    report.add_argument("--changed", metavar="REV", help="render only the articles whose files differ from git "
+                                                         "revision REV")
+    _jobs_option(report)
+    report.set_defaults(run=_run_report)
 
     synth = commands.add_parser(
         "synth",
@@ -325,6 +347,20 @@ def _run_stats(args) -> int:
     if report.errors:
         print(f"({len(report.errors)} validation error(s): articles with errors are not counted; run "
               "newsmark validate)", file=sys.stderr)
+    return 0
+
+
+def _run_report(args) -> int:
+    from newsmark.report import changed_articles, report
+
+    _require_corpus(args.root)
+    ids = list(args.ids) or None
+    if args.changed:
+        ids = sorted(set(ids or []) | set(changed_articles(Path(args.root), args.changed)))
+    result = report(args.root, args.out, ids, jobs=args.jobs)
+    print(f"wrote {len(result['pages'])} article page(s) and {Path(result['out']) / 'index.html'}")
+    for article_id in result["skipped"]:
+        print(f"  note: {article_id} has errors and is not rendered; run newsmark validate", file=sys.stderr)
     return 0
 
 

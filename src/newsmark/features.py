@@ -38,6 +38,21 @@ def _span() -> dict:
     return {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
 
 
+def _claim() -> dict:
+    """A claim's fields: the same in the articles config's nested claims and in the claims config."""
+    return {
+        "id": Value("string"),
+        **_span(),
+        "claimer": Value("string"),
+        "type": _label("claim_types"),
+        "attribution": _label("attributions"),
+        "checkworthy": Value("bool"),
+        "date": Value("string"),
+        "verdict": _label("verdicts"),
+        "evidence": List(Value("string")),
+    }
+
+
 @cache
 def features(config: str) -> Features:
     string = Value("string")
@@ -61,17 +76,7 @@ def features(config: str) -> Features:
                 "wikidata": string,
                 "mentions": List(_span()),
             }),
-            "claims": List({
-                "id": string,
-                **_span(),
-                "claimer": string,
-                "type": _label("claim_types"),
-                "attribution": _label("attributions"),
-                "checkworthy": Value("bool"),
-                "date": string,
-                "verdict": _label("verdicts"),
-                "evidence": List(string),
-            }),
+            "claims": List(_claim()),
             "annotators": List({"id": string, "kind": _label("annotator_kinds")}),
             "guidelines": string,
         })
@@ -91,16 +96,8 @@ def features(config: str) -> Features:
         return Features({
             "article_id": string,
             "split": string,
-            "id": string,
-            **_span(),
-            "claimer": string,
+            **_claim(),
             "claimer_name": string,
-            "type": _label("claim_types"),
-            "attribution": _label("attributions"),
-            "checkworthy": Value("bool"),
-            "date": string,
-            "verdict": _label("verdicts"),
-            "evidence": List(string),
             "sentence": string,
             "sentence_start": Value("int32"),
         })

@@ -1,0 +1,316 @@
+"""``newsmark report``: the corpus as a static site that works offline, for reviewers and readers.
+
+``index.html`` has statistics as SVG charts and a table of articles; each article page shows the text
+with every mention highlighted by entity type and every claim marked, and a side panel listing both.
+Everything is inline (no network assets) and every piece of corpus text is HTML-escaped.
+"""
+from __future__ import annotations
+
+import html
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from newsmark.check import ERROR, run_articles, select
+from newsmark.errors import NewsmarkError
+from newsmark.files import write_atomic
+from newsmark.labels import label_table, names
+from newsmark.splits import read_settings, split_of
+
+# One colour per entity type, in label order (light enough for dark text on top).
+_PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#ffadad", "#a0c4ff",
+            "#d0f4de", "#e4c1f9", "#fcf6bd", "#f1c0e8", "#b9fbc0", "#98f5e1", "#8eecf5", "#90dbf4",
+            "#cfbaf0", "#fbf8cc"]
+
+
+def type_colours() -> dict[str, str]:
+    return {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(names("entity_types"))}
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+@dataclass
+class Mark:
+    """A span to draw: a mention (kind 'm') or a claim (kind 'c'); ``first`` is False for the pieces of a
+    span that had to be split where it crosses another."""
+
+    start: int
+    end: int
+    kind: str
+    ref: str
+    first: bool = True
+
+    def order(self):
+        # Outer before inner; at equal spans a claim wraps a mention.
+        return (self.start, -self.end, 0 if self.kind == "c" else 1)
+
+
+def nest(marks: list[Mark]) -> list[tuple[Mark, list]]:
+    """Arrange marks as a tree HTML can hold: a mark that crosses the end of an enclosing one is split
+    there, and its later pieces are marked as continuations."""
+    pending = sorted(marks, key=Mark.order)
+    tree: list[tuple[Mark, list]] = []
+    while pending:
+        outer = pending.pop(0)
+        inside, rest = [], []
+        for mark in pending:
+            if mark.start >= outer.end:
+                rest.append(mark)
+            elif mark.end <= outer.end:
+                inside.append(mark)
+            else:
+                inside.append(Mark(mark.start, outer.end, mark.kind, mark.ref, mark.first))
+                rest.append(Mark(outer.end, mark.end, mark.kind, mark.ref, False))
+        tree.append((outer, nest(inside)))
+        pending = sorted(rest, key=Mark.order)
+    return tree
+
+
+def render_text(text: str, annotation: dict) -> str:
+    """The article text as HTML, with a <mark> per mention and a <span> per claim."""
+    entities = {e["id"]: e for e in annotation["entities"]}
+    marks = [Mark(m["start"], m["end"], "m", e["id"]) for e in annotation["entities"] for m in e["mentions"]]
+    marks += [Mark(c["start"], c["end"], "c", c["id"]) for c in annotation["claims"]]
+
+    def open_tag(mark: Mark) -> str:
+        if mark.kind == "c":
+            attribute = "data-claim" if mark.first else "data-claim-continued"
+            return f'<span class="claim" {attribute}="{esc(mark.ref)}">'
+        entity = entities[mark.ref]
+        tip = " · ".join(p for p in (entity["name"], entity["type"], entity.get("wikidata")) if p)
+        attribute = "data-entity" if mark.first else "data-entity-continued"
+        return (f'<mark class="mention t-{esc(entity["type"])}" {attribute}="{esc(mark.ref)}" tabindex="0" '
+                f'title="{esc(tip)}" data-tip="{esc(tip)}">')
+
+    def draw(tree, start: int, end: int) -> str:
+        out, position = [], start
+        for mark, children in tree:
+            out.append(esc(text[position:mark.start]))
+            out.append(open_tag(mark) + draw(children, mark.start, mark.end) +
+                       ("</span>" if mark.kind == "c" else "</mark>"))
+            position = mark.end
+        out.append(esc(text[position:end]))
+        return "".join(out)
+
+    return draw(nest(marks), 0, len(text))
+
+
+_CSS = """
+:root { --ink: #1d1d1f; --muted: #5a5a60; --line: #d9d9de; --claim: #b4235a; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #fff; }
+header, main, footer { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+header h1 { margin: 0 0 .25rem; font-size: 1.4rem; word-break: break-word; }
+a { color: #0b57d0; }
+.meta { color: var(--muted); font-size: .9rem; }
+.badge { display: inline-block; padding: .1rem .5rem; margin: .1rem; border-radius: 1rem; background: #eef1f6; font-size: .85rem; }
+.layout { display: grid; grid-template-columns: minmax(0, 2fr) minmax(16rem, 1fr); gap: 1.5rem; }
+@media (max-width: 48rem) { .layout { grid-template-columns: minmax(0, 1fr); } }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 1.05rem; line-height: 1.9; }
+mark.mention { position: relative; color: inherit; border-radius: .2rem; padding: .05rem .1rem; outline-offset: 1px; }
+mark.mention mark.mention { border-bottom: .2rem solid rgba(0,0,0,.45); }
+mark.mention:focus { outline: 2px solid #0b57d0; }
+mark.mention:hover::after, mark.mention:focus::after {
+  content: attr(data-tip); position: absolute; left: 0; top: 100%; z-index: 2; white-space: nowrap;
+  background: #1d1d1f; color: #fff; padding: .15rem .45rem; border-radius: .25rem; font-size: .8rem; line-height: 1.4; }
+.claim { text-decoration: underline; text-decoration-color: var(--claim); text-decoration-thickness: 2px; text-underline-offset: .35rem; }
+.claim.active, .claim.active mark { background: #ffe3ec; }
+mark.active { outline: 2px solid var(--ink); }
+aside section { margin-bottom: 1.25rem; }
+aside h2, main h2 { font-size: 1.05rem; margin: .5rem 0; }
+aside ul { list-style: none; padding: 0; margin: 0; }
+aside li { padding: .35rem .4rem; border-bottom: 1px solid var(--line); cursor: pointer; }
+aside li:focus { outline: 2px solid #0b57d0; }
+.legend { display: flex; flex-wrap: wrap; gap: .25rem; margin: .5rem 0 1rem; }
+.swatch { padding: .05rem .4rem; border-radius: .2rem; font-size: .8rem; }
+table { border-collapse: collapse; width: 100%; font-size: .92rem; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+.table-wrap { overflow-x: auto; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: .25rem; }
+svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
+"""
+
+_JS = """
+document.querySelectorAll('[data-ref]').forEach(function (item) {
+  var kind = item.dataset.kind, ref = item.dataset.ref;
+  var selector = '[data-' + kind + '="' + ref + '"], [data-' + kind + '-continued="' + ref + '"]';
+  function toggle(on) {
+    document.querySelectorAll(selector).forEach(function (el) { el.classList.toggle('active', on); });
+  }
+  item.addEventListener('mouseenter', function () { toggle(true); });
+  item.addEventListener('mouseleave', function () { toggle(false); });
+  item.addEventListener('focus', function () { toggle(true); });
+  item.addEventListener('blur', function () { toggle(false); });
+  item.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter') {
+      var first = document.querySelector(selector);
+      if (first) { first.scrollIntoView({block: 'center'}); }
+    }
+  });
+});
+"""
+
+
+def _page(title: str, body: str, script: str = "") -> str:
+    colours = "\n".join(f"mark.t-{name}, .swatch.t-{name} {{ background: {colour}; }}"
+                        for name, colour in type_colours().items())
+    js = f"<script>{script}</script>" if script else ""
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{esc(title)}</title>\n<style>{_CSS}\n{colours}</style>\n</head>\n<body>\n{body}\n{js}\n"
+            f"</body>\n</html>\n")
+
+
+def article_page(item: dict) -> str:
+    meta, annotation, text = item["meta"], item["annotation"], item["text"]
+    topic_labels = {t["name"]: t["label"] for t in label_table()["topics"]}
+    entity_names = {e["id"]: e["name"] for e in annotation["entities"]}
+    used_types = sorted({e["type"] for e in annotation["entities"]}, key=names("entity_types").index)
+    legend = "".join(f'<span class="swatch t-{esc(t)}">{esc(t)}</span>' for t in used_types)
+    topics = "".join(f'<span class="badge" title="{esc(code)}">{esc(topic_labels.get(code, code))}</span>'
+                     for code in annotation["topics"])
+    entities = "".join(
+        f'<li tabindex="0" data-kind="entity" data-ref="{esc(e["id"])}"><span class="swatch t-{esc(e["type"])}">'
+        f'{esc(e["type"])}</span> {esc(e["name"])} <span class="meta">({len(e["mentions"])} mention'
+        f'{"s" if len(e["mentions"]) != 1 else ""}{", " + esc(e["wikidata"]) if e.get("wikidata") else ""})</span></li>'
+        for e in annotation["entities"])
+    claims = "".join(
+        f'<li tabindex="0" data-kind="claim" data-ref="{esc(c["id"])}"><strong>{esc(c["id"])}</strong> '
+        f'{esc(c["text"])}<br><span class="meta">claimer: {esc(entity_names.get(c["claimer"], c["claimer"]))} · '
+        f'{esc(c["type"])} · {esc(c["attribution"].replace("_", " "))} · '
+        f'{"check-worthy" if c["checkworthy"] else "not check-worthy"}</span></li>'
+        for c in annotation["claims"])
+    source = meta.get("source") or {}
+    facts = [meta["date"], meta["language"], f"split: {item['split']}", f"licence: {meta['license']}"]
+    if source.get("name"):
+        facts.append(f"source: {source['name']}")
+    title = meta.get("title") or "(no title given by the source)"
+    body = f"""<header>
+<p class="meta"><a href="../index.html">newsmark report</a> / {esc(meta["id"])}</p>
+<h1>{esc(title)}</h1>
+<p class="meta">{" · ".join(esc(f) for f in facts)}</p>
+<p>{topics}</p>
+</header>
+<main class="layout">
+<article>
+<div class="legend" aria-label="entity types">{legend}<span class="swatch claim">claim</span></div>
+<div class="text">{render_text(text, annotation)}</div>
+</article>
+<aside>
+<section><h2>Entities ({len(annotation["entities"])})</h2><ul>{entities}</ul></section>
+<section><h2>Claims ({len(annotation["claims"])})</h2><ul>{claims}</ul></section>
+</aside>
+</main>"""
+    return _page(f"{meta['id']} · newsmark", body, _JS)
+
+
+def bar_chart(counts: dict[str, int], title: str) -> str:
+    """A horizontal bar chart as inline SVG."""
+    rows = [(label, value) for label, value in counts.items()]
+    if not rows:
+        return f"<figure><figcaption>{esc(title)}</figcaption><p class=\"meta\">none</p></figure>"
+    top = max(value for _, value in rows) or 1
+    height = 22 * len(rows) + 8
+    bars = []
+    for i, (label, value) in enumerate(rows):
+        y = 4 + 22 * i
+        width = 200 * value / top
+        bars.append(f'<text x="0" y="{y + 14}">{esc(label[:28])}</text>'
+                    f'<rect x="190" y="{y + 2}" width="{width:.1f}" height="16" fill="#7aa7e0"><title>{esc(label)}: '
+                    f'{value}</title></rect><text x="{194 + width:.1f}" y="{y + 14}">{value}</text>')
+    return (f'<figure><figcaption>{esc(title)}</figcaption><svg role="img" aria-label="{esc(title)}" '
+            f'viewBox="0 0 440 {height}" width="100%">{"".join(bars)}</svg></figure>')
+
+
+def index_page(items: list[dict], left_out: list[str]) -> str:
+    topic_labels = {t["name"]: t["label"] for t in label_table()["topics"]}
+    topics, types, claim_types, splits, lengths = Counter(), Counter(), Counter(), Counter(), Counter()
+    for item in items:
+        annotation = item["annotation"]
+        topics.update(topic_labels.get(t, t) for t in annotation["topics"])
+        for entity in annotation["entities"]:
+            types[entity["type"]] += len(entity["mentions"])
+        claim_types.update(c["type"] for c in annotation["claims"])
+        splits[item["split"]] += 1
+        words = len(item["text"].split())
+        lengths[f"{words // 250 * 250}-{words // 250 * 250 + 249} words"] += 1
+    ordered_lengths = dict(sorted(lengths.items(), key=lambda kv: int(kv[0].split("-")[0])))
+    charts = "".join([
+        bar_chart(dict(topics.most_common()), "Topics (articles)"),
+        bar_chart(dict(types.most_common()), "Entity types (mentions)"),
+        bar_chart(dict(claim_types.most_common()), "Claim types"),
+        bar_chart(ordered_lengths, "Article lengths"),
+        bar_chart({s: splits[s] for s in ("train", "test")}, "Split sizes (articles)"),
+    ])
+    rows = "".join(
+        f'<tr><td><a href="articles/{esc(i["meta"]["id"])}.html">{esc(i["meta"]["id"])}</a></td>'
+        f'<td>{esc(i["meta"]["date"])}</td><td>{esc(i["meta"].get("title") or "—")}</td><td>{esc(i["split"])}</td>'
+        f'<td>{sum(len(e["mentions"]) for e in i["annotation"]["entities"])}</td>'
+        f'<td>{len(i["annotation"]["claims"])}</td></tr>'
+        for i in items if i.get("rendered"))
+    note = (f'<p class="meta">Not shown ({len(left_out)}): articles without a valid annotation — run '
+            f"<code>newsmark validate</code>: {esc(', '.join(left_out[:20]))}{' …' if len(left_out) > 20 else ''}</p>"
+            if left_out else "")
+    body = f"""<header><h1>newsmark report</h1>
+<p class="meta">{len(items)} article{"s" if len(items) != 1 else ""} · rendered offline, no network assets</p></header>
+<main>
+<h2>Statistics</h2>
+<div class="charts">{charts}</div>
+<h2>Articles</h2>
+<div class="table-wrap"><table>
+<thead><tr><th>id</th><th>date</th><th>title</th><th>split</th><th>mentions</th><th>claims</th></tr></thead>
+<tbody>{rows}</tbody></table></div>
+{note}
+</main>"""
+    return _page("newsmark report", body)
+
+
+def _report_items(settings, articles) -> list[dict]:
+    """Run in a worker: what the report needs of each valid article (plain, picklable data)."""
+    return [{"meta": a.meta.data, "annotation": a.annotation.data, "text": a.text,
+             "split": split_of(a.id, a.meta.data, settings)} for a in articles]
+
+
+def changed_articles(root: Path, base: str) -> list[str]:
+    """Ids of the articles whose files differ from git revision ``base`` (for pull-request previews)."""
+    try:
+        result = subprocess.run(["git", "-C", str(root), "diff", "--name-only", base, "--", "corpus", "annotations"],
+                                capture_output=True, text=True, timeout=60)
+    except OSError as err:
+        raise NewsmarkError(f"--changed needs git: {err}") from None
+    if result.returncode != 0:
+        raise NewsmarkError(f"git diff against {base!r} failed: {result.stderr.strip()}")
+    return sorted({Path(line).name.partition(".")[0] for line in result.stdout.splitlines() if line.strip()})
+
+
+def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str] | None = None,
+           jobs: int | None = None) -> dict:
+    """Render ``index.html`` and one page per article (only ``ids`` when given) into ``out``."""
+    root = Path(root)
+    out = Path(out) if out is not None else root / "dist" / "report"
+    settings = read_settings(root)
+    found, all_ids = select(root, None)
+    items, left_out = [], []
+    for results, payload in run_articles(root, found, all_ids, extra=partial(_report_items, settings), jobs=jobs):
+        valid = {item["meta"]["id"] for item in payload or []}
+        left_out += [r.id for r in results if r.id not in valid]
+        items += payload or []
+    unknown = sorted(set(ids or []) - {item["meta"]["id"] for item in items} - set(left_out))
+    if unknown:
+        raise NewsmarkError(f"no article {', '.join(unknown)} in {root}/corpus")
+    wanted = set(ids) if ids is not None else None
+    pages = []
+    for item in items:
+        if wanted is None or item["meta"]["id"] in wanted:
+            item["rendered"] = True
+            path = out / "articles" / f"{item['meta']['id']}.html"
+            write_atomic(path, article_page(item))
+            pages.append(str(path))
+    write_atomic(out / "index.html", index_page(items, left_out))
+    skipped = sorted(set(ids or []) & set(left_out))
+    return {"out": str(out), "pages": pages, "left_out": left_out, "skipped": skipped}

@@ -1,0 +1,92 @@
+"""The report in a real browser: headless Chromium (Debian's package) driven by Playwright, at desktop and
+phone widths. Skipped only where Chromium is not installed; .ci/run installs it and sets
+NEWSMARK_REQUIRE_BROWSER=1, which turns the skip into a failure."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SEED_ID, copy_corpus, run_cli
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+# Chromium's own background traffic is refused on this network; these keep it from trying.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("NEWSMARK_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed but NEWSMARK_REQUIRE_BROWSER is set")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        instance = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = copy_corpus(REPO, tmp_path_factory.mktemp("repo"))
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    out = tmp_path_factory.mktemp("report")
+    assert run_cli("report", "--root", str(root), "--out", str(out)).returncode == 0
+    return out
+
+
+def _open(browser, url, viewport):
+    page = browser.new_page(viewport=viewport)
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return page, problems
+
+
+@pytest.mark.parametrize("name", VIEWPORTS)
+def test_article_page_renders_with_visible_mentions(browser, site, name):
+    screenshots = Path(os.environ.get("NEWSMARK_SCREENSHOTS", site))
+    page, problems = _open(browser, (site / "articles" / f"{SEED_ID}.html").as_uri(), VIEWPORTS[name])
+    mentions = page.locator("mark[data-entity]")
+    assert mentions.count() == 37
+    first = mentions.first
+    assert first.is_visible()
+    box = first.bounding_box()
+    assert box["width"] > 0 and box["x"] + box["width"] <= VIEWPORTS[name]["width"]
+    colour = first.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+    # No horizontal scrolling at either width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[name]["width"]
+    # Keyboard: a mention takes focus and shows its tooltip (name, type, Wikidata id).
+    netanyahu = page.locator('mark[data-entity="netanyahu"]').first
+    netanyahu.focus()
+    assert page.evaluate("document.activeElement.dataset.entity") == "netanyahu"
+    tip = netanyahu.evaluate("el => getComputedStyle(el, '::after').content")
+    assert "Benjamin Netanyahu" in tip and "Q43723" in tip
+    # Focusing a claim in the side panel highlights its span in the text.
+    page.locator('aside li[data-ref="c1"]').focus()
+    assert page.locator('.claim.active[data-claim="c1"]').count() == 1
+    page.screenshot(path=str(screenshots / f"article-{name}.png"), full_page=name == "desktop")
+    assert problems == []
+    page.close()
+
+
+def test_index_page_renders(browser, site):
+    screenshots = Path(os.environ.get("NEWSMARK_SCREENSHOTS", site))
+    page, problems = _open(browser, (site / "index.html").as_uri(), VIEWPORTS["desktop"])
+    assert page.locator("svg").count() == 5 and page.locator("svg rect").first.is_visible()
+    page.locator(f'a[href="articles/{SEED_ID}.html"]').click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"{SEED_ID}.html")
+    page.go_back()
+    page.screenshot(path=str(screenshots / "index-desktop.png"), full_page=True)
+    assert problems == []
+    page.close()
