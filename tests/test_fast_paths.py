@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 import newsmark
 from conftest import CASES, REPO, replaced, run_cli

@@ -1,7 +1,6 @@
 """newsmark report: structure of the pages on the real corpus, escaping, nesting of crossing spans."""
 from __future__ import annotations
 
-import html
 import random
 import re
 import shutil

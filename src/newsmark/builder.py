@@ -17,7 +17,7 @@ from newsmark.check import Report, check_released_labels, run_articles, select
 from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import write_atomic
 from newsmark.splits import read_settings
-from newsmark.stats import corpus_stats, with_stats_block
+from newsmark.stats import Tally, with_stats_block
 from newsmark.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, sha256_file, staging_folder,
                             to_table)
 
@@ -48,18 +48,21 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
         inputs: dict[str, str] = {}
         built: dict[str, dict] = {}
         licenses, languages = set(), set()
+        tally = Tally(settings)
         for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,
                                              progress=progress):
             for result in results:
                 report.files += result.files
                 report.findings.extend(result.findings)
-                report.articles[result.id] = result.contribution
+                # Only the id: a build keeps no per-article data beyond what the manifest needs.
+                report.articles[result.id] = None
             if not report.ok:
                 continue  # keep checking, so that every finding is reported; write no more
             tables, info = payload
             writer.add(tables)
             for result in results:
                 if result.id in info:
+                    tally.add(result.contribution)
                     built[result.id] = info[result.id]["split"]
                     inputs.update(result.digests)
                     licenses.add(info[result.id]["license"])
@@ -73,7 +76,7 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
         summary, outputs = writer.close()
         summary["version"] = settings.version
         summary["fingerprint"] = fingerprint(outputs)
-        stats = corpus_stats({i: report.articles[i] for i in built}, settings)
+        stats = tally.stats()
         corpus = {"stats": stats, "licenses": licenses, "languages": languages}
         for name in INPUT_FILES:
             if (root / name).is_file() and not (root / name).is_symlink():

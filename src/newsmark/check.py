@@ -23,7 +23,9 @@ from newsmark.cache import ValidateCache
 from newsmark.parallel import map_chunks
 from newsmark.read import (Article, Document, Inventory, corpus_rel, inventory, position, read_bytes, relpath,
                            text_from_bytes, yaml_from_bytes)
-from newsmark.stats import contribution
+from newsmark.errors import NewsmarkError
+from newsmark.splits import read_settings
+from newsmark.stats import BLOCK_START, contribution, corpus_stats, with_stats_block
 from newsmark.schemas import PATTERN_HINTS, schema
 
 _validators: dict[str, Draft202012Validator] = {}
@@ -151,7 +153,11 @@ def check_chunk(root: Path, extra: Callable | None, items: list[tuple[str, Slots
 def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult, Article | None]:
     files = sum(path is not None for path in slots)
     try:
-        article, findings, digests = check_article(root, article_id, slots)
+        # Most articles are valid: check them without recording YAML positions, and only when something
+        # is found check again with positions, so that every finding points at its node.
+        article, findings, digests = check_article(root, article_id, slots, positions=False)
+        if findings:
+            article, findings, digests = check_article(root, article_id, slots, positions=True)
         return ArticleResult(article_id, files, findings, digests, contribution(article)), article
     except Exception as err:  # an internal error is itself a finding, never a traceback
         first = next(path for path in slots if path is not None)
@@ -167,7 +173,8 @@ def article_id_of(root: Path, path: str | Path) -> str | None:
     return None
 
 
-def check_article(root: Path, article_id: str, slots: Slots) -> tuple[Article, list[Finding], dict[str, str]]:
+def check_article(root: Path, article_id: str, slots: Slots,
+                  positions: bool = True) -> tuple[Article, list[Finding], dict[str, str]]:
     """Read and check one article's files; returns the article (parts None where missing or invalid),
     the findings, and the sha256 of every file read."""
     text_path, meta_path, annotation_path = slots
@@ -189,7 +196,7 @@ def check_article(root: Path, article_id: str, slots: Slots) -> tuple[Article, l
     for kind, path in (("article", meta_path), ("annotation", annotation_path)):
         if path is None:
             continue
-        doc, doc_findings = load(path, yaml_from_bytes)
+        doc, doc_findings = load(path, partial(yaml_from_bytes, positions=positions))
         if doc is not None:
             doc_findings = check_schema(doc, kind)
         findings += doc_findings
@@ -506,10 +513,6 @@ def check_released_labels(root: Path) -> list[Finding]:
 
 def check_datasheet(root: Path, articles: dict[str, dict | None]) -> list[Finding]:
     """NM602 (warning): the statistics block of DATASHEET.md matches the corpus (``build`` rewrites it)."""
-    from newsmark.errors import NewsmarkError
-    from newsmark.splits import read_settings
-    from newsmark.stats import BLOCK_START, corpus_stats, with_stats_block
-
     path = root / "DATASHEET.md"
     if not path.is_file() or path.is_symlink() or not (root / "pyproject.toml").is_file():
         return []

@@ -236,11 +236,11 @@ def text_from_bytes(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
     return (None if found else text), found
 
 
-def yaml_from_bytes(raw: bytes, rel: str) -> tuple[Document | None, list[Finding]]:
+def yaml_from_bytes(raw: bytes, rel: str, positions: bool = True) -> tuple[Document | None, list[Finding]]:
     text, found = decode(raw, rel)
     if text is None:
         return None, found
-    return parse_yaml(text, rel)
+    return parse_yaml(text, rel, positions)
 
 
 def read_article_text(path: Path, root: Path) -> tuple[str | None, list[Finding]]:
@@ -255,8 +255,9 @@ def read_yaml(path: Path, root: Path) -> tuple[Document | None, list[Finding]]:
     return (None, found) if raw is None else yaml_from_bytes(raw, rel)
 
 
-def parse_yaml(text: str, rel: str) -> tuple[Document | None, list[Finding]]:
-    """Parse one YAML document into plain data with positions, refusing everything unsafe or ambiguous."""
+def parse_yaml(text: str, rel: str, positions: bool = True) -> tuple[Document | None, list[Finding]]:
+    """Parse one YAML document into plain data, refusing everything unsafe or ambiguous. ``positions``
+    records where every node is written (for locating findings of later checks)."""
     if ("&" in text or "*" in text) and (found := _alias_findings(text, rel)):
         return None, found
     try:
@@ -273,7 +274,7 @@ def parse_yaml(text: str, rel: str) -> tuple[Document | None, list[Finding]]:
         return None, [finding("NM106", rel, "the file holds no YAML document; fill it in")]
     doc = Document(rel)
     found: list[Finding] = []
-    doc.data = _construct(root_node, (), doc, found, 0)
+    doc.data = _construct(root_node, () if positions else None, doc, found, 0)
     return (None if found else doc), found
 
 
@@ -306,36 +307,47 @@ def _syntax_finding(err: yaml.MarkedYAMLError, text: str, rel: str) -> Finding:
     return finding("NM201", rel, f"YAML syntax error: {problem}{context}", line, col)
 
 
-def _construct(node: yaml.Node, path: JsonPath, doc: Document, found: list[Finding], depth: int):
+def _construct(node: yaml.Node, path: JsonPath | None, doc: Document, found: list[Finding], depth: int):
+    """Plain data from a node. With a ``path`` every node's and key's position is recorded in ``doc``;
+    with None (the fast path for files expected to be valid) nothing is, and findings of this level
+    still carry their position, taken from the node itself."""
     mark = node.start_mark
-    here = (mark.line + 1, mark.column + 1)
-    doc.nodes[path] = here
+    if path is not None:
+        doc.nodes[path] = (mark.line + 1, mark.column + 1)
     if depth > MAX_DEPTH:
-        found.append(finding("NM201", doc.path, f"nested more than {MAX_DEPTH} levels deep", *here))
+        found.append(finding("NM201", doc.path, f"nested more than {MAX_DEPTH} levels deep", *_at(node)))
         return None
     if node.tag not in _STANDARD_TAGS:
-        found.append(finding("NM204", doc.path, f"tag '{node.tag.replace(_TAG, '!!')}' is not allowed; remove it and write a plain "
-                             "value", *here))
+        found.append(finding("NM204", doc.path, f"tag '{node.tag.replace(_TAG, '!!')}' is not allowed; remove it "
+                             "and write a plain value", *_at(node)))
         return None
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
-            key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
-                found.append(finding("NM207", doc.path, "mapping keys must be plain strings", *key_at))
+                found.append(finding("NM207", doc.path, "mapping keys must be plain strings", *_at(key_node)))
                 continue
             key = key_node.value
             if key in result:
-                first = doc.keys[path + (key,)]
-                found.append(finding("NM202", doc.path, f"key '{key}' appears again (first at line {first[0]}); "
-                                     "keep one", *key_at))
+                first = next(k for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == key)
+                found.append(finding("NM202", doc.path, f"key '{key}' appears again (first at line "
+                                     f"{_at(first)[0]}); keep one", *_at(key_node)))
                 continue
-            doc.keys[path + (key,)] = key_at
-            result[key] = _construct(value_node, path + (key,), doc, found, depth + 1)
+            child = None
+            if path is not None:
+                child = path + (key,)
+                doc.keys[child] = _at(key_node)
+            result[key] = _construct(value_node, child, doc, found, depth + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
+        if path is None:
+            return [_construct(item, None, doc, found, depth + 1) for item in node.value]
         return [_construct(item, path + (i,), doc, found, depth + 1) for i, item in enumerate(node.value)]
-    return _scalar(node, doc, found, here)
+    return _scalar(node, doc, found)
+
+
+def _at(node: yaml.Node) -> Location:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -343,7 +355,7 @@ _BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": 
 _YAML11_BOOLEANS = {v for w in ("yes", "no", "on", "off", "y", "n") for v in (w, w.capitalize(), w.upper())}
 
 
-def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding], here: Location):
+def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding]):
     """YAML 1.2 core-schema reading of a scalar; YAML 1.1 booleans are reported, never guessed."""
     value = node.value
     if node.style in _QUOTED_STYLES or node.tag == _TAG + "str":
@@ -354,7 +366,7 @@ def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding], here: Lo
         return _BOOLEANS[value]
     if value in _YAML11_BOOLEANS:
         found.append(finding("NM206", doc.path, f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2; "
-                             f"write \"{value}\" in quotes for the string, or true/false", *here))
+                             f"write \"{value}\" in quotes for the string, or true/false", *_at(node)))
         return value
     first = value[:1]
     if first.isdigit() or first in "-+.":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from newsmark.check import ERROR, run_articles, select
+from newsmark.check import run_articles, select
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
 from newsmark.labels import label_table, names

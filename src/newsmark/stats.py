@@ -35,30 +35,45 @@ def contribution(article: Article) -> dict | None:
     }
 
 
+class Tally:
+    """Running statistics: contributions are added one at a time and not kept."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.splits, self.mentions, self.claims = Counter(), Counter(), Counter()
+        self.topics, self.kinds = Counter(), Counter()
+        self.entities = self.checkworthy = 0
+
+    def add(self, part: dict | None) -> None:
+        if part is None:
+            return
+        self.splits[assign_split(part["key"], self.settings.salt, self.settings.test_fraction)] += 1
+        self.entities += part["entities"]
+        self.mentions.update(part["mentions"])
+        self.claims.update(part["claims"])
+        self.checkworthy += part["checkworthy"]
+        self.topics.update(part["topics"])
+        self.kinds.update(part["kinds"])
+
+    def stats(self) -> dict:
+        return {
+            "articles": sum(self.splits.values()),
+            "splits": {split: self.splits[split] for split in SPLITS},
+            "entities": self.entities,
+            "mentions": _ordered(self.mentions, "entity_types"),
+            "claims": _ordered(self.claims, "claim_types"),
+            "checkworthy": self.checkworthy,
+            "topics": _ordered(self.topics, "topics"),
+            "annotator_kinds": _ordered(self.kinds, "annotator_kinds"),
+        }
+
+
 def corpus_stats(contributions: dict[str, dict | None], settings: Settings) -> dict:
     """Counts over the articles that are built, from their contributions."""
-    splits, mentions, claims, topics, kinds = Counter(), Counter(), Counter(), Counter(), Counter()
-    entities = checkworthy = 0
+    tally = Tally(settings)
     for part in contributions.values():
-        if part is None:
-            continue
-        splits[assign_split(part["key"], settings.salt, settings.test_fraction)] += 1
-        entities += part["entities"]
-        mentions.update(part["mentions"])
-        claims.update(part["claims"])
-        checkworthy += part["checkworthy"]
-        topics.update(part["topics"])
-        kinds.update(part["kinds"])
-    return {
-        "articles": sum(splits.values()),
-        "splits": {split: splits[split] for split in SPLITS},
-        "entities": entities,
-        "mentions": _ordered(mentions, "entity_types"),
-        "claims": _ordered(claims, "claim_types"),
-        "checkworthy": checkworthy,
-        "topics": _ordered(topics, "topics"),
-        "annotator_kinds": _ordered(kinds, "annotator_kinds"),
-    }
+        tally.add(part)
+    return tally.stats()
 
 
 def _ordered(counter: Counter, label_set: str) -> dict[str, int]:
