@@ -75,8 +75,7 @@ class ValidateCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return empty
 
-    def _digest(self, root: Path, path: Path) -> str | None:
-        rel = corpus_rel(path)
+    def _digest(self, path: Path, rel: str) -> str | None:
         signature = _signature(path)
         known = self.files.get(rel)
         if signature is not None and known is not None and known[:4] == signature:
@@ -90,10 +89,10 @@ class ValidateCache:
             self.changed = True
         return digest
 
-    def _key(self, root: Path, slots: tuple, digests) -> str:
+    @staticmethod
+    def _key(rels: list[str | None], digests: list[str | None]) -> str:
         parts = [tool_fingerprint()]
-        for path in slots:
-            parts.append("-" if path is None else f"{corpus_rel(path)}={digests(path)}")
+        parts += ["-" if rel is None else f"{rel}={digest}" for rel, digest in zip(rels, digests)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def lookup(self, root: Path, slots: dict[str, tuple]):
@@ -102,10 +101,12 @@ class ValidateCache:
 
         hits = {}
         for article_id, article_slots in slots.items():
-            self.seen.update(corpus_rel(path) for path in article_slots if path is not None)
-            if any(path is not None and corpus_rel(path) not in self.files for path in article_slots):
+            rels = [None if path is None else corpus_rel(path) for path in article_slots]
+            self.seen.update(rel for rel in rels if rel is not None)
+            if any(rel is not None and rel not in self.files for rel in rels):
                 continue  # a file never seen before: no entry can match, so do not spend a read on it
-            key = self._key(root, article_slots, lambda p: self._digest(root, p))
+            digests = [None if rel is None else self._digest(path, rel) for path, rel in zip(article_slots, rels)]
+            key = self._key(rels, digests)
             entry = self.articles.get(key)
             if entry is not None and entry["id"] == article_id:
                 self.used.add(key)
@@ -115,12 +116,13 @@ class ValidateCache:
 
     def store(self, root: Path, slots: tuple, result) -> None:
         """Remember a fresh result, keyed by the digests of the bytes the check actually read."""
-        if any(path is not None and corpus_rel(path) not in result.digests for path in slots):
+        rels = [None if path is None else corpus_rel(path) for path in slots]
+        if any(rel is not None and rel not in result.digests for rel in rels):
             return  # a file could not be read (link, too large): check it again next time
-        for path in slots:
-            if path is not None and (signature := _signature(path)) is not None:
-                self.files[corpus_rel(path)] = signature + [result.digests[corpus_rel(path)]]
-        key = self._key(root, slots, lambda p: result.digests[corpus_rel(p)])
+        for path, rel in zip(slots, rels):
+            if rel is not None and (signature := _signature(path)) is not None:
+                self.files[rel] = signature + [result.digests[rel]]
+        key = self._key(rels, [None if rel is None else result.digests[rel] for rel in rels])
         self.articles[key] = {"id": result.id, "files": result.files, "contribution": result.contribution,
                               "findings": [[f.path, f.line, f.col, f.code, f.message] for f in result.findings]}
         self.used.add(key)

@@ -43,10 +43,11 @@ def _progress(args):
 
     started = time.monotonic()
     shown = [0.0]
+    delay = float(os.environ.get("NEWSMARK_PROGRESS_AFTER", "2"))  # seconds before the bar appears
 
     def report(done: int, total: int) -> None:
         now = time.monotonic()
-        if now - started < 2 or (now - shown[0] < 0.2 and done < total):
+        if now - started < delay or (now - shown[0] < 0.2 and done < total):
             return
         shown[0] = now
         width = 30
