@@ -46,7 +46,7 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
     try:
         writer = DatasetWriter(tmp, max_shard_bytes)
         inputs: dict[str, str] = {}
-        built: dict[str, dict] = {}
+        built: dict[str, str] = {}  # article id -> split
         licenses, languages = set(), set()
         tally = Tally(settings)
         for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,

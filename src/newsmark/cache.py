@@ -95,7 +95,7 @@ class ValidateCache:
         parts += ["-" if rel is None else f"{rel}={digest}" for rel, digest in zip(rels, digests)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
-    def lookup(self, root: Path, slots: dict[str, tuple]):
+    def lookup(self, slots: dict[str, tuple]):
         """Cached results for the articles whose files are unchanged, by article id."""
         from newsmark.check import ArticleResult
 
@@ -114,7 +114,7 @@ class ValidateCache:
                                                  contribution=entry["contribution"])
         return hits
 
-    def store(self, root: Path, slots: tuple, result) -> None:
+    def store(self, slots: tuple, result) -> None:
         """Remember a fresh result, keyed by the digests of the bytes the check actually read."""
         rels = [None if path is None else corpus_rel(path) for path in slots]
         if any(rel is not None and rel not in result.digests for rel in rels):

@@ -17,16 +17,16 @@ from typing import Callable, Iterator
 
 from jsonschema import Draft202012Validator
 
+from newsmark.cache import ValidateCache
+from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, WARNING, Finding, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
-from newsmark.cache import ValidateCache
 from newsmark.parallel import map_chunks
 from newsmark.read import (Article, Document, Inventory, corpus_rel, inventory, position, read_bytes, relpath,
                            text_from_bytes, yaml_from_bytes)
-from newsmark.errors import NewsmarkError
+from newsmark.schemas import PATTERN_HINTS, schema
 from newsmark.splits import read_settings
 from newsmark.stats import BLOCK_START, contribution, corpus_stats, with_stats_block
-from newsmark.schemas import PATTERN_HINTS, schema
 
 _validators: dict[str, Draft202012Validator] = {}
 _compiled: dict[str, object] = {}
@@ -112,7 +112,7 @@ def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable |
     order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
     payload (the build's Arrow tables). ``cache`` (validate only) answers unchanged articles first."""
     slots = {i: (found.texts.get(i), found.metas.get(i), found.annotations.get(i)) for i in ids}
-    cached = cache.lookup(root, slots) if cache is not None else {}
+    cached = cache.lookup(slots) if cache is not None else {}
     done = 0
 
     def advance(count):
@@ -128,7 +128,7 @@ def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable |
     for results, payload in map_chunks(partial(check_chunk, root, extra), todo, jobs=jobs, progress=advance):
         for result in results:
             if cache is not None:
-                cache.store(root, slots[result.id], result)
+                cache.store(slots[result.id], result)
             _with_presence(result, found)
         yield results, payload
 
