@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 import newsmark
@@ -28,6 +29,13 @@ examples:
   newsmark ingest seeds/000_833129a6a27d8038.txt
   newsmark build && python -c "import datasets; print(datasets.load_dataset('dist/newsmark'))"
 """
+
+
+def _command(commands, name: str, help: str, description: str, epilog: str) -> argparse.ArgumentParser:
+    """A subcommand: its description is wrapped to the terminal's usual width, its epilog (exit status,
+    worked examples) is printed as written."""
+    return commands.add_parser(name, help=help, description=textwrap.fill(description, 88), epilog=epilog,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def _jobs_option(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsmark {newsmark.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    validate = commands.add_parser(
+    validate = _command(
+        commands,
         "validate",
         help="check the corpus and print findings",
         description="Check every article text, metadata file and annotation file: encoding, YAML, the JSON "
@@ -83,7 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n\n"
                "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json\n"
                "  newsmark validate annotations/2024-03-19-rafah.yaml   # that article only (pre-commit)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help="check only the articles these corpus/ or annotations/ files belong to "
@@ -100,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_option(validate)
     validate.set_defaults(run=_run_validate)
 
-    build = commands.add_parser(
+    build = _command(
+        commands,
         "build",
         help="validate, then write the dataset folder",
         description="Validate the corpus; if there is no error, write a complete Hugging Face dataset folder: "
@@ -112,7 +121,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 built, 1 validation errors or a refused write, 2 usage error\n\n"
                "example:\n  newsmark build --out dist/newsmark\n"
                "  python -c \"from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))\"",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _root_option(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
@@ -120,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_option(build)
     build.set_defaults(run=_run_build)
 
-    new = commands.add_parser(
+    new = _command(
+        commands,
         "new",
         help="add an article from a text file",
         description="Add one article: normalise its text (NFC, LF, trimmed), write corpus/<id>.txt, "
@@ -131,7 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  newsmark new --text article.txt --date 2024-03-19 --title 'Rafah plan' "
                "--source-name 'Example News' --url https://example.org/a --license CC-BY-4.0\n"
                "  pbpaste | newsmark new --text - --date 2024-03-19",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.add_argument("--text", required=True, metavar="FILE", help="the article text, UTF-8 ('-' reads standard input)")
     new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="date of publication")
@@ -145,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     _root_option(new)
     new.set_defaults(run=_run_new)
 
-    anchor = commands.add_parser(
+    anchor = _command(
+        commands,
         "anchor",
         help="fill in span offsets from quotes",
         description="For every mention and claim written as a quote (text:, optionally prefix:, suffix: or "
@@ -155,24 +164,24 @@ def build_parser() -> argparse.ArgumentParser:
                     "left untouched and each problem is reported with its location.",
         epilog="exit status: 0 all spans anchored, 1 problems (files with problems unchanged), 2 usage error\n\n"
                "example:\n  newsmark anchor 2024-03-19-rafah-plan\n  newsmark anchor annotations/*.yaml",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     anchor.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or their files")
     _root_option(anchor)
     anchor.set_defaults(run=_run_anchor)
 
-    stats = commands.add_parser(
+    stats = _command(
+        commands,
         "stats",
         help="print corpus statistics",
         description="Count articles per split, mentions per entity type, claims per claim type, topics and "
                     "annotator kinds over the validated articles.",
         epilog="example:\n  newsmark stats --root path/to/corpus",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _root_option(stats)
     stats.set_defaults(run=_run_stats)
 
-    report = commands.add_parser(
+    report = _command(
+        commands,
         "report",
         help="render the corpus as a static HTML site",
         description="Write index.html (statistics as SVG charts, a table of articles) and one page per "
@@ -182,7 +191,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  newsmark report                      # dist/report/index.html\n"
                "  newsmark report 000-833129a6a27d8038  # that article's page (and the index)\n"
                "  newsmark report --changed origin/main # the articles a pull request changes",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("ids", nargs="*", metavar="ID", help="render only these articles (default: all)")
     _root_option(report)
@@ -192,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_option(report)
     report.set_defaults(run=_run_report)
 
-    synth = commands.add_parser(
+    synth = _command(
+        commands,
         "synth",
         help="write a synthetic corpus for tests and benchmarks",
         description="Write a deterministic synthetic corpus (invented names, every article marked "
@@ -201,7 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
                     "into the real corpus.",
         epilog="example:\n  newsmark synth --articles 1000 --out /tmp/synthetic && "
                "newsmark build --root /tmp/synthetic",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     synth.add_argument("--articles", type=int, required=True, metavar="N", help="how many articles")
     synth.add_argument("--out", required=True, metavar="DIR", help="the folder to write (a new corpus root)")
@@ -210,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="number of the first article (to add articles to an existing synthetic corpus)")
     synth.set_defaults(run=_run_synth)
 
-    ingest = commands.add_parser(
+    ingest = _command(
+        commands,
         "ingest",
         help="add a seed document to the corpus",
         description="Read a seed document (a 'date YYYY-MM-DD' header, then the article), copy it to seeds/ "
@@ -219,7 +228,6 @@ def build_parser() -> argparse.ArgumentParser:
                     "with the seed's sha256) and an annotation skeleton. Running it again changes nothing; "
                     "it refuses to overwrite different content.",
         epilog="example:\n  newsmark ingest seeds/000_833129a6a27d8038.txt --id 000-833129a6a27d8038",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest.add_argument("seed", metavar="SEED_FILE", help="the seed document")
     _root_option(ingest)
