@@ -188,3 +188,29 @@ def test_progress_bar_on_a_terminal_only(tiny):
     assert code == 0 and "validate [" in err and "1/1 articles" in err
     assert stderr_on_tty("validate", "--root", str(tiny), "--no-cache", "-q")[1] == ""
     assert stderr_on_tty("validate", "--root", str(tiny), "--no-cache", CI="true")[1] == ""
+
+
+def test_tokens_equal_the_plain_definition():
+    """newsmark.text.tokens (bisect over the few boundaries inside tokens) against the definition in its
+    docstring, token by token."""
+    import random
+    import re
+
+    from newsmark.text import tokens
+
+    def plain(text, start, end, boundaries):
+        out = []
+        for match in re.compile(r"['’]s\b|\w+|[^\w\s]").finditer(text, start, end):
+            token_start = match.start()
+            for cut in sorted(b for b in boundaries if match.start() < b < match.end()):
+                out.append((token_start, cut))
+                token_start = cut
+            out.append((token_start, match.end()))
+        return out
+
+    rng = random.Random(3)
+    for _ in range(500):
+        text = "".join(rng.choice(["Ab", "c", "'s", " ", "-", ".", "é", "US", "\n", "12"]) for _ in range(60))
+        start, end = rng.randrange(0, len(text) // 2), rng.randrange(len(text) // 2, len(text) + 1)
+        boundaries = sorted(rng.sample(range(len(text) + 1), 12))
+        assert tokens(text, start, end, boundaries) == plain(text, start, end, boundaries)

@@ -109,20 +109,18 @@ def outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 def ner_rows(article_id: str, split: str, text: str, sentence_spans, annotation: dict) -> list[dict]:
     mentions = [(m["start"], m["end"], e["type"]) for e in annotation["entities"] for m in e["mentions"]]
     boundaries = sorted({offset for start, end, _ in mentions for offset in (start, end)})
-    tagged = outermost(mentions)
+    tagged = [(start, end, f"B-{label}", f"I-{label}") for start, end, label in outermost(mentions)]
+    tagged.append((len(text) + 1, len(text) + 1, "O", "O"))  # a sentinel: no bounds checks in the loop
     rows = []
     current = 0  # index into tagged: tokens and tagged spans both run left to right
     for index, (s_start, s_end) in enumerate(sentence_spans):
         spans = tokens(text, s_start, s_end, boundaries)
         tags = []
         for t_start, t_end in spans:
-            while current < len(tagged) and tagged[current][1] <= t_start:
+            while tagged[current][1] <= t_start:
                 current += 1
-            tag = "O"
-            if current < len(tagged) and tagged[current][0] <= t_start and t_end <= tagged[current][1]:
-                start, _, label = tagged[current]
-                tag = f"{'B' if t_start == start else 'I'}-{label}"
-            tags.append(tag)
+            start, end, begin, inside = tagged[current]
+            tags.append("O" if t_start < start or t_end > end else begin if t_start == start else inside)
         rows.append({
             "id": f"{article_id}/{index}",
             "article_id": article_id,

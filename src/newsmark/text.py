@@ -71,13 +71,22 @@ def _trim(text: str, span: Span) -> Span | None:
 
 def tokens(text: str, start: int, end: int, boundaries: list[int] = ()) -> list[Span]:
     """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted)."""
+    spans = [match.span() for match in _TOKEN.finditer(text, start, end)]
+    inner = boundaries[bisect.bisect_right(boundaries, start):bisect.bisect_left(boundaries, end)]
+    if not inner:
+        return spans
+    token_starts = [token_start for token_start, _ in spans]
+    cuts: dict[int, list[int]] = {}
+    for boundary in inner:
+        index = bisect.bisect_right(token_starts, boundary) - 1
+        if index >= 0 and spans[index][0] < boundary < spans[index][1]:
+            cuts.setdefault(index, []).append(boundary)
+    if not cuts:
+        return spans
     out = []
-    for match in _TOKEN.finditer(text, start, end):
-        token_start, token_end = match.span()
-        index = bisect.bisect_right(boundaries, token_start)
-        while index < len(boundaries) and boundaries[index] < token_end:
-            out.append((token_start, boundaries[index]))
-            token_start = boundaries[index]
-            index += 1
+    for index, (token_start, token_end) in enumerate(spans):
+        for cut in cuts.get(index, ()):
+            out.append((token_start, cut))
+            token_start = cut
         out.append((token_start, token_end))
     return out
