@@ -194,6 +194,14 @@ def test_new_from_stdin_without_title_and_unique_ids(tmp_path):
     assert meta["title"] is None and meta["source"] is None and meta["license"] == "unknown"
 
 
+def test_new_refuses_an_oversized_text(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 500_000)
+    result = run_cli("new", "--text", str(big), "--date", "2024-06-03", "--root", str(tmp_path / "c"))
+    assert result.returncode == 1 and "byte limit" in result.stderr
+    assert not (tmp_path / "c").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -166,6 +166,8 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
 
     root = Path(root)
     body = normalise_text(text)
+    if len(body.encode("utf-8")) > MAX_FILE_BYTES:
+        raise NewsmarkError(f"the text is larger than the {MAX_FILE_BYTES} byte limit for one article")
     problems = text_findings(body, "text")
     if problems:
         first = problems[0]
