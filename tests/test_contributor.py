@@ -221,3 +221,13 @@ def test_stats_table(tmp_path):
     result = run_cli("stats", "--root", str(REPO))
     assert result.returncode == 0
     assert "mentions         37 (GPE 22, PERSON 7" in result.stdout
+
+
+def test_anchor_without_the_article_text(corpus):
+    root, source = corpus
+    article_id = _new(root, source)
+    (root / "annotations" / f"{article_id}.yaml").write_text(ANNOTATION.format(id=article_id))
+    (root / "corpus" / f"{article_id}.txt").unlink()
+    result = run_cli("anchor", article_id, "--root", str(root))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"corpus/{article_id}.txt:1:1: NM506 the article's text is missing")

@@ -71,7 +71,12 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
     rel = relpath(path, root)
     result = AnchorResult(rel)
     doc, problems = read_yaml(path, root)  # the safe reader first: no aliases, tags or huge files get further
-    text, text_problems = read_article_text(root / "corpus" / f"{article_id}.txt", root)
+    text_path = root / "corpus" / f"{article_id}.txt"
+    if not text_path.exists() and not text_path.is_symlink():
+        result.problems = problems + [Finding(f"corpus/{article_id}.txt", 1, 1, "NM506", "the article's text is "
+                                              "missing; add it before anchoring")]
+        return result
+    text, text_problems = read_article_text(text_path, root)
     result.problems = problems + text_problems
     if doc is None or text is None:
         return result
