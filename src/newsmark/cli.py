@@ -302,17 +302,17 @@ def _run_build(args) -> int:
 
 def _run_new(args) -> int:
     from newsmark.errors import NewsmarkError
-    from newsmark.intake import new_article
-    from newsmark.read import decode
+    from newsmark.intake import decode_input, new_article
 
     try:
-        raw = sys.stdin.buffer.read() if args.text == "-" else open(args.text, "rb").read()
+        if args.text == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(args.text, "rb") as handle:
+                raw = handle.read()
     except OSError as err:
         raise NewsmarkError(f"--text {args.text}: {err.strerror}") from None
-    text, problems = decode(raw.removeprefix(b"\xef\xbb\xbf"), args.text)
-    if text is None:
-        raise NewsmarkError(f"--text {args.text}: {problems[0].message}")
-    result = new_article(text, args.root, args.date, title=args.title, article_id=args.article_id,
+    result = new_article(decode_input(raw, f"--text {args.text}"), args.root, args.date, title=args.title, article_id=args.article_id,
                          language=args.language, source_name=args.source_name, url=args.url,
                          license=args.license, story=args.story)
     for path in result["written"]:
@@ -328,11 +328,12 @@ def _run_new(args) -> int:
 
 def _run_anchor(args) -> int:
     from newsmark.anchor import anchor
+    from newsmark.reporters import finding_line
 
     failed = False
     for result in anchor(args.root, args.targets):
         for problem in result.problems:
-            print(f"{problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}")
+            print(finding_line(problem))
         if result.problems:
             failed = True
             print(f"{result.path}: left unchanged ({len(result.problems)} problem(s))")

@@ -29,12 +29,30 @@ def slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].rstrip("-")
 
 
-def parse_seed(raw: bytes, name: str) -> tuple[str, str]:
-    """The publication date and body of a seed document (``date YYYY-MM-DD`` header, then the article)."""
+def decode_input(raw: bytes, name: str) -> str:
+    """Text a user hands in (a seed, an article file, standard input): UTF-8, a byte-order mark allowed."""
     text, problems = decode(raw.removeprefix(b"\xef\xbb\xbf"), name)
     if text is None:
         first = problems[0]
         raise NewsmarkError(f"{name}:{first.line}:{first.col}: {first.message}")
+    return text
+
+
+def clean_body(text: str, name: str) -> str:
+    """The normalised article body, or an error when it is too large, empty or has control characters."""
+    body = normalise_text(text)
+    if len(body.encode("utf-8")) > MAX_FILE_BYTES:
+        raise NewsmarkError(f"{name}: the text is larger than the {MAX_FILE_BYTES} byte limit for one article")
+    problems = text_findings(body, name)
+    if problems:
+        first = problems[0]
+        raise NewsmarkError(f"{name}: after normalisation, line {first.line} col {first.col}: {first.message}")
+    return body
+
+
+def parse_seed(raw: bytes, name: str) -> tuple[str, str]:
+    """The publication date and body of a seed document (``date YYYY-MM-DD`` header, then the article)."""
+    text = decode_input(raw, name)
     match = _SEED_HEADER.match(text)
     if not match:
         raise NewsmarkError(f"{name}:1:1: a seed starts with a header 'date YYYY-MM-DD' followed by the article")
@@ -95,6 +113,13 @@ def _plan(path: Path, content: str, plan: dict, root: Path) -> None:
     plan[path] = content
 
 
+def _write(plan: dict[Path, str | bytes], root: Path, article_id: str) -> dict:
+    """Write every planned file (only after all were checked); the id and what was written."""
+    for path, content in plan.items():
+        write_atomic(path, content)
+    return {"id": article_id, "written": sorted(str(p.relative_to(root)) for p in plan)}
+
+
 def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None = None) -> dict:
     """Ingest one seed document into ``root``; returns the id and the files written and left unchanged.
 
@@ -107,11 +132,7 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
         raise NewsmarkError(f"{seed_file}: larger than the {MAX_FILE_BYTES} byte limit")
     raw = seed_file.read_bytes()
     date, body = parse_seed(raw, seed_file.name)
-    text = normalise_text(body)
-    problems = text_findings(text, seed_file.name)
-    if problems or not text.strip():
-        first = problems[0]
-        raise NewsmarkError(f"{seed_file.name}: after normalisation, line {first.line} col {first.col}: {first.message}")
+    text = clean_body(body, seed_file.name)
     article_id = article_id or slug(seed_file.stem)
     if not ID_RE.match(article_id) or len(article_id) > 80:
         raise NewsmarkError(f"id '{article_id}' must be lowercase letters and digits joined by single hyphens "
@@ -138,9 +159,7 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
     annotation = root / "annotations" / f"{article_id}.yaml"
     if not annotation.exists() and not annotation.is_symlink():
         plan[annotation] = annotation_skeleton(article_id)
-    for path, content in plan.items():
-        write_atomic(path, content)
-    return {"id": article_id, "written": sorted(str(p.relative_to(root)) for p in plan)}
+    return _write(plan, root, article_id)
 
 
 def unique_id(root: Path, base: str) -> str:
@@ -165,13 +184,7 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
     from newsmark.schemas import schema
 
     root = Path(root)
-    body = normalise_text(text)
-    if len(body.encode("utf-8")) > MAX_FILE_BYTES:
-        raise NewsmarkError(f"the text is larger than the {MAX_FILE_BYTES} byte limit for one article")
-    problems = text_findings(body, "text")
-    if problems:
-        first = problems[0]
-        raise NewsmarkError(f"the text, after normalisation, line {first.line} col {first.col}: {first.message}")
+    body = clean_body(text, "the text")
     try:
         datetime.date.fromisoformat(date)
     except ValueError:
@@ -191,6 +204,4 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
     _plan(root / "corpus" / f"{article_id}.txt", body, plan, root)
     _plan(root / "corpus" / f"{article_id}.yaml", metadata_yaml(meta), plan, root)
     _plan(root / "annotations" / f"{article_id}.yaml", annotation_skeleton(article_id), plan, root)
-    for path, content in plan.items():
-        write_atomic(path, content)
-    return {"id": article_id, "written": sorted(str(p.relative_to(root)) for p in plan)}
+    return _write(plan, root, article_id)

@@ -28,6 +28,11 @@ def label_table() -> dict[str, list[dict[str, str]]]:
     return {key: data[key] for key in LABEL_SETS}
 
 
+def labels_by_name(label_set: str) -> dict[str, str]:
+    """Each name of a label set with its readable label (medtop:11000000 -> politics)."""
+    return {entry["name"]: entry["label"] for entry in label_table()[label_set]}
+
+
 def names(label_set: str) -> list[str]:
     """The names of one label set, in ClassLabel index order."""
     return [entry["name"] for entry in label_table()[label_set]]

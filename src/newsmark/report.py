@@ -16,7 +16,7 @@ from pathlib import Path
 from newsmark.check import run_articles, select
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
-from newsmark.labels import label_table, names
+from newsmark.labels import labels_by_name, names
 from newsmark.splits import read_settings, split_of
 
 # One colour per entity type, in label order (light enough for dark text on top).
@@ -168,7 +168,7 @@ def _page(title: str, body: str, script: str = "") -> str:
 
 def article_page(item: dict) -> str:
     meta, annotation, text = item["meta"], item["annotation"], item["text"]
-    topic_labels = {t["name"]: t["label"] for t in label_table()["topics"]}
+    topic_labels = labels_by_name("topics")
     entity_names = {e["id"]: e["name"] for e in annotation["entities"]}
     used_types = sorted({e["type"] for e in annotation["entities"]}, key=names("entity_types").index)
     legend = "".join(f'<span class="swatch t-{esc(t)}">{esc(t)}</span>' for t in used_types)
@@ -228,7 +228,7 @@ def bar_chart(counts: dict[str, int], title: str) -> str:
 
 
 def index_page(items: list[dict], left_out: list[str]) -> str:
-    topic_labels = {t["name"]: t["label"] for t in label_table()["topics"]}
+    topic_labels = labels_by_name("topics")
     topics, types, claim_types, splits, lengths = Counter(), Counter(), Counter(), Counter(), Counter()
     for item in items:
         annotation = item["annotation"]

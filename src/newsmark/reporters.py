@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from newsmark.check import Report
+from newsmark.findings import Finding
 
 
 def _plural(count: int, word: str) -> str:
@@ -20,9 +21,13 @@ def summary(report: Report) -> str:
     return f"PASSED: {_plural(len(report.articles), 'article')}, {_plural(report.files, 'file')}{tail}"
 
 
+def finding_line(f: Finding) -> str:
+    """``path:line:col: CODE message`` (and ``(warning)`` for warnings)."""
+    return f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" + (" (warning)" if f.severity == "warning" else "")
+
+
 def text(report: Report) -> str:
-    lines = [f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" + (" (warning)" if f.severity == "warning" else "")
-             for f in report.findings]
+    lines = [finding_line(f) for f in report.findings]
     return "\n".join(lines + [summary(report)]) + "\n"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from newsmark.read import Article
-from newsmark.labels import label_table, names
+from newsmark.labels import labels_by_name, names
 from newsmark.splits import SPLITS, Settings, assign_split
 
 BLOCK_START = "<!-- newsmark:stats:start -->"
@@ -87,7 +87,7 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def stats_rows(stats: dict) -> list[tuple[str, str]]:
-    topic_labels = {t["name"]: t["label"] for t in label_table()["topics"]}
+    topic_labels = labels_by_name("topics")
     return [
         ("articles", f"{stats['articles']} ({_counts(stats['splits'])})"),
         ("entities", str(stats["entities"])),
