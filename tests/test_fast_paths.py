@@ -13,7 +13,8 @@ import pytest
 import newsmark
 from conftest import CASES, REPO, replaced, run_cli
 from newsmark.cache import CACHE_DIR, CACHE_FILE
-from newsmark.check import _compiled_validator, _validator
+from newsmark.check import _compiled_validator
+from newsmark.schemas import validator as _validator
 from newsmark.read import parse_yaml
 
 

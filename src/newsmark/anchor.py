@@ -41,7 +41,7 @@ def resolve(text: str, span: dict) -> tuple[int | None, str]:
     starts = find_quote(text, span)
     where = ", ".join("line {}:{}".format(*position(text, s)) for s in starts[:5]) + (" ..." if len(starts) > 5 else "")
     if "occurrence" in span:
-        if span["occurrence"] <= len(starts):
+        if span["occurrence"] <= len(starts):  # anchor_file has checked it is a whole number from 1
             return starts[span["occurrence"] - 1], ""
         return None, f"occurrence {span['occurrence']} asked for, but the quote matches {len(starts)} time(s)"
     if len(starts) == 1:
@@ -89,9 +89,11 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
     changed = False
     for span_path, span, _ in spans:
         line, col = doc.at(span_path)
-        if not isinstance(span.get("text"), str) or not span["text"] or not isinstance(span.get("occurrence", 1), int):
+        occurrence = span.get("occurrence", 1)
+        if not isinstance(span.get("text"), str) or not span["text"] or type(occurrence) is not int or occurrence < 1:
             result.problems.append(Finding(rel, line, col, "NM406", f"{show_path(span_path)}: needs a non-empty "
-                                           "text: quote (and occurrence: a whole number) to anchor"))
+                                           "text: quote (and occurrence: a whole number from 1, counting matches "
+                                           "from the start of the text) to anchor"))
             continue
         start, end = span.get("start"), span.get("end")
         if isinstance(start, int) and isinstance(end, int) and text[start:end] == span["text"]:

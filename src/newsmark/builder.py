@@ -7,18 +7,17 @@ stays bounded by the row batches, whatever the corpus size.
 """
 from __future__ import annotations
 
-import shutil
 from functools import partial
 from pathlib import Path
 
 from newsmark.assemble import chunk_rows
 from newsmark.card import card_markdown, croissant
-from newsmark.check import Report, check_released_labels, run_articles, select
+from newsmark.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
 from newsmark.errors import NewsmarkError, ValidationFailed
-from newsmark.files import write_atomic
+from newsmark.files import check_output_folder, output_slot, write_atomic
 from newsmark.splits import read_settings
 from newsmark.stats import Tally, with_stats_block
-from newsmark.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, sha256_file, staging_folder,
+from newsmark.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, is_previous_build, sha256_file,
                             to_table)
 
 INPUT_FILES = ("pyproject.toml", "schema/labels.json", "schema/released-labels.json",
@@ -39,66 +38,74 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
     Raises ValidationFailed (with the report) when the corpus has errors; then nothing is written."""
     root = Path(root)
     out = Path(out) if out is not None else root / "dist" / "newsmark"
+    check_output_folder(root, out, "a newsmark build", is_previous_build)
     settings = read_settings(root)
     found, ids = select(root, None)
     report = Report(findings=list(found.findings))
-    tmp = staging_folder(out)
-    try:
+    # Everything the build will write is checked before anything is: the datasheet it will update too.
+    report.findings.extend(check_datasheet_markers(root))
+    with output_slot(out) as tmp:
         writer = DatasetWriter(tmp, max_shard_bytes)
-        inputs: dict[str, str] = {}
-        built: dict[str, str] = {}  # article id -> split
-        licenses, languages = set(), set()
-        tally = Tally(settings)
-        for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,
-                                             progress=progress):
-            for result in results:
-                report.files += result.files
-                report.findings.extend(result.findings)
-                # Only the id: a build keeps no per-article data beyond what the manifest needs.
-                report.articles[result.id] = None
-            if not report.ok:
-                continue  # keep checking, so that every finding is reported; write no more
-            tables, info = payload
-            writer.add(tables)
-            for result in results:
-                if result.id in info:
-                    tally.add(result.contribution)
-                    built[result.id] = info[result.id]["split"]
-                    inputs.update(result.digests)
-                    licenses.add(info[result.id]["license"])
-                    languages.add(info[result.id]["language"].split("-")[0])
-        report.findings.extend(check_released_labels(root))
-        report.findings.sort()
-        if not report.ok:
-            raise ValidationFailed(report)
-        if not built:
-            raise NewsmarkError("no annotated article to build; add annotations/<id>.yaml files first")
-        summary, outputs = writer.close()
+        try:
+            corpus, manifest = _write_rows(root, ids, found, settings, report, writer, jobs, progress)
+            summary, outputs = writer.close()
+        except BaseException:
+            writer.abort()
+            raise
         summary["version"] = settings.version
-        summary["fingerprint"] = fingerprint(outputs)
-        stats = tally.stats()
-        corpus = {"stats": stats, "licenses": licenses, "languages": languages}
-        for name in INPUT_FILES:
-            if (root / name).is_file() and not (root / name).is_symlink():
-                inputs[name] = sha256_file(root / name)
-        manifest = {
-            "name": "newsmark",
-            "version": settings.version,
-            "fingerprint": summary["fingerprint"],
-            "split_rule": {"salt": settings.salt, "test_fraction": settings.test_fraction},
-            "inputs": dict(sorted(inputs.items())),
-            "splits": dict(sorted(built.items())),
-            "left_out": sorted(set(ids) - set(built)),
-        }
+        summary["fingerprint"] = manifest["fingerprint"] = fingerprint(outputs)
         documents = {"README.md": card_markdown(summary, corpus, settings),
                      "croissant.json": croissant(summary, corpus)}
-        finish(tmp, out, summary, outputs, documents, manifest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    datasheet = update_datasheet(root, stats)
+        finish(tmp, out, outputs, documents, manifest)
+    datasheet = update_datasheet(root, corpus["stats"])
     return {**summary, "out": str(out), "left_out": manifest["left_out"], "warnings": report.warnings,
-            "datasheet": datasheet, "stats": stats}
+            "datasheet": datasheet, "stats": corpus["stats"]}
+
+
+def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
+    """Check every article and stream the rows of valid ones into ``writer``; raises ValidationFailed
+    when anything is wrong. Returns what the card needs of the corpus and the manifest (without outputs)."""
+    inputs: dict[str, str] = {}
+    built: dict[str, str] = {}  # article id -> split
+    licenses, languages = set(), set()
+    tally = Tally(settings)
+    for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,
+                                         progress=progress):
+        for result in results:
+            report.files += result.files
+            report.findings.extend(result.findings)
+            # Only the id: a build keeps no per-article data beyond what the manifest needs.
+            report.articles[result.id] = None
+        if not report.ok:
+            continue  # keep checking, so that every finding is reported; write no more
+        tables, info = payload
+        writer.add(tables)
+        for result in results:
+            if result.id in info:
+                tally.add(result.contribution)
+                built[result.id] = info[result.id]["split"]
+                inputs.update(result.digests)
+                licenses.add(info[result.id]["license"])
+                languages.add(info[result.id]["language"].split("-")[0])
+    report.findings.extend(check_released_labels(root))
+    report.findings.sort()
+    if not report.ok:
+        raise ValidationFailed(report)
+    if not built:
+        raise NewsmarkError("no annotated article to build; add annotations/<id>.yaml files first")
+    for name in INPUT_FILES:
+        if (root / name).is_file() and not (root / name).is_symlink():
+            inputs[name] = sha256_file(root / name)
+    manifest = {
+        "name": "newsmark",
+        "version": settings.version,
+        "fingerprint": None,
+        "split_rule": {"salt": settings.salt, "test_fraction": settings.test_fraction},
+        "inputs": dict(sorted(inputs.items())),
+        "splits": dict(sorted(built.items())),
+        "left_out": sorted(set(ids) - set(built)),
+    }
+    return {"stats": tally.stats(), "licenses": licenses, "languages": languages}, manifest
 
 
 def update_datasheet(root: Path, stats: dict) -> str | None:

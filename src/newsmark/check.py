@@ -15,20 +15,18 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from jsonschema import Draft202012Validator
-
 from newsmark.cache import ValidateCache
+from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, WARNING, Finding, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.parallel import map_chunks
-from newsmark.read import (Article, Document, Inventory, corpus_rel, inventory, position, read_bytes, relpath,
-                           text_from_bytes, yaml_from_bytes)
-from newsmark.schemas import PATTERN_HINTS, schema
+from newsmark.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
+                           read_bytes, decode, relpath, text_from_bytes, yaml_from_bytes)
+from newsmark.schemas import PATTERN_HINTS, schema, validator
 from newsmark.splits import read_settings
-from newsmark.stats import BLOCK_START, contribution, corpus_stats, with_stats_block
+from newsmark.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
 
-_validators: dict[str, Draft202012Validator] = {}
 _compiled: dict[str, object] = {}
 
 
@@ -198,9 +196,9 @@ def check_article(root: Path, article_id: str, slots: Slots,
             continue
         doc, doc_findings = load(path, partial(yaml_from_bytes, positions=positions))
         if doc is not None:
-            doc_findings = check_schema(doc, kind)
+            doc_findings = check_strings(doc) + check_schema(doc, kind)
         findings += doc_findings
-        if doc is not None and not doc_findings:
+        if doc is not None and not any(f.severity == ERROR for f in doc_findings):
             setattr(article, "meta" if kind == "article" else "annotation", doc)
     if article.meta is not None:
         findings += check_metadata(article.meta, article_id)
@@ -228,6 +226,39 @@ def check_presence(article_id: str, found) -> list[Finding]:
     return findings
 
 
+# -- strings ------------------------------------------------------------------------------------------
+
+def check_strings(doc: Document) -> list[Finding]:
+    """NM105 control character, NM111 bidirectional control, NM112 zero-width character, in any key or
+    string value of a YAML file. Only files whose source holds an escape or such a character are walked."""
+    if not doc.may_hide:
+        return []
+    findings: list[Finding] = []
+
+    def visit(value, path):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                look(key, path + (key,), key=True)
+                visit(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, path + (index,))
+        elif isinstance(value, str):
+            look(value, path)
+
+    def look(value: str, path, key: bool = False):
+        where = f"the key of {show_path(path)}" if key else show_path(path)
+        at = doc.at(path, key=key)
+        control = CONTROL_RE.search(value)
+        if control:
+            findings.append(finding("NM105", doc.path, f"{where} holds control character "
+                                    f"{codepoint(control.group())}; remove it", *at))
+        findings.extend(invisible_findings(value, doc.path, lambda _index: at, where))
+
+    visit(doc.data, ())
+    return findings
+
+
 # -- schema -------------------------------------------------------------------------------------------
 
 _SCHEMA_CODES = {
@@ -239,12 +270,6 @@ _SCHEMA_CODES = {
     "pattern": "NM305",
     "maxLength": "NM305",
 }
-
-
-def _validator(kind: str) -> Draft202012Validator:
-    if kind not in _validators:
-        _validators[kind] = Draft202012Validator(schema(kind))
-    return _validators[kind]
 
 
 def show_path(path) -> str:
@@ -274,10 +299,11 @@ def check_schema(doc: Document, kind: str) -> list[Finding]:
     Valid files pass the compiled validator and stop there; only a file that fails it is validated
     again by ``jsonschema``, whose errors carry the paths the findings are located by."""
     fast = _compiled_validator(kind)
-    if fast is not None and fast.is_valid(doc.data):
+    # The compiled validator takes 3.0 for an integer: a document with a float goes the long way.
+    if fast is not None and not doc.has_float and fast.is_valid(doc.data):
         return []
     findings = []
-    for error in _validator(kind).iter_errors(doc.data):
+    for error in validator(kind).iter_errors(doc.data):
         findings.extend(_schema_error_findings(doc, error))
     return sorted(set(findings))
 
@@ -439,6 +465,7 @@ def check_spans(doc: Document, text: str) -> list[Finding]:
 
 
 def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bool) -> list[Finding]:
+    """NM401, NM402, NM403, NM405, NM406, NM407 and NM409 for one span."""
     quote = span["text"]
     where = show_path(path)
     at = doc.at(path)
@@ -465,6 +492,10 @@ def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bo
         findings.append(finding("NM401", doc.path, f"{where}: text {_short(quote)} but the article has "
                                 f"{_short(actual)} at {start}:{end} (line {line}, col {col}); {hint}",
                                 *doc.at(path + ("text",))))
+    elif is_mention and "\n" in actual:
+        findings.append(finding("NM409", doc.path, f"{where}: {_short(quote)} at {start}:{end} runs across a line "
+                                "break; a name never does: split it into one mention per line, or fix the text",
+                                *at))
     elif is_mention and _cuts_word(text, start, end):
         findings.append(finding("NM405", doc.path, f"{where}: {_short(quote)} at {start}:{end} starts or ends "
                                 "inside a word; extend it to the whole word unless the guidelines say otherwise",
@@ -487,10 +518,15 @@ def check_released_labels(root: Path) -> list[Finding]:
         return []
     rel = "schema/labels.json"
     try:
-        released = json.loads(released_path.read_text(encoding="utf-8"))
-        if not isinstance(released, dict) or not all(isinstance(v, (list, str)) for v in released.values()):
+        released = json.loads(released_path.read_bytes().decode("utf-8"))
+        if not isinstance(released, dict):
             raise ValueError("expected an object of label lists")
-    except ValueError as err:
+        for label_set, labels in released.items():
+            if label_set.startswith("$") or label_set == "version":
+                continue
+            if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+                raise ValueError(f"'{label_set}' must be a list of label names (strings)")
+    except (ValueError, OSError) as err:
         line, col = (getattr(err, "lineno", 1), getattr(err, "colno", 1))
         return [finding("NM601", "schema/released-labels.json", f"cannot read the released label lists: {err}; "
                         "restore the file from the last release tag", line, col)]
@@ -511,16 +547,42 @@ def check_released_labels(root: Path) -> list[Finding]:
     return findings
 
 
-def check_datasheet(root: Path, articles: dict[str, dict | None]) -> list[Finding]:
-    """NM602 (warning): the statistics block of DATASHEET.md matches the corpus (``build`` rewrites it)."""
+def _datasheet(root: Path) -> tuple[str | None, list[Finding]]:
+    """DATASHEET.md's text, or None and NM603 when the build could not update it (a link, not UTF-8,
+    markers out of order). None and nothing when there is no datasheet."""
     path = root / "DATASHEET.md"
-    if not path.is_file() or path.is_symlink() or not (root / "pyproject.toml").is_file():
-        return []
+    if not os.path.lexists(path):
+        return None, []
+    raw, problems = read_bytes(path, "DATASHEET.md")
+    if raw is None:
+        return None, [finding("NM603", p.path, p.message, p.line, p.col) for p in problems]
+    text, problems = decode(raw, "DATASHEET.md")
+    if text is None:
+        return None, [finding("NM603", p.path, f"{p.message}; the build rewrites its statistics block",
+                              p.line, p.col) for p in problems]
+    problem = stats_block_problem(text)
+    if problem is not None:
+        index, message = problem
+        return None, [finding("NM603", "DATASHEET.md", f"the statistics block {message}", *position(text, index))]
+    return text, []
+
+
+def check_datasheet_markers(root: Path) -> list[Finding]:
+    """NM603: DATASHEET.md (when there is one) is a regular UTF-8 file whose statistics block the build
+    can rewrite."""
+    return _datasheet(root)[1]
+
+
+def check_datasheet(root: Path, articles: dict[str, dict | None]) -> list[Finding]:
+    """NM602 (warning): the statistics block of DATASHEET.md matches the corpus (``build`` rewrites it);
+    NM603 when it cannot be rewritten at all."""
+    current, problems = _datasheet(root)
+    if current is None or not (root / "pyproject.toml").is_file():
+        return problems
     try:
         settings = read_settings(root)
     except NewsmarkError:
         return []
-    current = path.read_text(encoding="utf-8", errors="replace")
     expected = with_stats_block(current, corpus_stats(articles, settings))
     if expected is None or expected == current:
         return []

@@ -260,6 +260,8 @@ def _run_validate(args) -> int:
 
         paths = args.paths
         for path in paths:
+            if not os.path.lexists(path):
+                raise _UsageError(f"{path}: no such file")
             if article_id_of(args.root, path) is None and not _is_under(path, os.path.join(args.root, "schema")):
                 raise _UsageError(f"{path}: not a file under {args.root}/corpus/ or {args.root}/annotations/")
     report = newsmark.validate(args.root, paths, cache=not args.no_cache, jobs=args.jobs,
@@ -394,7 +396,26 @@ def _run_ingest(args) -> int:
     return 0
 
 
+def _terminate(signum, _frame):
+    # SIGTERM (timeout, CI cancelling a job) unwinds like Ctrl-C, so that staging folders are removed.
+    raise KeyboardInterrupt
+
+
+def _environment_problem(err: OSError) -> str:
+    """One line for a failure of the user's environment (full disk, read-only folder, a file where a
+    folder should be): what failed and where."""
+    where = err.filename or ""
+    if err.filename2:
+        where = f"{where} -> {err.filename2}"
+    reason = err.strerror or str(err)
+    return f"{where}: {reason}" if where else reason
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    from newsmark.chars import printable
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -402,16 +423,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from newsmark.errors import NewsmarkError
 
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.run(args)
     except _UsageError as err:
-        parser.error(str(err))
+        parser.error(printable(str(err)))
     except NewsmarkError as err:
-        print(f"newsmark: error: {err}", file=sys.stderr)
+        print(f"newsmark: error: {printable(str(err))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("newsmark: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:
+        if os.environ.get("NEWSMARK_DEBUG"):
+            raise
+        print(f"newsmark: error: {printable(_environment_problem(err))}; nothing was changed", file=sys.stderr)
+        return 1
     except Exception as err:  # never a traceback for users; NEWSMARK_DEBUG=1 shows it
         if os.environ.get("NEWSMARK_DEBUG"):
             raise

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from newsmark.chars import printable
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -35,6 +37,9 @@ RULES: dict[str, Rule] = {
         Rule("NM107", "file-too-large", ERROR, "file is larger than the size limit"),
         Rule("NM108", "symlink", ERROR, "symbolic links are not allowed in the corpus"),
         Rule("NM109", "unexpected-file", ERROR, "file does not belong in this folder"),
+        Rule("NM110", "reserved-name", ERROR, "id is a device name that Windows cannot check out"),
+        Rule("NM111", "bidi-control", ERROR, "text contains a bidirectional control character"),
+        Rule("NM112", "invisible-character", WARNING, "text contains a zero-width character"),
         # NM2xx: YAML
         Rule("NM201", "yaml-syntax", ERROR, "YAML syntax error"),
         Rule("NM202", "duplicate-key", ERROR, "a mapping has the same key twice"),
@@ -44,6 +49,7 @@ RULES: dict[str, Rule] = {
         Rule("NM206", "yaml-1-1-boolean", ERROR, "unquoted value that YAML 1.1 reads as a boolean"),
         Rule("NM207", "complex-key", ERROR, "mapping key is not a plain string"),
         Rule("NM208", "multiple-documents", ERROR, "file holds more than one YAML document"),
+        Rule("NM209", "number-too-large", ERROR, "a number is too long to be read"),
         # NM3xx: schema
         Rule("NM301", "unknown-key", ERROR, "key not allowed here"),
         Rule("NM302", "missing-key", ERROR, "required key is missing"),
@@ -61,6 +67,7 @@ RULES: dict[str, Rule] = {
         Rule("NM406", "unanchored-span", ERROR, "span has no offsets yet"),
         Rule("NM407", "span-whitespace", ERROR, "span starts or ends with whitespace"),
         Rule("NM408", "duplicate-mention", ERROR, "the same mention is listed twice"),
+        Rule("NM409", "mention-crosses-line", ERROR, "a mention spans a line break"),
         # NM5xx: ids and references
         Rule("NM501", "id-mismatch", ERROR, "id does not match the file name"),
         Rule("NM502", "duplicate-id", ERROR, "id used twice in one article"),
@@ -71,6 +78,7 @@ RULES: dict[str, Rule] = {
         # NM6xx: corpus-wide
         Rule("NM601", "label-set-changed", ERROR, "a released label was removed or reordered"),
         Rule("NM602", "stale-datasheet", WARNING, "DATASHEET.md statistics block is out of date"),
+        Rule("NM603", "datasheet-unusable", ERROR, "DATASHEET.md cannot be updated by the build"),
     ]
 }
 
@@ -82,6 +90,11 @@ class Finding:
     col: int
     code: str
     message: str
+
+    def __post_init__(self):
+        # Messages quote user data (keys, values, file names): never let it reach a terminal raw.
+        object.__setattr__(self, "path", printable(self.path))
+        object.__setattr__(self, "message", printable(self.message))
 
     @property
     def severity(self) -> str:

@@ -11,7 +11,7 @@ import yaml
 
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
-from newsmark.read import ID_RE, MAX_FILE_BYTES, decode, text_findings
+from newsmark.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
 
 GUIDELINES_VERSION = "1.0"
 _SEED_HEADER = re.compile(r"\A\s*date\s+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")
@@ -43,7 +43,7 @@ def clean_body(text: str, name: str) -> str:
     body = normalise_text(text)
     if len(body.encode("utf-8")) > MAX_FILE_BYTES:
         raise NewsmarkError(f"{name}: the text is larger than the {MAX_FILE_BYTES} byte limit for one article")
-    problems = text_findings(body, name)
+    problems = [problem for problem in text_findings(body, name) if problem.severity == "error"]
     if problems:
         first = problems[0]
         raise NewsmarkError(f"{name}: after normalisation, line {first.line} col {first.col}: {first.message}")
@@ -133,10 +133,7 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
     raw = seed_file.read_bytes()
     date, body = parse_seed(raw, seed_file.name)
     text = clean_body(body, seed_file.name)
-    article_id = article_id or slug(seed_file.stem)
-    if not ID_RE.match(article_id) or len(article_id) > 80:
-        raise NewsmarkError(f"id '{article_id}' must be lowercase letters and digits joined by single hyphens "
-                            "(at most 80 characters)")
+    article_id = check_article_id(article_id or slug(seed_file.stem))
     seed_rel = f"seeds/{seed_file.name}"
     meta = {
         "id": article_id,
@@ -162,6 +159,17 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
     return _write(plan, root, article_id)
 
 
+def check_article_id(article_id: str) -> str:
+    """``article_id`` when it can name the article's files everywhere, else a NewsmarkError."""
+    if not is_article_id(article_id):
+        raise NewsmarkError(f"id {article_id!r} must be lowercase letters and digits joined by single hyphens "
+                            f"(at most {MAX_ID_LENGTH} characters)")
+    if article_id in RESERVED_NAMES:
+        raise NewsmarkError(f"id {article_id!r} is a device name on Windows, where its files could not be "
+                            "checked out; choose another id")
+    return article_id
+
+
 def unique_id(root: Path, base: str) -> str:
     """``base``, or ``base-2``, ``base-3``… whichever no article uses yet."""
     candidate, number = base, 1
@@ -179,9 +187,7 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
 
     The id defaults to a slug of the date and title (or of the first words when there is no title),
     made unique. Metadata is checked against the article schema before anything is written."""
-    from jsonschema import Draft202012Validator
-
-    from newsmark.schemas import schema
+    from newsmark.schemas import validator
 
     root = Path(root)
     body = clean_body(text, "the text")
@@ -191,13 +197,14 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
         raise NewsmarkError(f"--date {date!r}: not a calendar date written YYYY-MM-DD") from None
     if article_id is None:
         words = title or " ".join(body.split()[:8])
-        article_id = unique_id(root, slug(f"{date} {words}")[:80].rstrip("-"))
+        article_id = unique_id(root, slug(f"{date} {words}")[:MAX_ID_LENGTH].rstrip("-"))
+    check_article_id(article_id)
     source = {"name": source_name, "url": url} if (source_name or url) else None
     meta = {"id": article_id, "title": title, "date": date, "language": language, "source": source,
             "license": license}
     if story:
         meta["story"] = story
-    errors = sorted(Draft202012Validator(schema("article")).iter_errors(meta), key=lambda e: list(e.path))
+    errors = sorted(validator("article").iter_errors(meta), key=lambda e: list(e.path))
     if errors:
         raise NewsmarkError("; ".join(f"{'.'.join(map(str, e.path)) or 'metadata'}: {e.message}" for e in errors))
     plan: dict[Path, str] = {}

@@ -15,11 +15,22 @@ from pathlib import Path
 
 import yaml
 
+from newsmark.chars import BIDI_RE, ZERO_WIDTH_RE, codepoint, has_hidden
 from newsmark.findings import Finding, finding
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always used with fullmatch: ``$`` would allow "x\n"
+# Device names Windows reserves in any folder: a file called con.txt cannot be checked out there.
+RESERVED_NAMES = frozenset(["con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
+                            *(f"lpt{n}" for n in range(1, 10))])
+MAX_ID_LENGTH = 80
+MAX_INT_DIGITS = 18  # larger integers fit no offset and would only cost time to read
+
+
+def is_article_id(value: str) -> bool:
+    """Whether ``value`` has the article id shape (reserved device names are reported separately)."""
+    return len(value) <= MAX_ID_LENGTH and ID_RE.fullmatch(value) is not None
 _TAG = "tag:yaml.org,2002:"
 # Plain scalars get this tag from the loader and are resolved by ``_scalar`` (YAML 1.2 core rules).
 _IMPLICIT = "tag:newsmark:implicit"
@@ -74,6 +85,8 @@ class Document:
     data: object = None
     nodes: dict[JsonPath, Location] = field(default_factory=dict)
     keys: dict[JsonPath, Location] = field(default_factory=dict)
+    has_float: bool = False  # a float anywhere: no field takes one, so the schema must look closely
+    may_hide: bool = False  # the source holds an escape or an invisible character: strings are checked
 
     def at(self, path: JsonPath, key: bool = False) -> Location:
         """Where ``path`` is written; the nearest located ancestor when the node itself is absent."""
@@ -143,7 +156,10 @@ def inventory(root: Path) -> Inventory:
                 found.findings.append(finding("NM108", rel, "symbolic link; replace it with the file itself"))
             elif not entry.is_file(follow_symlinks=False):
                 found.findings.append(finding("NM109", rel, f"{folder}/ holds files only; move this folder out"))
-            elif not dot or f".{suffix}" not in suffixes or not ID_RE.match(stem) or len(stem) > 80:
+            elif dot and f".{suffix}" in suffixes and stem in RESERVED_NAMES:
+                found.findings.append(finding("NM110", rel, f"'{stem}' is a device name on Windows, where this "
+                                              "file cannot be checked out; choose another id"))
+            elif not dot or f".{suffix}" not in suffixes or not is_article_id(stem):
                 expected = " or ".join(f"<id>{s}" for s in suffixes)
                 found.findings.append(
                     finding("NM109", rel, f"{folder}/ holds only {expected} files, where <id> is lowercase "
@@ -193,10 +209,11 @@ def decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+MAX_REPEATS = 20  # findings of one kind per file: the first ones locate the problem
 
 
 def text_findings(text: str, rel: str) -> list[Finding]:
-    """Hygiene of an article body: not empty, LF only, no control characters, NFC."""
+    """Hygiene of an article body: not empty, LF only, no control, bidi or zero-width characters, NFC."""
     if not text.strip():
         return [finding("NM106", rel, "the article text is empty; add the article body")]
     found = []
@@ -209,12 +226,28 @@ def text_findings(text: str, rel: str) -> list[Finding]:
             continue
         found.append(finding("NM105", rel, f"control character U+{ord(match.group()):04X}; remove it or "
                              "replace it with a space or newline", *position(text, match.start())))
-        if len(found) >= 20:
+        if len(found) >= MAX_REPEATS:
             break
+    found += invisible_findings(text, rel, lambda index: position(text, index), "the article text")
     if not unicodedata.is_normalized("NFC", text):
         index = _first_not_nfc(text)
         found.append(finding("NM104", rel, "text is not in Unicode NFC; normalise it (e.g. with "
                              "unicodedata.normalize('NFC', text))", *position(text, index)))
+    return found
+
+
+def invisible_findings(value: str, rel: str, locate, where: str) -> list[Finding]:
+    """NM111 for bidirectional controls, NM112 for zero-width characters in ``value``; ``locate(index)``
+    gives the line and column of a character."""
+    found = []
+    for code, pattern, advice in (("NM111", BIDI_RE, "it can make the text display in another order than "
+                                   "it is read; remove it"),
+                                  ("NM112", ZERO_WIDTH_RE, "it is invisible; remove it unless the script needs it")):
+        for count, match in enumerate(pattern.finditer(value)):
+            if count == MAX_REPEATS:
+                break
+            found.append(finding(code, rel, f"{where} holds {codepoint(match.group())} at character "
+                                 f"{match.start()}: {advice}", *locate(match.start())))
     return found
 
 
@@ -233,7 +266,7 @@ def text_from_bytes(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
     if text is None:
         return None, found
     found = text_findings(text, rel)
-    return (None if found else text), found
+    return (None if any(f.severity == "error" for f in found) else text), found
 
 
 def yaml_from_bytes(raw: bytes, rel: str, positions: bool = True) -> tuple[Document | None, list[Finding]]:
@@ -272,7 +305,7 @@ def parse_yaml(text: str, rel: str, positions: bool = True) -> tuple[Document | 
         return None, [finding("NM201", rel, f"cannot parse YAML: {err}")]
     if root_node is None:
         return None, [finding("NM106", rel, "the file holds no YAML document; fill it in")]
-    doc = Document(rel)
+    doc = Document(rel, may_hide="\\" in text or has_hidden(text))
     found: list[Finding] = []
     doc.data = _construct(root_node, () if positions else None, doc, found, 0)
     return (None if found else doc), found
@@ -371,8 +404,13 @@ def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding]):
     first = value[:1]
     if first.isdigit() or first in "-+.":
         if _INT_RE.fullmatch(value):
+            if len(value.lstrip("+-")) > MAX_INT_DIGITS:
+                found.append(finding("NM209", doc.path, f"a number of {len(value)} digits; no value here needs "
+                                     f"more than {MAX_INT_DIGITS}", *_at(node)))
+                return None
             return int(value)
         if _FLOAT_RE.fullmatch(value):
+            doc.has_float = True
             return float(value)
     # Dates (2024-03-19) and 1.1-only number forms (012, 1_000, 1:20) stay the string written; explicit
     # !!int or !!float tags on such values are not honoured either, so nothing depends on YAML version.

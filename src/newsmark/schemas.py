@@ -6,6 +6,7 @@ The files ``schema/article.schema.json`` and ``schema/annotation.schema.json`` a
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 from newsmark.labels import names, schema_dir
@@ -167,6 +168,32 @@ SCHEMAS = {"article": article_schema, "annotation": annotation_schema}
 def schema(kind: str) -> dict:
     """The schema for ``kind`` ("article" or "annotation")."""
     return SCHEMAS[kind]()
+
+
+@cache
+def ecma_regex(pattern: str) -> re.Pattern:
+    """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string. Python's ``$``
+    also matches before a final newline, which would let "id\n" pass."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(validator, pattern, instance, _schema):
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def validator(kind: str):
+    """The readable (located) validator for ``kind``: Draft 2020-12 with ECMA ``$`` semantics, and
+    integers that are integers (JSON Schema accepts 3.0 as an integer; a YAML ``3.0`` is never an offset)."""
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+    strict = validators.extend(Draft202012Validator, validators={"pattern": _pattern}, type_checker=checker)
+    return strict(schema(kind))
 
 
 def schema_file_text(kind: str) -> str:

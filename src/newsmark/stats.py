@@ -106,9 +106,24 @@ def stats_markdown(stats: dict) -> str:
     return "\n".join(lines)
 
 
+def stats_block_problem(document: str) -> tuple[int, str] | None:
+    """Where and why the statistics block cannot be rewritten (a marker missing, repeated or after its
+    partner); None when it can be, or when the document has no markers at all."""
+    starts, ends = document.count(BLOCK_START), document.count(BLOCK_END)
+    if starts == ends == 0:
+        return None
+    if starts != 1 or ends != 1:
+        marker = BLOCK_START if starts != 1 else BLOCK_END
+        at = max(document.find(marker), document.find(BLOCK_START), document.find(BLOCK_END), 0)
+        return at, (f"needs exactly one {BLOCK_START} and one {BLOCK_END} line; it has {starts} and {ends}")
+    if document.index(BLOCK_END) < document.index(BLOCK_START):
+        return document.index(BLOCK_END), f"{BLOCK_END} comes before {BLOCK_START}; swap them"
+    return None
+
+
 def with_stats_block(document: str, stats: dict) -> str | None:
-    """``document`` with its statistics block replaced; None when it has no block markers."""
-    if BLOCK_START not in document or BLOCK_END not in document:
+    """``document`` with its statistics block replaced; None when it has no usable block markers."""
+    if BLOCK_START not in document or stats_block_problem(document) is not None:
         return None
     head, rest = document.split(BLOCK_START, 1)
     _, tail = rest.split(BLOCK_END, 1)

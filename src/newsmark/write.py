@@ -6,11 +6,10 @@ the same inputs give byte-identical output.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import ClassLabel, List
 
-from newsmark.errors import NewsmarkError
+from newsmark.files import holds_only, read_json_bounded, swap_in
 from newsmark.features import CONFIGS, features
 from newsmark.splits import SPLITS
 
@@ -133,6 +132,13 @@ class SplitWriter:
             self.writer.close()
             self.writer, self.shard_bytes = None, 0
 
+    def abort(self) -> None:
+        """Close an open shard after a failure (a full disk), so that nothing complains later."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+
     def close(self) -> list[Path]:
         """Finish the last shard and give every shard its final name; returns the final paths."""
         self._flush()
@@ -158,6 +164,10 @@ class DatasetWriter:
         for key in sorted(tables):
             self.writers[key].add(tables[key])
 
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            writer.abort()
+
     def close(self) -> tuple[dict, dict[str, str]]:
         """The per-config split summary and the sha256 of every Parquet file written."""
         configs: dict[str, dict] = {config: {} for config in CONFIGS}
@@ -174,43 +184,27 @@ class DatasetWriter:
         return {"configs": configs, "empty_splits": empty}, outputs
 
 
-def staging_folder(out: Path) -> Path:
-    """A new empty folder beside ``out`` to build into; refuses to ever replace a folder that is not a
-    previous build."""
-    if out.exists() and not (out / "manifest.json").is_file():
-        raise NewsmarkError(f"{out}: exists and is not a newsmark build (no manifest.json); refusing to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+def is_previous_build(out: Path) -> bool:
+    """Whether ``out`` is provably an earlier build: its manifest says so and lists every file it holds."""
+    manifest = read_json_bounded(out / "manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("name") != "newsmark":
+        return False
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict) or not all(isinstance(rel, str) for rel in outputs):
+        return False
+    return holds_only(out, set(outputs) | {"manifest.json"})
 
 
-def finish(tmp: Path, out: Path, summary: dict, outputs: dict[str, str], documents: dict[str, str],
-           manifest: dict) -> None:
-    """Write the card, Croissant and manifest into ``tmp`` and move it into place as ``out``."""
+def finish(tmp: Path, out: Path, outputs: dict[str, str], documents: dict[str, str], manifest: dict) -> None:
+    """Write the card, Croissant and manifest into ``tmp`` and swap it into place as ``out``."""
     for name, content in documents.items():
         (tmp / name).write_text(content, encoding="utf-8")
         outputs[name] = sha256_file(tmp / name)
     manifest = {**manifest, "outputs": dict(sorted(outputs.items()))}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    _replace(tmp, out)
+    swap_in(tmp, out)
 
 
 def fingerprint(outputs: dict[str, str]) -> str:
     """A short hash of the data files' contents: changes whenever any row changes."""
     return hashlib.sha256(json.dumps(sorted(outputs.items())).encode("utf-8")).hexdigest()[:16]
-
-
-def _replace(tmp: Path, out: Path) -> None:
-    """Move the finished folder into place; the old build is removed only after the new one is there."""
-    os.chmod(tmp, 0o755)
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-    os.rename(out, old / "build")
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(old / "build", out)
-        raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
