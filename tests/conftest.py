@@ -17,9 +17,11 @@ NEWSMARK = Path(sys.executable).parent / "newsmark"
 
 @pytest.fixture(autouse=True, scope="session")
 def _offline_hf(tmp_path_factory):
-    """Every test runs offline with its own HF cache, so none touches a user's cache or the network."""
+    """Every test runs offline with its own HF cache and its own cache signing key, so none touches a
+    user's caches or the network."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["HF_HOME"] = str(tmp_path_factory.mktemp("hf_home"))
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg_cache"))
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SEED_ID, copy_corpus, run_cli
-from newsmark.report import Mark, nest, render_text
+from newsmark.report import Mark, layout, render_text
 
 
 class _Collector(HTMLParser):
@@ -107,12 +107,16 @@ def test_crossing_and_nested_spans_render_as_a_tree():
         assert sorted(re.findall(r'data-claim="(c\d+)"', rendered)) == sorted(c["id"] for c in claims)
 
 
-def test_nest_splits_only_where_spans_cross():
-    tree = nest([Mark(0, 10, "c", "a"), Mark(5, 15, "c", "b"), Mark(2, 4, "m", "x")])
-    (outer, children), (tail, _) = tree
-    assert (outer.ref, outer.first) == ("a", True)
-    assert [(m.ref, m.start, m.end, m.first) for m, _ in children] == [("x", 2, 4, True), ("b", 5, 10, True)]
-    assert (tail.ref, tail.start, tail.end, tail.first) == ("b", 10, 15, False)
+def test_layout_splits_only_where_spans_cross():
+    events = [(event, m.ref, m.start, m.end, m.first)
+              for event, m in layout([Mark(0, 10, "c", "a"), Mark(5, 15, "c", "b"), Mark(2, 4, "m", "x")])]
+    assert events == [
+        ("open", "a", 0, 10, True),
+        ("open", "x", 2, 4, True), ("close", "x", 2, 4, True),
+        ("open", "b", 5, 10, True), ("close", "b", 5, 10, True),
+        ("close", "a", 0, 10, True),
+        ("open", "b", 10, 15, False), ("close", "b", 10, 15, False),
+    ]
 
 
 def test_changed_renders_only_changed_articles(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 
+from newsmark.features import MAX_CONTEXT
 from newsmark.read import Article
 from newsmark.splits import Settings, split_of
 from newsmark.text import sentences, tokens
@@ -88,12 +89,27 @@ class _SentenceIndex:
         self.starts = [start for start, _ in spans]
 
     def around(self, start: int, end: int) -> dict:
-        """The sentence (or run of sentences) that contains text[start:end]."""
+        """The sentence (or run of sentences) that contains text[start:end]; when that is longer than
+        MAX_CONTEXT characters, a window of MAX_CONTEXT characters of it centred on the span (just the
+        span when the span alone is longer)."""
         first = max(bisect.bisect_right(self.starts, start) - 1, 0)
         last = max(bisect.bisect_right(self.starts, max(end - 1, start)) - 1, first)
         s_start, s_end = self.spans[first][0], max(self.spans[last][1], end)
         s_start = min(s_start, start)
+        s_start, s_end = context_window(s_start, s_end, start, end, MAX_CONTEXT)
         return {"sentence": self.text[s_start:s_end], "sentence_start": s_start}
+
+
+def context_window(low: int, high: int, start: int, end: int, cap: int) -> tuple[int, int]:
+    """A window of [low, high) that holds [start, end): all of it when it is at most ``cap`` long, else
+    ``cap`` characters centred on the span as far as the bounds allow (the span alone when longer)."""
+    if high - low <= cap:
+        return low, high
+    if end - start >= cap:
+        return start, end
+    window_start = max(low, start - (cap - (end - start)) // 2)
+    window_end = min(high, window_start + cap)
+    return max(low, window_end - cap), window_end
 
 
 def outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

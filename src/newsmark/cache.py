@@ -1,50 +1,135 @@
 """The validate cache: results of unchanged articles, keyed by the content of their files.
 
-Stored in ``<root>/.newsmark-cache/validate.json`` (git-ignored). An article's key is the sha256 of its
-files' names and contents together with a fingerprint of newsmark itself (its code and label sets), so
-a changed file, a new version of the tool or new labels all miss. A file whose size, modification and
-change times and inode are those recorded is not re-read (as git's index does). The whole file carries
-a checksum (its first line): anything unreadable, mismatched or malformed is ignored and rebuilt, never
-trusted.
+A cache may only ever make validation faster, never change its outcome. So:
+
+- An article's key is the sha256 of its files' names and the exact bytes that were checked, together
+  with a fingerprint of newsmark itself (its code and label sets) and of every library that decides
+  validity (jsonschema, jsonschema-rs, PyYAML and libyaml): a changed file, tool or library all miss.
+- A file whose size, times and inode are those recorded is not re-read (as git's index does). The
+  record is made only from the stat taken before the bytes were read, only when the file has not
+  changed since, and never for a file modified in the last seconds ("racily clean", as git calls it),
+  so a file saved while ``validate`` runs is always read again.
+- The file is ``<root>/.newsmark-cache/validate.json`` (git-ignored). Its first line is an HMAC of
+  the rest under a secret kept outside the repository (``$XDG_CACHE_HOME/newsmark/cache-key``, made
+  on first use), so a cache committed to a repository or forged by a pull request is not trusted.
+- No link is followed: the folder must be a real folder and the file a regular file, opened without
+  following links or blocking, and read up to a size limit. Anything wrong means an empty cache.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import stat
+import sys
+import time
 from functools import cache as memoize
+from importlib import metadata
 from pathlib import Path
 
-from newsmark.files import write_atomic
 from newsmark.findings import RULES, Finding
 from newsmark.labels import schema_dir
-from newsmark.read import corpus_rel
+from newsmark.read import corpus_rel, read_bytes_and_stat
 
 CACHE_DIR = ".newsmark-cache"
 CACHE_FILE = "validate.json"
-FORMAT = 1
+FORMAT = 2
+MAX_CACHE_BYTES = 1 << 30
+RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same timestamp
+_VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML")
 
 
 @memoize
 def tool_fingerprint() -> str:
+    """newsmark's code and label sets, and the versions of everything else that decides validity."""
+    import yaml
+
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")) + [schema_dir() / "labels.json"]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, path in sorted((p.relative_to(package).as_posix(), p) for p in package.rglob("*.py")):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(b"labels.json\0" + (schema_dir() / "labels.json").read_bytes() + b"\0")
+    for name in _VALIDITY_LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"{name}={version}\0".encode())
+    libyaml = getattr(yaml, "__with_libyaml__", False) and yaml._yaml.get_version_string()
+    digest.update(f"libyaml={libyaml}\0python={sys.version}\0".encode())
     return digest.hexdigest()
+
+
+def signature(info: os.stat_result) -> list[int]:
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def _signature(path: Path) -> list[int] | None:
     try:
-        info = os.lstat(path)
+        return signature(os.lstat(path))
     except OSError:
         return None
-    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "newsmark" / "cache-key"
+
+
+@memoize
+def machine_key() -> bytes | None:
+    """This user's secret for signing caches, made on first use; None when it cannot be had (then no
+    cache is read or written)."""
+    path = _key_file()
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except FileNotFoundError:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            except FileExistsError:
+                continue  # another process made it just now: read theirs
+            except OSError:
+                return None
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(32).hex().encode("ascii"))
+            continue
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            key = handle.read(65)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and len(key) == 64:
+            return key
+        return None
+    return None
+
+
+def _mac(key: bytes, body: bytes) -> bytes:
+    return hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
+
+
+def _cache_folder(root: Path, create: bool) -> int | None:
+    """A descriptor of ``<root>/.newsmark-cache`` when it is a real folder (made when ``create``)."""
+    path = root / CACHE_DIR
+    if create:
+        try:
+            os.mkdir(path, 0o777)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
 
 
 class ValidateCache:
     def __init__(self, root: Path, files: dict | None = None, articles: dict | None = None):
-        self.path = root / CACHE_DIR / CACHE_FILE
+        self.root = root
         self.files: dict[str, list] = files or {}  # rel -> [size, mtime_ns, ctime_ns, ino, sha256]
         self.articles: dict[str, dict] = articles or {}  # key -> {"id", "files", "findings", "contribution"}
         self.used: set[str] = set()  # article keys this run hit or stored
@@ -54,9 +139,14 @@ class ValidateCache:
     @classmethod
     def load(cls, root: Path) -> "ValidateCache":
         empty = cls(root)
+        key = machine_key()
+        folder = _cache_folder(root, create=False) if key is not None else None
+        if folder is None:
+            return empty
         try:
-            checksum, _, body = empty.path.read_bytes().partition(b"\n")
-            if checksum.decode("ascii") != hashlib.sha256(body).hexdigest():
+            raw = _read_regular(folder, CACHE_FILE)
+            mac, _, body = raw.partition(b"\n")
+            if not hmac.compare_digest(mac, _mac(key, body)):
                 return empty
             payload = json.loads(body)
             if payload["format"] != FORMAT or payload["tool"] != tool_fingerprint():
@@ -74,18 +164,19 @@ class ValidateCache:
             return loaded
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return empty
+        finally:
+            os.close(folder)
 
     def _digest(self, path: Path, rel: str) -> str | None:
-        signature = _signature(path)
         known = self.files.get(rel)
-        if signature is not None and known is not None and known[:4] == signature:
+        if known is not None and _signature(path) == known[:4]:
             return known[4]
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
+        raw, _, info = read_bytes_and_stat(path, rel)
+        if raw is None:
             return None
-        if signature is not None:
-            self.files[rel] = signature + [digest]
+        digest = hashlib.sha256(raw).hexdigest()
+        if info is not None and time.time_ns() - info.st_mtime_ns > RACY_NS:
+            self.files[rel] = signature(info) + [digest]
             self.changed = True
         return digest
 
@@ -115,13 +206,21 @@ class ValidateCache:
         return hits
 
     def store(self, slots: tuple, result) -> None:
-        """Remember a fresh result, keyed by the digests of the bytes the check actually read."""
+        """Remember a fresh result, keyed by the digests of the bytes the check actually read. A file's
+        stat is remembered only when it is the one taken before those bytes were read, still is now, and
+        is not racily recent."""
         rels = [None if path is None else corpus_rel(path) for path in slots]
         if any(rel is not None and rel not in result.digests for rel in rels):
             return  # a file could not be read (link, too large): check it again next time
+        now = time.time_ns()
         for path, rel in zip(slots, rels):
-            if rel is not None and (signature := _signature(path)) is not None:
-                self.files[rel] = signature + [result.digests[rel]]
+            if rel is None:
+                continue
+            read_with = result.signatures.get(rel)
+            if read_with is not None and _signature(path) == read_with and now - read_with[1] > RACY_NS:
+                self.files[rel] = read_with + [result.digests[rel]]
+            else:
+                self.files.pop(rel, None)
         key = self._key(rels, [None if rel is None else result.digests[rel] for rel in rels])
         self.articles[key] = {"id": result.id, "files": result.files, "contribution": result.contribution,
                               "findings": [[f.path, f.line, f.col, f.code, f.message] for f in result.findings]}
@@ -137,8 +236,43 @@ class ValidateCache:
         files = {k: v for k, v in self.files.items() if k in self.seen} if prune else self.files
         payload = {"format": FORMAT, "tool": tool_fingerprint(), "files": files, "articles": articles}
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        key = machine_key()
+        folder = _cache_folder(self.root, create=True) if key is not None else None
+        if folder is None:
+            return
         try:
-            # First line: the sha256 of the rest, so that a damaged file is recognised and ignored.
-            write_atomic(self.path, hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
+            # First line: the HMAC of the rest, so that a damaged or foreign file is recognised and ignored.
+            _write_into(folder, CACHE_FILE, _mac(key, body) + b"\n" + body)
         except OSError:
             pass
+        finally:
+            os.close(folder)
+
+
+def _read_regular(folder: int, name: str) -> bytes:
+    """A regular file's bytes, opened inside ``folder`` without following a link or blocking on a FIFO."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+        raw = handle.read(MAX_CACHE_BYTES + 1)
+    if len(raw) > MAX_CACHE_BYTES:
+        raise OSError(f"{name}: grew past {MAX_CACHE_BYTES} bytes")
+    return raw
+
+
+def _write_into(folder: int, name: str, data: bytes) -> None:
+    """Write ``name`` inside ``folder`` through a new temporary file renamed into place."""
+    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        try:
+            os.unlink(temporary, dir_fd=folder)
+        except OSError:
+            pass
+        raise

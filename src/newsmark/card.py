@@ -10,7 +10,7 @@ import json
 import yaml
 from datasets import ClassLabel, DatasetInfo, List, Value
 
-from newsmark.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features, ner_tag_names
+from newsmark.features import MAX_CONTEXT, CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features, ner_tag_names
 from newsmark.labels import label_table
 from newsmark.splits import SPLITS, Settings
 from newsmark.stats import stats_markdown
@@ -137,6 +137,11 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
     for config in CONFIGS:
         sections += [f"### `{config}`", "", DESCRIPTIONS[config] + ".", "", _fields_table(config), ""]
     sections += [
+        "The `sentence` of a `mentions` or `claims` row is the sentence (or run of sentences) holding the "
+        f"span; where that is longer than {MAX_CONTEXT:,} characters, it is the {MAX_CONTEXT:,} characters of it "
+        "centred on the span (just the span when the span is longer), so that no row copies a whole long text. "
+        "`sentence_start` is where that context starts in the article text.",
+        "",
         "Offsets (`start`, `end`, `token_starts`, `token_ends`, `sentence_start`) are 0-based Unicode "
         "code-point offsets into the article `text`, `end` exclusive: `text[start:end] == span text`.",
         "",

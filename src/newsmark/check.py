@@ -15,14 +15,14 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from newsmark.cache import ValidateCache
+from newsmark.cache import ValidateCache, signature
 from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, WARNING, Finding, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.parallel import map_chunks
 from newsmark.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
-                           read_bytes, decode, relpath, text_from_bytes, yaml_from_bytes)
+                           read_bytes, read_bytes_and_stat, decode, relpath, text_from_bytes, yaml_from_bytes)
 from newsmark.schemas import PATTERN_HINTS, schema, validator
 from newsmark.splits import read_settings
 from newsmark.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
@@ -62,6 +62,7 @@ class ArticleResult:
     findings: list[Finding]
     digests: dict[str, str] = field(default_factory=dict)
     contribution: dict | None = None
+    signatures: dict[str, list[int]] = field(default_factory=dict)  # each file's stat before it was read
 
 
 Slots = tuple  # (text path, metadata path, annotation path), each a Path or None
@@ -153,10 +154,12 @@ def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult,
     try:
         # Most articles are valid: check them without recording YAML positions, and only when something
         # is found check again with positions, so that every finding points at its node.
-        article, findings, digests = check_article(root, article_id, slots, positions=False)
+        article, findings, reads = check_article(root, article_id, slots, positions=False)
         if findings:
-            article, findings, digests = check_article(root, article_id, slots, positions=True)
-        return ArticleResult(article_id, files, findings, digests, contribution(article)), article
+            article, findings, reads = check_article(root, article_id, slots, positions=True)
+        digests = {rel: digest for rel, (digest, _) in reads.items()}
+        signatures = {rel: signature for rel, (_, signature) in reads.items() if signature is not None}
+        return ArticleResult(article_id, files, findings, digests, contribution(article), signatures), article
     except Exception as err:  # an internal error is itself a finding, never a traceback
         first = next(path for path in slots if path is not None)
         return ArticleResult(article_id, files, [finding("NM001", relpath(first, root),
@@ -172,20 +175,21 @@ def article_id_of(root: Path, path: str | Path) -> str | None:
 
 
 def check_article(root: Path, article_id: str, slots: Slots,
-                  positions: bool = True) -> tuple[Article, list[Finding], dict[str, str]]:
+                  positions: bool = True) -> tuple[Article, list[Finding], dict[str, tuple]]:
     """Read and check one article's files; returns the article (parts None where missing or invalid),
-    the findings, and the sha256 of every file read."""
+    the findings, and for every file read the sha256 of its bytes and its stat before reading (None
+    when it changed while being read)."""
     text_path, meta_path, annotation_path = slots
     article = Article(article_id)
     findings: list[Finding] = []
-    digests: dict[str, str] = {}
+    reads: dict[str, tuple] = {}
 
     def load(path: Path, parse):
         rel = corpus_rel(path)
-        raw, problems = read_bytes(path, rel)
+        raw, problems, info = read_bytes_and_stat(path, rel)
         if raw is None:
             return None, problems
-        digests[rel] = hashlib.sha256(raw).hexdigest()
+        reads[rel] = (hashlib.sha256(raw).hexdigest(), None if info is None else signature(info))
         return parse(raw, rel)
 
     if text_path is not None:
@@ -204,7 +208,7 @@ def check_article(root: Path, article_id: str, slots: Slots,
         findings += check_metadata(article.meta, article_id)
     if article.annotation is not None:
         findings += check_annotation(article.annotation, article_id, article.text)
-    return article, findings, digests
+    return article, findings, reads
 
 
 def check_presence(article_id: str, found) -> list[Finding]:

@@ -196,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     _root_option(report)
     report.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/report)")
     report.add_argument("--changed", metavar="REV", help="render only the articles whose files differ from git "
-                                                         "revision REV")
+                                                         "revision REV, and new untracked ones (removed articles "
+                                                         "are named, not rendered)")
     _jobs_option(report)
     report.set_defaults(run=_run_report)
 
@@ -367,10 +368,13 @@ def _run_report(args) -> int:
 
     _require_corpus(args.root)
     ids = list(args.ids) or None
+    changed = frozenset(changed_articles(Path(args.root), args.changed)) if args.changed else frozenset()
     if args.changed:
-        ids = sorted(set(ids or []) | set(changed_articles(Path(args.root), args.changed)))
-    result = report(args.root, args.out, ids, jobs=args.jobs)
+        ids = sorted(set(ids or []) | changed)
+    result = report(args.root, args.out, ids, jobs=args.jobs, may_be_gone=changed)
     print(f"wrote {len(result['pages'])} article page(s) and {Path(result['out']) / 'index.html'}")
+    for article_id in result["gone"]:
+        print(f"  note: {article_id} was removed since {args.changed}; no page for it")
     for article_id in result["skipped"]:
         print(f"  note: {article_id} has errors and is not rendered; run newsmark validate", file=sys.stderr)
     return 0

@@ -12,12 +12,17 @@ from datasets import ClassLabel, Features, List, Value
 from newsmark.labels import names
 
 CONFIGS = ("articles", "mentions", "claims", "ner")
+# At most this many characters of sentence context per mention or claim row. Without a cap, an article
+# that is one long sentence with thousands of mentions would copy that sentence into every row.
+MAX_CONTEXT = 1000
 DEFAULT_CONFIG = "articles"
 
 DESCRIPTIONS = {
     "articles": "one row per article: text, metadata, topics, entities with their mentions, and claims",
-    "mentions": "one row per entity mention, with its entity, type and containing sentence",
-    "claims": "one row per claim, with its claimer, type, attribution, check-worthiness and sentence",
+    "mentions": "one row per entity mention, with its entity, type and containing sentence (at most "
+                f"{MAX_CONTEXT:,} characters of it around the mention)",
+    "claims": "one row per claim, with its claimer, type, attribution, check-worthiness and sentence (at most "
+              f"{MAX_CONTEXT:,} characters of it around the claim)",
     "ner": "one row per sentence: tokens and BIO ner_tags (CoNLL style; nested mentions: outermost only)",
 }
 

@@ -5,10 +5,14 @@ chunks are in flight at once, so a slow consumer (the Parquet writer) never lets
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
@@ -30,6 +34,27 @@ def _run(function: Callable[[list], list], chunk: list) -> list:
             gc.enable()
 
 
+def _die_with_parent(parent: int) -> None:
+    """Run in each worker as it starts: exit as soon as the parent process is gone (killed with -9, or
+    by SIGTERM from ``timeout``), instead of waiting forever for work that will never come."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        try:  # the kernel kills this process when its parent dies (prctl PR_SET_PDEATHSIG)
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:  # elsewhere (and as a second guard): notice being re-parented
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newsmark-parent-watch", daemon=True).start()
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -48,7 +73,8 @@ def map_chunks(function: Callable[[list], list], items: Iterable, jobs: int | No
         return
     # fork shares the already-imported modules and compiled schema validators with the workers.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         pending: deque = deque()
         queue = iter(chunks)
         for chunk in queue:

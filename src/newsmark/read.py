@@ -172,27 +172,40 @@ def inventory(root: Path) -> Inventory:
 
 def read_bytes(path: Path, rel: str) -> tuple[bytes | None, list[Finding]]:
     """The file's bytes, or findings when it is a link, not a regular file, or too large."""
+    raw, found, _ = read_bytes_and_stat(path, rel)
+    return raw, found
+
+
+def read_bytes_and_stat(path: Path, rel: str) -> tuple[bytes | None, list[Finding], os.stat_result | None]:
+    """``read_bytes`` and the file's stat taken before reading; the stat is None when the file changed
+    while it was read (so that nobody records it as describing these bytes)."""
     try:
         info = os.lstat(path)
     except OSError as err:
-        return None, [finding("NM001", rel, f"cannot read file: {err.strerror}")]
+        return None, [finding("NM001", rel, f"cannot read file: {err.strerror}")], None
     if stat.S_ISLNK(info.st_mode):
-        return None, [finding("NM108", rel, "symbolic link; replace it with the file itself")]
+        return None, [finding("NM108", rel, "symbolic link; replace it with the file itself")], None
     if not stat.S_ISREG(info.st_mode):
-        return None, [finding("NM109", rel, "not a regular file")]
+        return None, [finding("NM109", rel, "not a regular file")], None
     if info.st_size > MAX_FILE_BYTES:
         return None, [finding("NM107", rel, f"{info.st_size} bytes is over the {MAX_FILE_BYTES} byte limit; "
-                              "split the article or trim the file")]
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                              "split the article or trim the file")], None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
     except OSError as err:
-        return None, [finding("NM001", rel, f"cannot read file: {err.strerror}")]
+        return None, [finding("NM001", rel, f"cannot read file: {err.strerror}")], None
     with os.fdopen(fd, "rb") as handle:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):  # swapped for a FIFO or device after lstat
+            return None, [finding("NM109", rel, "not a regular file")], None
         raw = handle.read(MAX_FILE_BYTES + 1)
+        after = os.fstat(fd)
     if len(raw) > MAX_FILE_BYTES:  # grew after lstat
-        return None, [finding("NM107", rel, f"over the {MAX_FILE_BYTES} byte limit")]
-    return raw, []
+        return None, [finding("NM107", rel, f"over the {MAX_FILE_BYTES} byte limit")], None
+    unchanged = (before.st_size, before.st_mtime_ns, before.st_ctime_ns) == \
+        (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == (len(raw), before.st_mtime_ns, before.st_ctime_ns)
+    return raw, [], before if unchanged else None
 
 
 def decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:

@@ -6,16 +6,19 @@ Everything is inline (no network assets) and every piece of corpus text is HTML-
 """
 from __future__ import annotations
 
+import heapq
 import html
+import os
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from newsmark.chars import codepoint, show_hidden
 from newsmark.check import run_articles, select
 from newsmark.errors import NewsmarkError
-from newsmark.files import write_atomic
+from newsmark.files import check_output_folder, holds_only, write_atomic
 from newsmark.labels import labels_by_name, names
 from newsmark.splits import read_settings, split_of
 
@@ -30,10 +33,19 @@ def type_colours() -> dict[str, str]:
 
 
 def esc(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escaped for HTML text or attributes; hidden characters (bidi controls, zero-width, control) are
+    written as their code, so the page never shows text in another order than it is stored."""
+    return show_hidden(html.escape("" if value is None else str(value), quote=True), codepoint)
 
 
-@dataclass
+def show(value: str) -> str:
+    """Escaped article text: hidden characters become a visible, labelled badge."""
+    return show_hidden(html.escape(value, quote=True),
+                       lambda char: f'<span class="hidden-char" title="invisible character {codepoint(char)}">'
+                                    f"{codepoint(char)}</span>")
+
+
+@dataclass(frozen=True)
 class Mark:
     """A span to draw: a mention (kind 'm') or a claim (kind 'c'); ``first`` is False for the pieces of a
     span that had to be split where it crosses another."""
@@ -49,25 +61,30 @@ class Mark:
         return (self.start, -self.end, 0 if self.kind == "c" else 1)
 
 
-def nest(marks: list[Mark]) -> list[tuple[Mark, list]]:
-    """Arrange marks as a tree HTML can hold: a mark that crosses the end of an enclosing one is split
-    there, and its later pieces are marked as continuations."""
-    pending = sorted(marks, key=Mark.order)
-    tree: list[tuple[Mark, list]] = []
+def layout(marks: list[Mark]):
+    """The marks as properly nested open/close events that HTML can hold, in document order: a mark
+    that crosses the end of an enclosing one is split there, and its later pieces are continuations.
+
+    Yields ``("open", mark)`` and ``("close", mark)``. Iterative, with a heap of pending marks and a
+    stack of open ones: O((n + k) log n) for n marks split into k extra pieces (no piece for nested
+    marks, so O(n log n) for them), however deep the nesting."""
+    pending = [(mark.order(), index, mark) for index, mark in enumerate(marks)]
+    heapq.heapify(pending)
+    counter = len(pending)
+    stack: list[Mark] = []
     while pending:
-        outer = pending.pop(0)
-        inside, rest = [], []
-        for mark in pending:
-            if mark.start >= outer.end:
-                rest.append(mark)
-            elif mark.end <= outer.end:
-                inside.append(mark)
-            else:
-                inside.append(Mark(mark.start, outer.end, mark.kind, mark.ref, mark.first))
-                rest.append(Mark(outer.end, mark.end, mark.kind, mark.ref, False))
-        tree.append((outer, nest(inside)))
-        pending = sorted(rest, key=Mark.order)
-    return tree
+        _, _, mark = heapq.heappop(pending)
+        while stack and stack[-1].end <= mark.start:
+            yield "close", stack.pop()
+        if stack and mark.end > stack[-1].end:
+            rest = Mark(stack[-1].end, mark.end, mark.kind, mark.ref, False)
+            heapq.heappush(pending, (rest.order(), counter, rest))
+            counter += 1
+            mark = Mark(mark.start, stack[-1].end, mark.kind, mark.ref, mark.first)
+        stack.append(mark)
+        yield "open", mark
+    while stack:
+        yield "close", stack.pop()
 
 
 def render_text(text: str, annotation: dict) -> str:
@@ -86,17 +103,14 @@ def render_text(text: str, annotation: dict) -> str:
         return (f'<mark class="mention t-{esc(entity["type"])}" {attribute}="{esc(mark.ref)}" tabindex="0" '
                 f'title="{esc(tip)}" data-tip="{esc(tip)}">')
 
-    def draw(tree, start: int, end: int) -> str:
-        out, position = [], start
-        for mark, children in tree:
-            out.append(esc(text[position:mark.start]))
-            out.append(open_tag(mark) + draw(children, mark.start, mark.end) +
-                       ("</span>" if mark.kind == "c" else "</mark>"))
-            position = mark.end
-        out.append(esc(text[position:end]))
-        return "".join(out)
-
-    return draw(nest(marks), 0, len(text))
+    out, position = [], 0
+    for event, mark in layout(marks):
+        at = mark.start if event == "open" else mark.end
+        out.append(show(text[position:at]))
+        out.append(open_tag(mark) if event == "open" else ("</span>" if mark.kind == "c" else "</mark>"))
+        position = at
+    out.append(show(text[position:]))
+    return "".join(out)
 
 
 _CSS = """
@@ -117,6 +131,7 @@ mark.mention:focus { outline: 2px solid #0b57d0; }
 mark.mention:hover::after, mark.mention:focus::after {
   content: attr(data-tip); position: absolute; left: 0; top: 100%; z-index: 2; white-space: nowrap;
   background: #1d1d1f; color: #fff; padding: .15rem .45rem; border-radius: .25rem; font-size: .8rem; line-height: 1.4; }
+.hidden-char { font: .7rem ui-monospace, monospace; background: #b4235a; color: #fff; border-radius: .2rem; padding: 0 .2rem; }
 .claim { text-decoration: underline; text-decoration-color: var(--claim); text-decoration-thickness: 2px; text-underline-offset: .35rem; }
 .claim.active, .claim.active mark { background: #ffe3ec; }
 mark.active { outline: 2px solid var(--ink); }
@@ -276,23 +291,43 @@ def _report_items(settings, articles) -> list[dict]:
              "split": split_of(a.id, a.meta.data, settings)} for a in articles]
 
 
-def changed_articles(root: Path, base: str) -> list[str]:
-    """Ids of the articles whose files differ from git revision ``base`` (for pull-request previews)."""
+def _git(root: Path, *args: str) -> str:
     try:
-        result = subprocess.run(["git", "-C", str(root), "diff", "--name-only", base, "--", "corpus", "annotations"],
-                                capture_output=True, text=True, timeout=60)
-    except OSError as err:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as err:
         raise NewsmarkError(f"--changed needs git: {err}") from None
     if result.returncode != 0:
-        raise NewsmarkError(f"git diff against {base!r} failed: {result.stderr.strip()}")
-    return sorted({Path(line).name.partition(".")[0] for line in result.stdout.splitlines() if line.strip()})
+        raise NewsmarkError(f"git {args[0]} failed: {result.stderr.strip() or 'exit ' + str(result.returncode)}")
+    return result.stdout
+
+
+def changed_articles(root: Path, base: str) -> list[str]:
+    """Ids of the articles whose files differ from git revision ``base`` or are new and untracked (for
+    pull-request previews). The revision is resolved to a commit first and never read as an option."""
+    if base.startswith("-"):
+        raise NewsmarkError(f"--changed {base!r}: a revision never starts with '-'")
+    commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}").strip()
+    if not commit:
+        raise NewsmarkError(f"--changed {base!r}: not a commit in this repository")
+    changed = _git(root, "diff", "--name-only", "--no-renames", commit, "--", "corpus", "annotations")
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", "corpus", "annotations")
+    return sorted({Path(line).name.partition(".")[0] for line in (changed + untracked).splitlines() if line.strip()})
+
+
+def is_previous_report(out: Path) -> bool:
+    """Whether ``out`` holds nothing but what ``report`` writes: index.html and articles/*.html."""
+    pages = {f"articles/{entry.name}" for entry in os.scandir(out / "articles")} if (out / "articles").is_dir() else set()
+    return holds_only(out, {"index.html"} | {page for page in pages if page.endswith(".html")})
 
 
 def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str] | None = None,
-           jobs: int | None = None) -> dict:
-    """Render ``index.html`` and one page per article (only ``ids`` when given) into ``out``."""
+           jobs: int | None = None, may_be_gone: frozenset[str] = frozenset()) -> dict:
+    """Render ``index.html`` and one page per article (only ``ids`` when given) into ``out``. Ids in
+    ``may_be_gone`` (from ``changed_articles``) that are no longer in the corpus are listed under "gone";
+    any other unknown id is refused."""
     root = Path(root)
     out = Path(out) if out is not None else root / "dist" / "report"
+    check_output_folder(root, out, "a newsmark report", is_previous_report)
     settings = read_settings(root)
     found, all_ids = select(root, None)
     items, left_out = [], []
@@ -301,8 +336,9 @@ def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str]
         left_out += [r.id for r in results if r.id not in valid]
         items += payload or []
     unknown = sorted(set(ids or []) - {item["meta"]["id"] for item in items} - set(left_out))
-    if unknown:
-        raise NewsmarkError(f"no article {', '.join(unknown)} in {root}/corpus")
+    missing = [article_id for article_id in unknown if article_id not in may_be_gone]
+    if missing:
+        raise NewsmarkError(f"no article {', '.join(missing)} in {root}/corpus")
     wanted = set(ids) if ids is not None else None
     pages = []
     for item in items:
@@ -313,4 +349,4 @@ def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str]
             pages.append(str(path))
     write_atomic(out / "index.html", index_page(items, left_out))
     skipped = sorted(set(ids or []) & set(left_out))
-    return {"out": str(out), "pages": pages, "left_out": left_out, "skipped": skipped}
+    return {"out": str(out), "pages": pages, "left_out": left_out, "skipped": skipped, "gone": unknown}
