@@ -21,7 +21,7 @@ def test_pr_workflow_is_safe_and_runs_the_validator_tests_and_build():
     assert "pull_request" in workflow["on"] and "pull_request_target" not in workflow["on"]
     assert workflow["permissions"] == {"contents": "read"}
     runs = "\n".join(_runs(workflow))
-    assert "newsmark validate --format github" in runs
+    assert "newsmark validate --no-cache --format github" in runs
     assert "pytest" in runs and "newsmark build" in runs
     assert "newsmark report --changed" in runs
     uploads = [step for job in workflow["jobs"].values() for step in job["steps"]

@@ -291,13 +291,13 @@ def _report_items(settings, articles) -> list[dict]:
              "split": split_of(a.id, a.meta.data, settings)} for a in articles]
 
 
-def _git(root: Path, *args: str) -> str:
+def _git(root: Path, *args: str, failure: str = "") -> str:
     try:
         result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:
         raise NewsmarkError(f"--changed needs git: {err}") from None
     if result.returncode != 0:
-        raise NewsmarkError(f"git {args[0]} failed: {result.stderr.strip() or 'exit ' + str(result.returncode)}")
+        raise NewsmarkError(failure or f"git {args[0]} failed: {result.stderr.strip() or result.returncode}")
     return result.stdout
 
 
@@ -306,9 +306,8 @@ def changed_articles(root: Path, base: str) -> list[str]:
     pull-request previews). The revision is resolved to a commit first and never read as an option."""
     if base.startswith("-"):
         raise NewsmarkError(f"--changed {base!r}: a revision never starts with '-'")
-    commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}").strip()
-    if not commit:
-        raise NewsmarkError(f"--changed {base!r}: not a commit in this repository")
+    commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}",
+                  failure=f"--changed {base!r}: not a commit in the git repository at {root}").strip()
     changed = _git(root, "diff", "--name-only", "--no-renames", commit, "--", "corpus", "annotations")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", "corpus", "annotations")
     return sorted({Path(line).name.partition(".")[0] for line in (changed + untracked).splitlines() if line.strip()})
