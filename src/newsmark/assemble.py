@@ -1,11 +1,13 @@
-"""Stage 3: assemble one validated article into dataset rows: its split, and its rows of every config.
+"""Stage 3: assemble validated articles into dataset rows: each article's split, and its rows of every config.
 
 Input is what the check stage read (plain dicts); output is plain rows (label names, not indices).
-The build calls this per article in the worker processes, in article id order.
+The build calls this per chunk of articles in the worker processes, in article id order.
 """
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
+from typing import Iterator
 
 from newsmark.features import MAX_CONTEXT
 from newsmark.read import Article
@@ -13,33 +15,69 @@ from newsmark.splits import Settings, split_of
 from newsmark.text import sentences, tokens
 
 
-def chunk_rows(settings: Settings, articles: list[Article]) -> tuple[dict, dict]:
-    """The rows of a chunk of valid articles, by (config, split), and each article's split, licence
-    and language (for the manifest and the card)."""
-    rows: dict[tuple[str, str], list[dict]] = {}
-    info = {}
-    for article in articles:
-        meta, annotation = article.meta.data, article.annotation.data
-        split = split_of(article.id, meta, settings)
-        for config, config_rows in article_rows(article.id, article.text, meta, annotation, split).items():
-            rows.setdefault((config, split), []).extend(config_rows)
-        info[article.id] = {"split": split, "license": meta["license"], "language": meta["language"]}
-    return rows, info
+@dataclass
+class Prepared:
+    """What every config's rows of one article are made from, computed once: the article's split, its
+    sentences and its claims with defaults filled in."""
+
+    id: str
+    text: str
+    meta: dict
+    annotation: dict
+    split: str
+    sentence_spans: list[tuple[int, int]]
+    context: "_SentenceIndex"
+    claims: list[dict]
 
 
-def article_rows(article_id: str, text: str, meta: dict, annotation: dict, split: str) -> dict[str, list[dict]]:
-    """The rows one article contributes to each config."""
+def prepare(article: Article, settings: Settings) -> Prepared:
+    meta, annotation, text = article.meta.data, article.annotation.data, article.text
     mention_spans = sorted((m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"])
     sentence_spans = sentences(text, protected=mention_spans)
-    context = _SentenceIndex(text, sentence_spans)
+    return Prepared(article.id, text, meta, annotation, split_of(article.id, meta, settings), sentence_spans,
+                    _SentenceIndex(text, sentence_spans), [_claim(c, meta["date"]) for c in annotation["claims"]])
+
+
+# Rows handed on at once: a batch of rows is turned into an Arrow table before the next is made, so
+# memory is bounded by the batch, not by how many mentions one article has.
+ROW_BATCH = 5_000
+
+
+def chunk_rows(settings: Settings, articles: list[Article]) -> tuple[Iterator, dict]:
+    """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of at most ROW_BATCH
+    rows, one config after another, and each article's split, licence and language (for the manifest
+    and the card)."""
+    prepared = [prepare(article, settings) for article in articles]
+    info = {p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"]}
+            for p in prepared}
+
+    def batches():
+        for config, make in CONFIG_ROWS.items():
+            for split in sorted({item.split for item in prepared}):
+                batch: list[dict] = []
+                for item in prepared:
+                    if item.split != split:
+                        continue
+                    for row in make(item):
+                        batch.append(row)
+                        if len(batch) == ROW_BATCH:
+                            yield config, split, batch
+                            batch = []
+                if batch:
+                    yield config, split, batch
+
+    return batches(), info
+
+
+def article_row(item: Prepared) -> Iterator[dict]:
+    meta, annotation = item.meta, item.annotation
     source = meta.get("source") or {}
-    claims = [_claim(c, meta["date"]) for c in annotation["claims"]]
-    article = {
-        "id": article_id,
+    yield {
+        "id": item.id,
         "date": meta["date"],
         "title": meta["title"],
         "language": meta["language"],
-        "text": text,
+        "text": item.text,
         "source_name": source.get("name"),
         "source_url": source.get("url"),
         "license": meta["license"],
@@ -51,23 +89,27 @@ def article_rows(article_id: str, text: str, meta: dict, annotation: dict, split
              "mentions": [_span(m) for m in e["mentions"]]}
             for e in annotation["entities"]
         ],
-        "claims": claims,
+        "claims": [dict(claim) for claim in item.claims],  # rows are encoded in place; claim rows read these
         "annotators": [{"id": a["id"], "kind": a["kind"]} for a in annotation["annotators"]],
         "guidelines": annotation["guidelines"],
     }
-    mentions = [
-        {"article_id": article_id, "split": split, "entity_id": e["id"], "type": e["type"], "name": e["name"],
-         "wikidata": e.get("wikidata"), **_span(m), **context.around(m["start"], m["end"])}
-        for e in annotation["entities"] for m in e["mentions"]
-    ]
-    names = {e["id"]: e["name"] for e in annotation["entities"]}
-    claim_rows = [
-        {"article_id": article_id, "split": split, **claim,
-         "claimer_name": names.get(claim["claimer"], "author"), **context.around(claim["start"], claim["end"])}
-        for claim in claims
-    ]
-    return {"articles": [article], "mentions": mentions, "claims": claim_rows,
-            "ner": ner_rows(article_id, split, text, sentence_spans, annotation)}
+
+
+def mention_rows(item: Prepared) -> Iterator[dict]:
+    return (
+        {"article_id": item.id, "split": item.split, "entity_id": e["id"], "type": e["type"], "name": e["name"],
+         "wikidata": e.get("wikidata"), **_span(m), **item.context.around(m["start"], m["end"])}
+        for e in item.annotation["entities"] for m in e["mentions"]
+    )
+
+
+def claim_rows(item: Prepared) -> Iterator[dict]:
+    names = {e["id"]: e["name"] for e in item.annotation["entities"]}
+    return (
+        {"article_id": item.id, "split": item.split, **claim,
+         "claimer_name": names.get(claim["claimer"], "author"), **item.context.around(claim["start"], claim["end"])}
+        for claim in item.claims
+    )
 
 
 def _span(span: dict) -> dict:
@@ -122,7 +164,9 @@ def outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return kept
 
 
-def ner_rows(article_id: str, split: str, text: str, sentence_spans, annotation: dict) -> list[dict]:
+def ner_rows(item: Prepared) -> list[dict]:
+    article_id, split, text, sentence_spans, annotation = item.id, item.split, item.text, item.sentence_spans, \
+        item.annotation
     mentions = [(m["start"], m["end"], e["type"]) for e in annotation["entities"] for m in e["mentions"]]
     boundaries = sorted({offset for start, end, _ in mentions for offset in (start, end)})
     tagged = [(start, end, f"B-{label}", f"I-{label}") for start, end, label in outermost(mentions)]
@@ -147,3 +191,7 @@ def ner_rows(article_id: str, split: str, text: str, sentence_spans, annotation:
             "token_ends": [b for _, b in spans],
         })
     return rows
+
+
+# Each config's rows of one article, in the order the configs are written.
+CONFIG_ROWS = {"articles": article_row, "mentions": mention_rows, "claims": claim_rows, "ner": ner_rows}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import pyarrow as pa
+
 from newsmark.assemble import chunk_rows
 from newsmark.card import card_markdown, croissant
 from newsmark.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
@@ -27,8 +29,11 @@ INPUT_FILES = ("pyproject.toml", "schema/labels.json", "schema/released-labels.j
 def chunk_tables(settings, articles) -> tuple[dict, dict]:
     """Run in a worker: a chunk's rows as Arrow tables by (config, split), and per-article info. Arrow
     tables cross the process boundary as buffers, far cheaper than pickled rows."""
-    rows, info = chunk_rows(settings, articles)
-    return {(config, split): to_table(config, config_rows) for (config, split), config_rows in rows.items()}, info
+    batches, info = chunk_rows(settings, articles)
+    tables: dict[tuple[str, str], list] = {}
+    for config, split, rows in batches:
+        tables.setdefault((config, split), []).append(to_table(config, rows))
+    return {key: pa.concat_tables(parts) for key, parts in tables.items()}, info
 
 
 def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes: int = MAX_SHARD_BYTES,
