@@ -24,7 +24,7 @@ LOCAL_ID_OR_AUTHOR_PATTERN = r"^(?:author|[a-z][a-z0-9_-]{0,63})$"
 QID_PATTERN = r"^Q[1-9][0-9]*$"
 GUIDELINES_PATTERN = r"^[0-9]+\.[0-9]+$"
 ANNOTATOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-SEED_PATTERN = r"^seeds/[^/\\]+$"
+SEED_PATTERN = r"^seeds/[^/\\\x00-\x1f\x7f]+$"
 
 # What each pattern means, for findings a contributor can act on.
 PATTERN_HINTS = {
