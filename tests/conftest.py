@@ -52,7 +52,7 @@ def tiny(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_corpus(tmp_path_factory) -> Path:
     """300 synthetic articles (enough for several worker chunks); read-only: copy it before changing it."""
-    from newsmark.synth import synthesize
+    from newsmark.contributor.synth import synthesize
 
     return synthesize(tmp_path_factory.mktemp("synthetic") / "corpus", 300)
 

@@ -16,9 +16,9 @@ from datasets.distributed import split_dataset_by_node
 import newsmark
 from conftest import REPO, SEED_ID, copy_corpus, run_cli
 from newsmark.errors import ValidationFailed
-from newsmark.features import CONFIGS, features
+from newsmark.pipeline.features import CONFIGS, features
 from newsmark.labels import names
-from newsmark.splits import assign_split
+from newsmark.pipeline.splits import assign_split
 
 VERSION = "0.1.0"
 
@@ -154,7 +154,7 @@ def test_two_builds_are_byte_identical(synthetic, tmp_path):
 
 
 def test_adding_articles_never_moves_an_existing_one(tmp_path):
-    from newsmark.synth import synthesize
+    from newsmark.contributor.synth import synthesize
 
     root = synthesize(tmp_path / "corpus", 120)
     before = newsmark.build(root, tmp_path / "a")

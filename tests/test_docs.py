@@ -6,7 +6,7 @@ import re
 from conftest import REPO
 from newsmark.cli import build_parser
 from newsmark.findings import RULES
-from newsmark.intake import GUIDELINES_VERSION
+from newsmark.contributor.intake import GUIDELINES_VERSION
 from newsmark.labels import label_table
 
 

@@ -12,10 +12,10 @@ import pytest
 
 import newsmark
 from conftest import CASES, REPO, replaced, run_cli
-from newsmark.cache import CACHE_DIR, CACHE_FILE
-from newsmark.check import _compiled_validator
-from newsmark.schemas import validator as _validator
-from newsmark.read import parse_yaml
+from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
+from newsmark.pipeline.check import _compiled_validator
+from newsmark.pipeline.schemas import validator as _validator
+from newsmark.pipeline.read import parse_yaml
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import yaml
 
 import newsmark
 from conftest import NEWSMARK, REPO, SEED_ID, copy_corpus, run_cli
-from newsmark.cache import CACHE_DIR, CACHE_FILE
+from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -178,7 +178,7 @@ def _children(pid: int) -> set[int]:
 @pytest.mark.parametrize("command,how", [("validate", signal.SIGKILL), ("build", signal.SIGKILL),
                                          ("validate", signal.SIGTERM)])
 def test_workers_exit_when_their_parent_dies(tmp_path, command, how):
-    from newsmark.synth import synthesize
+    from newsmark.contributor.synth import synthesize
 
     root = synthesize(tmp_path / "big", 1500)
     args = [str(NEWSMARK), command, "--root", str(root), "-j", "2"]
@@ -268,7 +268,7 @@ def _broken_copy(tiny: Path) -> Path:
 
 
 def test_a_file_saved_while_validate_runs_is_checked_again(tiny, monkeypatch):
-    from newsmark import check
+    from newsmark.pipeline import check
 
     path = tiny / "annotations" / "tiny.yaml"
     good = path.read_text()
@@ -512,7 +512,7 @@ def _one_sentence_article(root: Path, mentions: int) -> str:
 def test_sentence_context_is_capped_per_row(tiny, tmp_path):
     from datasets import load_dataset
 
-    from newsmark.features import MAX_CONTEXT
+    from newsmark.pipeline.features import MAX_CONTEXT
 
     text = _one_sentence_article(tiny, 400)
     (tiny / "pyproject.toml").write_text('[project]\nname = "t"\nversion = "0.0.1"\n[tool.newsmark]\n'
@@ -548,7 +548,7 @@ def test_report_handles_deeply_nested_mentions(tiny, tmp_path):
 # -- report --changed --------------------------------------------------------------------------------------
 
 def _git_corpus(tmp_path) -> tuple[Path, list[str]]:
-    from newsmark.synth import synthesize
+    from newsmark.contributor.synth import synthesize
 
     root = synthesize(tmp_path / "c", 4)
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
@@ -571,7 +571,7 @@ def test_changed_revision_is_never_an_option(tmp_path):
 
 
 def test_changed_names_removed_articles_and_includes_untracked_ones(tmp_path):
-    from newsmark.synth import synthesize
+    from newsmark.contributor.synth import synthesize
 
     root, git = _git_corpus(tmp_path)
     subprocess.run(git + ["rm", "-q", "corpus/synthetic-000001.txt", "corpus/synthetic-000001.yaml",

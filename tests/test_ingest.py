@@ -9,7 +9,7 @@ import yaml
 import newsmark
 from conftest import REPO, SEED_ID, run_cli
 from newsmark.errors import NewsmarkError
-from newsmark.intake import normalise_text
+from newsmark.contributor.intake import normalise_text
 
 SEED = REPO / "seeds" / "000_833129a6a27d8038.txt"
 

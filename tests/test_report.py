@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SEED_ID, copy_corpus, run_cli
-from newsmark.report import Mark, layout, render_text
+from newsmark.reviewer.report import Mark, layout, render_text
 
 
 class _Collector(HTMLParser):
@@ -120,7 +120,7 @@ def test_layout_splits_only_where_spans_cross():
 
 
 def test_changed_renders_only_changed_articles(tmp_path):
-    from newsmark.synth import synthesize
+    from newsmark.contributor.synth import synthesize
 
     root = synthesize(tmp_path / "c", 5)
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]

@@ -9,13 +9,13 @@ from jsonschema import Draft202012Validator
 
 from conftest import CASES, REPO, replaced
 from newsmark.labels import LABEL_SETS, names
-from newsmark.schemas import SCHEMAS, schema, schema_file_text
+from newsmark.pipeline.schemas import SCHEMAS, schema, schema_file_text
 
 
 @pytest.mark.parametrize("kind", SCHEMAS)
 def test_schema_files_are_generated_from_the_labels(kind):
     committed = (REPO / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8")
-    assert committed == schema_file_text(kind), "run: python -m newsmark.schemas"
+    assert committed == schema_file_text(kind), "run: python -m newsmark.pipeline.schemas"
 
 
 @pytest.mark.parametrize("kind", SCHEMAS)

@@ -9,7 +9,7 @@ import yaml
 
 import newsmark
 from conftest import REPO, SEED_ID, run_cli
-from newsmark.check import iter_spans
+from newsmark.pipeline.check import iter_spans
 
 SEED = REPO / "seeds" / "000_833129a6a27d8038.txt"
 

@@ -8,7 +8,7 @@ import pytest
 
 import newsmark
 from conftest import run_cli
-from newsmark import check
+from newsmark.pipeline import check
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from conftest import REPO, run_cli
-from newsmark.read import parse_yaml
+from newsmark.pipeline.read import parse_yaml
 
 
 def _load(rel):

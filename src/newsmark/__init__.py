@@ -20,22 +20,22 @@ __all__ = ["validate", "build", "ingest", "__version__"]
 
 
 def validate(root=".", paths=None, **options):
-    """Check the corpus at ``root`` (or only the articles of ``paths``); see :func:`newsmark.check.validate`
+    """Check the corpus at ``root`` (or only the articles of ``paths``); see :func:`newsmark.pipeline.check.validate`
     for the options (cache, jobs, progress)."""
-    from newsmark.check import validate as _validate
+    from newsmark.pipeline.check import validate as _validate
 
     return _validate(root, paths, **options)
 
 
 def ingest(seed_file, root=".", article_id=None):
-    """Ingest a seed document; see :func:`newsmark.intake.ingest`."""
-    from newsmark.intake import ingest as _ingest
+    """Ingest a seed document; see :func:`newsmark.contributor.intake.ingest`."""
+    from newsmark.contributor.intake import ingest as _ingest
 
     return _ingest(seed_file, root, article_id)
 
 
 def build(root=".", out=None, **options):
-    """Validate and build the dataset folder; see :func:`newsmark.builder.build`."""
-    from newsmark.builder import build as _build
+    """Validate and build the dataset folder; see :func:`newsmark.pipeline.build.build`."""
+    from newsmark.pipeline.build import build as _build
 
     return _build(root, out, **options)

@@ -1,11 +1,12 @@
-"""Findings and the registry of rule codes.
+"""Findings, the registry of rule codes, and the results that carry findings.
 
 A ``Finding`` is a plain value: which rule, how severe, where, and what to do about it. The checks
-build findings; reporters (``reporters.py``) format them; nothing here prints.
+build findings into an ``ArticleResult`` per article and a ``Report`` per run; the validate cache stores
+and returns ``ArticleResult``s; reporters (``reporters.py``) format a ``Report``. Nothing here prints.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from newsmark.chars import printable
 
@@ -108,3 +109,38 @@ def finding(code: str, path: str, message: str, line: int = 1, col: int = 1) -> 
     if code not in RULES:
         raise KeyError(f"unknown rule code {code}")
     return Finding(path=path, line=line, col=col, code=code, message=message)
+
+
+@dataclass
+class Report:
+    """The outcome of one validation run. ``articles`` maps each checked article id to its statistics
+    contribution (None when it is not built: missing files, or invalid metadata or annotation)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    articles: dict[str, dict | None] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ArticleResult:
+    """What checking one article gives: findings, the sha256 of each file read, and the statistics
+    contribution."""
+
+    id: str
+    files: int
+    findings: list[Finding]
+    digests: dict[str, str] = field(default_factory=dict)
+    contribution: dict | None = None
+    signatures: dict[str, list[int]] = field(default_factory=dict)  # each file's stat before it was read

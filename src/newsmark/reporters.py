@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import json
 
-from newsmark.check import Report
-from newsmark.findings import Finding
+from newsmark.findings import Finding, Report
 
 
 def _plural(count: int, word: str) -> str:

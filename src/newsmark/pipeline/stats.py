@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from newsmark.read import Article
+from newsmark.pipeline.read import Article
 from newsmark.labels import labels_by_name, names
-from newsmark.splits import SPLITS, Settings, assign_split
+from newsmark.pipeline.splits import SPLITS, Settings, assign_split
 
 BLOCK_START = "<!-- newsmark:stats:start -->"
 BLOCK_END = "<!-- newsmark:stats:end -->"

@@ -11,11 +11,11 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsmark.check import iter_spans, show_path
+from newsmark.pipeline.check import iter_spans, show_path
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
 from newsmark.findings import Finding
-from newsmark.read import position, read_article_text, read_yaml, relpath
+from newsmark.pipeline.read import position, read_article_text, read_yaml, relpath
 
 
 @dataclass

@@ -28,9 +28,9 @@ from functools import cache as memoize
 from importlib import metadata
 from pathlib import Path
 
-from newsmark.findings import RULES, Finding
+from newsmark.findings import RULES, ArticleResult, Finding
 from newsmark.labels import schema_dir
-from newsmark.read import corpus_rel, read_bytes_and_stat
+from newsmark.pipeline.read import corpus_rel, read_bytes_and_stat
 
 CACHE_DIR = ".newsmark-cache"
 CACHE_FILE = "validate.json"
@@ -46,7 +46,7 @@ def tool_fingerprint() -> str:
     import yaml
 
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the whole newsmark package
     for name, path in sorted((p.relative_to(package).as_posix(), p) for p in package.rglob("*.py")):
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(b"labels.json\0" + (schema_dir() / "labels.json").read_bytes() + b"\0")
@@ -188,8 +188,6 @@ class ValidateCache:
 
     def lookup(self, slots: dict[str, tuple]):
         """Cached results for the articles whose files are unchanged, by article id."""
-        from newsmark.check import ArticleResult
-
         hits = {}
         for article_id, article_slots in slots.items():
             rels = [None if path is None else corpus_rel(path) for path in article_slots]

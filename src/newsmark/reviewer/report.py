@@ -16,11 +16,11 @@ from functools import partial
 from pathlib import Path
 
 from newsmark.chars import codepoint, show_hidden
-from newsmark.check import run_articles, select
+from newsmark.pipeline.check import run_articles, select
 from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_atomic
 from newsmark.labels import labels_by_name, names
-from newsmark.splits import read_settings, split_of
+from newsmark.pipeline.splits import read_settings, split_of
 
 # One colour per entity type, in label order (light enough for dark text on top).
 _PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#ffadad", "#a0c4ff",

@@ -13,7 +13,7 @@ import yaml
 
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
-from newsmark.intake import GUIDELINES_VERSION, metadata_yaml
+from newsmark.contributor.intake import GUIDELINES_VERSION, metadata_yaml
 from newsmark.labels import names
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -9,9 +9,9 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterator
 
-from newsmark.features import MAX_CONTEXT
-from newsmark.read import Article
-from newsmark.splits import Settings, split_of
+from newsmark.pipeline.features import MAX_CONTEXT
+from newsmark.pipeline.read import Article
+from newsmark.pipeline.splits import Settings, split_of
 from newsmark.text import sentences, tokens
 
 

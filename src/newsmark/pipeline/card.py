@@ -10,10 +10,10 @@ import json
 import yaml
 from datasets import ClassLabel, DatasetInfo, List, Value
 
-from newsmark.features import MAX_CONTEXT, CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features, ner_tag_names
+from newsmark.pipeline.features import MAX_CONTEXT, CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features, ner_tag_names
 from newsmark.labels import label_table
-from newsmark.splits import SPLITS, Settings
-from newsmark.stats import stats_markdown
+from newsmark.pipeline.splits import SPLITS, Settings
+from newsmark.pipeline.stats import stats_markdown
 
 TOKENIZER_DOC = (
     "Tokens are `'s` after a word, runs of letters and digits, or any other single non-space character; "

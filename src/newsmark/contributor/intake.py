@@ -11,7 +11,7 @@ import yaml
 
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
-from newsmark.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
+from newsmark.pipeline.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
 
 GUIDELINES_VERSION = "1.0"
 _SEED_HEADER = re.compile(r"\A\s*date\s+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")
@@ -187,7 +187,7 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
 
     The id defaults to a slug of the date and title (or of the first words when there is no title),
     made unique. Metadata is checked against the article schema before anything is written."""
-    from newsmark.schemas import validator
+    from newsmark.pipeline.schemas import validator
 
     root = Path(root)
     body = clean_body(text, "the text")

@@ -1,7 +1,7 @@
 """The JSON Schemas (Draft 2020-12) for article metadata and annotations, built from the label sets.
 
 The files ``schema/article.schema.json`` and ``schema/annotation.schema.json`` are written from here
-(``python -m newsmark.schemas``) so that other tools can use them; a test keeps them in sync.
+(``python -m newsmark.pipeline.schemas``) so that other tools can use them; a test keeps them in sync.
 """
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 from datasets import ClassLabel, List
 
 from newsmark.files import holds_only, read_json_bounded, swap_in
-from newsmark.features import CONFIGS, features
-from newsmark.splits import SPLITS
+from newsmark.pipeline.features import CONFIGS, features
+from newsmark.pipeline.splits import SPLITS
 
 MAX_SHARD_BYTES = 256 * 1024 * 1024  # in-memory Arrow size of one shard; Parquet files are smaller
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from newsmark.assemble import chunk_rows
-from newsmark.card import card_markdown, croissant
-from newsmark.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
+from newsmark.pipeline.assemble import chunk_rows
+from newsmark.pipeline.card import card_markdown, croissant
+from newsmark.pipeline.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
 from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
-from newsmark.splits import read_settings
-from newsmark.stats import Tally, with_stats_block
-from newsmark.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, is_previous_build, sha256_file,
+from newsmark.pipeline.splits import read_settings
+from newsmark.pipeline.stats import Tally, with_stats_block
+from newsmark.pipeline.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, is_previous_build, sha256_file,
                             to_table)
 
 INPUT_FILES = ("pyproject.toml", "schema/labels.json", "schema/released-labels.json",

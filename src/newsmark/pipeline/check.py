@@ -10,59 +10,24 @@ import datetime
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from newsmark.cache import ValidateCache, signature
+from newsmark.pipeline.cache import ValidateCache, signature
 from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
-from newsmark.findings import ERROR, WARNING, Finding, finding
+from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
-from newsmark.parallel import map_chunks
-from newsmark.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
+from newsmark.pipeline.parallel import map_chunks
+from newsmark.pipeline.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_bytes, read_bytes_and_stat, decode, relpath, text_from_bytes, yaml_from_bytes)
-from newsmark.schemas import PATTERN_HINTS, schema, validator
-from newsmark.splits import read_settings
-from newsmark.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
+from newsmark.pipeline.schemas import PATTERN_HINTS, schema, validator
+from newsmark.pipeline.splits import read_settings
+from newsmark.pipeline.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
 
 _compiled: dict[str, object] = {}
-
-
-@dataclass
-class Report:
-    """The outcome of one validation run. ``articles`` maps each checked article id to its statistics
-    contribution (None when it is not built: missing files, or invalid metadata or annotation)."""
-
-    findings: list[Finding] = field(default_factory=list)
-    files: int = 0
-    articles: dict[str, dict | None] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class ArticleResult:
-    """What checking one article gives: findings, the sha256 of each file read, and the statistics
-    contribution."""
-
-    id: str
-    files: int
-    findings: list[Finding]
-    digests: dict[str, str] = field(default_factory=dict)
-    contribution: dict | None = None
-    signatures: dict[str, list[int]] = field(default_factory=dict)  # each file's stat before it was read
 
 
 Slots = tuple  # (text path, metadata path, annotation path), each a Path or None

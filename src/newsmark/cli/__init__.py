@@ -1,0 +1,99 @@
+"""The ``newsmark`` command: assembles the subcommands of each family (one module each beside this one:
+pipeline.py, contributor.py, reviewer.py), runs the chosen one, and turns errors into messages and exit
+codes. No subcommand's arguments are declared here.
+
+Exit codes: 0 success, 1 findings or a refused operation, 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import newsmark
+from newsmark.cli import contributor, pipeline, reviewer
+from newsmark.cli.common import UsageError
+
+_EPILOG = """\
+commands in the order a corpus meets them:
+  new       add an article from a text file (corpus files + annotation skeleton)
+  ingest    the same for a seed document with a 'date YYYY-MM-DD' header (provenance recorded)
+  anchor    fill in span offsets from quotes in an annotation file
+  validate  check every file against the schemas and rules (docs/validation-rules.md)
+  build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
+  stats     counts per split, entity type, claim type and topic
+  report    a static HTML site: highlighted mentions and claims, statistics charts
+  synth     write a synthetic corpus (tests and benchmarks only)
+
+examples:
+  newsmark validate
+  newsmark validate --format github        # inline findings on a pull request
+  newsmark ingest seeds/000_833129a6a27d8038.txt
+  newsmark build && python -c "import datasets; print(datasets.load_dataset('dist/newsmark'))"
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsmark",
+        description="Validate, ingest and build the newsmark annotated news corpus.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"newsmark {newsmark.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    for family in (contributor, pipeline, reviewer):
+        family.register(commands)
+    return parser
+
+
+def _terminate(signum, _frame):
+    # SIGTERM (timeout, CI cancelling a job) unwinds like Ctrl-C, so that staging folders are removed.
+    raise KeyboardInterrupt
+
+
+def _environment_problem(err: OSError) -> str:
+    """One line for a failure of the user's environment (full disk, read-only folder, a file where a
+    folder should be): what failed and where."""
+    where = err.filename or ""
+    if err.filename2:
+        where = f"{where} -> {err.filename2}"
+    reason = err.strerror or str(err)
+    return f"{where}: {reason}" if where else reason
+
+
+def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    from newsmark.chars import printable
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    from newsmark.errors import NewsmarkError
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return args.run(args)
+    except UsageError as err:
+        parser.error(printable(str(err)))
+    except NewsmarkError as err:
+        print(f"newsmark: error: {printable(str(err))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsmark: interrupted", file=sys.stderr)
+        return 130
+    except OSError as err:
+        if os.environ.get("NEWSMARK_DEBUG"):
+            raise
+        print(f"newsmark: error: {printable(_environment_problem(err))}", file=sys.stderr)
+        return 1
+    except Exception as err:  # never a traceback for users; NEWSMARK_DEBUG=1 shows it
+        if os.environ.get("NEWSMARK_DEBUG"):
+            raise
+        print(f"newsmark: internal error: {type(err).__name__}: {printable(str(err))} (set NEWSMARK_DEBUG=1 for "
+              "details)", file=sys.stderr)
+        return 1

@@ -1,0 +1,150 @@
+"""The contributor's commands: ``new``, ``ingest``, ``anchor`` and ``synth``."""
+from __future__ import annotations
+
+import sys
+
+import newsmark
+from newsmark.cli.common import UsageError, command, root_option
+
+
+def register(commands) -> None:
+    """Declare this family's subcommands on ``commands`` (argparse subparsers)."""
+    new = command(
+        commands,
+        "new",
+        help="add an article from a text file",
+        description="Add one article: normalise its text (NFC, LF, trimmed), write corpus/<id>.txt, "
+                    "corpus/<id>.yaml and an annotation skeleton with comments. The id defaults to the date "
+                    "and title as a slug (or the first words when there is no title), made unique. Give only "
+                    "what the source says: no title, publisher or licence is invented (missing ones are null "
+                    "or unknown).",
+        epilog="example:\n  newsmark new --text article.txt --date 2024-03-19 --title 'Rafah plan' "
+               "--source-name 'Example News' --url https://example.org/a --license CC-BY-4.0\n"
+               "  pbpaste | newsmark new --text - --date 2024-03-19",
+    )
+    new.add_argument("--text", required=True, metavar="FILE", help="the article text, UTF-8 ('-' reads standard input)")
+    new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="date of publication")
+    new.add_argument("--title", help="the article's title, if the source gives one")
+    new.add_argument("--id", dest="article_id", metavar="ID", help="article id (default: from date and title)")
+    new.add_argument("--language", default="en", metavar="L", help="BCP 47 language tag (default: en)")
+    new.add_argument("--source-name", metavar="N", help="publisher name, if known")
+    new.add_argument("--url", metavar="U", help="URL of the original, if known")
+    new.add_argument("--license", default="unknown", metavar="SPDX", help="SPDX licence id (default: unknown)")
+    new.add_argument("--story", metavar="S", help="story key shared by articles on the same story")
+    root_option(new)
+    new.set_defaults(run=_run_new)
+
+    ingest = command(
+        commands,
+        "ingest",
+        help="add a seed document to the corpus",
+        description="Read a seed document (a 'date YYYY-MM-DD' header, then the article), copy it to seeds/ "
+                    "if it is not there, and write corpus/<id>.txt (NFC, LF, trimmed, one final newline), "
+                    "corpus/<id>.yaml (title null, language en, source null, license unknown, provenance "
+                    "with the seed's sha256) and an annotation skeleton. Running it again changes nothing; "
+                    "it refuses to overwrite different content.",
+        epilog="example:\n  newsmark ingest seeds/000_833129a6a27d8038.txt --id 000-833129a6a27d8038",
+    )
+    ingest.add_argument("seed", metavar="SEED_FILE", help="the seed document")
+    root_option(ingest)
+    ingest.add_argument("--id", dest="article_id", metavar="ID",
+                        help="the article id (default: the seed file name, lowercased, with hyphens)")
+    ingest.set_defaults(run=_run_ingest)
+
+    anchor = command(
+        commands,
+        "anchor",
+        help="fill in span offsets from quotes",
+        description="For every mention and claim written as a quote (text:, optionally prefix:, suffix: or "
+                    "occurrence:), find it in the article text and write start/end into the annotation file, "
+                    "keeping comments and key order. Offsets whose quote no longer matches (after a text edit) "
+                    "are re-anchored when the match is unique. A file with any missing or ambiguous quote is "
+                    "left untouched and each problem is reported with its location.",
+        epilog="exit status: 0 all spans anchored, 1 problems (files with problems unchanged), 2 usage error\n\n"
+               "example:\n  newsmark anchor 2024-03-19-rafah-plan\n  newsmark anchor annotations/*.yaml",
+    )
+    anchor.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or their files")
+    root_option(anchor)
+    anchor.set_defaults(run=_run_anchor)
+
+    synth = command(
+        commands,
+        "synth",
+        help="write a synthetic corpus for tests and benchmarks",
+        description="Write a deterministic synthetic corpus (invented names, every article marked "
+                    "'synthetic: true') into a separate folder, with a pyproject.toml so it builds on its own. "
+                    "Article N is the same for a given seed however many articles are made. Never write it "
+                    "into the real corpus.",
+        epilog="example:\n  newsmark synth --articles 1000 --out /tmp/synthetic && "
+               "newsmark build --root /tmp/synthetic",
+    )
+    synth.add_argument("--articles", type=int, required=True, metavar="N", help="how many articles")
+    synth.add_argument("--out", required=True, metavar="DIR", help="the folder to write (a new corpus root)")
+    synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    synth.add_argument("--first", type=int, default=0, metavar="K",
+                       help="number of the first article (to add articles to an existing synthetic corpus)")
+    synth.set_defaults(run=_run_synth)
+
+
+def _run_new(args) -> int:
+    from newsmark.errors import NewsmarkError
+    from newsmark.contributor.intake import decode_input, new_article
+
+    try:
+        if args.text == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(args.text, "rb") as handle:
+                raw = handle.read()
+    except OSError as err:
+        raise NewsmarkError(f"--text {args.text}: {err.strerror}") from None
+    result = new_article(decode_input(raw, f"--text {args.text}"), args.root, args.date, title=args.title, article_id=args.article_id,
+                         language=args.language, source_name=args.source_name, url=args.url,
+                         license=args.license, story=args.story)
+    for path in result["written"]:
+        print(f"wrote {path}")
+    article_id = result["id"]
+    print(f"article id: {article_id}\n\nnext steps:\n"
+          f"  1. annotate annotations/{article_id}.yaml (docs/annotation-guidelines.md)\n"
+          f"  2. newsmark anchor {article_id}      # fills in offsets from your quotes\n"
+          f"  3. newsmark validate\n"
+          f"  4. commit the three files and open a pull request (CONTRIBUTING.md)")
+    return 0
+
+
+def _run_ingest(args) -> int:
+    result = newsmark.ingest(args.seed, args.root, args.article_id)
+    for path in result["written"]:
+        print(f"wrote {path}")
+    if not result["written"]:
+        print("nothing to do: the corpus already holds this seed")
+    print(f"article id: {result['id']}")
+    return 0
+
+
+def _run_anchor(args) -> int:
+    from newsmark.contributor.anchor import anchor
+    from newsmark.reporters import finding_line
+
+    failed = False
+    for result in anchor(args.root, args.targets):
+        for problem in result.problems:
+            print(finding_line(problem))
+        if result.problems:
+            failed = True
+            print(f"{result.path}: left unchanged ({len(result.problems)} problem(s))")
+        elif result.anchored:
+            print(f"{result.path}: anchored {len(result.anchored)} span(s)")
+        else:
+            print(f"{result.path}: every span already anchored")
+    return 1 if failed else 0
+
+
+def _run_synth(args) -> int:
+    from newsmark.contributor.synth import synthesize
+
+    if args.articles < 0 or args.first < 0:
+        raise UsageError("--articles and --first must not be negative")
+    synthesize(args.out, args.articles, seed=args.seed, first=args.first)
+    print(f"wrote {args.articles} synthetic articles to {args.out}")
+    return 0

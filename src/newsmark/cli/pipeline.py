@@ -1,0 +1,109 @@
+"""The pipeline's commands: ``validate`` and ``build``."""
+from __future__ import annotations
+
+import os
+import sys
+
+import newsmark
+from newsmark.cli.common import UsageError, command, is_under, jobs_option, progress, require_corpus, root_option
+
+
+def register(commands) -> None:
+    """Declare this family's subcommands on ``commands`` (argparse subparsers)."""
+    validate = command(
+        commands,
+        "validate",
+        help="check the corpus and print findings",
+        description="Check every article text, metadata file and annotation file: encoding, YAML, the JSON "
+                    "Schemas, spans, ids and references. Each finding is printed as "
+                    "'path:line:col: CODE message'; docs/validation-rules.md explains every CODE.",
+        epilog="exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n\n"
+               "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json\n"
+               "  newsmark validate annotations/2024-03-19-rafah.yaml   # that article only (pre-commit)",
+    )
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="check only the articles these corpus/ or annotations/ files belong to "
+                               "(default: everything)")
+    root_option(validate)
+    validate.add_argument("--format", choices=["text", "github", "json"], default="text",
+                          help="text (default): one line per finding and a summary; github: GitHub Actions "
+                               "annotations; json: a machine-readable report")
+    validate.add_argument("-q", "--quiet", action="store_true",
+                          help="print findings only: no summary line, no progress bar")
+    validate.add_argument("--no-cache", action="store_true",
+                          help="check every article afresh (default: reuse results of unchanged articles from "
+                               "<root>/.newsmark-cache)")
+    jobs_option(validate)
+    validate.set_defaults(run=_run_validate)
+
+    build = command(
+        commands,
+        "build",
+        help="validate, then write the dataset folder",
+        description="Validate the corpus; if there is no error, write a complete Hugging Face dataset folder: "
+                    "data/<config>/<split>-*.parquet for the configs articles (default), mentions, claims and "
+                    "ner, README.md (dataset card), croissant.json and manifest.json. The folder is written "
+                    "beside the target and moved into place only when complete; on any error nothing is "
+                    "written and a previous build stays as it was. Also refreshes the statistics block of "
+                    "DATASHEET.md.",
+        epilog="exit status: 0 built, 1 validation errors or a refused write, 2 usage error\n\n"
+               "example:\n  newsmark build --out dist/newsmark\n"
+               "  python -c \"from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))\"",
+    )
+    root_option(build)
+    build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only errors; no progress bar")
+    jobs_option(build)
+    build.set_defaults(run=_run_build)
+
+
+def _run_validate(args) -> int:
+    from newsmark.reporters import REPORTERS, summary
+
+    require_corpus(args.root)
+    paths = None
+    if args.paths:
+        from newsmark.pipeline.check import article_id_of
+
+        paths = args.paths
+        for path in paths:
+            if not os.path.lexists(path):
+                raise UsageError(f"{path}: no such file")
+            if article_id_of(args.root, path) is None and not is_under(path, os.path.join(args.root, "schema")):
+                raise UsageError(f"{path}: not a file under {args.root}/corpus/ or {args.root}/annotations/")
+    report = newsmark.validate(args.root, paths, cache=not args.no_cache, jobs=args.jobs,
+                               progress=progress(args))
+    output = REPORTERS[args.format](report)
+    if args.quiet and args.format != "json":
+        output = output.removesuffix(summary(report) + "\n")
+    sys.stdout.write(output)
+    return 0 if report.ok else 1
+
+
+def _run_build(args) -> int:
+    from newsmark.errors import ValidationFailed
+    from newsmark.reporters import text
+
+    require_corpus(args.root)
+    try:
+        result = newsmark.build(args.root, args.out, jobs=args.jobs, progress=progress(args))
+    except ValidationFailed as failed:
+        sys.stdout.write(text(failed.report))
+        print("newsmark: build refused: the corpus has errors (above); nothing was written", file=sys.stderr)
+        return 1
+    if args.quiet:
+        return 0
+    print(f"built newsmark {result['version']} (fingerprint {result['fingerprint']}) in {result['out']}")
+    for config, splits in result["configs"].items():
+        counts = ", ".join(f"{split} {info['num_examples']}" for split, info in splits.items())
+        print(f"  {config:<9} {counts}")
+    for empty in result["empty_splits"]:
+        print(f"  note: {empty} is empty, so it is left out of the card (datasets cannot load a 0-row split)")
+    for article_id in result["left_out"]:
+        print(f"  note: {article_id} has no valid annotation yet and is left out")
+    if result["warnings"]:
+        print(f"  {len(result['warnings'])} validation warning(s); run newsmark validate to see them")
+    if result["datasheet"] == "updated":
+        print("  DATASHEET.md statistics block updated")
+    print(f"load it with: datasets.load_dataset({result['out']!r})")
+    return 0
