@@ -173,7 +173,7 @@ def test_rebuild_after_edit_is_not_served_from_cache(repo_root, tmp_path):
     assert load_dataset(str(out), split="train")[0]["keywords"][0] == "Rafah"
     path = repo_root / "annotations" / f"{SEED_ID}.yaml"
     # Same length, so row counts and byte sizes in the card stay equal: only the content fingerprint in the
-    # card's config descriptions can change load_dataset's cache key (DESIGN.md, stale-cache trap).
+    # card's config descriptions can change load_dataset's cache key (docs/design.md, stale-cache trap).
     path.write_text(path.read_text().replace("keywords: [Rafah,", "keywords: [Gazah,"))
     newsmark.build(repo_root, out)
     assert load_dataset(str(out), split="train")[0]["keywords"][0] == "Gazah"

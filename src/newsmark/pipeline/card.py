@@ -39,7 +39,7 @@ def card_license(licenses: set[str]) -> str:
 
 
 def config_description(config: str, summary: dict) -> str:
-    # The fingerprint changes the card's config hash, which is what load_dataset caches by (DESIGN.md).
+    # The fingerprint changes the card's config hash, which is what load_dataset caches by (docs/design.md).
     return f"{DESCRIPTIONS[config]} (newsmark {summary['version']}, content fingerprint {summary['fingerprint']})"
 
 

@@ -1,4 +1,4 @@
-"""The split rule (DESIGN.md, "Splits") and the settings it reads from pyproject.toml."""
+"""The split rule (docs/design.md, "Splits") and the settings it reads from pyproject.toml."""
 from __future__ import annotations
 
 import hashlib
