@@ -18,7 +18,7 @@ from conftest import REPO, SEED_ID, copy_corpus, run_cli
 from newsmark.errors import ValidationFailed
 from newsmark.pipeline.features import CONFIGS, features
 from newsmark.labels import names
-from newsmark.pipeline.splits import assign_split
+from newsmark.pipeline.splits import Settings, assign_split, bucket
 
 VERSION = "0.1.0"
 
@@ -49,7 +49,7 @@ def test_real_corpus_builds_and_loads(repo_root, tmp_path):
     result = run_cli("build", "--root", str(repo_root), "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"built newsmark {VERSION}" in result.stdout
-    assert "articles/test is empty" in result.stdout
+    assert "note: empty, so left out of the card" in result.stdout and "articles/test" in result.stdout
     assert f"load_dataset('{out}')" in result.stdout
     text = (REPO / "corpus" / f"{SEED_ID}.txt").read_text(encoding="utf-8")
     annotation = yaml.safe_load((REPO / "annotations" / f"{SEED_ID}.yaml").read_text())
@@ -98,18 +98,33 @@ def test_ner_tokens_never_cut_a_mention_on_the_real_corpus(repo_root, tmp_path):
     assert ("Crossing", "I-FAC") in tagged
 
 
-def test_synthetic_corpus_loads_every_config_with_both_splits(synthetic):
+def test_synthetic_corpus_loads_every_config_with_all_three_splits(synthetic):
     root, out = synthetic
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["splits"].values()) == {"train", "test"}
+    assert set(manifest["splits"].values()) == {"train", "validation", "test"}
     for config in CONFIGS:
         ds = load_dataset(str(out), config)
-        assert set(ds) == {"train", "test"}
+        assert set(ds) == {"train", "validation", "test"}
         assert ds["train"].features == features(config)
         assert str(ds["train"].info.version) == "0.0.1"
     articles = load_dataset(str(out))
-    for split in ("train", "test"):
+    for split in ("train", "validation", "test"):
         assert {row["id"]: split for row in articles[split]}.items() <= manifest["splits"].items()
+    assert len(load_dataset(str(out), "ner")["validation"]) > 0
+
+
+def test_split_rule_by_hand():
+    """The rule as the card states it, computed without newsmark's code, on keys in each range."""
+    settings = Settings("1.0.0", "s", 0.1, 0.1)
+    seen = set()
+    for number in range(200):
+        key = f"article-{number}"
+        value = int(hashlib.sha256(f"s:{key}".encode()).hexdigest()[:8], 16) % 10000
+        assert bucket(key, "s") == value
+        expected = "test" if value < 1000 else "validation" if value < 2000 else "train"
+        assert assign_split(key, settings) == expected
+        seen.add(expected)
+    assert seen == {"train", "validation", "test"}
 
 
 def test_split_rule_and_story_groups(synthetic):
@@ -119,7 +134,7 @@ def test_split_rule_and_story_groups(synthetic):
     for article_id, split in manifest["splits"].items():
         meta = yaml.safe_load((root / "corpus" / f"{article_id}.yaml").read_text())
         key = meta.get("story") or article_id
-        assert split == assign_split(key, "synthetic", 0.2)
+        assert split == assign_split(key, Settings("0.0.1", "synthetic", 0.1, 0.1))
         stories.setdefault(key, set()).add(split)
     assert any(len(members) == 1 for members in stories.values())
     assert all(len(splits) == 1 for splits in stories.values())

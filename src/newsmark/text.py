@@ -1,17 +1,19 @@
 """Sentence and token boundaries of an article text, as code-point offsets.
 
-The tokenizer (documented in the dataset card): a token is ``'s`` after a word, a run of letters and
-digits, or any other single non-space character; tokens are then split wherever a mention starts or
-ends, so no token ever crosses a mention boundary. Sentences end at a line break, or after ``.``, ``!``
-or ``?`` (and closing quotes or brackets) followed by space and an upper-case letter, digit or opening
-quote, unless the word before is an abbreviation or the break would fall inside a protected span.
+Tokens (documented in the dataset card) are those of spaCy's English tokenizer (``spacy.blank("en")``,
+rules only, no model): ``40,000``, ``3.5``, ``U.S.``, URLs and e-mail addresses stay whole, ``don't`` is
+``do`` + ``n't``. Whitespace tokens are dropped, and tokens are then split wherever a mention starts or
+ends, so no token ever crosses a mention boundary; sentences end at line breaks, so no token crosses one.
+Sentences end at a line break, or after ``.``, ``!`` or ``?`` (and closing quotes or brackets) followed by
+space and an upper-case letter, digit or opening quote, unless the word before is an abbreviation or the
+break would fall inside a protected span.
 """
 from __future__ import annotations
 
 import bisect
 import re
+from functools import cache
 
-_TOKEN = re.compile(r"['’]s\b|\w+|[^\w\s]")
 _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*(?=\s+[\"'‘“(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "st", "jr", "sr", "no", "vs",
@@ -69,9 +71,28 @@ def _trim(text: str, span: Span) -> Span | None:
     return (start, end) if start < end else None
 
 
+@cache
+def _tokenizer():
+    import spacy  # imported on first use: validating never needs it
+
+    return spacy.blank("en").tokenizer
+
+
+def load_tokenizer() -> None:
+    """Load spaCy now: called before worker processes fork, so that they share it instead of each
+    importing it (about a second) again."""
+    _tokenizer()
+
+
+def word_tokens(text: str, start: int, end: int) -> list[Span]:
+    """spaCy's English tokens of text[start:end], without whitespace tokens."""
+    return [(start + token.idx, start + token.idx + len(token)) for token in _tokenizer()(text[start:end])
+            if not token.is_space]
+
+
 def tokens(text: str, start: int, end: int, boundaries: list[int] = ()) -> list[Span]:
     """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted)."""
-    spans = [match.span() for match in _TOKEN.finditer(text, start, end)]
+    spans = word_tokens(text, start, end)
     inner = boundaries[bisect.bisect_right(boundaries, start):bisect.bisect_left(boundaries, end)]
     if not inner:
         return spans

@@ -97,8 +97,9 @@ def _run_build(args) -> int:
     for config, splits in result["configs"].items():
         counts = ", ".join(f"{split} {info['num_examples']}" for split, info in splits.items())
         print(f"  {config:<9} {counts}")
-    for empty in result["empty_splits"]:
-        print(f"  note: {empty} is empty, so it is left out of the card (datasets cannot load a 0-row split)")
+    if result["empty_splits"]:
+        print(f"  note: empty, so left out of the card (datasets cannot load a 0-row split): "
+              f"{', '.join(result['empty_splits'])}")
     for article_id in result["left_out"]:
         print(f"  note: {article_id} has no valid annotation yet and is left out")
     if result["warnings"]:

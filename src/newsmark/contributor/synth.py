@@ -105,7 +105,8 @@ def synthesize(out: str | Path, articles: int, seed: int = 0, sentences: int = 1
     pyproject = out / "pyproject.toml"
     if not pyproject.exists():
         write_atomic(pyproject, '[project]\nname = "newsmark-synthetic"\nversion = "0.0.1"\n\n'
-                                '[tool.newsmark]\nsalt = "synthetic"\ntest_fraction = 0.2\n')
+                                '[tool.newsmark]\nsalt = "synthetic"\ntest_fraction = 0.1\n'
+                                'validation_fraction = 0.1\n')
     for index in range(first, first + articles):
         # One generator per article: article N is the same however many articles are made.
         text, meta, annotation = _article(random.Random(f"{seed}:{index}"), index, sentences)

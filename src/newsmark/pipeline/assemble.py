@@ -9,6 +9,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterator
 
+from newsmark.labels import names
 from newsmark.pipeline.features import MAX_CONTEXT
 from newsmark.pipeline.read import Article
 from newsmark.pipeline.splits import Settings, split_of
@@ -97,7 +98,7 @@ def article_row(item: Prepared) -> Iterator[dict]:
 
 def mention_rows(item: Prepared) -> Iterator[dict]:
     return (
-        {"article_id": item.id, "split": item.split, "entity_id": e["id"], "type": e["type"], "name": e["name"],
+        {"article_id": item.id, "split": item.split, "story": item.meta.get("story"), "entity_id": e["id"], "type": e["type"], "name": e["name"],
          "wikidata": e.get("wikidata"), **_span(m), **item.context.around(m["start"], m["end"])}
         for e in item.annotation["entities"] for m in e["mentions"]
     )
@@ -106,7 +107,7 @@ def mention_rows(item: Prepared) -> Iterator[dict]:
 def claim_rows(item: Prepared) -> Iterator[dict]:
     names = {e["id"]: e["name"] for e in item.annotation["entities"]}
     return (
-        {"article_id": item.id, "split": item.split, **claim,
+        {"article_id": item.id, "split": item.split, "story": item.meta.get("story"), **claim,
          "claimer_name": names.get(claim["claimer"], "author"), **item.context.around(claim["start"], claim["end"])}
         for claim in item.claims
     )
@@ -185,6 +186,8 @@ def ner_rows(item: Prepared) -> list[dict]:
             "id": f"{article_id}/{index}",
             "article_id": article_id,
             "split": split,
+            "story": item.meta.get("story"),
+            "sentence_index": index,
             "tokens": [text[a:b] for a, b in spans],
             "ner_tags": tags,
             "token_starts": [a for a, _ in spans],
@@ -193,5 +196,32 @@ def ner_rows(item: Prepared) -> list[dict]:
     return rows
 
 
+def sentence_rows(item: Prepared) -> Iterator[dict]:
+    """Every sentence (the ``ner`` config's boundaries), with the claims that overlap it."""
+    starts = [start for start, _ in item.sentence_spans]
+    overlapping: list[list[dict]] = [[] for _ in item.sentence_spans]
+    for claim in item.claims:
+        first = max(bisect.bisect_right(starts, claim["start"]) - 1, 0)
+        for index in range(first, bisect.bisect_left(starts, claim["end"])):
+            if item.sentence_spans[index][1] > claim["start"]:
+                overlapping[index].append(claim)
+    order = {name: position for position, name in enumerate(names("claim_types"))}
+    for index, ((start, end), claims) in enumerate(zip(item.sentence_spans, overlapping)):
+        yield {
+            "id": f"{item.id}/{index}",
+            "article_id": item.id,
+            "split": item.split,
+            "story": item.meta.get("story"),
+            "sentence_index": index,
+            "text": item.text[start:end],
+            "start": start,
+            "end": end,
+            "claim_ids": [claim["id"] for claim in claims],
+            "checkworthy": any(claim["checkworthy"] for claim in claims),
+            "claim_types": sorted({claim["type"] for claim in claims}, key=order.__getitem__),
+        }
+
+
 # Each config's rows of one article, in the order the configs are written.
-CONFIG_ROWS = {"articles": article_row, "mentions": mention_rows, "claims": claim_rows, "ner": ner_rows}
+CONFIG_ROWS = {"articles": article_row, "mentions": mention_rows, "claims": claim_rows, "ner": ner_rows,
+               "sentences": sentence_rows}

@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from newsmark.pipeline.assemble import chunk_rows
-from newsmark.pipeline.card import card_markdown, croissant
-from newsmark.pipeline.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
 from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
+from newsmark.pipeline.assemble import chunk_rows
+from newsmark.pipeline.card import card_markdown, croissant, label_tables
+from newsmark.pipeline.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
 from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import Tally, with_stats_block
 from newsmark.pipeline.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, is_previous_build, sha256_file,
                             to_table)
+from newsmark.text import load_tokenizer
 
 INPUT_FILES = ("pyproject.toml", "schema/labels.json", "schema/released-labels.json",
                "schema/article.schema.json", "schema/annotation.schema.json")
@@ -49,6 +50,7 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
     report = Report(findings=list(found.findings))
     # Everything the build will write is checked before anything is: the datasheet it will update too.
     report.findings.extend(check_datasheet_markers(root))
+    load_tokenizer()
     with output_slot(out) as tmp:
         writer = DatasetWriter(tmp, max_shard_bytes)
         try:
@@ -60,7 +62,8 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
         summary["version"] = settings.version
         summary["fingerprint"] = manifest["fingerprint"] = fingerprint(outputs)
         documents = {"README.md": card_markdown(summary, corpus, settings),
-                     "croissant.json": croissant(summary, corpus)}
+                     "croissant.json": croissant(summary, corpus),
+                     **{f"labels/{name}.csv": table for name, table in label_tables().items()}}
         finish(tmp, out, outputs, documents, manifest)
     datasheet = update_datasheet(root, corpus["stats"])
     return {**summary, "out": str(out), "left_out": manifest["left_out"], "warnings": report.warnings,
@@ -105,7 +108,8 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
         "name": "newsmark",
         "version": settings.version,
         "fingerprint": None,
-        "split_rule": {"salt": settings.salt, "test_fraction": settings.test_fraction},
+        "split_rule": {"salt": settings.salt, "test_fraction": settings.test_fraction,
+                       "validation_fraction": settings.validation_fraction},
         "inputs": dict(sorted(inputs.items())),
         "splits": dict(sorted(built.items())),
         "left_out": sorted(set(ids) - set(built)),

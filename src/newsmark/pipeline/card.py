@@ -16,11 +16,33 @@ from newsmark.pipeline.splits import SPLITS, Settings
 from newsmark.pipeline.stats import stats_markdown
 
 TOKENIZER_DOC = (
-    "Tokens are `'s` after a word, runs of letters and digits, or any other single non-space character; "
-    "tokens are split wherever a mention starts or ends, so no token crosses a mention boundary. "
+    "Tokens are those of spaCy's English tokenizer (`spacy.blank(\"en\")`, rules only): `40,000`, `3.5`, "
+    "`U.S.`, URLs and e-mail addresses stay whole, `don't` is `do` + `n't`. Whitespace is never a token, "
+    "and tokens are split further only where a mention starts or ends, so no token crosses a mention "
+    "boundary or a line break. "
     "Sentences end at a line break, or at `.`, `!` or `?` followed by a space and a capital letter, digit "
     "or opening quote (not after common abbreviations or single letters, and never inside a mention)."
 )
+
+
+def label_tables() -> dict[str, str]:
+    """``labels/<set>.csv`` for every ClassLabel of the dataset: ``id,name,description`` rows in index
+    order, for SQL engines and pandas, which see ClassLabels as bare integers."""
+    import csv
+    import io
+
+    sets = {name: [(entry["name"], entry["label"]) for entry in entries] for name, entries in label_table().items()}
+    sets["ner_tags"] = [(tag, "outside any mention" if tag == "O" else
+                         f"{'first' if tag[0] == 'B' else 'later'} token of a {tag[2:]} mention")
+                        for tag in ner_tag_names()]
+    tables = {}
+    for name, rows in sets.items():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["id", "name", "description"])
+        writer.writerows((index, label, description) for index, (label, description) in enumerate(rows))
+        tables[name] = buffer.getvalue()
+    return tables
 
 
 def size_category(count: int) -> str:
@@ -147,10 +169,11 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "## Splits",
         "",
-        f"An article is in `test` when the first 8 hex digits of SHA-256(`\"{settings.salt}:\" + key`), "
-        f"as an integer modulo 10000, are below {settings.test_fraction} × 10000, where `key` is the "
-        "article's `story` or else its `id`. Articles of one story share a split, and adding articles "
-        "never moves an existing one.",
+        f"Let `bucket` be the first 8 hex digits of SHA-256(`\"{settings.salt}:\" + key`) as an integer "
+        "modulo 10000, where `key` is the article's `story` or else its `id`. An article is in `test` when "
+        f"`bucket < {settings.test_fraction} × 10000`, in `validation` when `bucket < "
+        f"({settings.test_fraction} + {settings.validation_fraction}) × 10000`, otherwise in `train`. "
+        "Articles of one story share a split, and adding articles never moves an existing one.",
         "",
         "| config | " + " | ".join(SPLITS) + " |",
         "| --- | " + " | ".join("---" for _ in SPLITS) + " |",
@@ -172,7 +195,31 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "Claim types: " + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["claim_types"]) + ".",
         "",
         f"NER tags (BIO): {', '.join(f'`{t}`' for t in ner_tag_names())}. Where mentions nest, the outermost "
-        "is tagged; all of them are in the `mentions` config.",
+        "is tagged; all of them are in the `mentions` config. Names and order are those of "
+        "conll2012_ontonotesv5's `named_entities`, so a model trained on OntoNotes scores here by index.",
+        "",
+        "### Labels are stored as integers",
+        "",
+        "ClassLabel columns hold indices. Compare with the index, not the name: "
+        "`mentions.filter(lambda r: r[\"type\"] == features[\"type\"].str2int(\"PERSON\"))`, or decode with "
+        "`features[\"type\"].int2str(row[\"type\"])`. SQL engines see bare integers; `labels/<set>.csv` "
+        "(`id,name,description`) holds each set's names to join on:",
+        "",
+        "```sql",
+        "-- DuckDB, in the dataset folder",
+        "SELECT t.name AS type, count(*) AS mentions",
+        "FROM 'data/mentions/*.parquet' m JOIN 'labels/entity_types.csv' t ON m.type = t.id",
+        "GROUP BY t.name ORDER BY mentions DESC;",
+        "```",
+        "",
+        "```python",
+        "import pandas as pd",
+        "mentions = pd.read_parquet(\"data/mentions\")",
+        "types = pd.read_csv(\"labels/entity_types.csv\").add_prefix(\"type_\")",
+        "mentions.merge(types, left_on=\"type\", right_on=\"type_id\")  # adds type_name, type_description",
+        "```",
+        "",
+        "Tables: " + ", ".join(f"`labels/{name}.csv`" for name in label_tables()) + ".",
         "",
         "## Tokenization",
         "",

@@ -11,7 +11,7 @@ from datasets import ClassLabel, Features, List, Value
 
 from newsmark.labels import names
 
-CONFIGS = ("articles", "mentions", "claims", "ner")
+CONFIGS = ("articles", "mentions", "claims", "ner", "sentences")
 # At most this many characters of sentence context per mention or claim row. Without a cap, an article
 # that is one long sentence with thousands of mentions would copy that sentence into every row.
 MAX_CONTEXT = 1000
@@ -24,6 +24,8 @@ DESCRIPTIONS = {
     "claims": "one row per claim, with its claimer, type, attribution, check-worthiness and sentence (at most "
               f"{MAX_CONTEXT:,} characters of it around the claim)",
     "ner": "one row per sentence: tokens and BIO ner_tags (CoNLL style; nested mentions: outermost only)",
+    "sentences": "one row per sentence of every article, with the claims overlapping it and whether any is "
+                 "check-worthy (CLEF CheckThat!-style check-worthiness)",
 }
 
 
@@ -89,6 +91,7 @@ def features(config: str) -> Features:
         return Features({
             "article_id": string,
             "split": string,
+            "story": string,
             "entity_id": string,
             "type": _label("entity_types"),
             "name": string,
@@ -101,6 +104,7 @@ def features(config: str) -> Features:
         return Features({
             "article_id": string,
             "split": string,
+            "story": string,
             **_claim(),
             "claimer_name": string,
             "sentence": string,
@@ -111,9 +115,25 @@ def features(config: str) -> Features:
             "id": string,
             "article_id": string,
             "split": string,
+            "story": string,
+            "sentence_index": Value("int32"),
             "tokens": List(string),
             "ner_tags": List(ClassLabel(names=ner_tag_names())),
             "token_starts": List(Value("int32")),
             "token_ends": List(Value("int32")),
+        })
+    if config == "sentences":
+        return Features({
+            "id": string,
+            "article_id": string,
+            "split": string,
+            "story": string,
+            "sentence_index": Value("int32"),
+            "text": string,
+            "start": Value("int32"),
+            "end": Value("int32"),
+            "claim_ids": List(string),
+            "checkworthy": Value("bool"),
+            "claim_types": List(_label("claim_types")),
         })
     raise KeyError(config)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsmark.errors import NewsmarkError
 
-SPLITS = ("train", "test")
+SPLITS = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
@@ -18,30 +18,43 @@ class Settings:
     version: str
     salt: str
     test_fraction: float
+    validation_fraction: float = 0.0
 
 
 def read_settings(root: Path) -> Settings:
     path = Path(root) / "pyproject.toml"
+    needs = "[project].version and [tool.newsmark] salt, test_fraction and validation_fraction"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         tool = data["tool"]["newsmark"]
-        settings = Settings(str(data["project"]["version"]), str(tool["salt"]), float(tool["test_fraction"]))
+        settings = Settings(str(data["project"]["version"]), str(tool["salt"]), float(tool["test_fraction"]),
+                            float(tool.get("validation_fraction", 0.0)))
     except FileNotFoundError:
-        raise NewsmarkError(f"{path}: not found; it must give [project].version and [tool.newsmark] salt and "
-                            "test_fraction") from None
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as err:
-        raise NewsmarkError(f"{path}: needs [project].version and [tool.newsmark] salt and test_fraction "
-                            f"({type(err).__name__}: {err})") from None
-    if not 0 <= settings.test_fraction <= 1:
-        raise NewsmarkError(f"{path}: [tool.newsmark].test_fraction must be between 0 and 1")
+        raise NewsmarkError(f"{path}: not found; it must give {needs}") from None
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError) as err:
+        raise NewsmarkError(f"{path}: needs {needs} ({type(err).__name__}: {err})") from None
+    fractions = (settings.test_fraction, settings.validation_fraction)
+    if not all(0 <= fraction <= 1 for fraction in fractions) or sum(fractions) > 1:
+        raise NewsmarkError(f"{path}: [tool.newsmark] test_fraction and validation_fraction must each be between "
+                            "0 and 1, and together at most 1")
     return settings
 
 
-def assign_split(key: str, salt: str, test_fraction: float) -> str:
-    """``test`` when the salted hash of ``key`` (story or id) falls under the test fraction."""
-    digest = hashlib.sha256(f"{salt}:{key}".encode("utf-8")).hexdigest()[:8]
-    return "test" if int(digest, 16) % 10000 < test_fraction * 10000 else "train"
+def bucket(key: str, salt: str) -> int:
+    """0-9999 from the first 8 hex digits of SHA-256(salt + ":" + key)."""
+    return int(hashlib.sha256(f"{salt}:{key}".encode("utf-8")).hexdigest()[:8], 16) % 10000
+
+
+def assign_split(key: str, settings: Settings) -> str:
+    """``test`` below the test fraction, ``validation`` below test + validation fraction, else ``train``;
+    ``key`` is the article's story or id."""
+    value = bucket(key, settings.salt)
+    if value < settings.test_fraction * 10000:
+        return "test"
+    if value < (settings.test_fraction + settings.validation_fraction) * 10000:
+        return "validation"
+    return "train"
 
 
 def split_of(article_id: str, meta: dict, settings: Settings) -> str:
-    return assign_split(meta.get("story") or article_id, settings.salt, settings.test_fraction)
+    return assign_split(meta.get("story") or article_id, settings)

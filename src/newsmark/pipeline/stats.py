@@ -47,7 +47,7 @@ class Tally:
     def add(self, part: dict | None) -> None:
         if part is None:
             return
-        self.splits[assign_split(part["key"], self.settings.salt, self.settings.test_fraction)] += 1
+        self.splits[assign_split(part["key"], self.settings)] += 1
         self.entities += part["entities"]
         self.mentions.update(part["mentions"])
         self.claims.update(part["claims"])

@@ -74,7 +74,7 @@ def to_table(config: str, rows: list[dict]) -> pa.Table:
 
 
 # Rows buffered per config before they are written as one Parquet row group (or part of one).
-BATCH_ROWS = {"articles": 1_000, "mentions": 20_000, "claims": 10_000, "ner": 5_000}
+BATCH_ROWS = {"articles": 1_000, "mentions": 20_000, "claims": 10_000, "ner": 5_000, "sentences": 20_000}
 
 
 class SplitWriter:
@@ -198,6 +198,7 @@ def is_previous_build(out: Path) -> bool:
 def finish(tmp: Path, out: Path, outputs: dict[str, str], documents: dict[str, str], manifest: dict) -> None:
     """Write the card, Croissant and manifest into ``tmp`` and swap it into place as ``out``."""
     for name, content in documents.items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp / name).write_text(content, encoding="utf-8")
         outputs[name] = sha256_file(tmp / name)
     manifest = {**manifest, "outputs": dict(sorted(outputs.items()))}

@@ -20,7 +20,7 @@ from newsmark.pipeline.check import run_articles, select
 from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_atomic
 from newsmark.labels import labels_by_name, names
-from newsmark.pipeline.splits import read_settings, split_of
+from newsmark.pipeline.splits import SPLITS, read_settings, split_of
 
 # One colour per entity type, in label order (light enough for dark text on top).
 _PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#ffadad", "#a0c4ff",
@@ -260,7 +260,7 @@ def index_page(items: list[dict], left_out: list[str]) -> str:
         bar_chart(dict(types.most_common()), "Entity types (mentions)"),
         bar_chart(dict(claim_types.most_common()), "Claim types"),
         bar_chart(ordered_lengths, "Article lengths"),
-        bar_chart({s: splits[s] for s in ("train", "test")}, "Split sizes (articles)"),
+        bar_chart({s: splits[s] for s in SPLITS}, "Split sizes (articles)"),
     ])
     rows = "".join(
         f'<tr><td><a href="articles/{esc(i["meta"]["id"])}.html">{esc(i["meta"]["id"])}</a></td>'
