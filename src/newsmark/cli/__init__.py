@@ -1,5 +1,5 @@
 """The ``newsmark`` command: assembles the subcommands of each family (one module each beside this one:
-pipeline.py, contributor.py, reviewer.py), runs the chosen one, and turns errors into messages and exit
+pipeline.py, contributor.py, reviewer.py, release.py), runs the chosen one, and turns errors into messages and exit
 codes. No subcommand's arguments are declared here.
 
 Exit codes: 0 success, 1 findings or a refused operation, 2 usage error.
@@ -11,7 +11,7 @@ import os
 import sys
 
 import newsmark
-from newsmark.cli import contributor, pipeline, reviewer
+from newsmark.cli import contributor, pipeline, release, reviewer
 from newsmark.cli.common import UsageError
 
 _EPILOG = """\
@@ -23,6 +23,7 @@ commands in the order a corpus meets them:
   build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
   stats     counts per split, entity type, claim type and topic
   report    a static HTML site: highlighted mentions and claims, statistics charts
+  evaluate  score a model's predictions on a split of the built dataset
   synth     write a synthetic corpus (tests and benchmarks only)
 
 examples:
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsmark {newsmark.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for family in (contributor, pipeline, reviewer):
+    for family in (contributor, pipeline, reviewer, release):
         family.register(commands)
     return parser
 
@@ -81,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         parser.error(printable(str(err)))
     except NewsmarkError as err:
-        print(f"newsmark: error: {printable(str(err))}", file=sys.stderr)
+        message = "\n".join(printable(line) for line in str(err).split("\n"))  # lines kept, each escaped
+        print(f"newsmark: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("newsmark: interrupted", file=sys.stderr)

@@ -1,0 +1,47 @@
+"""The researcher's and releaser's commands: ``evaluate``."""
+from __future__ import annotations
+
+import json
+import sys
+
+from newsmark.cli.common import command
+
+
+def register(commands) -> None:
+    """Declare this family's subcommands on ``commands`` (argparse subparsers)."""
+    evaluate = command(
+        commands,
+        "evaluate",
+        help="score a model's predictions on a split of the built dataset",
+        description="Score predictions (JSONL) against one split of a built dataset. An article line: "
+                    "{\"id\": ..., \"mentions\": [{\"start\", \"end\", \"type\"}], \"claims\": [{\"start\", "
+                    "\"end\"}], \"checkworthy_sentences\": [index, ...], \"topics\": [QCode, ...]} (any of the four); "
+                    "a sentence line: {\"id\": \"<article id>/<sentence index>\", \"ner_tags\": [tag, ...]}, one tag "
+                    "per token of that ner row. Each task present is scored: mentions (exact span + type, micro "
+                    "and per type, with nervaluate's schemes), ner (seqeval, strict IOB2), claims (exact span and "
+                    "one-to-one overlap), check-worthy sentences (positive class) and topics (micro and macro F1). "
+                    "Malformed lines and ids not in the split are located errors, and nothing is scored.",
+        epilog="exit status: 0 scored, 1 problems in the predictions or the dataset, 2 usage error\n\n"
+               "examples:\n  newsmark evaluate predictions.jsonl --dataset dist/newsmark --split test\n"
+               "  newsmark evaluate predictions.jsonl --format json | jq .mentions.f1",
+    )
+    evaluate.add_argument("predictions", metavar="PREDICTIONS", help="the predictions, JSONL")
+    evaluate.add_argument("--dataset", default="dist/newsmark", metavar="DIR",
+                          help="a folder written by newsmark build (default: dist/newsmark)")
+    evaluate.add_argument("--split", default="test", choices=["train", "validation", "test"],
+                          help="the split to score on (default: test)")
+    evaluate.add_argument("--format", choices=["text", "json"], default="text",
+                          help="text (default): a table; json: each task a top-level key with precision, recall "
+                               "and f1 of its headline metric, and the other figures beside them")
+    evaluate.set_defaults(run=_run_evaluate)
+
+
+def _run_evaluate(args) -> int:
+    from newsmark.release.evaluate import evaluate, text_report
+
+    result = evaluate(args.predictions, args.dataset, args.split)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result, indent=2, sort_keys=False) + "\n")
+    else:
+        sys.stdout.write(text_report(result))
+    return 0
