@@ -24,6 +24,7 @@ commands in the order a corpus meets them:
   stats     counts per split, entity type, claim type and topic
   report    a static HTML site: highlighted mentions and claims, statistics charts
   evaluate  score a model's predictions on a split of the built dataset
+  export    write the built dataset as spaCy DocBin, CoNLL, brat standoff or JSONL
   synth     write a synthetic corpus (tests and benchmarks only)
 
 examples:

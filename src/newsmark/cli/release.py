@@ -1,4 +1,4 @@
-"""The researcher's and releaser's commands: ``evaluate``."""
+"""The researcher's and releaser's commands: ``evaluate`` and ``export``."""
 from __future__ import annotations
 
 import json
@@ -34,6 +34,38 @@ def register(commands) -> None:
                           help="text (default): a table; json: each task a top-level key with precision, recall "
                                "and f1 of its headline metric, and the other figures beside them")
     evaluate.set_defaults(run=_run_evaluate)
+
+    export = command(
+        commands,
+        "export",
+        help="write the built dataset as spaCy DocBin, CoNLL, brat standoff or JSONL",
+        description="Write a built dataset in another format: spacy (<split>.spacy DocBin: ner tokens, outermost "
+                    "mentions in doc.ents, all mentions in doc.spans['mentions'], claims in doc.spans['claims'] "
+                    "with their attributes in doc.user_data, topics in doc.cats), conll (<split>.conll, "
+                    "CoNLL-2003 style 'token TAG' lines), brat (<split>/<id>.txt and .ann, with annotation.conf) "
+                    "or jsonl (<split>.jsonl, one article per line, labels as names). The folder is written "
+                    "beside --out and moved into place when complete.",
+        epilog="exit status: 0 written, 1 a problem with the dataset or --out, 2 usage error\n\n"
+               "examples:\n  newsmark export --format spacy --out exports/spacy\n"
+               "  newsmark export --format conll --split test --dataset dist/newsmark --out exports/conll",
+    )
+    export.add_argument("--format", required=True, choices=["spacy", "conll", "brat", "jsonl"],
+                        help="the format to write")
+    export.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder (or an earlier export)")
+    export.add_argument("--split", choices=["train", "validation", "test"],
+                        help="only this split (default: every split with rows)")
+    export.add_argument("--dataset", default="dist/newsmark", metavar="DIR",
+                        help="a folder written by newsmark build (default: dist/newsmark)")
+    export.set_defaults(run=_run_export)
+
+
+def _run_export(args) -> int:
+    from newsmark.release.export import export
+
+    result = export(args.dataset, args.format, args.out, args.split)
+    print(f"wrote {len(result['files'])} file(s) in {result['format']} format to {result['out']} "
+          f"({', '.join(result['splits'])})")
+    return 0
 
 
 def _run_evaluate(args) -> int:

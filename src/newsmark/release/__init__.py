@@ -1,8 +1,10 @@
 """The researcher's and releaser's tools: what is done with a built dataset.
 
+    dataset.py   reading a built dataset folder (rows, label names from the files' own Features)
     evaluate.py  ``newsmark evaluate``: score a model's predictions on a split
+    export.py    ``newsmark export``: spaCy DocBin, CoNLL, brat standoff, JSONL
 
-Still to come here: export, diff, publish. Each gets a module here and its arguments in cli/release.py.
+Still to come here: diff, publish. Each gets a module here and its arguments in cli/release.py.
 The dataset card and Croissant metadata are not here: the build writes them (pipeline/card.py), and the
 pipeline never imports a tool.
 """

@@ -23,9 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from newsmark.errors import NewsmarkError
+from newsmark.release.dataset import config_rows, require_build
 
 TASKS = {"mentions": "mentions", "claims": "claims", "checkworthy_sentences": "checkworthy", "topics": "topics",
          "ner_tags": "ner"}
@@ -43,22 +42,8 @@ class Gold:
     ner_tags: list[str] = field(default_factory=list)
 
 
-def _config_rows(dataset: Path, config: str, split: str):
-    """The rows of one config and split, and the ClassLabel names in the files' own Features."""
-    from datasets import Features
-
-    paths = sorted((dataset / "data" / config).glob(f"{split}-*.parquet"))
-    if not paths:
-        return [], None
-    tables = [pq.read_table(path) for path in paths]
-    features = Features.from_arrow_schema(tables[0].schema)
-    return [row for table in tables for row in table.to_pylist()], features
-
-
 def load_gold(dataset: Path, split: str) -> Gold:
-    if not (dataset / "manifest.json").is_file():
-        raise NewsmarkError(f"--dataset {dataset}: not a newsmark build (no manifest.json); run newsmark build")
-    articles, features = _config_rows(dataset, "articles", split)
+    articles, features = config_rows(require_build(dataset), "articles", split)
     if features is None:
         raise NewsmarkError(f"--dataset {dataset}: the split '{split}' has no articles (empty splits are left out)")
     gold = Gold(entity_types=features["entities"].feature["type"].names, topics=features["topics"].feature.names)
@@ -70,10 +55,10 @@ def load_gold(dataset: Path, split: str) -> Gold:
             "topics": {gold.topics[t] for t in row["topics"]},
             "sentences": {},
         }
-    sentences, _ = _config_rows(dataset, "sentences", split)
+    sentences, _ = config_rows(dataset, "sentences", split)
     for row in sentences:
         gold.articles[row["article_id"]]["sentences"][row["sentence_index"]] = row["checkworthy"]
-    ner, ner_features = _config_rows(dataset, "ner", split)
+    ner, ner_features = config_rows(dataset, "ner", split)
     if ner_features is not None:
         gold.ner_tags = ner_features["ner_tags"].feature.names
         gold.ner = {row["id"]: {"tokens": row["tokens"], "tags": [gold.ner_tags[t] for t in row["ner_tags"]]}
