@@ -41,8 +41,8 @@ def register(commands) -> None:
         "build",
         help="validate, then write the dataset folder",
         description="Validate the corpus; if there is no error, write a complete Hugging Face dataset folder: "
-                    "data/<config>/<split>-*.parquet for the configs articles (default), mentions, claims and "
-                    "ner, README.md (dataset card), croissant.json and manifest.json. The folder is written "
+                    "data/<config>/<split>-*.parquet for the configs articles (default), mentions, claims, ner "
+                    "and sentences, labels/<set>.csv, README.md (dataset card), croissant.json and manifest.json. The folder is written "
                     "beside the target and moved into place only when complete; on any error nothing is "
                     "written and a previous build stays as it was. Also refreshes the statistics block of "
                     "DATASHEET.md.",

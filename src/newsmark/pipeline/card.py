@@ -25,6 +25,18 @@ TOKENIZER_DOC = (
 )
 
 
+EVALUATION_DOC = (
+    "`newsmark evaluate PREDICTIONS --dataset DIR --split test` scores a model on a split. Mentions: exact "
+    "span and type, micro and per type (headline), exact span, and nervaluate's strict, exact, partial and "
+    "ent_type schemes. `ner`: seqeval's entity-level scores in strict IOB2 mode. Claims: exact span "
+    "(headline) and overlap under a one-to-one matching that takes pairs greatest overlap first. "
+    "Check-worthiness: precision, recall and F1 of the positive class over every sentence of the "
+    "`sentences` config (CLEF CheckThat! style). Topics: micro F1 (headline) and macro F1 over the IPTC "
+    "labels present in the gold or the predictions. Precision is matches over predictions, recall matches "
+    "over gold annotations, F1 their harmonic mean."
+)
+
+
 def label_tables() -> dict[str, str]:
     """``labels/<set>.csv`` for every ClassLabel of the dataset: ``id,name,description`` rows in index
     order, for SQL engines and pandas, which see ClassLabels as bare integers."""
@@ -224,6 +236,10 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "## Tokenization",
         "",
         TOKENIZER_DOC,
+        "",
+        "## Evaluation",
+        "",
+        EVALUATION_DOC,
         "",
         "## Source data and annotations",
         "",
