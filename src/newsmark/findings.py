@@ -59,6 +59,7 @@ RULES: dict[str, Rule] = {
         Rule("NM305", "bad-format", ERROR, "value does not match the required pattern"),
         Rule("NM306", "constraint", ERROR, "value breaks a schema constraint"),
         Rule("NM307", "invalid-date", ERROR, "not a real calendar date"),
+        Rule("NM308", "unknown-license", ERROR, "licence is not an SPDX licence id"),
         # NM4xx: spans
         Rule("NM401", "quote-mismatch", ERROR, "span text differs from the article text at its offsets"),
         Rule("NM402", "span-out-of-range", ERROR, "span offsets lie outside the article text"),

@@ -11,6 +11,7 @@ import yaml
 
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
+from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
 
 GUIDELINES_VERSION = "1.0"
@@ -205,6 +206,10 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
     if story:
         meta["story"] = story
     errors = sorted(validator("article").iter_errors(meta), key=lambda e: list(e.path))
+    if not errors and license != UNKNOWN and not is_spdx(license):
+        guess = suggestion(license)
+        raise NewsmarkError(f"--license {license!r} is not an SPDX licence id" + (f"; did you mean {guess}?" if guess
+                                                                                 else ""))
     if errors:
         raise NewsmarkError("; ".join(f"{'.'.join(map(str, e.path)) or 'metadata'}: {e.message}" for e in errors))
     plan: dict[Path, str] = {}

@@ -15,15 +15,17 @@ import pyarrow as pa
 from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
 from newsmark.pipeline.assemble import chunk_rows
-from newsmark.pipeline.card import card_markdown, croissant, label_tables
+from newsmark.pipeline.card import bibtex, card_markdown, label_tables, license_markdown
+from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
+from newsmark.pipeline.read import read_citation
 from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import Tally, with_stats_block
 from newsmark.pipeline.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, is_previous_build, sha256_file,
                             to_table)
 from newsmark.text import load_tokenizer
 
-INPUT_FILES = ("pyproject.toml", "schema/labels.json", "schema/released-labels.json",
+INPUT_FILES = ("pyproject.toml", "CITATION.cff", "DATASHEET.md", "schema/labels.json", "schema/released-labels.json",
                "schema/article.schema.json", "schema/annotation.schema.json")
 
 
@@ -50,6 +52,7 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
     report = Report(findings=list(found.findings))
     # Everything the build will write is checked before anything is: the datasheet it will update too.
     report.findings.extend(check_datasheet_markers(root))
+    citation = read_citation(root, settings.version)
     load_tokenizer()
     with output_slot(out) as tmp:
         writer = DatasetWriter(tmp, max_shard_bytes)
@@ -61,11 +64,17 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
             raise
         summary["version"] = settings.version
         summary["fingerprint"] = manifest["fingerprint"] = fingerprint(outputs)
+        corpus["citation"] = citation
+        corpus["released"] = str(citation["date-released"]) if citation and "date-released" in citation else None
+        datasheet_text = datasheet_with_stats(root, corpus["stats"])
         documents = {"README.md": card_markdown(summary, corpus, settings),
-                     "croissant.json": croissant(summary, corpus),
+                     "croissant.json": croissant(summary, corpus, settings,
+                                                 bibtex(citation, settings.version, settings.repo_id)),
+                     "LICENSE.md": license_markdown(corpus),
+                     **({"DATASHEET.md": datasheet_text} if datasheet_text is not None else {}),
                      **{f"labels/{name}.csv": table for name, table in label_tables().items()}}
         finish(tmp, out, outputs, documents, manifest)
-    datasheet = update_datasheet(root, corpus["stats"])
+    datasheet = update_datasheet(root, datasheet_text)
     return {**summary, "out": str(out), "left_out": manifest["left_out"], "warnings": report.warnings,
             "datasheet": datasheet, "stats": corpus["stats"]}
 
@@ -117,16 +126,22 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
     return {"stats": tally.stats(), "licenses": licenses, "languages": languages}, manifest
 
 
-def update_datasheet(root: Path, stats: dict) -> str | None:
-    """Regenerate the statistics block of DATASHEET.md; returns 'updated', 'unchanged' or None (no block)."""
+def datasheet_with_stats(root: Path, stats: dict) -> str | None:
+    """DATASHEET.md with its statistics block regenerated (None without a datasheet); checked beforehand
+    by ``check_datasheet_markers``."""
     path = root / "DATASHEET.md"
     if not path.is_file() or path.is_symlink():
         return None
     current = path.read_text(encoding="utf-8")
-    updated = with_stats_block(current, stats)
-    if updated is None:
+    return with_stats_block(current, stats) or current
+
+
+def update_datasheet(root: Path, text: str | None) -> str | None:
+    """Write the regenerated DATASHEET.md; returns 'updated', 'unchanged' or None (no datasheet)."""
+    if text is None:
         return None
-    if updated == current:
+    path = root / "DATASHEET.md"
+    if path.read_text(encoding="utf-8") == text:
         return "unchanged"
-    write_atomic(path, updated)
+    write_atomic(path, text)
     return "updated"

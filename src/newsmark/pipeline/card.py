@@ -5,13 +5,11 @@ so that numbers in the card are always the ones in the data.
 """
 from __future__ import annotations
 
-import json
+from datasets import ClassLabel, List, Value
 
-import yaml
-from datasets import ClassLabel, DatasetInfo, List, Value
-
-from newsmark.pipeline.features import MAX_CONTEXT, CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features, ner_tag_names
-from newsmark.labels import label_table
+from newsmark.labels import label_table, labels_by_name
+from newsmark.licenses import ANNOTATION_LICENSE, CODE_LICENSE, UNKNOWN, allows_redistribution, hub_license
+from newsmark.pipeline.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, MAX_CONTEXT, features, ner_tag_names
 from newsmark.pipeline.splits import SPLITS, Settings
 from newsmark.pipeline.stats import stats_markdown
 
@@ -65,11 +63,21 @@ def size_category(count: int) -> str:
     return "1M<n<10M"
 
 
-def card_license(licenses: set[str]) -> str:
-    """The Hub licence id for the whole dataset: the one shared SPDX id, else unknown or other."""
-    if not licenses or "unknown" in licenses:
-        return "unknown"
-    return next(iter(licenses)).lower() if len(licenses) == 1 else "other"
+def dataset_license(text_licenses: set[str]) -> dict:
+    """The card's licence fields. Annotations are CC-BY-4.0 and each text keeps its own licence: one Hub id
+    when they all agree, ``unknown`` when any text's licence is unknown, else ``other`` pointing at
+    LICENSE.md, which lists them."""
+    if not text_licenses or UNKNOWN in text_licenses:
+        return {"license": UNKNOWN}
+    ids = {hub_license(license_id) for license_id in text_licenses | {ANNOTATION_LICENSE}}
+    if len(ids) == 1 and "other" not in ids:
+        return {"license": ids.pop()}
+    return {"license": "other", "license_name": "newsmark-mixed", "license_link": "LICENSE.md"}
+
+
+# Annotator kinds as the Hub's annotations_creators values.
+_CREATORS = {"human": ["expert-generated"], "model": ["machine-generated"],
+             "model+human-review": ["machine-generated", "expert-generated"]}
 
 
 def config_description(config: str, summary: dict) -> str:
@@ -77,35 +85,49 @@ def config_description(config: str, summary: dict) -> str:
     return f"{DESCRIPTIONS[config]} (newsmark {summary['version']}, content fingerprint {summary['fingerprint']})"
 
 
-def card_metadata(summary: dict, corpus: dict) -> dict:
-    configs, infos = [], []
+def card_data(summary: dict, corpus: dict):
+    """The card's metadata as huggingface_hub's DatasetCardData: only keys the Hub defines, with
+    ``dataset_info`` written by datasets' own DatasetInfosDict from the Features of every config."""
+    from datasets.info import DatasetInfo, DatasetInfosDict
+    from datasets.splits import SplitDict, SplitInfo
+    from huggingface_hub import DatasetCardData
+
+    stats = corpus["stats"]
+    configs, infos = [], {}
     for config in CONFIGS:
         splits = summary["configs"][config]
-        entry = {"config_name": config}
-        if config == DEFAULT_CONFIG:
-            entry["default"] = True
-        entry["version"] = summary["version"]
-        entry["description"] = config_description(config, summary)
-        entry["data_files"] = [{"split": split, "path": f"data/{config}/{split}-*.parquet"}
-                               for split in SPLITS if split in splits]
+        entry = {"config_name": config, **({"default": True} if config == DEFAULT_CONFIG else {}),
+                 "version": summary["version"], "description": config_description(config, summary),
+                 "data_files": [{"split": split, "path": f"data/{config}/{split}-*.parquet"}
+                                for split in SPLITS if split in splits]}
         configs.append(entry)
-        info = {"config_name": config, **DatasetInfo(features=features(config))._to_yaml_dict()}
-        info["splits"] = [{"name": split, "num_bytes": splits[split]["num_bytes"],
-                           "num_examples": splits[split]["num_examples"]} for split in SPLITS if split in splits]
-        info["dataset_size"] = sum(s["num_bytes"] for s in splits.values())
-        infos.append(info)
-    return {
-        "pretty_name": "newsmark",
-        "license": card_license(corpus["licenses"]),
-        "language": sorted(corpus["languages"]),
-        "task_categories": ["token-classification", "text-classification"],
-        "task_ids": ["named-entity-recognition", "topic-classification", "fact-checking"],
-        "size_categories": [size_category(corpus["stats"]["articles"])],
-        "tags": ["news", "named-entities", "claims", "check-worthiness", "iptc-media-topics"],
-        "version": summary["version"],
-        "configs": configs,
-        "dataset_info": infos,
-    }
+        split_dict = SplitDict()
+        for split in SPLITS:
+            if split in splits:
+                split_dict.add(SplitInfo(name=split, num_bytes=splits[split]["num_bytes"],
+                                         num_examples=splits[split]["num_examples"]))
+        infos[config] = DatasetInfo(features=features(config), splits=split_dict, config_name=config,
+                                    dataset_size=sum(split["num_bytes"] for split in splits.values()))
+    task_ids = ["named-entity-recognition", "topic-classification"]
+    if stats["verdicts"]:
+        task_ids.append("fact-checking")
+    languages = sorted(corpus["languages"])
+    data = DatasetCardData(
+        pretty_name="newsmark",
+        **dataset_license(corpus["licenses"]),
+        language=languages,
+        language_creators=["found"],
+        annotations_creators=sorted({c for kind in stats["annotator_kinds"] for c in _CREATORS[kind]}),
+        multilinguality="monolingual" if len(languages) == 1 else "multilingual",
+        size_categories=[size_category(stats["articles"])],
+        source_datasets=["original"],
+        task_categories=["token-classification", "text-classification"],
+        task_ids=task_ids,
+        tags=["news", "named-entities", "claims", "check-worthiness", "iptc-media-topics"],
+        configs=configs,
+    )
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    return data
 
 
 def _feature_type(feature) -> str:
@@ -129,57 +151,136 @@ def _fields_table(config: str) -> str:
     return "\n".join(lines)
 
 
+def bibtex(citation: dict | None, version: str, repo_id: str | None) -> str | None:
+    """A BibTeX entry made from CITATION.cff (its title, authors, date and version); None without one."""
+    if not citation:
+        return None
+    authors = " and ".join("{" + a["name"] + "}" if "name" in a else f"{a.get('family-names', '')}, "
+                           f"{a.get('given-names', '')}".strip(", ") for a in citation.get("authors", []))
+    year = str(citation.get("date-released", ""))[:4]
+    fields = [("title", "{" + citation["title"] + "}"), ("author", authors), ("year", year),
+              ("version", version), ("note", f"Dataset, version {version}")]
+    if repo_id:
+        fields.append(("howpublished", f"\\url{{https://huggingface.co/datasets/{repo_id}}}"))
+    body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields if value)
+    return f"@misc{{newsmark_{version.replace('.', '_')},\n{body}\n}}"
+
+
+def licence_lines(stats: dict) -> list[str]:
+    """What may be done with which part, for the card and the dataset folder's LICENSE.md."""
+    per_article = ", ".join(f"{license_id} ({count} article{'s' if count != 1 else ''})"
+                            for license_id, count in stats["licenses"].items())
+    lines = [
+        f"- **Annotations** (topics, entities, mentions, claims and everything derived from them): "
+        f"{ANNOTATION_LICENSE}.",
+        f"- **Article texts** keep the licence their metadata states, per row in the `license` column: "
+        f"{per_article or 'none'}.",
+        f"- **The newsmark tool** that builds this dataset: {CODE_LICENSE}.",
+    ]
+    closed = [license_id for license_id in stats["licenses"] if not allows_redistribution(license_id)]
+    if closed:
+        lines += ["", f"**The licence of some article texts ({', '.join(closed)}) is unknown or does not allow "
+                      "redistribution.** Until the rights holders say otherwise, those texts may not be shared "
+                      "further; check each row's `license` column before you redistribute anything."]
+    return lines
+
+
+def license_markdown(corpus: dict) -> str:
+    return "\n".join(["# Licences of this dataset", "", *licence_lines(corpus["stats"]), ""])
+
+
+def _annotator_lines(stats: dict) -> list[str]:
+    kinds = stats["annotator_kinds"]
+    lines = [f"- `{annotator}` on {count} article{'s' if count != 1 else ''}"
+             for annotator, count in stats["annotators"].items()]
+    if kinds.get("model"):
+        lines += ["", f"{kinds['model']} article(s) were annotated by a model and **no person reviewed them**: treat "
+                      "those annotations as silver standard. The annotator records name the team that ran the "
+                      "model, not the model, its version or the date it ran; they are not recorded."]
+    return lines
+
+
 def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
+    """The dataset card: metadata from ``card_data`` and the Hub template's sections, written from the data."""
+    from huggingface_hub import DatasetCard
+
     stats = corpus["stats"]
     labels = label_table()
+    repo = settings.repo_id or "path/to/newsmark"
     split_rows = "\n".join(
         f"| {config} | " + " | ".join(str(summary["configs"][config].get(s, {}).get("num_examples", 0)) for s in SPLITS)
         + " |" for config in CONFIGS
     )
     empty = [s for s in SPLITS if s not in summary["configs"][DEFAULT_CONFIG]]
-    empty_note = (f"\nThe {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this "
-                  "version and is left out of the card, because `datasets` cannot load a 0-row split.\n"
-                  if empty else "")
-    licence_note = (
-        "The licence of at least one article is **unknown** (the source does not give one). Until it is "
-        "known, the article text may not be redistributable; check each row's `license` column."
-        if "unknown" in corpus["licenses"] else
-        f"Article licences: {', '.join(sorted(corpus['licenses']))} (per row in the `license` column)."
-    )
+    empty_note = ([f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this version "
+                   "and left out of the card, because `datasets` cannot load a 0-row split.", ""] if empty else [])
+    topic_labels = labels_by_name("topics")
+    citation = bibtex(corpus.get("citation"), summary["version"], settings.repo_id)
+    configs = []
+    for config in CONFIGS:
+        configs += [f"### `{config}`", "", DESCRIPTIONS[config] + ".", "", _fields_table(config), ""]
     sections = [
-        "# newsmark",
+        "# Dataset Card for newsmark",
         "",
         "News articles with span-exact annotations of IPTC Media Topics, OntoNotes 5 named entities grouped "
         "into document-level entities, and check-able claims with claimer, type, attribution and "
-        "check-worthiness. Built from the newsmark git repository by `newsmark build`; every annotation "
-        "passed `newsmark validate`.",
+        "check-worthiness.",
         "",
-        f"Version {summary['version']}, content fingerprint `{summary['fingerprint']}`.",
+        "## Dataset Details",
         "",
-        "## Loading",
+        "### Dataset Description",
+        "",
+        "newsmark lives in a git repository: article texts, their metadata and YAML annotations, checked by "
+        "`newsmark validate` against JSON Schemas and documented rules, and built into this folder by "
+        "`newsmark build`. Every annotation in it passed validation.",
+        "",
+        "- **Curated by:** the newsmark maintainers",
+        f"- **Language(s):** {', '.join(sorted(corpus['languages']))}",
+        f"- **License:** annotations {ANNOTATION_LICENSE}; article texts per article (see Licensing)",
+        f"- **Version:** {summary['version']} (content fingerprint `{summary['fingerprint']}`)",
+        "- **Datasheet:** [DATASHEET.md](DATASHEET.md) (Datasheets for Datasets)",
+        "",
+        "### Dataset Sources",
+        "",
+        (f"- **Repository:** https://huggingface.co/datasets/{settings.repo_id}" if settings.repo_id else
+         "- **Repository:** not published to the Hub yet (no `repo_id` in `[tool.newsmark]`)"),
+        "",
+        "## Uses",
         "",
         "```python",
         "from datasets import load_dataset",
-        'articles = load_dataset("path/to/newsmark")            # default config: articles',
-        'ner = load_dataset("path/to/newsmark", "ner")',
+        f'articles = load_dataset("{repo}")            # default config: articles',
+        f'ner = load_dataset("{repo}", "ner")',
         'labels = ner["train"].features["ner_tags"].feature.names',
         "```",
         "",
-        "## Configs",
+        "### Direct Use",
         "",
-    ]
-    for config in CONFIGS:
-        sections += [f"### `{config}`", "", DESCRIPTIONS[config] + ".", "", _fields_table(config), ""]
-    sections += [
-        "The `sentence` of a `mentions` or `claims` row is the sentence (or run of sentences) holding the "
-        f"span; where that is longer than {MAX_CONTEXT:,} characters, it is the {MAX_CONTEXT:,} characters of it "
-        "centred on the span (just the span when the span is longer), so that no row copies a whole long text. "
-        "`sentence_start` is where that context starts in the article text.",
+        "Named entity recognition (the `ner` and `mentions` configs, OntoNotes 5 labels), topic "
+        "classification (IPTC Media Topics), claim detection and check-worthiness (the `claims` and "
+        "`sentences` configs), and testing annotation tooling. Score a model with `newsmark evaluate` "
+        "(definitions below).",
         "",
+        "### Out-of-Scope Use",
+        "",
+        "Claims are annotated as the article makes or reports them, not verified"
+        + (f" ({stats['verdicts']} claims carry a fact-checked verdict)" if stats["verdicts"] else
+           " (no claim carries a verdict)")
+        + ": do not use the data as a source of facts. "
+        + ("With fewer than 1,000 articles, do not draw statistical conclusions from it. "
+           if stats["articles"] < 1000 else "")
+        + "Article texts whose licence is unknown may not be redistributed.",
+        "",
+        "## Dataset Structure",
+        "",
+        *configs,
         "Offsets (`start`, `end`, `token_starts`, `token_ends`, `sentence_start`) are 0-based Unicode "
-        "code-point offsets into the article `text`, `end` exclusive: `text[start:end] == span text`.",
+        "code-point offsets into the article `text`, `end` exclusive: `text[start:end] == span text`. "
+        "The `sentence` of a `mentions` or `claims` row is the sentence (or run of sentences) holding the "
+        f"span; where that is longer than {MAX_CONTEXT:,} characters, the {MAX_CONTEXT:,} characters of it "
+        "centred on the span (just the span when the span is longer). `sentence_start` is where it starts.",
         "",
-        "## Splits",
+        "### Splits",
         "",
         f"Let `bucket` be the first 8 hex digits of SHA-256(`\"{settings.salt}:\" + key`) as an integer "
         "modulo 10000, where `key` is the article's `story` or else its `id`. An article is in `test` when "
@@ -190,12 +291,13 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "| config | " + " | ".join(SPLITS) + " |",
         "| --- | " + " | ".join("---" for _ in SPLITS) + " |",
         split_rows,
-        empty_note,
-        "## Statistics",
+        "",
+        *empty_note,
+        "### Statistics",
         "",
         stats_markdown(stats),
         "",
-        "## Labels",
+        "### Labels",
         "",
         "Label order is fixed (append-only across versions): it is the ClassLabel index order.",
         "",
@@ -204,13 +306,11 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "Entity types (OntoNotes 5): " + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["entity_types"]) + ".",
         "",
-        "Claim types: " + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["claim_types"]) + ".",
+        "Claim types (after AVeriTeC): " + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["claim_types"]) + ".",
         "",
-        f"NER tags (BIO): {', '.join(f'`{t}`' for t in ner_tag_names())}. Where mentions nest, the outermost "
+        f"NER tags (IOB2): {', '.join(f'`{t}`' for t in ner_tag_names())}. Where mentions nest, the outermost "
         "is tagged; all of them are in the `mentions` config. Names and order are those of "
         "conll2012_ontonotesv5's `named_entities`, so a model trained on OntoNotes scores here by index.",
-        "",
-        "### Labels are stored as integers",
         "",
         "ClassLabel columns hold indices. Compare with the index, not the name: "
         "`mentions.filter(lambda r: r[\"type\"] == features[\"type\"].str2int(\"PERSON\"))`, or decode with "
@@ -233,122 +333,79 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "Tables: " + ", ".join(f"`labels/{name}.csv`" for name in label_tables()) + ".",
         "",
-        "## Tokenization",
+        "### Tokenization",
         "",
         TOKENIZER_DOC,
         "",
-        "## Evaluation",
+        "### Evaluation",
         "",
         EVALUATION_DOC,
         "",
-        "## Source data and annotations",
+        "## Dataset Creation",
         "",
-        "Texts are kept exactly as ingested (Unicode NFC, LF line endings). Titles, publishers or licences "
-        "that the source does not give are null or `unknown`, never invented. Annotator kinds: "
-        + ", ".join(f"{kind} {n}" for kind, n in stats["annotator_kinds"].items())
-        + " (articles per kind; `model` means no person reviewed the annotations).",
+        "### Curation Rationale",
+        "",
+        "Span-exact, reviewed and versioned annotations of what news articles say: who and what they name, "
+        "what they are about, and which check-able claims they make or report, so that entity recognition, "
+        "topic classification and check-worthiness can be studied on the same texts.",
+        "",
+        "### Source Data",
+        "",
+        "#### Data Collection and Processing",
+        "",
+        "Texts are kept exactly as ingested, normalised only to Unicode NFC with LF line endings and "
+        "surrounding whitespace removed; source documents are kept byte for byte in the repository's "
+        "`seeds/` with their SHA-256 in each article's provenance. Titles, publishers or licences that the "
+        "source does not give are null or `unknown`, never invented.",
+        "",
+        "#### Who are the source data producers?",
+        "",
+        "The publishers and authors of the articles, where the source names them (`source_name`, "
+        "`source_url`); where it does not, they are unknown.",
+        "",
+        "### Annotations",
+        "",
+        "#### Annotation process",
+        "",
+        "Annotators follow the repository's annotation guidelines (version per row in `guidelines`) from the "
+        "article text alone; `newsmark validate` checks every span, id and reference. Wikidata ids are given "
+        f"only where the referent is certain ({stats['wikidata']} of {stats['entities']} entities). "
+        "Inter-annotator agreement: not measured in this version.",
+        "",
+        "#### Who are the annotators?",
+        "",
+        *_annotator_lines(stats),
+        "",
+        "#### Personal and Sensitive Information",
+        "",
+        "The articles name public figures in their public roles. No personal data about private individuals "
+        "is annotated; the texts are published news, and any person they name appears as the article names "
+        "them.",
+        "",
+        "## Bias, Risks, and Limitations",
+        "",
+        "The articles are whatever contributors added, not a sample of any news market, language or period; "
+        "their topics and entities reflect that. Claims and opinions are the articles' own. Annotations made "
+        "by a model without review may contain errors.",
+        "",
+        "### Recommendations",
+        "",
+        "Report results per split with the version and fingerprint above; check `license` before "
+        "redistributing texts; prefer human-reviewed annotations for evaluation.",
         "",
         "## Licensing",
         "",
-        licence_note,
+        *licence_lines(stats),
+        "",
+        "## Citation",
+        "",
+        *((["**BibTeX:**", "", "```bibtex", citation, "```"] if citation else
+           ["No CITATION.cff was found in the repository at build time."])),
+        "",
+        "## Dataset Card Contact",
+        "",
+        "The newsmark maintainers, through the issue tracker of the repository the dataset is built from.",
         "",
     ]
-    front = yaml.safe_dump(card_metadata(summary, corpus), sort_keys=False, allow_unicode=True, width=1000)
-    return f"---\n{front}---\n\n" + "\n".join(sections).rstrip() + "\n"
-
-
-_CROISSANT_CONTEXT = {
-    "@language": "en",
-    "@vocab": "https://schema.org/",
-    "citeAs": "cr:citeAs",
-    "column": "cr:column",
-    "conformsTo": "dct:conformsTo",
-    "cr": "http://mlcommons.org/croissant/",
-    "rai": "http://mlcommons.org/croissant/RAI/",
-    "data": {"@id": "cr:data", "@type": "@json"},
-    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
-    "dct": "http://purl.org/dc/terms/",
-    "equivalentProperty": "cr:equivalentProperty",
-    "examples": {"@id": "cr:examples", "@type": "@json"},
-    "extract": "cr:extract",
-    "field": "cr:field",
-    "fileProperty": "cr:fileProperty",
-    "fileObject": "cr:fileObject",
-    "fileSet": "cr:fileSet",
-    "format": "cr:format",
-    "includes": "cr:includes",
-    "isLiveDataset": "cr:isLiveDataset",
-    "jsonPath": "cr:jsonPath",
-    "key": "cr:key",
-    "md5": "cr:md5",
-    "parentField": "cr:parentField",
-    "path": "cr:path",
-    "recordSet": "cr:recordSet",
-    "references": "cr:references",
-    "regex": "cr:regex",
-    "repeated": "cr:repeated",
-    "replace": "cr:replace",
-    "samplingRate": "cr:samplingRate",
-    "sc": "https://schema.org/",
-    "separator": "cr:separator",
-    "source": "cr:source",
-    "subField": "cr:subField",
-    "transform": "cr:transform",
-}
-
-_CROISSANT_TYPES = {"string": "sc:Text", "bool": "sc:Boolean", "int32": "sc:Integer", "int64": "sc:Integer"}
-
-
-def _croissant_field(record: str, name: str, feature, file_set: str, parent: str = "") -> dict:
-    field_id = f"{record}/{parent + '/' if parent else ''}{name}"
-    column = f"{parent}.{name}" if parent else name
-    inner = feature.feature if isinstance(feature, List) else feature
-    field = {"@type": "cr:Field", "@id": field_id, "name": field_id}
-    if isinstance(inner, dict):
-        field["subField"] = [_croissant_field(record, sub, subfeature, file_set, column)
-                             for sub, subfeature in inner.items()]
-    elif isinstance(inner, ClassLabel):
-        field["dataType"] = "sc:Integer"
-        field["description"] = "ClassLabel index into: " + ", ".join(inner.names)
-    else:
-        field["dataType"] = _CROISSANT_TYPES[inner.dtype]
-    if isinstance(feature, List):
-        field["repeated"] = True
-    field["source"] = {"fileSet": {"@id": file_set}, "extract": {"column": column}}
-    return field
-
-
-def croissant(summary: dict, corpus: dict) -> str:
-    distribution, record_sets = [], []
-    for config in CONFIGS:
-        if not summary["configs"][config]:
-            continue
-        file_set = f"parquet-{config}"
-        distribution.append({
-            "@type": "cr:FileSet",
-            "@id": file_set,
-            "name": file_set,
-            "description": f"Parquet shards of the {config} config",
-            "encodingFormat": "application/x-parquet",
-            "includes": f"data/{config}/*.parquet",
-        })
-        record_sets.append({
-            "@type": "cr:RecordSet",
-            "@id": config,
-            "name": config,
-            "description": DESCRIPTIONS[config],
-            "field": [_croissant_field(config, name, feature, file_set) for name, feature in features(config).items()],
-        })
-    document = {
-        "@context": _CROISSANT_CONTEXT,
-        "@type": "sc:Dataset",
-        "name": "newsmark",
-        "description": "News articles with span-exact annotations of topics, named entities and check-able claims.",
-        "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "license": card_license(corpus["licenses"]),
-        "version": summary["version"],
-        "inLanguage": sorted(corpus["languages"]),
-        "distribution": distribution,
-        "recordSet": record_sets,
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    content = f"---\n{card_data(summary, corpus).to_yaml()}\n---\n\n" + "\n".join(sections).rstrip() + "\n"
+    return str(DatasetCard(content))

@@ -20,6 +20,7 @@ from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
+from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.parallel import map_chunks
 from newsmark.pipeline.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_bytes, read_bytes_and_stat, decode, relpath, text_from_bytes, yaml_from_bytes)
@@ -336,9 +337,15 @@ def _short(value) -> str:
 # -- metadata -----------------------------------------------------------------------------------------
 
 def check_metadata(doc: Document, article_id: str) -> list[Finding]:
-    """NM501 id differs from the file name, NM307 impossible date."""
+    """NM501 id differs from the file name, NM307 impossible date, NM308 licence not on the SPDX list."""
     meta = doc.data
     findings = []
+    if meta["license"] != UNKNOWN and not is_spdx(meta["license"]):
+        guess = suggestion(meta["license"])
+        hint = f"did you mean {guess}? Otherwise use" if guess else "use"
+        findings.append(finding("NM308", doc.path, f"license {meta['license']!r} is not an SPDX licence id; {hint} "
+                                "an id from https://spdx.org/licenses/, or 'unknown' when the source gives none",
+                                *doc.at(("license",))))
     if meta["id"] != article_id:
         findings.append(finding("NM501", doc.path, f"id '{meta['id']}' differs from the file name "
                                 f"'{article_id}'; make them equal", *doc.at(("id",))))

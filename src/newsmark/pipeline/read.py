@@ -428,3 +428,28 @@ def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding]):
     # Dates (2024-03-19) and 1.1-only number forms (012, 1_000, 1:20) stay the string written; explicit
     # !!int or !!float tags on such values are not honoured either, so nothing depends on YAML version.
     return value
+
+
+def read_citation(root: Path, version: str) -> dict | None:
+    """CITATION.cff (CFF 1.2.0) as plain data, or None when there is none. Raises NewsmarkError, located,
+    when it cannot be read or cites another version than the one being built."""
+    from newsmark.errors import NewsmarkError
+
+    path = root / "CITATION.cff"
+    if not os.path.lexists(path):
+        return None
+    raw, found = read_bytes(path, "CITATION.cff")
+    doc = None
+    if raw is not None:
+        doc, found = yaml_from_bytes(raw, "CITATION.cff")
+    if doc is None or found:
+        first = found[0]
+        raise NewsmarkError(f"{first.path}:{first.line}:{first.col}: {first.message}")
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not isinstance(data.get("authors"), list):
+        raise NewsmarkError("CITATION.cff:1:1: needs at least a title and a list of authors (CFF 1.2.0)")
+    if str(data.get("version")) != version:
+        line, col = doc.at(("version",))
+        raise NewsmarkError(f"CITATION.cff:{line}:{col}: cites version {data.get('version')!r} but the dataset is "
+                            f"{version}; update version and date-released in CITATION.cff for this release")
+    return data

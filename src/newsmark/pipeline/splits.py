@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ class Settings:
     salt: str
     test_fraction: float
     validation_fraction: float = 0.0
+    repo_id: str | None = None  # OWNER/NAME on the Hugging Face Hub, once the dataset has a home there
 
 
 def read_settings(root: Path) -> Settings:
@@ -28,11 +30,13 @@ def read_settings(root: Path) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         tool = data["tool"]["newsmark"]
         settings = Settings(str(data["project"]["version"]), str(tool["salt"]), float(tool["test_fraction"]),
-                            float(tool.get("validation_fraction", 0.0)))
+                            float(tool.get("validation_fraction", 0.0)), tool.get("repo_id"))
     except FileNotFoundError:
         raise NewsmarkError(f"{path}: not found; it must give {needs}") from None
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError) as err:
         raise NewsmarkError(f"{path}: needs {needs} ({type(err).__name__}: {err})") from None
+    if settings.repo_id is not None and not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", str(settings.repo_id)):
+        raise NewsmarkError(f"{path}: [tool.newsmark].repo_id must be OWNER/NAME, as on the Hugging Face Hub")
     fractions = (settings.test_fraction, settings.validation_fraction)
     if not all(0 <= fraction <= 1 for fraction in fractions) or sum(fractions) > 1:
         raise NewsmarkError(f"{path}: [tool.newsmark] test_fraction and validation_fraction must each be between "

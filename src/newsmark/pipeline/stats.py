@@ -32,6 +32,10 @@ def contribution(article: Article) -> dict | None:
         "checkworthy": sum(claim["checkworthy"] for claim in annotation["claims"]),
         "topics": list(annotation["topics"]),
         "kinds": sorted({annotator["kind"] for annotator in annotation["annotators"]}),
+        "annotators": sorted({f"{annotator['id']} ({annotator['kind']})" for annotator in annotation["annotators"]}),
+        "license": article.meta.data["license"],
+        "verdicts": sum("verdict" in claim for claim in annotation["claims"]),
+        "wikidata": sum("wikidata" in entity for entity in annotation["entities"]),
     }
 
 
@@ -42,7 +46,8 @@ class Tally:
         self.settings = settings
         self.splits, self.mentions, self.claims = Counter(), Counter(), Counter()
         self.topics, self.kinds = Counter(), Counter()
-        self.entities = self.checkworthy = 0
+        self.annotators, self.licenses = Counter(), Counter()
+        self.entities = self.checkworthy = self.verdicts = self.wikidata = 0
 
     def add(self, part: dict | None) -> None:
         if part is None:
@@ -54,6 +59,10 @@ class Tally:
         self.checkworthy += part["checkworthy"]
         self.topics.update(part["topics"])
         self.kinds.update(part["kinds"])
+        self.annotators.update(part["annotators"])
+        self.licenses[part["license"]] += 1
+        self.verdicts += part["verdicts"]
+        self.wikidata += part["wikidata"]
 
     def stats(self) -> dict:
         return {
@@ -65,6 +74,10 @@ class Tally:
             "checkworthy": self.checkworthy,
             "topics": _ordered(self.topics, "topics"),
             "annotator_kinds": _ordered(self.kinds, "annotator_kinds"),
+            "annotators": dict(sorted(self.annotators.items())),
+            "licenses": dict(sorted(self.licenses.items())),
+            "verdicts": self.verdicts,
+            "wikidata": self.wikidata,
         }
 
 
