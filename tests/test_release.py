@@ -154,3 +154,119 @@ def test_the_project_declares_its_licences():
     citation = yaml.safe_load((REPO / "CITATION.cff").read_text())
     assert citation["cff-version"] == "1.2.0" and citation["version"] == project["version"]
     assert citation["license"] == "CC-BY-4.0"
+
+
+# -- publish --------------------------------------------------------------------------------------------------
+
+def test_publish_refuses_a_public_push_of_texts_it_may_not_redistribute(seed_build, tmp_path):
+    root = _project(tmp_path)
+    args = ["publish", "--root", str(root), "--dataset", str(seed_build), "--repo-id", "acme/newsmark", "--dry-run"]
+    result = run_cli(*args)
+    assert result.returncode == 1 and "refusing a public push" in result.stderr
+    assert "000-833129a6a27d8038 (unknown)" in result.stderr and "--gated" in result.stderr
+    for way_around in ("--gated", "--private"):
+        result = run_cli(*args, way_around)
+        assert result.returncode == 0, result.stderr
+        assert f"to the {way_around[2:]} dataset repository acme/newsmark" in result.stdout
+        assert "tag it v0.1.0" in result.stdout and "  README.md (" in result.stdout
+        assert "  data/articles/train-00000-of-00001.parquet (" in result.stdout
+    assert run_cli(*args, "--gated", "--private").returncode == 2
+
+
+def test_publish_dry_run_of_an_open_corpus_builds_and_plans(tmp_path):
+    root = _project(tmp_path)
+    _set_licences(root, "CC-BY-4.0")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"'))
+    result = run_cli("publish", "--root", str(root), "--dry-run")  # builds into <root>/dist/newsmark
+    assert result.returncode == 0, result.stderr
+    assert "to the public dataset repository acme/news" in result.stdout
+    assert (root / "dist" / "newsmark" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("problem,message", [
+    ("no-repo", "no repository: pass --repo-id"),
+    ("no-changelog-entry", "CHANGELOG.md has no entry for 0.1.0"),
+    ("stale-build", "holds version 0.0.9 but pyproject.toml says 0.1.0"),
+])
+def test_publish_refusals(seed_build, tmp_path, problem, message):
+    root = _project(tmp_path)
+    dataset = tmp_path / "built"
+    shutil.copytree(seed_build, dataset)
+    args = ["publish", "--root", str(root), "--dataset", str(dataset), "--gated", "--dry-run"]
+    if problem != "no-repo":
+        args += ["--repo-id", "acme/newsmark"]
+    if problem == "no-changelog-entry":
+        (root / "CHANGELOG.md").write_text("# Changelog\n\n## 0.0.9\n\n- older\n")
+    if problem == "stale-build":
+        manifest = json.loads((dataset / "manifest.json").read_text())
+        (dataset / "manifest.json").write_text(json.dumps({**manifest, "version": "0.0.9"}))
+    result = run_cli(*args)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+# -- diff ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def two_releases(tmp_path):
+    """A synthetic corpus in git, built; then one article removed, one added and one edited, built again."""
+    from newsmark.contributor.synth import synthesize
+
+    root = synthesize(tmp_path / "corpus", 20)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(git[:3] + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "first release"], check=True)
+    old = _build(root, tmp_path / "old")
+    for path in [root / "corpus" / "synthetic-000003.txt", root / "corpus" / "synthetic-000003.yaml",
+                 root / "annotations" / "synthetic-000003.yaml"]:
+        path.unlink()
+    synthesize(root, 1, first=30)
+    edited = root / "annotations" / "synthetic-000005.yaml"
+    edited.write_text(edited.read_text().replace("checkworthy: true", "checkworthy: false", 1))
+    return root, old, _build(root, tmp_path / "new")
+
+
+def test_diff_of_two_builds(two_releases):
+    root, old, new = two_releases
+    result = run_cli("diff", str(old), str(new), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["added"] == ["synthetic-000030"] and report["removed"] == ["synthetic-000003"]
+    assert report["changed"] == {"synthetic-000005": ["annotation"]}
+    assert report["moved"] == {} and report["errors"] == [] and report["label_sets"] == {}
+    before, after = (json.loads((folder / "manifest.json").read_text())["splits"] for folder in (old, new))
+    for split in ("train", "validation", "test"):
+        assert report["rows"]["articles"][split] == [list(before.values()).count(split), list(after.values()).count(split)]
+    text = run_cli("diff", str(old), str(new)).stdout
+    assert text.startswith("## 0.0.1 (draft, compared with 0.0.1)")
+    assert "1 added (`synthetic-000030`), 1 removed (`synthetic-000003`), 1 changed" in text
+    assert "annotation changed: `synthetic-000005`" in text and "- Splits: no article moved." in text
+
+
+def test_diff_against_a_git_revision(two_releases):
+    root, old, new = two_releases
+    result = run_cli("diff", "HEAD", str(new), "--root", str(root), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["removed"] == ["synthetic-000003"]
+
+
+def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path):
+    from newsmark.pipeline.splits import read_settings, split_of
+
+    root, old, _ = two_releases
+    settings = read_settings(root)
+    meta_path = root / "corpus" / "synthetic-000000.yaml"
+    meta = yaml.safe_load(meta_path.read_text())
+    story = next(f"story-{n}" for n in range(1000)
+                 if split_of("x", {"story": f"story-{n}"}, settings) != split_of("synthetic-000000", meta, settings))
+    meta_path.write_text(meta_path.read_text() + f"story: {story}\n")  # joining a story moves it
+    moved = _build(root, tmp_path / "moved")
+    result = run_cli("diff", str(old), str(moved))
+    assert result.returncode == 1 and "ERROR: 1 article(s) changed split although the split rule did not" in result.stdout
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('salt = "synthetic"', 'salt = "synthetic-v2"'))
+    rebuilt = _build(root, tmp_path / "new-rule")
+    result = run_cli("diff", str(old), str(rebuilt), "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["split_rule_changed"] and report["moved"] and report["errors"] == []

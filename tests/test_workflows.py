@@ -37,6 +37,7 @@ def test_release_workflow_builds_on_version_tags():
     assert workflow["permissions"] == {"contents": "read"}
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     assert any("newsmark build" in step.get("run", "") for step in steps)
+    assert any("newsmark diff" in step.get("run", "") for step in steps)
     assert any(step.get("uses", "").startswith("actions/upload-artifact@") for step in steps)
 
 

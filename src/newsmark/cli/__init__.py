@@ -25,6 +25,8 @@ commands in the order a corpus meets them:
   report    a static HTML site: highlighted mentions and claims, statistics charts
   evaluate  score a model's predictions on a split of the built dataset
   export    write the built dataset as spaCy DocBin, CoNLL, brat standoff or JSONL
+  diff      what changed between two releases (a draft CHANGELOG entry)
+  publish   upload a built version to the Hugging Face Hub and tag it v<version>
   synth     write a synthetic corpus (tests and benchmarks only)
 
 examples:

@@ -1,10 +1,10 @@
-"""The researcher's and releaser's commands: ``evaluate`` and ``export``."""
+"""The researcher's and releaser's commands: ``evaluate``, ``export``, ``diff`` and ``publish``."""
 from __future__ import annotations
 
 import json
 import sys
 
-from newsmark.cli.common import command
+from newsmark.cli.common import command, root_option
 
 
 def register(commands) -> None:
@@ -58,6 +58,52 @@ def register(commands) -> None:
                         help="a folder written by newsmark build (default: dist/newsmark)")
     export.set_defaults(run=_run_export)
 
+    diff = command(
+        commands,
+        "diff",
+        help="what changed between two releases (a draft CHANGELOG entry)",
+        description="Compare two releases: each of OLD and NEW is a dataset folder written by newsmark build, or "
+                    "a git revision of the corpus (built in a temporary folder). Reports articles added, removed "
+                    "and changed (text, metadata, annotation), rows per config and split, label count deltas, "
+                    "label-set changes and articles whose split changed. A split change of an article in both "
+                    "releases is an error unless the split rule changed; so is a label set that was reordered "
+                    "or lost a label. The text output is a draft of the CHANGELOG entry.",
+        epilog="exit status: 0 compared, 1 an error in the comparison (a split move, a broken label set) or a "
+               "problem reading the releases, 2 usage error\n\n"
+               "examples:\n  newsmark diff v0.1.0 HEAD\n  newsmark diff dist/newsmark-v0.1.0 dist/newsmark --format json",
+    )
+    diff.add_argument("old", metavar="OLD", help="dataset folder or git revision of the earlier release")
+    diff.add_argument("new", metavar="NEW", help="dataset folder or git revision of the later release")
+    diff.add_argument("--root", default=".", metavar="DIR", help="the corpus repository for revisions (default: .)")
+    diff.add_argument("--format", choices=["text", "json"], default="text",
+                      help="text (default): a CHANGELOG draft; json: the comparison as data")
+    diff.set_defaults(run=_run_diff)
+
+    publish = command(
+        commands,
+        "publish",
+        help="upload a built version to the Hugging Face Hub and tag it",
+        description="Upload the dataset folder (built now, or --dataset DIR) to a Hugging Face dataset repository "
+                    "in one commit, and tag that commit v<version>, so that load_dataset(repo, "
+                    "revision='v<version>') gets exactly this release. A public push is refused while any "
+                    "article's licence is unknown or does not allow redistribution (the articles are named): "
+                    "--gated or --private are the ways around it. The token comes from your Hugging Face login "
+                    "(hf auth login) or HF_TOKEN, never from a file in the repository. CHANGELOG.md needs an "
+                    "entry for the version.",
+        epilog="exit status: 0 published (or planned, with --dry-run), 1 refused or failed, 2 usage error\n\n"
+               "examples:\n  newsmark publish --repo-id acme/newsmark --dry-run\n"
+               "  newsmark publish --repo-id acme/newsmark --gated",
+    )
+    root_option(publish)
+    publish.add_argument("--repo-id", metavar="OWNER/NAME",
+                         help="the Hub dataset repository (default: repo_id in [tool.newsmark])")
+    visibility = publish.add_mutually_exclusive_group()
+    visibility.add_argument("--private", action="store_true", help="a private repository")
+    visibility.add_argument("--gated", action="store_true", help="a public repository whose users must ask for access")
+    publish.add_argument("--dataset", metavar="DIR", help="publish this built folder instead of building now")
+    publish.add_argument("--dry-run", action="store_true", help="print what would be uploaded and tagged; upload nothing")
+    publish.set_defaults(run=_run_publish)
+
 
 def _run_export(args) -> int:
     from newsmark.release.export import export
@@ -65,6 +111,34 @@ def _run_export(args) -> int:
     result = export(args.dataset, args.format, args.out, args.split)
     print(f"wrote {len(result['files'])} file(s) in {result['format']} format to {result['out']} "
           f"({', '.join(result['splits'])})")
+    return 0
+
+
+def _run_diff(args) -> int:
+    from newsmark.release.diff import changelog_draft, diff
+
+    result = diff(args.old, args.new, args.root)
+    sys.stdout.write(json.dumps(result, indent=2) + "\n" if args.format == "json" else changelog_draft(result))
+    return 1 if result["errors"] else 0
+
+
+def _run_publish(args) -> int:
+    import newsmark
+    from newsmark.release.publish import plan, upload
+
+    dataset = args.dataset
+    if dataset is None:
+        dataset = newsmark.build(args.root)["out"]
+    steps = plan(args.root, args.repo_id, dataset, private=args.private, gated=args.gated)
+    size = sum(size for _, size in steps["files"])
+    print(f"{'would upload' if args.dry_run else 'uploading'} {len(steps['files'])} file(s), {size:,} bytes, from "
+          f"{steps['dataset']} to the {steps['visibility']} dataset repository {steps['repo_id']} in one commit "
+          f"({steps['commit_message']!r}) and tag it {steps['tag']}")
+    if args.dry_run:
+        for rel, file_size in steps["files"]:
+            print(f"  {rel} ({file_size:,} bytes)")
+        return 0
+    print(f"published: {upload(steps)}")
     return 0
 
 

@@ -84,6 +84,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
     when anything is wrong. Returns what the card needs of the corpus and the manifest (without outputs)."""
     inputs: dict[str, str] = {}
     built: dict[str, str] = {}  # article id -> split
+    article_licenses: dict[str, str] = {}
     licenses, languages = set(), set()
     tally = Tally(settings)
     for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,
@@ -103,6 +104,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
                 built[result.id] = info[result.id]["split"]
                 inputs.update(result.digests)
                 licenses.add(info[result.id]["license"])
+                article_licenses[result.id] = info[result.id]["license"]
                 languages.add(info[result.id]["language"].split("-")[0])
     report.findings.extend(check_released_labels(root))
     report.findings.sort()
@@ -121,6 +123,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
                        "validation_fraction": settings.validation_fraction},
         "inputs": dict(sorted(inputs.items())),
         "splits": dict(sorted(built.items())),
+        "licenses": dict(sorted(article_licenses.items())),
         "left_out": sorted(set(ids) - set(built)),
     }
     return {"stats": tally.stats(), "licenses": licenses, "languages": languages}, manifest

@@ -3,8 +3,10 @@
     dataset.py   reading a built dataset folder (rows, label names from the files' own Features)
     evaluate.py  ``newsmark evaluate``: score a model's predictions on a split
     export.py    ``newsmark export``: spaCy DocBin, CoNLL, brat standoff, JSONL
+    diff.py      ``newsmark diff``: what changed between two releases
+    publish.py   ``newsmark publish``: upload a version to the Hub and tag it
 
-Still to come here: diff, publish. Each gets a module here and its arguments in cli/release.py.
+Each command gets a module here and its arguments in cli/release.py.
 The dataset card and Croissant metadata are not here: the build writes them (pipeline/card.py), and the
 pipeline never imports a tool.
 """

@@ -9,7 +9,6 @@ from __future__ import annotations
 import heapq
 import html
 import os
-import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -19,6 +18,7 @@ from newsmark.chars import codepoint, show_hidden
 from newsmark.pipeline.check import run_articles, select
 from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_atomic
+from newsmark.git import git, resolve_commit
 from newsmark.labels import labels_by_name, names
 from newsmark.pipeline.splits import SPLITS, read_settings, split_of
 
@@ -291,25 +291,12 @@ def _report_items(settings, articles) -> list[dict]:
              "split": split_of(a.id, a.meta.data, settings)} for a in articles]
 
 
-def _git(root: Path, *args: str, failure: str = "") -> str:
-    try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise NewsmarkError(f"--changed needs git: {err}") from None
-    if result.returncode != 0:
-        raise NewsmarkError(failure or f"git {args[0]} failed: {result.stderr.strip() or result.returncode}")
-    return result.stdout
-
-
 def changed_articles(root: Path, base: str) -> list[str]:
     """Ids of the articles whose files differ from git revision ``base`` or are new and untracked (for
     pull-request previews). The revision is resolved to a commit first and never read as an option."""
-    if base.startswith("-"):
-        raise NewsmarkError(f"--changed {base!r}: a revision never starts with '-'")
-    commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}",
-                  failure=f"--changed {base!r}: not a commit in the git repository at {root}").strip()
-    changed = _git(root, "diff", "--name-only", "--no-renames", commit, "--", "corpus", "annotations")
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", "corpus", "annotations")
+    commit = resolve_commit(root, base, "--changed")
+    changed = git(root, "diff", "--name-only", "--no-renames", commit, "--", "corpus", "annotations")
+    untracked = git(root, "ls-files", "--others", "--exclude-standard", "--", "corpus", "annotations")
     return sorted({Path(line).name.partition(".")[0] for line in (changed + untracked).splitlines() if line.strip()})
 
 

@@ -1,0 +1,184 @@
+"""``newsmark diff OLD NEW``: what changed between two releases.
+
+OLD and NEW are dataset folders written by ``newsmark build``, or git revisions of the corpus (each is
+checked out into a temporary folder and built there). The report lists articles added, removed and
+changed (text, metadata or annotation, from the manifests' input hashes), row counts per config and
+split, label count deltas, label-set changes, and articles whose split changed. A split change of an
+article present in both is an error unless the split rule itself changed (a major version).
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+from newsmark.errors import NewsmarkError
+from newsmark.git import resolve_commit
+from newsmark.pipeline.features import CONFIGS
+from newsmark.pipeline.splits import SPLITS
+from newsmark.release.dataset import config_rows, decoded_rows
+
+PARTS = {"text": "corpus/{}.txt", "metadata": "corpus/{}.yaml", "annotation": "annotations/{}.yaml"}
+# What a revision needs to be built: the corpus and the files that fix its build.
+_REVISION_PATHS = ("corpus", "annotations", "schema", "seeds", "pyproject.toml", "DATASHEET.md", "CITATION.cff")
+
+
+@contextmanager
+def dataset_folder(spec: str, root: Path):
+    """A built dataset folder for ``spec``: the folder itself when it is one, else the build of git
+    revision ``spec`` of the repository at ``root``, made in a temporary folder."""
+    if (Path(spec) / "manifest.json").is_file():
+        yield Path(spec)
+        return
+    from newsmark.pipeline.build import build
+
+    commit = resolve_commit(root, spec, "not a dataset folder (no manifest.json), so a revision:")
+    work = Path(tempfile.mkdtemp(prefix="newsmark-diff-"))
+    try:
+        archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", commit, "--",
+                                  *[p for p in _REVISION_PATHS if _exists_at(root, commit, p)]],
+                                 capture_output=True, timeout=300)
+        if archive.returncode != 0:
+            raise NewsmarkError(f"git archive {spec} failed: {archive.stderr.decode(errors='replace').strip()}")
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(work / "corpus", filter="data")  # no links out, no absolute paths
+        build(work / "corpus", work / "dataset")
+        yield work / "dataset"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _exists_at(root: Path, commit: str, path: str) -> bool:
+    return subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}:{path}"],
+                          capture_output=True).returncode == 0
+
+
+def _row_counts(folder: Path, manifest: dict) -> dict[str, dict[str, int]]:
+    import pyarrow.parquet as pq
+
+    counts: dict[str, dict[str, int]] = {}
+    for rel in manifest["outputs"]:
+        if rel.startswith("data/") and rel.endswith(".parquet"):
+            _, config, name = rel.split("/")
+            split = name.split("-")[0]
+            counts.setdefault(config, {}).setdefault(split, 0)
+            counts[config][split] += pq.ParquetFile(folder / rel).metadata.num_rows
+    return counts
+
+
+def _label_sets(folder: Path) -> dict[str, list[str]]:
+    sets: dict[str, list[str]] = {}
+    for split in SPLITS:
+        _, articles = config_rows(folder, "articles", split)
+        _, ner = config_rows(folder, "ner", split)
+        if articles is not None:
+            sets["topics"] = articles["topics"].feature.names
+            sets["entity_types"] = articles["entities"].feature["type"].names
+            sets["claim_types"] = articles["claims"].feature["type"].names
+            sets["attributions"] = articles["claims"].feature["attribution"].names
+        if ner is not None:
+            sets["ner_tags"] = ner["ner_tags"].feature.names
+        if articles is not None and ner is not None:
+            break
+    return sets
+
+
+def _label_counts(folder: Path) -> dict[str, Counter]:
+    counts = {"mentions": Counter(), "claims": Counter(), "topics": Counter()}
+    for split in SPLITS:
+        for article in decoded_rows(folder, "articles", split):
+            for entity in article["entities"]:
+                counts["mentions"][entity["type"]] += len(entity["mentions"])
+            counts["claims"].update(claim["type"] for claim in article["claims"])
+            counts["topics"].update(article["topics"])
+    return counts
+
+
+def compare(old: Path, new: Path) -> dict:
+    """The differences between two built dataset folders, as plain data; ``errors`` lists what must not be."""
+    manifests = [json.loads((folder / "manifest.json").read_text(encoding="utf-8")) for folder in (old, new)]
+    before, after = ({**m.get("splits", {})} for m in manifests)
+    both = sorted(set(before) & set(after))
+    changed = {}
+    for article in both:
+        parts = [part for part, pattern in PARTS.items()
+                 if manifests[0]["inputs"].get(pattern.format(article)) != manifests[1]["inputs"].get(pattern.format(article))]
+        if parts:
+            changed[article] = parts
+    moved = {article: [before[article], after[article]] for article in both if before[article] != after[article]}
+    rule_changed = manifests[0].get("split_rule") != manifests[1].get("split_rule")
+    rows = [_row_counts(folder, manifest) for folder, manifest in zip((old, new), manifests)]
+    counts = [_label_counts(folder) for folder in (old, new)]
+    label_sets = [_label_sets(folder) for folder in (old, new)]
+    label_changes = {}
+    for name in sorted(set(label_sets[0]) | set(label_sets[1])):
+        was, now = label_sets[0].get(name, []), label_sets[1].get(name, [])
+        if was != now:
+            kind = "appended" if now[:len(was)] == was else "reordered or removed"
+            label_changes[name] = {"change": kind, "old": was, "new": now}
+    errors = []
+    if moved and not rule_changed:
+        errors.append(f"{len(moved)} article(s) changed split although the split rule did not: "
+                      + ", ".join(f"{a} ({s[0]} -> {s[1]})" for a, s in list(moved.items())[:20]))
+    errors += [f"label set {name} was {change['change']}: a breaking change for readers of earlier releases"
+               for name, change in label_changes.items() if change["change"] != "appended"]
+    return {
+        "old_version": manifests[0].get("version"), "new_version": manifests[1].get("version"),
+        "added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)),
+        "changed": changed, "split_rule_changed": rule_changed, "moved": moved,
+        "rows": {config: {split: [rows[0].get(config, {}).get(split, 0), rows[1].get(config, {}).get(split, 0)]
+                          for split in SPLITS}
+                 for config in CONFIGS},
+        "label_deltas": {group: {label: counts[1][group][label] - counts[0][group][label]
+                                 for label in sorted(set(counts[0][group]) | set(counts[1][group]))
+                                 if counts[1][group][label] != counts[0][group][label]}
+                         for group in ("mentions", "claims", "topics")},
+        "label_sets": label_changes, "errors": errors,
+    }
+
+
+def diff(old: str, new: str, root: str | Path = ".") -> dict:
+    root = Path(root)
+    with dataset_folder(old, root) as old_folder, dataset_folder(new, root) as new_folder:
+        return compare(old_folder, new_folder)
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(f"`{i}`" for i in ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
+def changelog_draft(result: dict) -> str:
+    """The text report: a ready draft of the CHANGELOG entry for the new version."""
+    lines = [f"## {result['new_version']} (draft, compared with {result['old_version']})", ""]
+    added, removed, changed = result["added"], result["removed"], result["changed"]
+    lines.append(f"- Articles: {len(added)} added{' (' + _ids(added) + ')' if added else ''}, "
+                 f"{len(removed)} removed{' (' + _ids(removed) + ')' if removed else ''}, {len(changed)} changed.")
+    for part in PARTS:
+        ids = [article for article, parts in changed.items() if part in parts]
+        if ids:
+            lines.append(f"  - {part} changed: {_ids(ids)}")
+    rows = []
+    for config, splits in result["rows"].items():
+        moves = [f"{split} {was} -> {now}" for split, (was, now) in splits.items() if was != now]
+        if moves:
+            rows.append(f"{config} ({', '.join(moves)})")
+    lines.append(f"- Rows: {'; '.join(rows) if rows else 'unchanged'}.")
+    for group, deltas in result["label_deltas"].items():
+        if deltas:
+            lines.append(f"- {group.capitalize()}: " + ", ".join(f"{label} {delta:+d}" for label, delta in deltas.items())
+                         + ".")
+    for name, change in result["label_sets"].items():
+        lines.append(f"- Label set `{name}` {change['change']}: {', '.join(change['new'][len(change['old']):]) or '—'}.")
+    if result["moved"]:
+        lines.append(f"- Splits: {len(result['moved'])} article(s) moved"
+                     + (" because the split rule changed (a major version)." if result["split_rule_changed"] else "."))
+    else:
+        lines.append("- Splits: no article moved.")
+    lines += [f"- ERROR: {error}" for error in result["errors"]]
+    return "\n".join(lines) + "\n"
