@@ -270,3 +270,11 @@ def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path
     result = run_cli("diff", str(old), str(rebuilt), "--format", "json")
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["split_rule_changed"] and report["moved"] and report["errors"] == []
+
+
+def test_the_datasheet_answers_what_the_datasheet_questions_ask():
+    datasheet = (REPO / "DATASHEET.md").read_text()
+    for answer in ("**Annotating model**", "**Error and agreement estimates**: **not measured**",
+                   "**External resources**: Wikidata", "**Consent and notification**", "**Contact point**",
+                   "**Release date**", "CC-BY-4.0", "Apache-2.0"):
+        assert answer in datasheet, answer
