@@ -67,3 +67,14 @@ def replaced(data, path: tuple, value):
         target = target[part]
     target[path[-1]] = value
     return data
+
+
+def commit_all(root: Path, message: str = "base") -> list[str]:
+    """Make ``root`` a git repository holding everything in it as one commit; returns the git command
+    prefix (with an identity) for further commits."""
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(git[:3] + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", message], check=True)
+    return git
+

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import newsmark
-from conftest import NEWSMARK, REPO, SEED_ID, copy_corpus, run_cli
+from conftest import NEWSMARK, REPO, SEED_ID, commit_all, copy_corpus, run_cli
 from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
 
 
@@ -551,11 +551,7 @@ def _git_corpus(tmp_path) -> tuple[Path, list[str]]:
     from newsmark.contributor.synth import synthesize
 
     root = synthesize(tmp_path / "c", 4)
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
-    subprocess.run(git[:3] + ["init", "-q"], check=True)
-    subprocess.run(git + ["add", "."], check=True)
-    subprocess.run(git + ["commit", "-qm", "base"], check=True)
-    return root, git
+    return root, commit_all(root)
 
 
 def test_changed_revision_is_never_an_option(tmp_path):

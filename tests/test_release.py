@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import REPO, copy_corpus, run_cli
+from conftest import REPO, commit_all, copy_corpus, run_cli
 
 HUB_TEMPLATE_SECTIONS = ["## Dataset Details", "### Dataset Description", "### Dataset Sources", "## Uses",
                          "### Direct Use", "### Out-of-Scope Use", "## Dataset Structure", "## Dataset Creation",
@@ -213,10 +213,7 @@ def two_releases(tmp_path):
     from newsmark.contributor.synth import synthesize
 
     root = synthesize(tmp_path / "corpus", 20)
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
-    subprocess.run(git[:3] + ["init", "-q"], check=True)
-    subprocess.run(git + ["add", "."], check=True)
-    subprocess.run(git + ["commit", "-qm", "first release"], check=True)
+    commit_all(root, "first release")
     old = _build(root, tmp_path / "old")
     for path in [root / "corpus" / "synthetic-000003.txt", root / "corpus" / "synthetic-000003.yaml",
                  root / "annotations" / "synthetic-000003.yaml"]:

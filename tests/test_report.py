@@ -4,13 +4,12 @@ from __future__ import annotations
 import random
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 
 import pytest
 import yaml
 
-from conftest import REPO, SEED_ID, copy_corpus, run_cli
+from conftest import REPO, SEED_ID, commit_all, copy_corpus, run_cli
 from newsmark.reviewer.report import Mark, layout, render_text
 
 
@@ -123,10 +122,7 @@ def test_changed_renders_only_changed_articles(tmp_path):
     from newsmark.contributor.synth import synthesize
 
     root = synthesize(tmp_path / "c", 5)
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
-    subprocess.run(git[:3] + ["init", "-q"], check=True)
-    subprocess.run(git + ["add", "."], check=True)
-    subprocess.run(git + ["commit", "-qm", "base"], check=True)
+    commit_all(root)
     path = root / "annotations" / "synthetic-000002.yaml"
     path.write_text(path.read_text().replace("checkworthy: true", "checkworthy: false", 1))
     result = run_cli("report", "--root", str(root), "--changed", "HEAD", "--out", str(tmp_path / "r"))

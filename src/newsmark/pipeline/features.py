@@ -60,6 +60,11 @@ def _claim() -> dict:
     }
 
 
+def _of_article() -> dict:
+    """The columns every row-level config starts with: which article, its split and its story."""
+    return {"article_id": Value("string"), "split": Value("string"), "story": Value("string")}
+
+
 @cache
 def features(config: str) -> Features:
     string = Value("string")
@@ -89,9 +94,7 @@ def features(config: str) -> Features:
         })
     if config == "mentions":
         return Features({
-            "article_id": string,
-            "split": string,
-            "story": string,
+            **_of_article(),
             "entity_id": string,
             "type": _label("entity_types"),
             "name": string,
@@ -102,9 +105,7 @@ def features(config: str) -> Features:
         })
     if config == "claims":
         return Features({
-            "article_id": string,
-            "split": string,
-            "story": string,
+            **_of_article(),
             **_claim(),
             "claimer_name": string,
             "sentence": string,
@@ -113,9 +114,7 @@ def features(config: str) -> Features:
     if config == "ner":
         return Features({
             "id": string,
-            "article_id": string,
-            "split": string,
-            "story": string,
+            **_of_article(),
             "sentence_index": Value("int32"),
             "tokens": List(string),
             "ner_tags": List(ClassLabel(names=ner_tag_names())),
@@ -125,9 +124,7 @@ def features(config: str) -> Features:
     if config == "sentences":
         return Features({
             "id": string,
-            "article_id": string,
-            "split": string,
-            "story": string,
+            **_of_article(),
             "sentence_index": Value("int32"),
             "text": string,
             "start": Value("int32"),
