@@ -16,8 +16,8 @@ from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
 from newsmark.pipeline.assemble import chunk_rows
 from newsmark.pipeline.card import bibtex, card_markdown, label_tables, license_markdown
-from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
+from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.read import read_citation
 from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import Tally, with_stats_block
@@ -25,7 +25,8 @@ from newsmark.pipeline.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fin
                             to_table)
 from newsmark.text import load_tokenizer
 
-INPUT_FILES = ("pyproject.toml", "CITATION.cff", "DATASHEET.md", "schema/labels.json", "schema/released-labels.json",
+# DATASHEET.md is not among them: the build rewrites its statistics, and its copy is among the outputs.
+INPUT_FILES = ("pyproject.toml", "CITATION.cff", "schema/labels.json", "schema/released-labels.json",
                "schema/article.schema.json", "schema/annotation.schema.json")
 
 
@@ -64,12 +65,11 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
             raise
         summary["version"] = settings.version
         summary["fingerprint"] = manifest["fingerprint"] = fingerprint(outputs)
-        corpus["citation"] = citation
+        corpus["bibtex"] = bibtex(citation, settings.version, settings.repo_id)
         corpus["released"] = str(citation["date-released"]) if citation and "date-released" in citation else None
         datasheet_text = datasheet_with_stats(root, corpus["stats"])
         documents = {"README.md": card_markdown(summary, corpus, settings),
-                     "croissant.json": croissant(summary, corpus, settings,
-                                                 bibtex(citation, settings.version, settings.repo_id)),
+                     "croissant.json": croissant(summary, corpus, settings),
                      "LICENSE.md": license_markdown(corpus),
                      **({"DATASHEET.md": datasheet_text} if datasheet_text is not None else {}),
                      **{f"labels/{name}.csv": table for name, table in label_tables().items()}}

@@ -215,7 +215,7 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
     empty_note = ([f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this version "
                    "and left out of the card, because `datasets` cannot load a 0-row split.", ""] if empty else [])
     topic_labels = labels_by_name("topics")
-    citation = bibtex(corpus.get("citation"), summary["version"], settings.repo_id)
+    citation = corpus.get("bibtex")
     configs = []
     for config in CONFIGS:
         configs += [f"### `{config}`", "", DESCRIPTIONS[config] + ".", "", _fields_table(config), ""]

@@ -83,8 +83,8 @@ def _list_of_structs(feature) -> bool:
     return isinstance(feature, List) and isinstance(feature.feature, dict)
 
 
-def croissant(summary: dict, corpus: dict, settings, citation: str | None) -> str:
-    """The Croissant document of a build; ``citation`` (BibTeX) fills ``citeAs``."""
+def croissant(summary: dict, corpus: dict, settings) -> str:
+    """The Croissant document of a build; the corpus' BibTeX (from CITATION.cff) fills ``citeAs``."""
     stats = corpus["stats"]
     distribution, record_sets = [], []
     for config in CONFIGS:
@@ -140,8 +140,8 @@ def croissant(summary: dict, corpus: dict, settings, citation: str | None) -> st
         "distribution": distribution,
         "recordSet": record_sets,
     }
-    if citation:
-        document["citeAs"] = citation
+    if corpus.get("bibtex"):
+        document["citeAs"] = corpus["bibtex"]
     if corpus.get("released"):
         document["datePublished"] = corpus["released"]
     if settings.repo_id:
