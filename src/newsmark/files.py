@@ -25,7 +25,7 @@ from newsmark.errors import NewsmarkError
 PROTECTED_FOLDERS = ("corpus", "annotations", "schema", "seeds", ".git")
 
 
-def _umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -39,7 +39,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        mode = 0o666 & ~_umask()
+        mode = 0o666 & ~current_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -165,7 +165,7 @@ def _lock(path: Path) -> int:
     import fcntl
 
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666 & ~_umask())
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666 & ~current_umask())
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             if os.fstat(fd).st_ino == os.lstat(path).st_ino:
@@ -198,7 +198,7 @@ def swap_in(staging: Path, out: Path) -> None:
     """Make the finished ``staging`` folder the output ``out``. The previous output is replaced in one
     atomic exchange where the filesystem supports it; elsewhere it is moved aside first, and a kill in
     between is undone by the next run's ``recover_output``."""
-    os.chmod(staging, 0o777 & ~_umask())
+    os.chmod(staging, 0o777 & ~current_umask())
     if not os.path.lexists(out):
         os.rename(staging, out)
         return

@@ -17,6 +17,7 @@ from newsmark.cli.common import UsageError
 _EPILOG = """\
 commands in the order a corpus meets them:
   new       add an article from a text file (corpus files + annotation skeleton)
+  import    add many articles from JSONL, CSV, text folders or saved web pages (near-duplicates grouped)
   ingest    the same for a seed document with a 'date YYYY-MM-DD' header (provenance recorded)
   anchor    fill in span offsets from quotes in an annotation file
   validate  check every file against the schemas and rules (docs/validation-rules.md)

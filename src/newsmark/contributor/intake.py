@@ -171,34 +171,31 @@ def check_article_id(article_id: str) -> str:
     return article_id
 
 
-def unique_id(root: Path, base: str) -> str:
-    """``base``, or ``base-2``, ``base-3``… whichever no article uses yet."""
+def unique_id(root: Path, base: str, taken: set[str] = frozenset()) -> str:
+    """``base``, or ``base-2``, ``base-3``… whichever no article uses yet (nor any id in ``taken``)."""
     candidate, number = base, 1
-    while any((root / folder / f"{candidate}{suffix}").exists() for folder, suffix in
-              (("corpus", ".txt"), ("corpus", ".yaml"), ("annotations", ".yaml"))):
+    while candidate in taken or any((root / folder / f"{candidate}{suffix}").exists() for folder, suffix in
+                                    (("corpus", ".txt"), ("corpus", ".yaml"), ("annotations", ".yaml"))):
         number += 1
-        candidate = f"{base[: 80 - len(str(number)) - 1]}-{number}"
+        candidate = f"{base[: MAX_ID_LENGTH - len(str(number)) - 1]}-{number}"
     return candidate
 
 
-def new_article(text: str, root: str | Path, date: str, title: str | None = None, article_id: str | None = None,
-                language: str = "en", source_name: str | None = None, url: str | None = None,
-                license: str = "unknown", story: str | None = None) -> dict:
-    """Add one article from its raw text: corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton.
-
-    The id defaults to a slug of the date and title (or of the first words when there is no title),
-    made unique. Metadata is checked against the article schema before anything is written."""
+def article_metadata(body: str, root: Path, date: str, title: str | None = None, article_id: str | None = None,
+                     language: str = "en", source_name: str | None = None, url: str | None = None,
+                     license: str = UNKNOWN, story: str | None = None, taken: set[str] = frozenset()) -> dict:
+    """The metadata of a new article with the normalised ``body``, checked as ``validate`` will check it.
+    The id defaults to a slug of the date and title (or of the first words), unique in the corpus and
+    among ``taken``. Raises NewsmarkError naming the field."""
     from newsmark.pipeline.schemas import validator
 
-    root = Path(root)
-    body = clean_body(text, "the text")
     try:
         datetime.date.fromisoformat(date)
-    except ValueError:
-        raise NewsmarkError(f"--date {date!r}: not a calendar date written YYYY-MM-DD") from None
+    except (TypeError, ValueError):
+        raise NewsmarkError(f"date {date!r}: not a calendar date written YYYY-MM-DD") from None
     if article_id is None:
         words = title or " ".join(body.split()[:8])
-        article_id = unique_id(root, slug(f"{date} {words}")[:MAX_ID_LENGTH].rstrip("-"))
+        article_id = unique_id(root, slug(f"{date} {words}")[:MAX_ID_LENGTH].rstrip("-"), taken)
     check_article_id(article_id)
     source = {"name": source_name, "url": url} if (source_name or url) else None
     meta = {"id": article_id, "title": title, "date": date, "language": language, "source": source,
@@ -206,14 +203,32 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
     if story:
         meta["story"] = story
     errors = sorted(validator("article").iter_errors(meta), key=lambda e: list(e.path))
-    if not errors and license != UNKNOWN and not is_spdx(license):
-        guess = suggestion(license)
-        raise NewsmarkError(f"--license {license!r} is not an SPDX licence id" + (f"; did you mean {guess}?" if guess
-                                                                                 else ""))
     if errors:
         raise NewsmarkError("; ".join(f"{'.'.join(map(str, e.path)) or 'metadata'}: {e.message}" for e in errors))
+    if license != UNKNOWN and not is_spdx(license):
+        guess = suggestion(license)
+        raise NewsmarkError(f"license {license!r} is not an SPDX licence id" + (f"; did you mean {guess}?" if guess
+                                                                               else ""))
+    return meta
+
+
+def article_plan(root: Path, body: str, meta: dict) -> dict[Path, str]:
+    """The three files of a new article, refusing to overwrite different content."""
     plan: dict[Path, str] = {}
+    article_id = meta["id"]
     _plan(root / "corpus" / f"{article_id}.txt", body, plan, root)
     _plan(root / "corpus" / f"{article_id}.yaml", metadata_yaml(meta), plan, root)
     _plan(root / "annotations" / f"{article_id}.yaml", annotation_skeleton(article_id), plan, root)
-    return _write(plan, root, article_id)
+    return plan
+
+
+def new_article(text: str, root: str | Path, date: str, title: str | None = None, article_id: str | None = None,
+                language: str = "en", source_name: str | None = None, url: str | None = None,
+                license: str = UNKNOWN, story: str | None = None) -> dict:
+    """Add one article from its raw text: corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton.
+
+    Metadata is checked against the article schema before anything is written."""
+    root = Path(root)
+    body = clean_body(text, "the text")
+    meta = article_metadata(body, root, date, title, article_id, language, source_name, url, license, story)
+    return _write(article_plan(root, body, meta), root, meta["id"])

@@ -1,0 +1,269 @@
+"""``newsmark import``: many articles at once, from JSONL, CSV, a folder of texts or saved web pages.
+
+Every item gets the checks ``newsmark new`` makes and an annotation skeleton. All or nothing: the sources
+are read twice, first to check every item (keeping only ids and signatures in memory, so memory is
+bounded by the signatures, not by the texts), then, only when no item has a problem, to write; files are
+written beside their targets and renamed into place at the end. Exact duplicates (same normalised text)
+of an article in the corpus or earlier in the import are not imported and are named; near-duplicates
+join the story of what they duplicate (a story is the first duplicate's own ``story``, or its id).
+Importing the same source twice changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input
+from newsmark.errors import NewsmarkError
+from newsmark.files import current_umask
+from newsmark.licenses import UNKNOWN
+from newsmark.neardup import DedupSettings, NearDuplicateIndex, text_key
+from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_yaml
+
+FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
+# Column names tried for each field, in order, unless --map names one.
+DEFAULT_COLUMNS = {
+    "text": ("text", "body", "content", "article"),
+    "title": ("title", "headline"),
+    "date": ("date", "published", "published_at", "date_published", "pubdate"),
+    "url": ("url", "link"),
+    "source_name": ("source_name", "source", "publisher", "site_name", "sitename"),
+    "license": ("license", "licence"),
+    "language": ("language", "lang"),
+    "story": ("story",),
+    "id": ("id",),
+}
+MAX_SOURCE_LINE = 2 * MAX_FILE_BYTES
+
+
+@dataclass
+class Item:
+    where: str  # feed.jsonl:12, export.csv:7, pages/a.html
+    values: dict
+    columns: dict = field(default_factory=dict)  # field -> the column it came from (for CSV locations)
+
+
+def dedup_settings(root: Path) -> DedupSettings:
+    try:
+        tool = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {}).get("newsmark", {})
+    except (OSError, ValueError):
+        tool = {}
+    defaults = DedupSettings()
+    return DedupSettings(int(tool.get("dedup_shingle", defaults.shingle)),
+                         int(tool.get("dedup_permutations", defaults.permutations)),
+                         float(tool.get("dedup_threshold", defaults.threshold)))
+
+
+def _pick(record: dict, mapping: dict[str, str]) -> tuple[dict, dict]:
+    values, columns = {}, {}
+    for name in FIELDS:
+        for column in ([mapping[name]] if name in mapping else []) + list(DEFAULT_COLUMNS[name]):
+            if column in record and record[column] not in (None, ""):
+                values[name], columns[name] = record[column], column
+                break
+    return values, columns
+
+
+def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
+    """The items of one source, in order; a problem reading one is yielded as a located message."""
+    name = str(source)
+    if source.is_dir():
+        for path in sorted(source.glob("*.txt")):
+            yield from _text_file(path, mapping)
+        return
+    suffix = source.suffix.lower()
+    if suffix == ".jsonl":
+        with open(source, "rb") as handle:
+            for number, raw in enumerate(iter(lambda: handle.readline(MAX_SOURCE_LINE + 1), b""), 1):
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as err:
+                    yield f"{name}:{number}: not valid JSON ({err})"
+                    continue
+                if not isinstance(record, dict):
+                    yield f"{name}:{number}: each line must be a JSON object"
+                    continue
+                values, columns = _pick(record, mapping)
+                yield Item(f"{name}:{number}", values, columns)
+    elif suffix == ".csv":
+        with open(source, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            for record in reader:
+                values, columns = _pick(record, mapping)
+                yield Item(f"{name}:{reader.line_num}", values, columns)
+    elif suffix in (".html", ".htm"):
+        yield _html_file(source)
+    elif suffix == ".txt":
+        yield from _text_file(source, mapping)
+    else:
+        yield f"{name}: not a source newsmark can import (.jsonl, .csv, .html, .txt or a folder of .txt files)"
+
+
+def _text_file(path: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
+    record: dict = {}
+    for sidecar in (path.with_suffix(".yaml"), path.with_suffix(".json")):
+        if sidecar.is_file():
+            if sidecar.suffix == ".json":
+                try:
+                    record = json.loads(sidecar.read_text(encoding="utf-8"))
+                except ValueError as err:
+                    yield f"{sidecar}: not valid JSON ({err})"
+                    return
+            else:
+                doc, problems = read_yaml(sidecar, sidecar.parent)
+                if doc is None:
+                    yield f"{sidecar}:{problems[0].line}:{problems[0].col}: {problems[0].message}"
+                    return
+                record = doc.data
+            break
+    if not isinstance(record, dict):
+        yield f"{path}: its sidecar metadata must be a mapping"
+        return
+    if path.stat().st_size > MAX_FILE_BYTES:
+        yield f"{path}: larger than the {MAX_FILE_BYTES} byte limit for one article"
+        return
+    values, columns = _pick(record, mapping)
+    values["text"] = path.read_bytes()
+    yield Item(str(path), values, columns)
+
+
+def _html_file(path: Path) -> Item | str:
+    """Article text and metadata from a saved page, by trafilatura, offline, from the file alone."""
+    import trafilatura
+
+    if path.stat().st_size > 4 * MAX_FILE_BYTES:
+        return f"{path}: larger than the {4 * MAX_FILE_BYTES} byte limit for a saved page"
+    document = trafilatura.bare_extraction(path.read_bytes(), with_metadata=True, include_comments=False,
+                                           include_tables=False, favor_precision=True)
+    if document is None or not getattr(document, "text", None):
+        return f"{path}: no article text found in the page"
+    values = {"text": document.text, "title": document.title, "date": document.date, "url": document.url,
+              "source_name": document.sitename}
+    return Item(str(path), {key: value for key, value in values.items() if value})
+
+
+@dataclass
+class Decision:
+    where: str
+    id: str | None = None
+    story: str | None = None
+    skipped: str | None = None  # why this item is not imported
+
+
+def _check(root: Path, items: Iterator[Item | str], default_license: str | None, settings: DedupSettings):
+    """First pass: every item checked; returns the decisions and the problems (located messages)."""
+    found = inventory(root)
+    existing_keys: dict[str, str] = {}
+    index = NearDuplicateIndex(settings)
+    for article_id, path in sorted(found.texts.items()):
+        text, _ = read_article_text(path, root)
+        if text is not None:
+            existing_keys.setdefault(text_key(text), article_id)
+            index.add(article_id, text)
+    stories = {}  # id -> story of articles met in this import (the corpus's are read when needed)
+    decisions, problems, taken = [], [], set()
+    for item in items:
+        if isinstance(item, str):
+            problems.append(item)
+            continue
+        values = item.values
+        try:
+            raw = values.get("text")
+            if raw is None:
+                raise NewsmarkError("no text (give a text column, or --map text=COLUMN)")
+            text = decode_input(raw, item.where) if isinstance(raw, bytes) else str(raw)
+            body = clean_body(text, "the text")
+            if "date" not in values:
+                raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
+            key = text_key(body)
+            if key in existing_keys:
+                decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}"))
+                continue
+            similar = index.similar(body)
+            story = values.get("story")
+            if similar and not story:
+                first = similar[0]
+                story = stories.get(first) or _story_of(root, first) or first
+            meta = article_metadata(body, root, str(values["date"]), values.get("title"), values.get("id"),
+                                    values.get("language", "en"), values.get("source_name"), values.get("url"),
+                                    values.get("license") or default_license or UNKNOWN, story, taken)
+        except NewsmarkError as err:
+            problems.append(f"{item.where}: {err}")
+            continue
+        taken.add(meta["id"])
+        existing_keys[key] = meta["id"]
+        stories[meta["id"]] = story
+        index.add(meta["id"], body)
+        decisions.append(Decision(item.where, meta["id"], story))
+    return decisions, problems
+
+
+def _story_of(root: Path, article_id: str) -> str | None:
+    doc, _ = read_yaml(root / "corpus" / f"{article_id}.yaml", root)
+    return doc.data.get("story") if doc is not None and isinstance(doc.data, dict) else None
+
+
+def import_sources(root: str | Path, sources: list[str | Path], mapping: dict[str, str] | None = None,
+                   license: str | None = None, dry_run: bool = False) -> dict:
+    """Import every item of ``sources`` into the corpus at ``root``; raises NewsmarkError listing every
+    problem (and writes nothing) when any item has one."""
+    root, mapping = Path(root), dict(mapping or {})
+    unknown = set(mapping) - set(FIELDS)
+    if unknown:
+        raise NewsmarkError(f"--map {', '.join(sorted(unknown))}: the fields are {', '.join(FIELDS)}")
+    paths = [Path(source) for source in sources]
+    for path in paths:
+        if not path.exists():
+            raise NewsmarkError(f"{path}: no such file or folder")
+    settings = dedup_settings(root)
+    decisions, problems = _check(root, (item for path in paths for item in read_items(path, mapping)), license,
+                                 settings)
+    if problems:
+        shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
+        raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
+    imported = [d for d in decisions if d.skipped is None]
+    result = {"imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
+              "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
+              "written": []}
+    if dry_run or not imported:
+        return result
+    result["written"] = _write_all(root, paths, mapping, license, decisions)
+    return result
+
+
+def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None, decisions: list[Decision]) -> list[str]:
+    """Second pass: write each imported item's files beside their targets, then rename them all into place."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        items = (item for path in paths for item in read_items(path, mapping))
+        for item, decision in zip(items, decisions):
+            if decision.skipped is not None:
+                continue
+            values = item.values
+            raw = values["text"]
+            body = clean_body(decode_input(raw, item.where) if isinstance(raw, bytes) else str(raw), "the text")
+            meta = article_metadata(body, root, str(values["date"]), values.get("title"), decision.id,
+                                    values.get("language", "en"), values.get("source_name"), values.get("url"),
+                                    values.get("license") or license or UNKNOWN, decision.story)
+            for target, content in article_plan(root, body, meta).items():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    os.fchmod(handle.fileno(), 0o666 & ~current_umask())
+                    handle.write(content)
+                staged.append((temporary, target))
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except BaseException:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    return sorted(str(target.relative_to(root)) for _, target in staged)
