@@ -152,3 +152,22 @@ def test_near_duplicate_index_finds_planted_copies_and_leaves_others():
     assert index.similar(PIER.replace("Monday", "Tuesday")) == ["pier"]
     assert index.similar("An entirely different report about football results in Heddenby on Sunday.") == []
     assert clusters([("b", "a"), ("c", "b"), ("x", "y")]) == [["a", "b", "c"], ["x", "y"]]
+
+
+def test_dedup_groups_near_duplicates_into_one_story(root, tmp_path):
+    other = PIER.replace("winter storms", "spring storms", 1) + "Fishermen welcomed the decision."
+    for number, (text, title) in enumerate([(PIER, "Pier"), (other, "Pier again"), (RAIL, "Rail")]):
+        feed = _jsonl(tmp_path / f"f{number}.jsonl", [{"text": text, "title": title, "date": f"2024-03-0{number + 1}"}])
+        assert run_cli("import", feed, "--root", str(root)).returncode == 0
+    # Taken apart by hand, as happens when articles arrive without the import's grouping.
+    meta = root / "corpus" / "2024-03-02-pier-again.yaml"
+    meta.write_text("# added by hand\n" + "".join(line + "\n" for line in meta.read_text().splitlines()
+                                                  if not line.startswith("story:")))
+    report = run_cli("dedup", "--root", str(root))
+    assert report.returncode == 0
+    assert "2024-03-01-pier, 2024-03-02-pier-again: would share story 2024-03-01-pier" in report.stdout
+    assert "rail" not in report.stdout
+    assert run_cli("dedup", "--root", str(root), "--apply").returncode == 0
+    text = meta.read_text()
+    assert text.startswith("# added by hand\n") and "story: 2024-03-01-pier\n" in text and "title: Pier again" in text
+    assert "already share story" in run_cli("dedup", "--root", str(root)).stdout

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 SHINGLE = 5
 PERMUTATIONS = 128
-THRESHOLD = 0.5
+THRESHOLD = 0.4
 _WORD = re.compile(r"\w+")
 
 

@@ -18,6 +18,7 @@ _EPILOG = """\
 commands in the order a corpus meets them:
   new       add an article from a text file (corpus files + annotation skeleton)
   import    add many articles from JSONL, CSV, text folders or saved web pages (near-duplicates grouped)
+  dedup     find near-duplicate articles and group them into stories
   ingest    the same for a seed document with a 'date YYYY-MM-DD' header (provenance recorded)
   anchor    fill in span offsets from quotes in an annotation file
   validate  check every file against the schemas and rules (docs/validation-rules.md)

@@ -62,6 +62,23 @@ def register(commands) -> None:
     root_option(bulk)
     bulk.set_defaults(run=_run_import)
 
+    dedup = command(
+        commands,
+        "dedup",
+        help="find near-duplicate articles and group them into stories",
+        description="Find groups of near-duplicate articles in the corpus (the same story republished: MinHash "
+                    "over word shingles, with the shingle size, permutations and threshold of [tool.newsmark]) "
+                    "and the story each group would share: the one its members already name, else its first "
+                    "article's id. With --apply, write that story into the metadata of every member that lacks "
+                    "it (comments and key order kept), so the group lands in one split. Members of one group "
+                    "that already name different stories are reported for a person to decide.",
+        epilog="exit status: 0 done, 1 a group with conflicting stories, 2 usage error\n\n"
+               "examples:\n  newsmark dedup\n  newsmark dedup --apply && newsmark validate",
+    )
+    dedup.add_argument("--apply", action="store_true", help="write the shared story into the metadata files")
+    root_option(dedup)
+    dedup.set_defaults(run=_run_dedup)
+
     ingest = command(
         commands,
         "ingest",
@@ -134,6 +151,25 @@ def _run_import(args) -> int:
     if result["written"]:
         print(f"wrote {len(result['written'])} file(s); next: annotate, then newsmark anchor and validate")
     return 0
+
+
+def _run_dedup(args) -> int:
+    from newsmark.contributor.bulk import dedup
+
+    groups = dedup(args.root, apply=args.apply)
+    if not groups:
+        print("no near-duplicate articles")
+        return 0
+    for group in groups:
+        if group["conflict"]:
+            print(f"{', '.join(group['members'])}: near-duplicates with different stories "
+                  f"({', '.join(group['conflict'])}); decide by hand")
+        elif group["changes"]:
+            verb = "story set to" if args.apply else "would share story"
+            print(f"{', '.join(group['members'])}: {verb} {group['story']} ({len(group['changes'])} file(s))")
+        else:
+            print(f"{', '.join(group['members'])}: already share story {group['story']}")
+    return 1 if any(group["conflict"] for group in groups) else 0
 
 
 def _run_new(args) -> int:

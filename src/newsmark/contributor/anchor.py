@@ -53,6 +53,17 @@ def resolve(text: str, span: dict) -> tuple[int | None, str]:
                   "to choose one")
 
 
+def round_trip_load(text: str):
+    """A ruamel YAML object and the document, for edits that keep comments, key order and quoting."""
+    return _round_trip(text)
+
+
+def round_trip_dump(yaml, data) -> str:
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
 def _round_trip(text: str):
     from ruamel.yaml import YAML
     from ruamel.yaml.util import load_yaml_guess_indent
@@ -62,6 +73,9 @@ def _round_trip(text: str):
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=sequence_indent or 2, offset=offset or 0)
+    # Keep an explicit null as written ("title: null"); ruamel's default would print nothing after the colon.
+    yaml.representer.add_representer(type(None), lambda representer, _: representer.represent_scalar(
+        "tag:yaml.org,2002:null", "null"))
     return yaml, yaml.load(text)
 
 
@@ -114,9 +128,7 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
         result.anchored.append(f"{show_path(span_path)} {span['text']!r} -> {new_start}:{new_end}")
         changed = True
     if changed and not result.problems:
-        buffer = io.StringIO()
-        yaml.dump(data, buffer)
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, round_trip_dump(yaml, data))
     elif result.problems:
         result.anchored = []
     return result

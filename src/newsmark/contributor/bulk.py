@@ -21,9 +21,9 @@ from typing import Iterator
 
 from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input
 from newsmark.errors import NewsmarkError
-from newsmark.files import current_umask
+from newsmark.files import current_umask, write_atomic
 from newsmark.licenses import UNKNOWN
-from newsmark.neardup import DedupSettings, NearDuplicateIndex, text_key
+from newsmark.neardup import DedupSettings, NearDuplicateIndex, clusters, signature, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_yaml
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
@@ -267,3 +267,45 @@ def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None
             Path(temporary).unlink(missing_ok=True)
         raise
     return sorted(str(target.relative_to(root)) for _, target in staged)
+
+
+def find_near_duplicates(root: str | Path) -> list[list[str]]:
+    """Groups of articles of the corpus at ``root`` that are near-duplicates of each other (each group
+    sorted, groups sorted by their first id)."""
+    root = Path(root)
+    index = NearDuplicateIndex(dedup_settings(root))
+    pairs = []
+    for article_id, path in sorted(inventory(root).texts.items()):
+        text, _ = read_article_text(path, root)
+        if text is None:
+            continue
+        minhash = signature(text, index.settings)
+        pairs += [(other, article_id) for other in index.similar(text, minhash)]
+        index.add(article_id, text, minhash)
+    return clusters(pairs)
+
+
+def dedup(root: str | Path, apply: bool = False) -> list[dict]:
+    """Near-duplicate groups and the story each would share (one already in the group, else the first
+    id); with ``apply``, writes that story into the metadata of every member that lacks it, keeping
+    comments and key order. A group whose members already name different stories is reported, not
+    changed: a person decides."""
+    from newsmark.contributor.anchor import round_trip_dump, round_trip_load
+
+    root = Path(root)
+    groups = []
+    for members in find_near_duplicates(root):
+        stories = {member: _story_of(root, member) for member in members}
+        named = sorted({story for story in stories.values() if story})
+        story = named[0] if len(named) == 1 else (members[0] if not named else None)
+        changes = [member for member in members if story is not None and stories[member] != story]
+        groups.append({"members": members, "story": story, "conflict": named if len(named) > 1 else [],
+                       "changes": changes})
+    if apply:
+        for group in groups:
+            for member in group["changes"]:
+                path = root / "corpus" / f"{member}.yaml"
+                yaml_writer, data = round_trip_load(path.read_text(encoding="utf-8"))
+                data["story"] = group["story"]
+                write_atomic(path, round_trip_dump(yaml_writer, data))
+    return groups
