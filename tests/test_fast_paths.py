@@ -187,6 +187,10 @@ def test_progress_bar_on_a_terminal_only(tiny):
 
     code, err = stderr_on_tty("validate", "--root", str(tiny), "--no-cache")
     assert code == 0 and "validate [" in err and "1/1 articles" in err
+    feed = tiny.parent / "feed.jsonl"
+    feed.write_text('{"text": "Ferries to Karnholt will run twice a day.", "date": "2024-05-01"}\n')
+    code, err = stderr_on_tty("import", str(feed), "--root", str(tiny))
+    assert code == 0 and "import: 1 articles checked" in err and "import [" in err and "1/1 articles" in err
     assert stderr_on_tty("validate", "--root", str(tiny), "--no-cache", "-q")[1] == ""
     assert stderr_on_tty("validate", "--root", str(tiny), "--no-cache", CI="true")[1] == ""
 

@@ -35,15 +35,19 @@ def progress(args):
     shown = [0.0]
     delay = float(os.environ.get("NEWSMARK_PROGRESS_AFTER", "2"))  # seconds before the bar appears
 
-    def report(done: int, total: int) -> None:
+    def report(done: int, total: int | None) -> None:
+        """``total`` None: the count is not known yet (a bulk import's first pass); a counter instead of a bar."""
         now = time.monotonic()
-        if now - started < delay or (now - shown[0] < 0.2 and done < total):
+        if now - started < delay or (now - shown[0] < 0.2 and (total is None or done < total)):
             return
         shown[0] = now
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{args.command} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles{end}")
+        if total is None:
+            sys.stderr.write(f"\r{args.command}: {done} articles checked")
+        else:
+            width = 30
+            filled = width * done // max(total, 1)
+            end = "\n" if done >= total else ""
+            sys.stderr.write(f"\r{args.command} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles{end}")
         sys.stderr.flush()
 
     return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 import newsmark
-from newsmark.cli.common import UsageError, command, root_option
+from newsmark.cli.common import UsageError, command, progress, root_option
 
 
 def register(commands) -> None:
@@ -140,7 +140,7 @@ def _run_import(args) -> int:
         if not sep or not name or not column:
             raise UsageError(f"--map {pair!r}: write FIELD=COLUMN, e.g. --map text=body")
         mapping[name] = column
-    result = import_sources(args.root, args.sources, mapping, args.license, args.dry_run)
+    result = import_sources(args.root, args.sources, mapping, args.license, args.dry_run, progress(args))
     verb = "would import" if args.dry_run else "imported"
     print(f"{verb} {len(result['imported'])} article(s); {len(result['skipped'])} skipped as exact duplicates")
     for item in result["imported"]:

@@ -158,7 +158,8 @@ class Decision:
     skipped: str | None = None  # why this item is not imported
 
 
-def _check(root: Path, items: Iterator[Item | str], default_license: str | None, settings: DedupSettings):
+def _check(root: Path, items: Iterator[Item | str], default_license: str | None, settings: DedupSettings,
+           progress=None):
     """First pass: every item checked; returns the decisions and the problems (located messages)."""
     found = inventory(root)
     existing_keys: dict[str, str] = {}
@@ -170,7 +171,9 @@ def _check(root: Path, items: Iterator[Item | str], default_license: str | None,
             index.add(article_id, text)
     stories = {}  # id -> story of articles met in this import (the corpus's are read when needed)
     decisions, problems, taken = [], [], set()
-    for item in items:
+    for count, item in enumerate(items, 1):
+        if progress:
+            progress(count, None)
         if isinstance(item, str):
             problems.append(item)
             continue
@@ -212,9 +215,10 @@ def _story_of(root: Path, article_id: str) -> str | None:
 
 
 def import_sources(root: str | Path, sources: list[str | Path], mapping: dict[str, str] | None = None,
-                   license: str | None = None, dry_run: bool = False) -> dict:
+                   license: str | None = None, dry_run: bool = False, progress=None) -> dict:
     """Import every item of ``sources`` into the corpus at ``root``; raises NewsmarkError listing every
-    problem (and writes nothing) when any item has one."""
+    problem (and writes nothing) when any item has one. ``progress(done, total)`` is told of each item
+    checked (total None) and each article written."""
     root, mapping = Path(root), dict(mapping or {})
     unknown = set(mapping) - set(FIELDS)
     if unknown:
@@ -225,7 +229,7 @@ def import_sources(root: str | Path, sources: list[str | Path], mapping: dict[st
             raise NewsmarkError(f"{path}: no such file or folder")
     settings = dedup_settings(root)
     decisions, problems = _check(root, (item for path in paths for item in read_items(path, mapping)), license,
-                                 settings)
+                                 settings, progress)
     if problems:
         shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
         raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
@@ -235,13 +239,15 @@ def import_sources(root: str | Path, sources: list[str | Path], mapping: dict[st
               "written": []}
     if dry_run or not imported:
         return result
-    result["written"] = _write_all(root, paths, mapping, license, decisions)
+    result["written"] = _write_all(root, paths, mapping, license, decisions, progress)
     return result
 
 
-def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None, decisions: list[Decision]) -> list[str]:
+def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None, decisions: list[Decision],
+               progress=None) -> list[str]:
     """Second pass: write each imported item's files beside their targets, then rename them all into place."""
     staged: list[tuple[str, Path]] = []
+    total, done = sum(decision.skipped is None for decision in decisions), 0
     try:
         items = (item for path in paths for item in read_items(path, mapping))
         for item, decision in zip(items, decisions):
@@ -260,6 +266,9 @@ def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None
                     os.fchmod(handle.fileno(), 0o666 & ~current_umask())
                     handle.write(content)
                 staged.append((temporary, target))
+            done += 1
+            if progress:
+                progress(done, total)
         for temporary, target in staged:
             os.replace(temporary, target)
     except BaseException:
