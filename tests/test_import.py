@@ -171,3 +171,21 @@ def test_dedup_groups_near_duplicates_into_one_story(root, tmp_path):
     text = meta.read_text()
     assert text.startswith("# added by hand\n") and "story: 2024-03-01-pier\n" in text and "title: Pier again" in text
     assert "already share story" in run_cli("dedup", "--root", str(root)).stdout
+
+
+def test_hostile_sources_are_located_problems(root, tmp_path):
+    (tmp_path / "latin1.csv").write_bytes(b"text,date\n\"Fine.\",2024-01-01\n\"Caf\xe9 story.\",2024-01-02\n")
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "secret.txt").symlink_to("/etc/passwd")  # a link in a folder of texts is never followed
+    (texts / "story.txt").write_text("A story about the harbour.\n")
+    (texts / "story.yaml").write_text("date: [2024\n")
+    (tmp_path / "notes.docx").write_text("not a source")
+    result = run_cli("import", str(tmp_path / "latin1.csv"), str(texts), str(tmp_path / "notes.docx"),
+                     "--root", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
+    for located in (f"{tmp_path / 'latin1.csv'}:3: not UTF-8 (byte 0xe9)", f"{texts / 'secret.txt'}: symbolic link",
+                    f"{texts / 'story.yaml'}:", f"{tmp_path / 'notes.docx'}: not a source"):
+        assert located in result.stderr, (located, result.stderr)
+    assert list((root / "corpus").iterdir()) == []
+

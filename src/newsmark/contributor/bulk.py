@@ -24,7 +24,7 @@ from newsmark.errors import NewsmarkError
 from newsmark.files import current_umask, write_atomic
 from newsmark.licenses import UNKNOWN
 from newsmark.neardup import DedupSettings, NearDuplicateIndex, clusters, signature, text_key
-from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_yaml
+from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
 # Column names tried for each field, in order, unless --map names one.
@@ -94,11 +94,18 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
                 values, columns = _pick(record, mapping)
                 yield Item(f"{name}:{number}", values, columns)
     elif suffix == ".csv":
+        bad = _first_non_utf8_line(source)
+        if bad:
+            yield f"{name}:{bad[0]}: not UTF-8 (byte 0x{bad[1]:02x}); save the file as UTF-8"
+            return
         with open(source, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            for record in reader:
-                values, columns = _pick(record, mapping)
-                yield Item(f"{name}:{reader.line_num}", values, columns)
+            try:
+                for record in reader:
+                    values, columns = _pick(record, mapping)
+                    yield Item(f"{name}:{reader.line_num}", values, columns)
+            except csv.Error as err:
+                yield f"{name}:{reader.line_num}: not valid CSV ({err})"
     elif suffix in (".html", ".htm"):
         yield _html_file(source)
     elif suffix == ".txt":
@@ -107,14 +114,31 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
         yield f"{name}: not a source newsmark can import (.jsonl, .csv, .html, .txt or a folder of .txt files)"
 
 
+def _first_non_utf8_line(path: Path) -> tuple[int, int] | None:
+    """The line number and first bad byte of the first line that is not UTF-8, or None."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return number, raw[err.start]
+    return None
+
+
 def _text_file(path: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
+    """A text file and its sidecar metadata, read without following links (a link in a folder of texts
+    could point anywhere on the machine)."""
     record: dict = {}
     for sidecar in (path.with_suffix(".yaml"), path.with_suffix(".json")):
-        if sidecar.is_file():
+        if os.path.lexists(sidecar):
             if sidecar.suffix == ".json":
+                raw, problems = read_bytes(sidecar, str(sidecar))
+                if raw is None:
+                    yield f"{sidecar}: {problems[0].message}"
+                    return
                 try:
-                    record = json.loads(sidecar.read_text(encoding="utf-8"))
-                except ValueError as err:
+                    record = json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as err:
                     yield f"{sidecar}: not valid JSON ({err})"
                     return
             else:
@@ -127,11 +151,12 @@ def _text_file(path: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
     if not isinstance(record, dict):
         yield f"{path}: its sidecar metadata must be a mapping"
         return
-    if path.stat().st_size > MAX_FILE_BYTES:
-        yield f"{path}: larger than the {MAX_FILE_BYTES} byte limit for one article"
+    raw, problems = read_bytes(path, str(path))
+    if raw is None:
+        yield f"{path}: {problems[0].message}"
         return
     values, columns = _pick(record, mapping)
-    values["text"] = path.read_bytes()
+    values["text"] = raw
     yield Item(str(path), values, columns)
 
 
