@@ -104,8 +104,9 @@ def test_the_cli_declares_no_subcommand_itself():
 
 
 def test_no_reference_to_a_design_file_outside_the_repository():
+    outside = "DESIGN" + ".md"  # spelled in two parts, so that this file does not cite it either
     for path in [*REPO.glob("*.md"), *REPO.glob("*.toml"), *(REPO / "docs").rglob("*.md"),
                  *(REPO / "src").rglob("*.py"), *(REPO / "tests").rglob("*.py"), *(REPO / "benchmarks").glob("*")]:
-        if path.is_file() and path.name != "test_architecture.py":
-            assert "DESIGN.md" not in path.read_text(errors="replace"), path
+        if path.is_file():
+            assert outside not in path.read_text(errors="replace"), path
     assert (REPO / "docs" / "design.md").is_file()
