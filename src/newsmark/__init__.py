@@ -9,14 +9,20 @@ The Python API the CLI is a thin layer over::
 """
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _version
-
-try:
-    __version__ = _version("newsmark")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0+unknown"
-
 __all__ = ["validate", "build", "ingest", "__version__"]
+
+
+def __getattr__(name: str):
+    # The installed version is looked up only when asked for: importlib.metadata costs a pre-commit run
+    # of `newsmark validate` about 30 ms.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("newsmark")
+        except PackageNotFoundError:  # running from a source tree without an install
+            return "0+unknown"
+    raise AttributeError(f"module 'newsmark' has no attribute {name!r}")
 
 
 def validate(root=".", paths=None, **options):

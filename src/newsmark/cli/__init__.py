@@ -39,6 +39,14 @@ examples:
 """
 
 
+class _Version(argparse.Action):
+    """--version, looking the version up only when it is asked for."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"newsmark {newsmark.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsmark",
@@ -46,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"newsmark {newsmark.__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     for family in (contributor, pipeline, reviewer, release):

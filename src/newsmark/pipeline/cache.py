@@ -25,7 +25,6 @@ import stat
 import sys
 import time
 from functools import cache as memoize
-from importlib import metadata
 from pathlib import Path
 
 from newsmark.findings import RULES, ArticleResult, Finding
@@ -43,6 +42,8 @@ _VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML")
 @memoize
 def tool_fingerprint() -> str:
     """newsmark's code and label sets, and the versions of everything else that decides validity."""
+    from importlib import metadata
+
     import yaml
 
     digest = hashlib.sha256()

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
 CHUNK_SIZE = 64
@@ -71,6 +69,9 @@ def map_chunks(function: Callable[[list], list], items: Iterable, jobs: int | No
             if progress:
                 progress(len(chunk))
         return
+    import multiprocessing  # only here: a small run never starts a pool, and these imports cost it time
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork shares the already-imported modules and compiled schema validators with the workers.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent,
