@@ -59,10 +59,11 @@ def sentences(text: str, protected: list[Span] = ()) -> list[Span]:
             start = cut
         spans.append((start, line_start + len(line)))
         line_start += len(line) + 1
-    return [trimmed for span in spans if (trimmed := _trim(text, span))]
+    return [trimmed for span in spans if (trimmed := trim(text, span))]
 
 
-def _trim(text: str, span: Span) -> Span | None:
+def trim(text: str, span: Span) -> Span | None:
+    """``span`` without whitespace at either end; None when nothing else is left."""
     start, end = span
     while start < end and text[start].isspace():
         start += 1

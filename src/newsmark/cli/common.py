@@ -53,6 +53,17 @@ def progress(args):
     return report
 
 
+def dataset_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", default="dist/newsmark", metavar="DIR",
+                        help="a folder written by newsmark build (default: dist/newsmark)")
+
+
+def split_option(parser: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
+    from newsmark.pipeline.splits import SPLITS
+
+    parser.add_argument("--split", default=default, choices=SPLITS, help=help)
+
+
 def root_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", metavar="DIR",
                         help="the corpus folder holding corpus/ and annotations/ (default: the current folder)")

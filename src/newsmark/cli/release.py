@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from newsmark.cli.common import command, root_option
+from newsmark.cli.common import command, dataset_option, root_option, split_option
 
 
 def register(commands) -> None:
@@ -26,10 +26,8 @@ def register(commands) -> None:
                "  newsmark evaluate predictions.jsonl --format json | jq .mentions.f1",
     )
     evaluate.add_argument("predictions", metavar="PREDICTIONS", help="the predictions, JSONL")
-    evaluate.add_argument("--dataset", default="dist/newsmark", metavar="DIR",
-                          help="a folder written by newsmark build (default: dist/newsmark)")
-    evaluate.add_argument("--split", default="test", choices=["train", "validation", "test"],
-                          help="the split to score on (default: test)")
+    dataset_option(evaluate)
+    split_option(evaluate, "the split to score on (default: test)", default="test")
     evaluate.add_argument("--format", choices=["text", "json"], default="text",
                           help="text (default): a table; json: each task a top-level key with precision, recall "
                                "and f1 of its headline metric, and the other figures beside them")
@@ -52,10 +50,8 @@ def register(commands) -> None:
     export.add_argument("--format", required=True, choices=["spacy", "conll", "brat", "jsonl"],
                         help="the format to write")
     export.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder (or an earlier export)")
-    export.add_argument("--split", choices=["train", "validation", "test"],
-                        help="only this split (default: every split with rows)")
-    export.add_argument("--dataset", default="dist/newsmark", metavar="DIR",
-                        help="a folder written by newsmark build (default: dist/newsmark)")
+    split_option(export, "only this split (default: every split with rows)")
+    dataset_option(export)
     export.set_defaults(run=_run_export)
 
     diff = command(
@@ -74,7 +70,7 @@ def register(commands) -> None:
     )
     diff.add_argument("old", metavar="OLD", help="dataset folder or git revision of the earlier release")
     diff.add_argument("new", metavar="NEW", help="dataset folder or git revision of the later release")
-    diff.add_argument("--root", default=".", metavar="DIR", help="the corpus repository for revisions (default: .)")
+    root_option(diff)  # the repository whose git revisions OLD and NEW may name
     diff.add_argument("--format", choices=["text", "json"], default="text",
                       help="text (default): a CHANGELOG draft; json: the comparison as data")
     diff.set_defaults(run=_run_diff)

@@ -25,6 +25,7 @@ from newsmark.files import holds_only, output_slot, read_json_bounded, swap_in
 from newsmark.labels import names
 from newsmark.pipeline.assemble import outermost
 from newsmark.release.dataset import decoded_rows, present_splits, require_build
+from newsmark.text import trim
 
 FORMATS = ("jsonl", "conll", "brat", "spacy")
 MANIFEST = "export.json"
@@ -98,13 +99,8 @@ def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """[start, end) cut at line breaks, without empty or whitespace-only pieces (brat spans are one line)."""
     pieces, at = [], start
     for line in text[start:end].split("\n"):
-        piece_start, piece_end = at, at + len(line)
-        while piece_start < piece_end and text[piece_start].isspace():
-            piece_start += 1
-        while piece_end > piece_start and text[piece_end - 1].isspace():
-            piece_end -= 1
-        if piece_start < piece_end:
-            pieces.append((piece_start, piece_end))
+        if piece := trim(text, (at, at + len(line))):
+            pieces.append(piece)
         at += len(line) + 1
     return pieces
 
