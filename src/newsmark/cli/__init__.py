@@ -21,6 +21,8 @@ commands in the order a corpus meets them:
   dedup     find near-duplicate articles and group them into stories
   ingest    the same for a seed document with a 'date YYYY-MM-DD' header (provenance recorded)
   anchor    fill in span offsets from quotes in an annotation file
+  labelstudio  annotate in Label Studio: export tasks and config, import the annotations back
+  suggest   unannotated occurrences of names already annotated (in the article or the corpus)
   validate  check every file against the schemas and rules (docs/validation-rules.md)
   build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
   stats     counts per split, entity type, claim type and topic

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 import newsmark
-from newsmark.cli.common import UsageError, command, progress, root_option
+from newsmark.cli.common import UsageError, command, progress, require_corpus, root_option
 
 
 def register(commands) -> None:
@@ -130,6 +130,61 @@ def register(commands) -> None:
                        help="number of the first article (to add articles to an existing synthetic corpus)")
     synth.set_defaults(run=_run_synth)
 
+    studio = command(
+        commands,
+        "labelstudio",
+        help="annotate in Label Studio: export tasks and a labeling config, import the annotations back",
+        description="The Label Studio round trip. `export` writes label_config.xml (generated from "
+                    "schema/labels.json: entity types, claims with their type, attribution, check-worthiness "
+                    "and claimer, topics) and tasks.json (one task per article, its annotation as a "
+                    "prediction). Create a Label Studio project with that config, import the tasks, annotate, "
+                    "export the project as JSON, then `import` merges the export into annotations/<id>.yaml, "
+                    "keeping comments and key order, checking every region against the article text, and "
+                    "writing nothing when anything is wrong (each problem is located in the export).",
+        epilog="exit status: 0 done, 1 problems (nothing written), 2 usage error\n\n"
+               "examples:\n  newsmark labelstudio export --out ls/\n"
+               "  newsmark labelstudio export 000-833129a6a27d8038 --out ls/ --suggest\n"
+               "  newsmark labelstudio import ~/Downloads/project-1-at-2026-11-26.json --annotator jdoe\n"
+               "\nsee CONTRIBUTING.md, \"Annotate in Label Studio\"",
+    )
+    actions = studio.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = command(
+        actions,
+        "export",
+        help="write label_config.xml and tasks.json",
+        description="Write label_config.xml and tasks.json into --out for the given articles (all by default). "
+                    "Each task holds the article's text and its current annotation as a prediction with "
+                    "stable region ids; a mention carries its entity id in the region's meta note. The "
+                    "articles must validate first.",
+        epilog="example:\n  newsmark labelstudio export --out ls/ && ls ls/",
+    )
+    export.add_argument("ids", nargs="*", metavar="ID", help="article ids (default: every annotated article)")
+    export.add_argument("--out", required=True, metavar="DIR", help="folder for label_config.xml and tasks.json")
+    export.add_argument("--as-annotations", action="store_true",
+                        help="put the current annotation in as a completed annotation, not a prediction")
+    export.add_argument("--suggest", action="store_true",
+                        help="add the suggestions of `newsmark suggest` as extra predicted mentions")
+    root_option(export)
+    export.set_defaults(run=_run_labelstudio_export)
+    back = command(
+        actions,
+        "import",
+        help="merge a Label Studio JSON export into annotations/",
+        description="Merge a Label Studio JSON export (Export > JSON) into annotations/<id>.yaml. Each task's "
+                    "newest annotation is taken. Regions are checked against the article text (and re-anchored "
+                    "by their quote when the offsets drift); mentions group into entities by the entity id in "
+                    "their meta note, else with a mention of the same type and text; claims keep their ids. "
+                    "What did not change keeps its bytes, comments and order. The annotator (--annotator, else "
+                    "the Label Studio user's e-mail name) is added to the file's annotators when it changes.",
+        epilog="exit status: 0 merged (or nothing to do), 1 problems (no file changed), 2 usage error\n\n"
+               "example:\n  newsmark labelstudio import export.json --annotator jdoe && newsmark validate",
+    )
+    back.add_argument("export", metavar="EXPORT.json", help="the JSON export of a Label Studio project")
+    back.add_argument("--annotator", metavar="HANDLE", help="the handle recorded in annotators (kind human)")
+    back.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    root_option(back)
+    back.set_defaults(run=_run_labelstudio_import)
+
 
 def _run_import(args) -> int:
     from newsmark.contributor.bulk import import_sources
@@ -233,4 +288,28 @@ def _run_synth(args) -> int:
         raise UsageError("--articles and --first must not be negative")
     synthesize(args.out, args.articles, seed=args.seed, first=args.first)
     print(f"wrote {args.articles} synthetic articles to {args.out}")
+    return 0
+
+
+def _run_labelstudio_export(args) -> int:
+    from newsmark.contributor.labelstudio import export_tasks
+
+    require_corpus(args.root)
+    result = export_tasks(args.root, args.ids or None, args.out, args.as_annotations, args.suggest)
+    for path in result["files"]:
+        print(f"wrote {path}")
+    print(f"{result['tasks']} task(s); create a Label Studio project with label_config.xml, then import tasks.json")
+    return 0
+
+
+def _run_labelstudio_import(args) -> int:
+    from newsmark.contributor.labelstudio import import_export
+
+    require_corpus(args.root)
+    result = import_export(args.root, args.export, args.annotator, args.dry_run)
+    verb = "would change" if args.dry_run else "changed"
+    for article_id in result["changed"]:
+        print(f"{verb} annotations/{article_id}.yaml")
+    print(f"{len(result['changed'])} {verb}, {len(result['unchanged'])} unchanged, {len(result['skipped'])} "
+          "without an annotation")
     return 0
