@@ -378,10 +378,20 @@ def read_layer(task: dict, annotation: dict, text: str, current: dict, problems:
                          "the note", region.id)
             continue
         entity_of[region.id] = region.meta
+    # A region drawn in the page has no note: it keeps the entity of a mention at the same place in the
+    # file (so importing an export twice changes nothing), else joins a region of the same type and text.
+    in_file = {(m["start"], m["end"]): (e["type"], e["id"]) for e in current["entities"] for m in e["mentions"]}
     by_surface: dict[tuple[str, str], str] = {}
     for region in mentions:
         if region.id in entity_of:
             by_surface.setdefault((region.label, region.text), entity_of[region.id])
+    for region in sorted(mentions, key=lambda r: (r.start, r.end)):
+        if region.id in entity_of or region.meta is not None:
+            continue
+        placed = in_file.get((region.start, region.end))
+        if placed is not None and placed[0] == region.label:
+            entity_of[region.id] = placed[1]
+            by_surface.setdefault((region.label, region.text), placed[1])
     for region in sorted(mentions, key=lambda r: (r.start, r.end)):
         if region.id in entity_of or region.meta is not None:
             continue
@@ -401,12 +411,20 @@ def read_layer(task: dict, annotation: dict, text: str, current: dict, problems:
                          region.id)
         entity["mentions"][(region.start, region.end)] = region.text
     claims = {}
-    for region in sorted((r for r in regions.values() if r.kind == CLAIM), key=lambda r: (r.start, r.end)):
+    claim_regions = sorted((r for r in regions.values() if r.kind == CLAIM), key=lambda r: (r.start, r.end))
+    known = {claim["id"] for claim in current["claims"]}
+    by_span = {(claim["start"], claim["end"]): claim["id"] for claim in current["claims"]}
+    ids = {r.id: r.id[2:] for r in claim_regions if r.id.startswith("c-") and r.id[2:] in known}
+    for region in claim_regions:  # a claim drawn in the page takes the id of a claim with its span, or a new one
+        same = by_span.get((region.start, region.end))
+        if region.id not in ids and same is not None and same not in ids.values():
+            ids[region.id] = same
+    for region in claim_regions:
         claim = _read_claim(task, region, relations, regions, entity_of, problems)
         if claim is None:
             continue
-        claim_id = region.id[2:] if region.id.startswith("c-") and ID_RE.fullmatch(region.id[2:]) else None
-        if claim_id is None or claim_id in claims or claim_id in entities:
+        claim_id = ids.get(region.id)
+        if claim_id is None or claim_id in claims:
             claim_id = _new_id("c", taken, numbered=True)
         taken.add(claim_id)
         claims[claim_id] = claim

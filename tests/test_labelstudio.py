@@ -1,0 +1,330 @@
+"""The Label Studio round trip through the real CLI, offline: the generated config, export then import
+unchanged is byte-identical (the seed, and synthetic articles with emoji before their spans), edits land
+in the YAML with comments kept, and every kind of bad export is a located error that changes no file.
+The same round trip against a real Label Studio server is in test_labelstudio_server.py."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, SEED_ID, copy_corpus, run_cli
+
+EMOJI = "🙂🚀 "
+
+
+def export(root: Path, *ids: str, extra: tuple = ()) -> list[dict]:
+    out = root / "ls"
+    result = run_cli("labelstudio", "export", *ids, "--out", str(out), *extra, "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    return json.loads((out / "tasks.json").read_text())
+
+
+def as_label_studio_export(tasks: list[dict]) -> list[dict]:
+    """What Label Studio exports after an annotator accepted every prediction unchanged (as measured on
+    1.23: results keep id and meta, gain origin "prediction", relations move to the end)."""
+    exported = []
+    for number, task in enumerate(copy.deepcopy(tasks), 1):
+        results = [dict(result, origin="prediction") for result in task.pop("predictions")[0]["result"]]
+        results.sort(key=lambda result: result["type"] == "relation")
+        exported.append({"id": number, **task, "annotations": [{
+            "id": 100 + number, "result": results, "was_cancelled": False, "updated_at": "2026-11-26T10:00:00Z",
+            "completed_by": {"id": 1, "email": "ann.lee@example.org"}}], "predictions": []})
+    return exported
+
+
+def write(path: Path, data) -> str:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1))
+    return str(path)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+            and "ls" not in p.parts and not p.name.startswith("export")}
+
+
+def results_of(exported: list[dict], index: int = 0) -> list[dict]:
+    return exported[index]["annotations"][0]["result"]
+
+
+@pytest.fixture
+def emoji_corpus(tmp_path) -> Path:
+    """Three synthetic articles with emoji (astral characters, one a ZWJ sequence) before and between
+    their spans, every offset shifted to match."""
+    root = tmp_path / "emoji"
+    assert run_cli("synth", "--out", str(root), "--articles", "3").returncode == 0
+    for text_path in sorted((root / "corpus").glob("*.txt")):
+        text = text_path.read_text()
+        annotation_path = root / "annotations" / f"{text_path.stem}.yaml"
+        data = yaml.safe_load(annotation_path.read_text())
+        cut = text.index(". ") + 2  # a second emoji after the first sentence
+        new_text = EMOJI + text[:cut] + "👩‍🔬 " + text[cut:]
+
+        def shift(offset: int) -> int:
+            return offset + len(EMOJI) + (len("👩‍🔬 ") if offset >= cut else 0)
+
+        for span in [m for e in data["entities"] for m in e["mentions"]] + data["claims"]:
+            span["start"], span["end"] = shift(span["start"]), shift(span["end"])
+            assert new_text[span["start"]:span["end"]] == span["text"]
+        text_path.write_text(new_text)
+        annotation_path.write_text("# synthetic, with emoji\n" + yaml.safe_dump(data, allow_unicode=True,
+                                                                                    sort_keys=False))
+    assert run_cli("validate", "--root", str(root)).returncode == 0
+    return root
+
+
+def test_config_is_generated_from_the_label_sets(repo_copy):
+    export(repo_copy)
+    config = ElementTree.parse(repo_copy / "ls" / "label_config.xml").getroot()
+    labels = json.loads((REPO / "schema" / "labels.json").read_text())
+    entity_labels = [label.get("value") for label in config.find("Labels[@name='entity']")]
+    assert entity_labels == [entry["name"] for entry in labels["entity_types"]]
+    per_region = {choices.get("name"): [c.get("value") for c in choices]
+                  for choices in config.iter("Choices") if choices.get("perRegion") == "true"}
+    assert per_region["claim_type"] == [entry["name"] for entry in labels["claim_types"]]
+    assert per_region["attribution"] == [entry["name"] for entry in labels["attributions"]]
+    assert per_region["checkworthy"] == ["yes", "no"] and per_region["claimer"] == ["author"]
+    topics = config.find("Choices[@name='topics']")
+    assert topics.get("choice") == "multiple"
+    assert [re.search(r"\((medtop:\d+)\)$", c.get("value")).group(1) for c in topics] == \
+        [entry["name"] for entry in labels["topics"]]
+    assert config.find("Relations/Relation").get("value") == "claimer"
+
+
+def test_tasks_carry_the_annotation_with_stable_region_ids(repo_copy):
+    first, second = export(repo_copy), export(repo_copy)
+    assert first == second
+    (task,) = first
+    assert task["data"]["article"] == SEED_ID
+    assert task["data"]["text"] == (repo_copy / "corpus" / f"{SEED_ID}.txt").read_text()
+    results = task["predictions"][0]["result"]
+    mention = next(r for r in results if r.get("id") == "m-netanyahu-2")
+    assert mention["value"] == {"start": 509, "end": 518, "text": "Netanyahu", "labels": ["PERSON"]}
+    assert mention["meta"] == {"text": ["netanyahu"]}
+    claim = [r for r in results if r.get("id") == "c-c1"]
+    assert {r["from_name"]: r["value"].get("choices") for r in claim} == {
+        "claim": None, "claim_type": ["position"], "attribution": ["reported_speech"], "checkworthy": ["yes"]}
+    relation = next(r for r in results if r["type"] == "relation" and r["from_id"] == "c-c1")
+    assert relation["to_id"].startswith("m-netanyahu-")
+    author_claim = [r for r in results if r.get("id") == "c-c2" and r["from_name"] == "claimer"]
+    assert author_claim[0]["value"]["choices"] == ["author"]
+    completed = export(repo_copy, extra=("--as-annotations",))
+    assert "predictions" not in completed[0] and completed[0]["annotations"][0]["result"] == results
+
+
+def test_unchanged_round_trip_is_byte_identical_on_the_seed(repo_copy):
+    before = snapshot(repo_copy)
+    exported = as_label_studio_export(export(repo_copy))
+    result = run_cli("labelstudio", "import", write(repo_copy / "export.json", exported), "--root", str(repo_copy))
+    assert result.returncode == 0, result.stderr
+    assert "0 changed, 1 unchanged" in result.stdout
+    assert snapshot(repo_copy) == before
+
+
+def test_unchanged_round_trip_is_byte_identical_with_emoji_before_spans(emoji_corpus):
+    before = snapshot(emoji_corpus)
+    exported = as_label_studio_export(export(emoji_corpus))
+    assert len(exported) == 3
+    result = run_cli("labelstudio", "import", write(emoji_corpus / "export.json", exported), "--root",
+                     str(emoji_corpus))
+    assert result.returncode == 0, result.stderr
+    assert "0 changed, 3 unchanged" in result.stdout
+    assert snapshot(emoji_corpus) == before
+
+
+def utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def test_drifted_offsets_are_re_anchored_by_the_quote(emoji_corpus):
+    """Older Label Studio versions count an emoji as two (UTF-16 units); other paths shift offsets. The
+    region's text decides, so the files still come back unchanged."""
+    before = snapshot(emoji_corpus)
+    exported = as_label_studio_export(export(emoji_corpus))
+    for task in exported:
+        text = task["data"]["text"]
+        for result in results_of([task]):
+            value = result.get("value", {})
+            if "start" in value:
+                value["start"], value["end"] = utf16(text, value["start"]), utf16(text, value["end"])
+    assert any(r["value"].get("start") != r["value"].get("end") for r in results_of(exported))
+    result = run_cli("labelstudio", "import", write(emoji_corpus / "export.json", exported), "--root",
+                     str(emoji_corpus))
+    assert result.returncode == 0, result.stderr
+    assert snapshot(emoji_corpus) == before
+
+
+def _region(region_id, name, text, quote, label=None, occurrence=1, **extra):
+    start = -1
+    for _ in range(occurrence):
+        start = text.index(quote, start + 1)
+    value = {"start": start, "end": start + len(quote), "text": quote}
+    if label is not None:
+        value["labels"] = [label]
+    return {"id": region_id, "from_name": name, "to_name": "text", "type": "labels" if label else "choices",
+            "value": value, "origin": "manual", **extra}
+
+
+def test_edits_are_merged_keeping_comments_and_everything_else(repo_copy):
+    path = repo_copy / "annotations" / f"{SEED_ID}.yaml"
+    original = path.read_text()
+    exported = as_label_studio_export(export(repo_copy))
+    text, results = exported[0]["data"]["text"], results_of(exported)
+    # a mention re-drawn in the page (random id, no note) joins the entity with its type and text
+    redrawn = next(r for r in results if r.get("id") == "m-netanyahu-3")
+    results.remove(redrawn)
+    results.append({**redrawn, "id": "Xy12AbCd34", "origin": "manual", "meta": {}})
+    # the annotator decides the second "Gaza" is the territory, not the city: a new entity by its note
+    gaza = next(r for r in results if r.get("id") == "m-gaza-2")
+    gaza["value"]["labels"], gaza["meta"] = ["LOC"], {"text": ["gaza-strip"]}
+    # a new claim with its choices and a claimer relation drawn to a mention of Netanyahu
+    quote = "Netanyahu agreed to dispatch a team of officials to Washington"
+    claim_region = _region("Cl1", "claim", text, quote, "claim")
+    results.append(claim_region)
+    for name, choice in (("claim_type", "event"), ("attribution", "authorial"), ("checkworthy", "no")):
+        results.append({**claim_region, "from_name": name, "type": "choices",
+                        "value": {**{k: claim_region["value"][k] for k in ("start", "end", "text")}, "choices": [choice]}})
+    mention = next(r["id"] for r in results if r.get("from_name") == "entity" and
+                   r["value"]["start"] == claim_region["value"]["start"])
+    results.append({"type": "relation", "from_id": "Cl1", "to_id": mention, "direction": "right"})
+    # a topic ticked (Label Studio rewrites the whole list in config order), a claim removed
+    topics = next(r for r in results if r.get("from_name") == "topics")
+    topics["value"]["choices"] = ["economy, business and finance (medtop:04000000)", *topics["value"]["choices"]]
+    results[:] = [r for r in results if r.get("id") != "c-c3" and r.get("from_id") != "c-c3"]
+    result = run_cli("labelstudio", "import", write(repo_copy / "export.json", exported), "--root", str(repo_copy))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"changed annotations/{SEED_ID}.yaml")
+    new = path.read_text()
+    data = yaml.safe_load(new)
+    assert data["annotators"][-1] == {"id": "ann.lee", "kind": "human"}
+    assert data["topics"] == ["medtop:16000000", "medtop:11000000", "medtop:04000000"]
+    assert "medtop:16000000  # conflict, war and peace" in new  # comments on kept items survive
+    entities = {e["id"]: e for e in data["entities"]}
+    assert [m["start"] for m in entities["netanyahu"]["mentions"]] == [56, 509, 735, 959, 1209, 1478]
+    assert entities["gaza-strip"] == {"id": "gaza-strip", "type": "LOC", "name": "Gaza", "mentions": [
+        {"start": 929, "end": 933, "text": "Gaza"}]}
+    assert [m["start"] for m in entities["gaza"]["mentions"]] == [171, 1607]
+    new_claim = next(c for c in data["claims"] if c["text"] == quote)
+    assert new_claim["claimer"] == "netanyahu" and new_claim["type"] == "event" and new_claim["checkworthy"] is False
+    assert new_claim["id"] == "c22"
+    ids = [c["id"] for c in data["claims"]]
+    assert ids[ids.index("c11") + 1] == "c22"  # placed in text order
+    assert "c3" not in {c["id"] for c in data["claims"]}
+    # everything the export did not change keeps its bytes
+    for unchanged in ("  - id: c1\n    start: 100\n", '      - {start: 100, end: 106, text: "Israel"}\n'):
+        assert unchanged in original and unchanged in new
+    assert run_cli("validate", "--root", str(repo_copy)).returncode == 0
+    again = run_cli("labelstudio", "import", str(repo_copy / "export.json"), "--root", str(repo_copy))
+    assert again.returncode == 0 and "0 changed" in again.stdout and path.read_text() == new
+
+
+BAD_EXPORTS = {
+    "unknown label": (lambda ex, text: results_of(ex).append(_region("Bad1", "entity", text, "Rafah", "PLACE")),
+                      r"region 'Bad1': unknown entity label 'PLACE'"),
+    "claim without its choices": (lambda ex, text: results_of(ex).append(_region("Bad2", "claim", text,
+                                                                                  "Netanyahu agreed", "claim")),
+                                  r"region 'Bad2': the claim needs one claim_type choice"),
+    "claim without a claimer": (lambda ex, text: _claim_without_claimer(ex, text),
+                                r"region 'Bad3': the claim needs exactly one claimer"),
+    "article not in the corpus": (lambda ex, text: ex[0]["data"].update(article="999-not-here"),
+                                  r"article 999-not-here is not in the corpus"),
+    "quote not in the text": (lambda ex, text: results_of(ex).append(
+        {"id": "Bad4", "from_name": "entity", "to_name": "text", "type": "labels",
+         "value": {"start": 5, "end": 12, "text": "Atlantis", "labels": ["GPE"]}}),
+        r"region 'Bad4': its text 'Atlantis' does not occur"),
+    "ambiguous quote": (lambda ex, text: results_of(ex).append(
+        {"id": "Bad5", "from_name": "entity", "to_name": "text", "type": "labels",
+         "value": {"start": 0, "end": 6, "text": "Israel", "labels": ["GPE"]}}),
+        r"region 'Bad5': its offsets 0:6 do not match its text 'Israel', which occurs \d+ times"),
+    "note that is no entity id": (lambda ex, text: results_of(ex).append(
+        _region("Bad6", "entity", text, "Knesset", "ORG", meta={"text": ["The Knesset!"]})),
+        r"region 'Bad6': the region's note 'The Knesset!' is not an entity id"),
+    "one entity, two types": (lambda ex, text: results_of(ex).append(
+        _region("Bad7", "entity", text, "Knesset", "ORG", meta={"text": ["netanyahu"]})),
+        r"region 'Bad7': entity 'netanyahu' is labelled ORG here but PERSON"),
+    "claimer relation to a claim": (lambda ex, text: results_of(ex).append(
+        {"type": "relation", "from_id": "c-c1", "to_id": "c-c2", "labels": ["claimer"]}),
+        r"region 'c-c1': the claimer relation points at 'c-c2', which is not an entity mention"),
+    "field not in the config": (lambda ex, text: results_of(ex).append(
+        {"id": "Bad8", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["+"]}}),
+        r"region 'Bad8': a result of 'sentiment' \(choices\) is not part of newsmark's labeling config"),
+    "no topics": (lambda ex, text: results_of(ex).__setitem__(slice(None), [r for r in results_of(ex)
+                                                                           if r.get("from_name") != "topics"]),
+                  r"the annotation has no topics result"),
+    "task text changed": (lambda ex, text: ex[0]["data"].update(text=text + " More."),
+                          r"the task's text differs from corpus/"),
+    "annotator unknown": (lambda ex, text: ex[0]["annotations"][0].update(completed_by=7),
+                          r"its annotator is not known; give --annotator HANDLE"),
+}
+
+
+def _claim_without_claimer(exported, text):
+    region = _region("Bad3", "claim", text, "Netanyahu agreed", "claim")
+    results_of(exported).append(region)
+    for name, choice in (("claim_type", "event"), ("attribution", "authorial"), ("checkworthy", "no")):
+        results_of(exported).append({**region, "from_name": name, "type": "choices",
+                                     "value": {**region["value"], "choices": [choice]}})
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EXPORTS))
+def test_bad_exports_are_located_errors_and_change_nothing(repo_copy, case):
+    exported = as_label_studio_export(export(repo_copy))
+    breaker, expected = BAD_EXPORTS[case]
+    # a good edit in the same export must not land either: all or nothing
+    text = exported[0]["data"]["text"]
+    next(r for r in results_of(exported) if r.get("id") == "c-c1" and r["from_name"] == "checkworthy")["value"][
+        "choices"] = ["no"]
+    breaker(exported, text)
+    before = snapshot(repo_copy)
+    result = run_cli("labelstudio", "import", write(repo_copy / "export.json", exported), "--root", str(repo_copy))
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    assert re.search(r"export\.json:\d+:\d+: task 1 \(article [^)]+\)" + ".*" + expected, result.stderr), result.stderr
+    assert "no file was changed" in result.stderr
+    assert snapshot(repo_copy) == before
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", r"export\.json:1:2: not JSON"),
+    ('{"a": 1}', r"export\.json:1:1: a Label Studio JSON export is a list of tasks"),
+    ("[1]", r"task \?: the task has no data.article"),
+])
+def test_unreadable_exports(repo_copy, content, message):
+    (repo_copy / "export.json").write_text(content)
+    result = run_cli("labelstudio", "import", str(repo_copy / "export.json"), "--root", str(repo_copy))
+    assert result.returncode == 1 and re.search(message, result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_annotator_handle_and_missing_files_are_refused(repo_copy):
+    (repo_copy / "export.json").write_text("[]")
+    result = run_cli("labelstudio", "import", str(repo_copy / "export.json"), "--annotator", "a b", "--root",
+                     str(repo_copy))
+    assert result.returncode == 1 and "--annotator 'a b'" in result.stderr
+    result = run_cli("labelstudio", "import", str(repo_copy / "missing.json"), "--root", str(repo_copy))
+    assert result.returncode == 1 and "missing.json: cannot read" in result.stderr
+    result = run_cli("labelstudio", "export", "no-such-article", "--out", str(repo_copy / "ls"), "--root",
+                     str(repo_copy))
+    assert result.returncode == 1 and "no annotations/<id>.yaml for: no-such-article" in result.stderr
+
+
+def test_export_refuses_an_article_that_does_not_validate(repo_copy):
+    path = repo_copy / "annotations" / f"{SEED_ID}.yaml"
+    path.write_text(path.read_text().replace("{start: 56, end: 74,", "{start: 57, end: 74,"))
+    result = run_cli("labelstudio", "export", "--out", str(repo_copy / "ls"), "--root", str(repo_copy))
+    assert result.returncode == 1 and "NM401" in result.stderr and "nothing was exported" in result.stderr
+    assert not (repo_copy / "ls").exists()
+
+
+def test_a_skipped_task_and_a_task_without_annotation_change_nothing(repo_copy):
+    before = snapshot(repo_copy)
+    exported = as_label_studio_export(export(repo_copy))
+    exported[0]["annotations"][0]["was_cancelled"] = True
+    result = run_cli("labelstudio", "import", write(repo_copy / "export.json", exported), "--root", str(repo_copy))
+    assert result.returncode == 0 and "1 without an annotation" in result.stdout
+    assert snapshot(repo_copy) == before
