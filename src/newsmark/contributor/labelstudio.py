@@ -506,6 +506,22 @@ def _block(values: dict):
     return item
 
 
+def _styled(value: str, like) -> str:
+    """``value`` quoted as ``like`` is in the file (a double-quoted file stays double-quoted)."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    for style in (DoubleQuotedScalarString, SingleQuotedScalarString):
+        if isinstance(like, style):
+            return style(value)
+    return value
+
+
+def _sample(data, group: str, key: str):
+    """The first value of ``key`` in ``group`` (mentions: of any entity), as the file writes it."""
+    items = [m for e in data["entities"] for m in e["mentions"]] if group == "mentions" else data[group]
+    return next((item[key] for item in items if key in item), None)
+
+
 def _merge_topics(data, topics: list[str]) -> bool:
     current = list(data["topics"])
     if set(current) == set(topics):
@@ -550,14 +566,18 @@ def _merge_entities(data, entities: dict[str, dict]) -> bool:
                 changed = True
         for (start, end), text in sorted(wanted["mentions"].items()):
             if (start, end) not in have:
-                _insert_sorted(mentions, _flow({"start": start, "end": end, "text": text}), start)
+                like = _sample(data, "mentions", "text")
+                _insert_sorted(mentions, _flow({"start": start, "end": end, "text": _styled(text, like)}), start)
                 changed = True
     known = {entity["id"] for entity in data["entities"]}
     for entity_id, wanted in entities.items():
         if entity_id in known:
             continue
-        mentions = CommentedSeq([_flow({"start": s, "end": e, "text": t}) for (s, e), t in sorted(wanted["mentions"].items())])
-        data["entities"].append(_block({"id": entity_id, "type": wanted["type"], "name": wanted["name"],
+        like = _sample(data, "mentions", "text")
+        mentions = CommentedSeq([_flow({"start": s, "end": e, "text": _styled(t, like)})
+                                 for (s, e), t in sorted(wanted["mentions"].items())])
+        data["entities"].append(_block({"id": entity_id, "type": wanted["type"],
+                                        "name": _styled(wanted["name"], _sample(data, "entities", "name")),
                                         "mentions": mentions}))
         changed = True
     return changed
@@ -577,13 +597,14 @@ def _merge_claims(data, claims: dict[str, dict]) -> bool:
             continue
         for key in CLAIM_FIELDS:
             if claim.get(key) != wanted[key]:  # ruamel reads true as ScalarBoolean, equal to True
-                claim[key] = wanted[key]
+                claim[key] = _styled(wanted[key], claim.get(key)) if key == "text" else wanted[key]
                 changed = True
     known = {claim["id"] for claim in data["claims"]}
     for claim_id, wanted in sorted(claims.items(), key=lambda item: item[1]["start"]):
         if claim_id not in known:
-            _insert_sorted(data["claims"], _block({"id": claim_id, **{key: wanted[key] for key in CLAIM_FIELDS}}),
-                           wanted["start"])
+            fields = {key: wanted[key] for key in CLAIM_FIELDS}
+            fields["text"] = _styled(fields["text"], _sample(data, "claims", "text"))
+            _insert_sorted(data["claims"], _block({"id": claim_id, **fields}), wanted["start"])
             changed = True
     return changed
 
