@@ -70,6 +70,7 @@ RULES: dict[str, Rule] = {
         Rule("NM407", "span-whitespace", ERROR, "span starts or ends with whitespace"),
         Rule("NM408", "duplicate-mention", ERROR, "the same mention is listed twice"),
         Rule("NM409", "mention-crosses-line", ERROR, "a mention spans a line break"),
+        Rule("NM410", "missed-mention", WARNING, "a name annotated in the article also occurs unannotated"),
         # NM5xx: ids and references
         Rule("NM501", "id-mismatch", ERROR, "id does not match the file name"),
         Rule("NM502", "duplicate-id", ERROR, "id used twice in one article"),
@@ -81,6 +82,7 @@ RULES: dict[str, Rule] = {
         Rule("NM601", "label-set-changed", ERROR, "a released label was removed or reordered"),
         Rule("NM602", "stale-datasheet", WARNING, "DATASHEET.md statistics block is out of date"),
         Rule("NM603", "datasheet-unusable", ERROR, "DATASHEET.md cannot be updated by the build"),
+        Rule("NM604", "inconsistent-type", WARNING, "the same name has different entity types in different articles"),
     ]
 }
 

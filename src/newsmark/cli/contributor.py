@@ -130,6 +130,30 @@ def register(commands) -> None:
                        help="number of the first article (to add articles to an existing synthetic corpus)")
     synth.set_defaults(run=_run_synth)
 
+    hint = command(
+        commands,
+        "suggest",
+        help="unannotated occurrences of names already annotated (in the article or the corpus)",
+        description="List the mentions an annotator probably forgot in one article: word-bounded occurrences of "
+                    "a text that is already a mention in the article but not annotated there (the NM410 "
+                    "warnings), and of texts annotated as mentions in other articles of the corpus (a gazetteer "
+                    "of every mention text, matched with Aho-Corasick; the type shown is its commonest there). "
+                    "With --apply, add the in-article ones to their entities, keeping comments and order; the "
+                    "corpus ones need a decision (which entity?) and are only listed, or offered in Label "
+                    "Studio by `newsmark labelstudio export --suggest`.",
+        epilog="exit status: 0 done, 1 the article does not validate, 2 usage error\n\n"
+               "examples:\n  newsmark suggest 000-833129a6a27d8038\n"
+               "  newsmark suggest 000-833129a6a27d8038 --apply && newsmark validate\n"
+               "  newsmark suggest 000-833129a6a27d8038 --format json",
+    )
+    hint.add_argument("article_id", metavar="ID", help="the article (its id, as in annotations/<id>.yaml)")
+    hint.add_argument("--apply", action="store_true", help="add the in-article suggestions to their entities")
+    hint.add_argument("--no-corpus", dest="corpus", action="store_false",
+                      help="only the in-article suggestions (no gazetteer of the other articles)")
+    hint.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    root_option(hint)
+    hint.set_defaults(run=_run_suggest)
+
     studio = command(
         commands,
         "labelstudio",
@@ -312,4 +336,28 @@ def _run_labelstudio_import(args) -> int:
         print(f"{verb} annotations/{article_id}.yaml")
     print(f"{len(result['changed'])} {verb}, {len(result['unchanged'])} unchanged, {len(result['skipped'])} "
           "without an annotation")
+    return 0
+
+
+def _run_suggest(args) -> int:
+    import json
+
+    from newsmark.contributor.suggest import suggest
+
+    require_corpus(args.root)
+    result = suggest(args.root, args.article_id, apply=args.apply, corpus=args.corpus)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    for item in result["suggestions"]:
+        where = f"{result['path']}:{item['line']}:{item['col']}: {item['text']!r} {item['start']}:{item['end']}"
+        if item["entity"] is not None:
+            done = "added to" if args.apply else "joins"
+            print(f"{where} {done} entity '{item['entity']}' ({item['type']}): missed in this article")
+        else:
+            print(f"{where} {item['type']}? annotated in {item['articles']} other article(s), e.g. {item['example']}")
+    own = sum(item["entity"] is not None for item in result["suggestions"])
+    print(f"{len(result['suggestions'])} suggestion(s): {own} in-article"
+          + (f" ({result['applied']} added)" if args.apply else " (--apply adds them)")
+          + f", {len(result['suggestions']) - own} from the corpus")
     return 0

@@ -7,10 +7,10 @@ rewritten only when every span in it resolves; otherwise it is left untouched an
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
 from newsmark.pipeline.check import iter_spans, show_path
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
@@ -53,32 +53,6 @@ def resolve(text: str, span: dict) -> tuple[int | None, str]:
                   "to choose one")
 
 
-def round_trip_load(text: str):
-    """A ruamel YAML object and the document, for edits that keep comments, key order and quoting."""
-    return _round_trip(text)
-
-
-def round_trip_dump(yaml, data) -> str:
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
-
-
-def _round_trip(text: str):
-    from ruamel.yaml import YAML
-    from ruamel.yaml.util import load_yaml_guess_indent
-
-    _, sequence_indent, offset = load_yaml_guess_indent(text)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=sequence_indent or 2, offset=offset or 0)
-    # Keep an explicit null as written ("title: null"); ruamel's default would print nothing after the colon.
-    yaml.representer.add_representer(type(None), lambda representer, _: representer.represent_scalar(
-        "tag:yaml.org,2002:null", "null"))
-    return yaml, yaml.load(text)
-
-
 def anchor_file(root: Path, article_id: str) -> AnchorResult:
     """Anchor every span of annotations/<article_id>.yaml against corpus/<article_id>.txt."""
     path = root / "annotations" / f"{article_id}.yaml"
@@ -94,7 +68,7 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
     result.problems = problems + text_problems
     if doc is None or text is None:
         return result
-    yaml, data = _round_trip(path.read_text(encoding="utf-8"))
+    yaml, data = round_trip_load(path.read_text(encoding="utf-8"))
     try:
         spans = list(iter_spans(data))
     except (KeyError, TypeError, AttributeError):

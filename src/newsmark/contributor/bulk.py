@@ -324,7 +324,7 @@ def dedup(root: str | Path, apply: bool = False) -> list[dict]:
     id); with ``apply``, writes that story into the metadata of every member that lacks it, keeping
     comments and key order. A group whose members already name different stories is reported, not
     changed: a person decides."""
-    from newsmark.contributor.anchor import round_trip_dump, round_trip_load
+    from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
 
     root = Path(root)
     groups = []

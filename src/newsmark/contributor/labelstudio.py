@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from newsmark.contributor.anchor import round_trip_dump, round_trip_load
+from newsmark.contributor.yamledit import (add_mention, block, insert_sorted, round_trip_dump, round_trip_load, sample,
+                                          styled)
 from newsmark.contributor.intake import slug
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_all_atomic, write_atomic
 from newsmark.findings import ERROR
 from newsmark.labels import label_table, labels_by_name, names
-from newsmark.pipeline.check import check_annotation, check_schema, check_strings
+from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles
 from newsmark.pipeline.read import inventory, is_article_id, parse_yaml, read_article_text, read_yaml
 
 TEXT, ENTITY, CLAIM, TOPICS, CLAIMER = "text", "entity", "claim", "topics", "claimer"
@@ -137,38 +138,9 @@ def _nearest(mentions: list[tuple[int, str]], start: int) -> str:
     return before[-1] if before else mentions[0][1]
 
 
-@dataclass
-class ArticleFiles:
-    id: str
-    text: str
-    title: str | None
-    annotation: dict
-
-
-def read_valid(root: Path, ids: list[str]) -> list[ArticleFiles]:
-    """The articles' texts, titles and annotations, refusing any that does not validate (spans must be
-    anchored and right before they can become regions)."""
-    from newsmark.pipeline.check import validate
-
-    report = validate(root, [root / "annotations" / f"{article_id}.yaml" for article_id in ids])
-    errors = [f for f in report.errors if not f.path.startswith("schema/")]
-    if errors:
-        raise NewsmarkError("fix these first (newsmark validate); nothing was exported:\n" +
-                            "\n".join(f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in errors[:20]))
-    articles = []
-    for article_id in ids:
-        text, _ = read_article_text(root / "corpus" / f"{article_id}.txt", root)
-        meta, _ = read_yaml(root / "corpus" / f"{article_id}.yaml", root)
-        annotation, _ = read_yaml(root / "annotations" / f"{article_id}.yaml", root)
-        articles.append(ArticleFiles(article_id, text, meta.data.get("title"), annotation.data))
-    return articles
-
-
 def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_annotations: bool = False,
                  suggestions: bool = False) -> dict:
     """Write label_config.xml and tasks.json for the articles ``ids`` (all when None) into ``out``."""
-    from newsmark import __version__
-
     root, out = Path(root), Path(out)
     found = inventory(root)
     wanted = sorted(found.annotations) if ids is None else ids
@@ -176,14 +148,18 @@ def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_an
     if missing:
         raise NewsmarkError(f"no annotations/<id>.yaml for: {', '.join(missing)}")
     tasks = []
-    for article in read_valid(root, wanted):
-        extra = []
-        if suggestions:
-            from newsmark.contributor.suggest import suggestion_results
+    articles = checked_articles(root, wanted)
+    if suggestions:
+        from newsmark.contributor.suggest import Gazetteer, suggestion_results
 
-            extra = suggestion_results(root, article.id, article.text, article.annotation)
-        layer = {"model_version": f"newsmark {__version__}", "result": task_results(article.annotation, extra)}
-        tasks.append({"data": {"article": article.id, "title": article.title or article.id, TEXT: article.text},
+        gazetteer = Gazetteer.of_corpus(root)
+    for article in articles:
+        annotation = article.annotation.data
+        extra = suggestion_results(article.id, article.text, annotation, gazetteer) if suggestions else []
+        layer = {"model_version": f"annotations/{article.id}.yaml (guidelines {annotation['guidelines']})",
+                 "result": task_results(annotation, extra)}
+        title = article.meta.data.get("title") or article.id
+        tasks.append({"data": {"article": article.id, "title": title, TEXT: article.text},
                       "annotations" if as_annotations else "predictions": [layer]})
     if out.exists() and not out.is_dir():
         raise NewsmarkError(f"{out}: not a folder")
@@ -486,40 +462,8 @@ def merge(data, layer: Layer, annotator: str | None) -> bool:
     changed |= _merge_entities(data, layer.entities)
     changed |= _merge_claims(data, layer.claims)
     if changed and annotator and annotator not in {a["id"] for a in data["annotators"]}:
-        data["annotators"].append(_block({"id": annotator, "kind": "human"}))
+        data["annotators"].append(block({"id": annotator, "kind": "human"}))
     return changed
-
-
-def _flow(values: dict):
-    from ruamel.yaml.comments import CommentedMap
-
-    item = CommentedMap(values)
-    item.fa.set_flow_style()
-    return item
-
-
-def _block(values: dict):
-    from ruamel.yaml.comments import CommentedMap
-
-    item = CommentedMap(values)
-    item.fa.set_block_style()
-    return item
-
-
-def _styled(value: str, like) -> str:
-    """``value`` quoted as ``like`` is in the file (a double-quoted file stays double-quoted)."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
-
-    for style in (DoubleQuotedScalarString, SingleQuotedScalarString):
-        if isinstance(like, style):
-            return style(value)
-    return value
-
-
-def _sample(data, group: str, key: str):
-    """The first value of ``key`` in ``group`` (mentions: of any entity), as the file writes it."""
-    items = [m for e in data["entities"] for m in e["mentions"]] if group == "mentions" else data[group]
-    return next((item[key] for item in items if key in item), None)
 
 
 def _merge_topics(data, topics: list[str]) -> bool:
@@ -533,15 +477,6 @@ def _merge_topics(data, topics: list[str]) -> bool:
         if name not in current:
             data["topics"].append(name)
     return True
-
-
-def _insert_sorted(sequence, item, start: int) -> None:
-    """Insert ``item`` before the first element that starts later (spans are kept in text order)."""
-    for index, other in enumerate(sequence):
-        if isinstance(other.get("start"), int) and other["start"] > start:
-            sequence.insert(index, item)
-            return
-    sequence.append(item)
 
 
 def _merge_entities(data, entities: dict[str, dict]) -> bool:
@@ -566,19 +501,17 @@ def _merge_entities(data, entities: dict[str, dict]) -> bool:
                 changed = True
         for (start, end), text in sorted(wanted["mentions"].items()):
             if (start, end) not in have:
-                like = _sample(data, "mentions", "text")
-                _insert_sorted(mentions, _flow({"start": start, "end": end, "text": _styled(text, like)}), start)
+                add_mention(data, entity, start, end, text)
                 changed = True
     known = {entity["id"] for entity in data["entities"]}
     for entity_id, wanted in entities.items():
         if entity_id in known:
             continue
-        like = _sample(data, "mentions", "text")
-        mentions = CommentedSeq([_flow({"start": s, "end": e, "text": _styled(t, like)})
-                                 for (s, e), t in sorted(wanted["mentions"].items())])
-        data["entities"].append(_block({"id": entity_id, "type": wanted["type"],
-                                        "name": _styled(wanted["name"], _sample(data, "entities", "name")),
-                                        "mentions": mentions}))
+        entity = block({"id": entity_id, "type": wanted["type"],
+                        "name": styled(wanted["name"], sample(data, "entities", "name")), "mentions": CommentedSeq()})
+        data["entities"].append(entity)
+        for (start, end), text in sorted(wanted["mentions"].items()):
+            add_mention(data, entity, start, end, text)
         changed = True
     return changed
 
@@ -597,14 +530,14 @@ def _merge_claims(data, claims: dict[str, dict]) -> bool:
             continue
         for key in CLAIM_FIELDS:
             if claim.get(key) != wanted[key]:  # ruamel reads true as ScalarBoolean, equal to True
-                claim[key] = _styled(wanted[key], claim.get(key)) if key == "text" else wanted[key]
+                claim[key] = styled(wanted[key], claim.get(key)) if key == "text" else wanted[key]
                 changed = True
     known = {claim["id"] for claim in data["claims"]}
     for claim_id, wanted in sorted(claims.items(), key=lambda item: item[1]["start"]):
         if claim_id not in known:
             fields = {key: wanted[key] for key in CLAIM_FIELDS}
-            fields["text"] = _styled(fields["text"], _sample(data, "claims", "text"))
-            _insert_sorted(data["claims"], _block({"id": claim_id, **fields}), wanted["start"])
+            fields["text"] = styled(fields["text"], sample(data, "claims", "text"))
+            insert_sorted(data["claims"], block({"id": claim_id, **fields}), wanted["start"])
             changed = True
     return changed
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datasets import ClassLabel, List, Value
 
-from newsmark.labels import label_table, labels_by_name
+from newsmark.labels import label_table
 from newsmark.licenses import ANNOTATION_LICENSE, CODE_LICENSE, UNKNOWN, allows_redistribution, hub_license
 from newsmark.pipeline.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, MAX_CONTEXT, features, ner_tag_names
 from newsmark.pipeline.splits import SPLITS, Settings
@@ -214,7 +214,6 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
     empty = [s for s in SPLITS if s not in summary["configs"][DEFAULT_CONFIG]]
     empty_note = ([f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this version "
                    "and left out of the card, because `datasets` cannot load a 0-row split.", ""] if empty else [])
-    topic_labels = labels_by_name("topics")
     citation = corpus.get("bibtex")
     configs = []
     for config in CONFIGS:

@@ -23,7 +23,8 @@ from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.parallel import map_chunks
 from newsmark.pipeline.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
-                           read_bytes, read_bytes_and_stat, decode, relpath, text_from_bytes, yaml_from_bytes)
+                           read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
+                           yaml_from_bytes)
 from newsmark.pipeline.schemas import PATTERN_HINTS, schema, validator
 from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
@@ -56,8 +57,23 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
     report.findings.extend(check_released_labels(root))
     if paths is None:
         report.findings.extend(check_datasheet(root, report.articles))
+        report.findings.extend(check_surface_types(root, report.articles))
     report.findings.sort()
     return report
+
+
+def checked_articles(root: Path, ids: list[str]) -> list[Article]:
+    """The articles ``ids`` as read, for a tool that edits or exports them; raises NewsmarkError listing
+    the errors when any of them does not validate (its spans must be right before a tool builds on them)."""
+    report = validate(root, [root / "annotations" / f"{article_id}.yaml" for article_id in ids])
+    errors = [f for f in report.errors if not f.path.startswith("schema/")]
+    if errors:
+        raise NewsmarkError("fix these first (newsmark validate); nothing was done:\n" + "\n".join(
+            f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in errors[:20]))
+    found = inventory(root)
+    return [check_article(root, article_id, (found.texts.get(article_id), found.metas.get(article_id),
+                                             found.annotations.get(article_id)), positions=False)[0]
+            for article_id in ids]
 
 
 def select(root: Path, paths) -> tuple[Inventory, list[str]]:
@@ -379,7 +395,10 @@ def check_annotation(doc: Document, article_id: str, text: str | None) -> list[F
         if "date" in claim:
             findings += check_date(doc, ("claims", i, "date"))
     if text is not None:
-        findings += check_spans(doc, text)
+        span_findings = check_spans(doc, text)
+        findings += span_findings
+        if not any(f.severity == ERROR for f in span_findings):  # a wrong span would leave its name "missed"
+            findings += check_missed_mentions(doc, text, article_id)
     return findings
 
 
@@ -441,7 +460,7 @@ def check_spans(doc: Document, text: str) -> list[Finding]:
 
 
 def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bool) -> list[Finding]:
-    """NM401, NM402, NM403, NM405, NM406, NM407 and NM409 for one span."""
+    """NM401, NM402, NM403, NM405, NM406, NM407 and NM409 for one span (a mention or a claim)."""
     quote = span["text"]
     where = show_path(path)
     at = doc.at(path)
@@ -472,14 +491,54 @@ def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bo
         findings.append(finding("NM409", doc.path, f"{where}: {_short(quote)} at {start}:{end} runs across a line "
                                 "break; a name never does: split it into one mention per line, or fix the text",
                                 *at))
-    elif is_mention and _cuts_word(text, start, end):
+    elif cuts_word(text, start, end):
         findings.append(finding("NM405", doc.path, f"{where}: {_short(quote)} at {start}:{end} starts or ends "
                                 "inside a word; extend it to the whole word unless the guidelines say otherwise",
                                 *at))
     return findings
 
 
-def _cuts_word(text: str, start: int, end: int) -> bool:
+def missed_mentions(data: dict, text: str) -> list[tuple[int, int, int]]:
+    """Every word-bounded occurrence of a mention's exact text that no mention covers, as (start, end,
+    index of the first entity with a mention of that text), in text order."""
+    covered = bytearray(len(text) + 1)
+    first_entity: dict[str, int] = {}
+    for index, entity in enumerate(data["entities"]):
+        for mention in entity["mentions"]:
+            if isinstance(mention.get("start"), int) and isinstance(mention.get("end"), int):
+                covered[mention["start"]:mention["end"]] = b"\1" * max(0, mention["end"] - mention["start"])
+            first_entity.setdefault(mention["text"], index)
+    found = []
+    for surface, index in first_entity.items():
+        at = text.find(surface)
+        while at >= 0:
+            end = at + len(surface)
+            if not cuts_word(text, at, end) and not any(covered[at:end]):
+                found.append((at, end, index))
+            at = text.find(surface, at + 1)
+    return sorted(found)
+
+
+def check_missed_mentions(doc: Document, text: str, article_id: str) -> list[Finding]:
+    """NM410 (warning): the guidelines ask for every occurrence of a name, so an unannotated occurrence of
+    a mention's exact text is located in the article text."""
+    findings = []
+    counts: dict[tuple[int, str], int] = {}
+    for start, end, index in missed_mentions(doc.data, text):
+        entity = doc.data["entities"][index]
+        surface = text[start:end]
+        if (index, surface) not in counts:
+            counts[(index, surface)] = sum(m["text"] == surface for m in entity["mentions"])
+        line = doc.at(("entities", index))[0]
+        findings.append(finding("NM410", f"corpus/{article_id}.txt", f"{_short(surface)} at {start}:{end} is not "
+                                f"annotated, but entity '{entity['id']}' ({doc.path}:{line}) has "
+                                f"{counts[(index, surface)]} mention(s) with this text; add it (newsmark suggest "
+                                f"{article_id} --apply), or annotate it as its own entity if it names another "
+                                "referent", *position(text, start)))
+    return findings
+
+
+def cuts_word(text: str, start: int, end: int) -> bool:
     inside_start = start > 0 and text[start - 1].isalnum() and text[start].isalnum()
     inside_end = end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
     return inside_start or inside_end
@@ -541,6 +600,49 @@ def _datasheet(root: Path) -> tuple[str | None, list[Finding]]:
         index, message = problem
         return None, [finding("NM603", "DATASHEET.md", f"the statistics block {message}", *position(text, index))]
     return text, []
+
+
+def check_surface_types(root: Path, articles: dict[str, dict | None]) -> list[Finding]:
+    """NM604 (warning): a mention text annotated with one entity type in some articles and another in
+    others. Each article whose type is not the corpus's most common one for that text is located (all of
+    them on a tie); a text that really names different referents (Washington the person and the city)
+    can keep its warning."""
+    types: dict[str, dict[str, list[str]]] = {}
+    for article_id, part in articles.items():
+        for surface, entity_type in ((part or {}).get("surfaces") or {}).items():
+            types.setdefault(surface, {}).setdefault(entity_type, []).append(article_id)
+    flagged: dict[str, list[tuple[str, str, dict]]] = {}
+    for surface, by_type in types.items():
+        if len(by_type) < 2:
+            continue
+        most = max(len(ids) for ids in by_type.values())
+        top = [t for t, ids in by_type.items() if len(ids) == most]
+        for entity_type, ids in by_type.items():
+            if entity_type not in top or len(top) > 1:
+                for article_id in ids:
+                    flagged.setdefault(article_id, []).append((surface, entity_type, by_type))
+    findings = []
+    for article_id, items in sorted(flagged.items()):
+        path = root / "annotations" / f"{article_id}.yaml"
+        doc, _ = read_yaml(path, root)  # read again only now, for the lines of the few flagged articles
+        for surface, entity_type, by_type in items:
+            at = _entity_of_surface(doc, surface, entity_type)
+            others = "; ".join(f"{t} in {len(ids)} other article(s) ({', '.join(sorted(ids)[:3])}"
+                               f"{', ...' if len(ids) > 3 else ''})" for t, ids in sorted(by_type.items())
+                               if t != entity_type)
+            findings.append(finding("NM604", f"annotations/{article_id}.yaml", f"{_short(surface)} is {entity_type} "
+                                    f"here but {others}; make the types agree as the guidelines say, unless the "
+                                    "text names different referents", *at))
+    return findings
+
+
+def _entity_of_surface(doc: Document | None, surface: str, entity_type: str) -> tuple[int, int]:
+    if doc is None or not isinstance(doc.data, dict):
+        return 1, 1
+    for index, entity in enumerate(doc.data.get("entities") or []):
+        if entity.get("type") == entity_type and any(m.get("text") == surface for m in entity.get("mentions") or []):
+            return doc.at(("entities", index, "type"))
+    return 1, 1
 
 
 def check_datasheet_markers(root: Path) -> list[Finding]:

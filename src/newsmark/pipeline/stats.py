@@ -22,8 +22,11 @@ def contribution(article: Article) -> dict | None:
         return None
     annotation = article.annotation.data
     mentions = Counter()
+    surfaces: dict[str, str] = {}  # each mention text with the type of its first entity (rule NM604)
     for entity in annotation["entities"]:
         mentions[entity["type"]] += len(entity["mentions"])
+        for mention in entity["mentions"]:
+            surfaces.setdefault(mention["text"], entity["type"])
     return {
         "key": article.meta.data.get("story") or article.id,
         "entities": len(annotation["entities"]),
@@ -36,6 +39,7 @@ def contribution(article: Article) -> dict | None:
         "license": article.meta.data["license"],
         "verdicts": sum("verdict" in claim for claim in annotation["claims"]),
         "wikidata": sum("wikidata" in entity for entity in annotation["entities"]),
+        "surfaces": surfaces,
     }
 
 

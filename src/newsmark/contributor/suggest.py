@@ -1,0 +1,136 @@
+"""``newsmark suggest``: mentions an annotator probably forgot.
+
+Two sources, both exact and word-bounded:
+- in the article: occurrences of a text that is already a mention there (rule NM410), which ``--apply``
+  adds to their entity;
+- in the corpus: occurrences of a text annotated as a mention in other articles (a gazetteer of every
+  mention text, matched in one pass with an Aho-Corasick automaton), with its commonest type there. These
+  need a person's decision (which entity?), so they are listed, and offered in Label Studio as predictions.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsmark.contributor.yamledit import add_mention, round_trip_dump, round_trip_load
+from newsmark.errors import NewsmarkError
+from newsmark.files import write_atomic
+from newsmark.pipeline.check import checked_articles, cuts_word, missed_mentions, validate
+from newsmark.pipeline.read import position
+
+MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere
+
+
+@dataclass
+class Suggestion:
+    start: int
+    end: int
+    text: str
+    type: str
+    entity: str | None  # the entity it joins (in-article), or None (a name seen elsewhere in the corpus)
+    articles: int = 0  # how many other articles annotate this text (corpus suggestions)
+    example: str | None = None  # one of them
+
+    def as_dict(self, text: str) -> dict:
+        line, col = position(text, self.start)
+        return {"start": self.start, "end": self.end, "line": line, "col": col, "text": self.text,
+                "type": self.type, "entity": self.entity, "articles": self.articles, "example": self.example}
+
+
+class Gazetteer:
+    """Every mention text of the corpus with the articles and types it is annotated with, matched by an
+    Aho-Corasick automaton (pyahocorasick), so finding all of them in one article costs one pass over its
+    text whatever the size of the corpus."""
+
+    def __init__(self, surfaces: dict[str, dict[str, str]]):
+        import ahocorasick
+
+        self.types: dict[str, Counter] = {}
+        self.articles: dict[str, list[str]] = {}
+        for article_id, by_text in sorted(surfaces.items()):
+            for surface, entity_type in by_text.items():
+                if len(surface) >= MIN_LENGTH:
+                    self.types.setdefault(surface, Counter())[entity_type] += 1
+                    self.articles.setdefault(surface, []).append(article_id)
+        self.automaton = ahocorasick.Automaton()
+        for surface in self.types:
+            self.automaton.add_word(surface, surface)
+        if self.types:
+            self.automaton.make_automaton()
+
+    @classmethod
+    def of_corpus(cls, root: Path) -> "Gazetteer":
+        """The gazetteer of a corpus, from the mention texts that ``validate`` records per article (kept in
+        the validate cache, so only changed articles are read again)."""
+        report = validate(root, cache=True)
+        return cls({article_id: part["surfaces"] for article_id, part in report.articles.items()
+                    if part and part.get("surfaces")})
+
+    def matches(self, text: str, article_id: str) -> list[tuple[int, int, str]]:
+        """Word-bounded occurrences in ``text`` of names annotated in articles other than ``article_id``."""
+        if not self.types:
+            return []
+        found = []
+        for last, surface in self.automaton.iter(text):
+            start, end = last - len(surface) + 1, last + 1
+            if any(a != article_id for a in self.articles[surface]) and not cuts_word(text, start, end):
+                found.append((start, end, surface))
+        return found
+
+
+def suggestions(text: str, annotation: dict, article_id: str, gazetteer: Gazetteer | None) -> list[Suggestion]:
+    """In-article suggestions first, then corpus ones over text no mention and no other suggestion covers
+    (the longest match wins where corpus names overlap), each in text order."""
+    entities = annotation["entities"]
+    own = [Suggestion(start, end, text[start:end], entities[index]["type"], entities[index]["id"])
+           for start, end, index in missed_mentions(annotation, text)]
+    covered = bytearray(len(text) + 1)
+    for span in [m for e in entities for m in e["mentions"]] + [{"start": s.start, "end": s.end} for s in own]:
+        covered[span["start"]:span["end"]] = b"\1" * (span["end"] - span["start"])
+    corpus = []
+    matches = gazetteer.matches(text, article_id) if gazetteer is not None else []
+    for start, end, surface in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):  # longest first
+        if any(covered[start:end]):
+            continue
+        covered[start:end] = b"\1" * (end - start)
+        counts = gazetteer.types[surface]
+        others = [a for a in gazetteer.articles[surface] if a != article_id]
+        corpus.append(Suggestion(start, end, surface, counts.most_common(1)[0][0], None, len(others), others[0]))
+    return own + sorted(corpus, key=lambda s: s.start)
+
+
+def suggest(root: str | Path, article_id: str, apply: bool = False, corpus: bool = True) -> dict:
+    """The suggestions for one article; ``apply`` adds the in-article ones to their entities."""
+    root = Path(root)
+    path = root / "annotations" / f"{article_id}.yaml"
+    if not path.is_file() or not (root / "corpus" / f"{article_id}.txt").is_file():
+        raise NewsmarkError(f"{article_id}: no corpus/{article_id}.txt and annotations/{article_id}.yaml under {root}")
+    (article,) = checked_articles(root, [article_id])
+    text, annotation = article.text, article.annotation.data
+    found = suggestions(text, annotation, article_id, Gazetteer.of_corpus(root) if corpus else None)
+    applied = [s for s in found if s.entity is not None] if apply else []
+    if applied:
+        yaml, data = round_trip_load(path.read_text(encoding="utf-8"))
+        by_id = {entity["id"]: entity for entity in data["entities"]}
+        for item in applied:
+            add_mention(data, by_id[item.entity], item.start, item.end, item.text)
+        write_atomic(path, round_trip_dump(yaml, data))
+    return {"article": article_id, "path": f"corpus/{article_id}.txt",
+            "suggestions": [s.as_dict(text) for s in found], "applied": len(applied)}
+
+
+def suggestion_results(article_id: str, text: str, annotation: dict, gazetteer: Gazetteer | None) -> list[dict]:
+    """The suggestions as Label Studio predicted regions: an in-article one carries its entity id in the
+    region's note; a corpus one has none, so on import it joins a mention of the same type and text or
+    becomes a new entity."""
+    results = []
+    for number, item in enumerate(suggestions(text, annotation, article_id, gazetteer), 1):
+        result = {"id": f"s-{number}", "from_name": "entity", "to_name": "text", "type": "labels",
+                  "value": {"start": item.start, "end": item.end, "text": item.text, "labels": [item.type]},
+                  "score": 0.5}
+        if item.entity is not None:
+            result["meta"] = {"text": [item.entity]}
+        results.append(result)
+    return results
+
