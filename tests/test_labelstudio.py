@@ -317,7 +317,7 @@ def test_export_refuses_an_article_that_does_not_validate(repo_copy):
     path = repo_copy / "annotations" / f"{SEED_ID}.yaml"
     path.write_text(path.read_text().replace("{start: 56, end: 74,", "{start: 57, end: 74,"))
     result = run_cli("labelstudio", "export", "--out", str(repo_copy / "ls"), "--root", str(repo_copy))
-    assert result.returncode == 1 and "NM401" in result.stderr and "nothing was exported" in result.stderr
+    assert result.returncode == 1 and "NM401" in result.stderr and "nothing was done" in result.stderr
     assert not (repo_copy / "ls").exists()
 
 

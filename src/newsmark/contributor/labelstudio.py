@@ -155,7 +155,7 @@ def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_an
         gazetteer = Gazetteer.of_corpus(root)
     for article in articles:
         annotation = article.annotation.data
-        extra = suggestion_results(article.id, article.text, annotation, gazetteer) if suggestions else []
+        extra = suggestion_results(article.text, annotation, gazetteer) if suggestions else []
         layer = {"model_version": f"annotations/{article.id}.yaml (guidelines {annotation['guidelines']})",
                  "result": task_results(annotation, extra)}
         title = article.meta.data.get("title") or article.id

@@ -46,13 +46,13 @@ class Gazetteer:
     def __init__(self, surfaces: dict[str, dict[str, str]]):
         import ahocorasick
 
-        self.types: dict[str, Counter] = {}
-        self.articles: dict[str, list[str]] = {}
+        self.types: dict[str, Counter] = {}  # per text, how many articles annotate it with each type
+        self.example: dict[str, str] = {}  # per text, the first article (by id) that annotates it
         for article_id, by_text in sorted(surfaces.items()):
             for surface, entity_type in by_text.items():
                 if len(surface) >= MIN_LENGTH:
                     self.types.setdefault(surface, Counter())[entity_type] += 1
-                    self.articles.setdefault(surface, []).append(article_id)
+                    self.example.setdefault(surface, article_id)
         self.automaton = ahocorasick.Automaton()
         for surface in self.types:
             self.automaton.add_word(surface, surface)
@@ -67,21 +67,22 @@ class Gazetteer:
         return cls({article_id: part["surfaces"] for article_id, part in report.articles.items()
                     if part and part.get("surfaces")})
 
-    def matches(self, text: str, article_id: str) -> list[tuple[int, int, str]]:
-        """Word-bounded occurrences in ``text`` of names annotated in articles other than ``article_id``."""
+    def matches(self, text: str) -> list[tuple[int, int, str]]:
+        """Every word-bounded occurrence in ``text`` of a name the corpus annotates."""
         if not self.types:
             return []
         found = []
         for last, surface in self.automaton.iter(text):
             start, end = last - len(surface) + 1, last + 1
-            if any(a != article_id for a in self.articles[surface]) and not cuts_word(text, start, end):
+            if not cuts_word(text, start, end):
                 found.append((start, end, surface))
         return found
 
 
-def suggestions(text: str, annotation: dict, article_id: str, gazetteer: Gazetteer | None) -> list[Suggestion]:
+def suggestions(text: str, annotation: dict, gazetteer: Gazetteer | None) -> list[Suggestion]:
     """In-article suggestions first, then corpus ones over text no mention and no other suggestion covers
-    (the longest match wins where corpus names overlap), each in text order."""
+    (the longest match wins where corpus names overlap), each in text order. A text the article itself
+    annotates is always covered or an in-article suggestion, so every corpus one comes from other articles."""
     entities = annotation["entities"]
     own = [Suggestion(start, end, text[start:end], entities[index]["type"], entities[index]["id"])
            for start, end, index in missed_mentions(annotation, text)]
@@ -89,14 +90,14 @@ def suggestions(text: str, annotation: dict, article_id: str, gazetteer: Gazette
     for span in [m for e in entities for m in e["mentions"]] + [{"start": s.start, "end": s.end} for s in own]:
         covered[span["start"]:span["end"]] = b"\1" * (span["end"] - span["start"])
     corpus = []
-    matches = gazetteer.matches(text, article_id) if gazetteer is not None else []
+    matches = gazetteer.matches(text) if gazetteer is not None else []
     for start, end, surface in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):  # longest first
         if any(covered[start:end]):
             continue
         covered[start:end] = b"\1" * (end - start)
         counts = gazetteer.types[surface]
-        others = [a for a in gazetteer.articles[surface] if a != article_id]
-        corpus.append(Suggestion(start, end, surface, counts.most_common(1)[0][0], None, len(others), others[0]))
+        corpus.append(Suggestion(start, end, surface, counts.most_common(1)[0][0], None, sum(counts.values()),
+                                 gazetteer.example[surface]))
     return own + sorted(corpus, key=lambda s: s.start)
 
 
@@ -108,7 +109,7 @@ def suggest(root: str | Path, article_id: str, apply: bool = False, corpus: bool
         raise NewsmarkError(f"{article_id}: no corpus/{article_id}.txt and annotations/{article_id}.yaml under {root}")
     (article,) = checked_articles(root, [article_id])
     text, annotation = article.text, article.annotation.data
-    found = suggestions(text, annotation, article_id, Gazetteer.of_corpus(root) if corpus else None)
+    found = suggestions(text, annotation, Gazetteer.of_corpus(root) if corpus else None)
     applied = [s for s in found if s.entity is not None] if apply else []
     if applied:
         yaml, data = round_trip_load(path.read_text(encoding="utf-8"))
@@ -120,12 +121,12 @@ def suggest(root: str | Path, article_id: str, apply: bool = False, corpus: bool
             "suggestions": [s.as_dict(text) for s in found], "applied": len(applied)}
 
 
-def suggestion_results(article_id: str, text: str, annotation: dict, gazetteer: Gazetteer | None) -> list[dict]:
+def suggestion_results(text: str, annotation: dict, gazetteer: Gazetteer | None) -> list[dict]:
     """The suggestions as Label Studio predicted regions: an in-article one carries its entity id in the
     region's note; a corpus one has none, so on import it joins a mention of the same type and text or
     becomes a new entity."""
     results = []
-    for number, item in enumerate(suggestions(text, annotation, article_id, gazetteer), 1):
+    for number, item in enumerate(suggestions(text, annotation, gazetteer), 1):
         result = {"id": f"s-{number}", "from_name": "entity", "to_name": "text", "type": "labels",
                   "value": {"start": item.start, "end": item.end, "text": item.text, "labels": [item.type]},
                   "score": 0.5}

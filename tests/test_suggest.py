@@ -1,0 +1,133 @@
+"""Completeness through the real CLI: a forgotten occurrence is one NM410 warning at its place in the text,
+`newsmark suggest --apply` puts it back byte-identically, names annotated in other articles are suggested
+from the corpus gazetteer (whose Aho-Corasick matching equals a plain search), and Label Studio gets the
+suggestions as predictions."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from conftest import CASES, SEED_ID, copy_corpus, run_cli
+
+FORGOTTEN = '      - {start: 735, end: 744, text: "Netanyahu"}\n'
+
+
+def _findings(root):
+    result = run_cli("validate", "--root", str(root), "--format", "json", "--no-cache")
+    return [f"{f['path']}:{f['line']}:{f['col']}: {f['code']}" for f in json.loads(result.stdout)["findings"]]
+
+
+def test_a_forgotten_mention_is_one_warning_and_suggest_apply_restores_it(repo_copy):
+    path = repo_copy / "annotations" / f"{SEED_ID}.yaml"
+    seed = path.read_bytes()
+    assert _findings(repo_copy) == []
+    path.write_text(seed.decode().replace(FORGOTTEN, ""))
+    assert _findings(repo_copy) == [f"corpus/{SEED_ID}.txt:5:227: NM410"]
+    listed = run_cli("suggest", SEED_ID, "--root", str(repo_copy))
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith(f"corpus/{SEED_ID}.txt:5:227: 'Netanyahu' 735:744 joins entity 'netanyahu'")
+    assert path.read_bytes() != seed  # listing changes nothing
+    applied = run_cli("suggest", SEED_ID, "--apply", "--root", str(repo_copy))
+    assert applied.returncode == 0 and "(1 added)" in applied.stdout
+    assert path.read_bytes() == seed
+    assert _findings(repo_copy) == []
+    again = run_cli("suggest", SEED_ID, "--apply", "--root", str(repo_copy))
+    assert "0 suggestion(s)" in again.stdout and path.read_bytes() == seed
+
+
+@pytest.fixture
+def two_articles(tmp_path):
+    """The tiny article, and a second one that names Charles Babbage and London without annotating them."""
+    root = copy_corpus(CASES / "valid", tmp_path / "two")
+    text = "The engine that Charles Babbage designed was shown in London. Babbage spoke on Monday."
+    (root / "corpus" / "second.txt").write_text(text + "\n")
+    (root / "corpus" / "second.yaml").write_text((root / "corpus" / "tiny.yaml").read_text().replace("tiny", "second"))
+    start = text.index("Monday")
+    claim_end = text.index(".")
+    (root / "annotations" / "second.yaml").write_text(f"""article: second
+guidelines: "1.0"
+annotators:
+  - id: newsmark-tests
+    kind: human
+topics:
+  - medtop:13000000
+entities:
+  - id: monday
+    type: DATE
+    name: Monday
+    mentions:
+      - {{start: {start}, end: {start + 6}, text: Monday}}
+claims:
+  - id: c1
+    start: 0
+    end: {claim_end}
+    text: {text[:claim_end]}
+    claimer: author
+    type: event
+    attribution: authorial
+    checkworthy: false
+""")
+    assert run_cli("validate", "--root", str(root)).returncode == 0
+    return root
+
+
+def test_names_annotated_elsewhere_are_suggested_but_not_applied(two_articles):
+    result = run_cli("suggest", "second", "--format", "json", "--root", str(two_articles))
+    assert result.returncode == 0, result.stderr
+    found = [(s["text"], s["type"], s["entity"], s["example"]) for s in json.loads(result.stdout)["suggestions"]]
+    # the longest match wins: "Charles Babbage", not "Charles" or "Babbage" inside it; "Babbage" alone is
+    # not a mention text anywhere, so it is not suggested
+    assert found == [("Charles Babbage", "PERSON", None, "tiny"), ("London", "GPE", None, "tiny")]
+    before = (two_articles / "annotations" / "second.yaml").read_bytes()
+    applied = run_cli("suggest", "second", "--apply", "--root", str(two_articles))
+    assert applied.returncode == 0 and "0 in-article (0 added), 2 from the corpus" in applied.stdout
+    assert (two_articles / "annotations" / "second.yaml").read_bytes() == before
+    local = run_cli("suggest", "second", "--no-corpus", "--root", str(two_articles))
+    assert "0 suggestion(s)" in local.stdout
+
+
+def test_labelstudio_export_offers_the_suggestions_as_predictions(two_articles):
+    out = two_articles / "ls"
+    assert run_cli("labelstudio", "export", "second", "--suggest", "--out", str(out), "--root",
+                   str(two_articles)).returncode == 0
+    (task,) = json.loads((out / "tasks.json").read_text())
+    suggested = [r for r in task["predictions"][0]["result"] if r.get("id", "").startswith("s-")]
+    assert [(r["value"]["text"], r["value"]["labels"]) for r in suggested] == [
+        ("Charles Babbage", ["PERSON"]), ("London", ["GPE"])]
+
+
+def test_gazetteer_matching_equals_a_plain_search(synthetic_corpus):
+    """The fast path (one Aho-Corasick pass) finds exactly what searching every name in turn finds."""
+    from newsmark.contributor.suggest import Gazetteer
+    from newsmark.pipeline.check import cuts_word
+
+    gazetteer = Gazetteer.of_corpus(shutil.copytree(synthetic_corpus, synthetic_corpus.parent / "gaz"))
+    assert len(gazetteer.types) > 20
+    for path in sorted((synthetic_corpus / "corpus").glob("*.txt"))[:25]:
+        text = path.read_text()
+        plain = sorted((m.start(), m.start() + len(name), name) for name in gazetteer.types
+                       for m in re.finditer(f"(?={re.escape(name)})", text)
+                       if not cuts_word(text, m.start(), m.start() + len(name)))
+        assert sorted(gazetteer.matches(text)) == plain
+
+
+def test_claims_cutting_a_word_are_warned_about(tiny):
+    path = tiny / "annotations" / "tiny.yaml"
+    path.write_text(path.read_text().replace("    start: 0\n    end: 57\n    text: Ada Lovelace wrote to Charles "
+                                             "Babbage from London in 1843",
+                                             "    start: 1\n    end: 57\n    text: da Lovelace wrote to Charles "
+                                             "Babbage from London in 1843"))
+    assert _findings(tiny) == ["annotations/tiny.yaml:31:5: NM405"]
+
+
+def test_suggest_refuses_what_it_cannot_work_on(repo_copy):
+    missing = run_cli("suggest", "no-such-article", "--root", str(repo_copy))
+    assert missing.returncode == 1 and "no corpus/no-such-article.txt" in missing.stderr
+    path = repo_copy / "annotations" / f"{SEED_ID}.yaml"
+    path.write_text(path.read_text().replace("{start: 56, end: 74,", "{start: 57, end: 74,"))
+    broken = run_cli("suggest", SEED_ID, "--root", str(repo_copy))
+    assert broken.returncode == 1 and "NM401" in broken.stderr and "Traceback" not in broken.stderr
+    assert run_cli("suggest", "--root", str(repo_copy)).returncode == 2
