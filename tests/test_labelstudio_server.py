@@ -179,3 +179,35 @@ def test_round_trip_through_a_real_label_studio(server, repo_copy, tmp_path):
         "  - id: ann-lee", "    kind: human", "  - medtop:04000000", f"  - id: {claim['id']}",
         f"    start: {start}", f"    end: {start + len(quote)}", f"    text: \"{quote}\"", "    claimer: netanyahu",
         "    type: event", "    attribution: authorial", "    checkworthy: true"]
+
+
+def test_label_studio_renders_the_generated_config_with_the_seed(server, browser, repo_copy, tmp_path):
+    """Label Studio's own labeling page, in Chromium, shows the seed's text with every mention and claim as
+    a region and the claimer relations: the generated config and tasks are what its frontend expects."""
+    from label_studio_sdk import LabelStudio
+
+    base, token = server
+    client = LabelStudio(base_url=base, api_key=token)
+    assert run_cli("labelstudio", "export", "--out", str(tmp_path / "ls"), "--root", str(repo_copy)).returncode == 0
+    project = client.projects.create(title="newsmark seed",
+                                     label_config=(tmp_path / "ls" / "label_config.xml").read_text())
+    client.projects.import_tasks(id=project.id, request=json.loads((tmp_path / "ls" / "tasks.json").read_text()))
+    (task,) = list(client.tasks.list(project=project.id))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{base}/user/login/")
+    page.fill("input[name=email]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base}/projects/{project.id}/data?task={task.id}")
+    page.get_by_text("Benjamin Netanyahu").first.wait_for(timeout=60_000)
+    regions = page.locator(".htx-highlight")
+    regions.nth(57).wait_for(timeout=30_000)  # 37 mentions and 21 claims (nested ones split into more)
+    assert regions.count() >= 58
+    assert page.get_by_text("claimer").count() >= 3  # the relations to Netanyahu and Biden
+    assert problems == []
+    screenshots = Path(os.environ.get("NEWSMARK_SCREENSHOTS", tmp_path))
+    page.screenshot(path=str(screenshots / "labelstudio-seed.png"))
+    page.close()

@@ -11,24 +11,7 @@ import pytest
 
 from conftest import REPO, SEED_ID, copy_corpus, run_cli
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-# Chromium's own background traffic is refused on this network; these keep it from trying.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("NEWSMARK_REQUIRE_BROWSER"):
-            pytest.fail("chromium is not installed but NEWSMARK_REQUIRE_BROWSER is set")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as driver:
-        instance = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
