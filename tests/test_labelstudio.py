@@ -328,3 +328,43 @@ def test_a_skipped_task_and_a_task_without_annotation_change_nothing(repo_copy):
     result = run_cli("labelstudio", "import", write(repo_copy / "export.json", exported), "--root", str(repo_copy))
     assert result.returncode == 0 and "1 without an annotation" in result.stdout
     assert snapshot(repo_copy) == before
+
+
+def test_a_new_article_is_annotated_from_its_skeleton(tmp_path):
+    """The usual path for a new article: `newsmark new` writes a skeleton (no annotator, no topic yet),
+    Label Studio supplies everything, the import fills the skeleton in and the article validates."""
+    root = tmp_path / "fresh"
+    (root / "corpus").mkdir(parents=True)
+    (root / "annotations").mkdir()
+    text = "Mary Somerville met Ada Lovelace in London on Monday. Somerville later wrote to Lovelace."
+    (tmp_path / "a.txt").write_text(text)
+    assert run_cli("new", "--text", str(tmp_path / "a.txt"), "--date", "2024-06-03", "--title", "Two scientists",
+                   "--root", str(root)).returncode == 0
+    (task,) = export(root)
+    assert task["predictions"][0]["result"] == []
+    regions = [_region("r1", "entity", text, "Mary Somerville", "PERSON"),
+               _region("r2", "entity", text, "Ada Lovelace", "PERSON"),
+               _region("r3", "entity", text, "London", "GPE"),
+               _region("r4", "entity", text, "Somerville", "PERSON", occurrence=2, meta={"text": ["mary-somerville"]}),
+               _region("r5", "claim", text, "Mary Somerville met Ada Lovelace in London on Monday", "claim")]
+    claim_value = {k: regions[-1]["value"][k] for k in ("start", "end", "text")}
+    regions += [{"id": "r5", "from_name": name, "to_name": "text", "type": "choices",
+                 "value": {**claim_value, "choices": [choice]}}
+                for name, choice in (("claim_type", "event"), ("attribution", "authorial"), ("checkworthy", "yes"),
+                                     ("claimer", "author"))]
+    regions.append({"id": "t", "from_name": "topics", "to_name": "text", "type": "choices",
+                    "value": {"choices": ["science and technology (medtop:13000000)"]}})
+    exported = [{"id": 7, "data": task["data"], "annotations": [{"id": 1, "result": regions, "completed_by": 3}]}]
+    result = run_cli("labelstudio", "import", write(tmp_path / "export.json", exported), "--annotator", "jdoe",
+                     "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    validated = run_cli("validate", "--root", str(root))
+    assert validated.returncode == 0, validated.stdout
+    (path,) = (root / "annotations").glob("*.yaml")
+    data = yaml.safe_load(path.read_text())
+    assert data["annotators"] == [{"id": "jdoe", "kind": "human"}] and data["topics"] == ["medtop:13000000"]
+    assert {e["id"]: [m["text"] for m in e["mentions"]] for e in data["entities"]} == {
+        "mary-somerville": ["Mary Somerville", "Somerville"], "ada-lovelace": ["Ada Lovelace"], "london": ["London"]}
+    assert "# Who annotated" in path.read_text()  # the skeleton's comments stay
+    assert "  - id: jdoe\n    kind: human\n" in path.read_text()  # lists written as `newsmark new` writes them
+    assert "NM410" not in validated.stdout  # "Lovelace" alone is not a mention text, so nothing is missed

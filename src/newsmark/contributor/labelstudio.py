@@ -30,7 +30,7 @@ from newsmark.errors import NewsmarkError
 from newsmark.files import write_all_atomic, write_atomic
 from newsmark.findings import ERROR
 from newsmark.labels import label_table, labels_by_name, names
-from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles
+from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles, is_unstarted
 from newsmark.pipeline.read import inventory, is_article_id, parse_yaml, read_article_text, read_yaml
 
 TEXT, ENTITY, CLAIM, TOPICS, CLAIMER = "text", "entity", "claim", "topics", "claimer"
@@ -126,8 +126,9 @@ def task_results(annotation: dict, extra: list[dict] = ()) -> list[dict]:
             relations.append({"type": "relation", "from_id": region,
                               "to_id": _nearest(mention_of[claim["claimer"]], claim["start"]),
                               "direction": "right", "labels": [CLAIMER]})
-    results.append({"id": TOPICS, "from_name": TOPICS, "to_name": TEXT, "type": "choices",
-                    "value": {"choices": [topic_choice(name) for name in annotation["topics"]]}})
+    if annotation["topics"]:
+        results.append({"id": TOPICS, "from_name": TOPICS, "to_name": TEXT, "type": "choices",
+                        "value": {"choices": [topic_choice(name) for name in annotation["topics"]]}})
     return results + relations
 
 
@@ -148,7 +149,7 @@ def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_an
     if missing:
         raise NewsmarkError(f"no annotations/<id>.yaml for: {', '.join(missing)}")
     tasks = []
-    articles = checked_articles(root, wanted)
+    articles = checked_articles(root, wanted, unstarted_ok=True)
     if suggestions:
         from newsmark.contributor.suggest import Gazetteer, suggestion_results
 
@@ -619,7 +620,8 @@ def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None
         return None
     text, text_problems = read_article_text(text_path, root)
     doc, doc_problems = read_yaml(path, root)
-    if text is None or doc is None or not isinstance(doc.data, dict) or check_schema(doc, "annotation"):
+    if text is None or doc is None or not isinstance(doc.data, dict) or \
+            not all(is_unstarted(f) for f in check_schema(doc, "annotation")):
         problems.add(task, f"annotations/{article_id}.yaml does not validate; fix it first (newsmark validate)")
         return None
     if task["data"].get(TEXT) not in (None, text):

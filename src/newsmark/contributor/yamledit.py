@@ -15,7 +15,9 @@ def round_trip_load(text: str):
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096
-    yaml.indent(mapping=2, sequence=sequence_indent or 2, offset=offset or 0)
+    if sequence_indent is None:  # no block list yet (a skeleton): the house style, "  - " under its key
+        sequence_indent, offset = 4, 2
+    yaml.indent(mapping=2, sequence=sequence_indent, offset=offset or 0)
     # Keep an explicit null as written ("title: null"); ruamel's default would print nothing after the colon.
     yaml.representer.add_representer(type(None), lambda representer, _: representer.represent_scalar(
         "tag:yaml.org,2002:null", "null"))
