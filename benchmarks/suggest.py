@@ -49,10 +49,10 @@ def gazetteer_part(articles: int, pool_size: int) -> dict:
     for rank in range(len(pool)):
         total += 1 / (rank + 1)
         cumulative.append(total)
-    surfaces = {}
+    surfaces: dict[str, dict[str, list[str]]] = {}  # as validate gathers them: text -> type -> articles
     for index in range(articles):
-        chosen = set(rng.choices(pool, cum_weights=cumulative, k=20))
-        surfaces[f"article-{index:06d}"] = {name: kinds[name] for name in chosen}
+        for name in set(rng.choices(pool, cum_weights=cumulative, k=20)):
+            surfaces.setdefault(name, {}).setdefault(kinds[name], []).append(f"article-{index:06d}")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     gazetteer = Gazetteer(surfaces)

@@ -117,11 +117,15 @@ def finding(code: str, path: str, message: str, line: int = 1, col: int = 1) -> 
 @dataclass
 class Report:
     """The outcome of one validation run. ``articles`` maps each checked article id to its statistics
-    contribution (None when it is not built: missing files, or invalid metadata or annotation)."""
+    contribution (None when it is not built: missing files, or invalid metadata or annotation), without
+    its mention texts, which are gathered once in ``surfaces``."""
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     articles: dict[str, dict | None] = field(default_factory=dict)
+    # Each mention text of the checked articles with, per entity type, the ids of the articles that
+    # annotate it so (rule NM604 and the gazetteer of `newsmark suggest`).
+    surfaces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:

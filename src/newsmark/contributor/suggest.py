@@ -43,29 +43,27 @@ class Gazetteer:
     Aho-Corasick automaton (pyahocorasick), so finding all of them in one article costs one pass over its
     text whatever the size of the corpus."""
 
-    def __init__(self, surfaces: dict[str, dict[str, str]]):
+    def __init__(self, surfaces: dict[str, dict[str, list[str]]]):
+        """``surfaces``: each mention text with, per entity type, the articles annotating it (as
+        ``validate`` gathers them in ``Report.surfaces``)."""
         import ahocorasick
 
         self.types: dict[str, Counter] = {}  # per text, how many articles annotate it with each type
         self.example: dict[str, str] = {}  # per text, the first article (by id) that annotates it
-        for article_id, by_text in sorted(surfaces.items()):
-            for surface, entity_type in by_text.items():
-                if len(surface) >= MIN_LENGTH:
-                    self.types.setdefault(surface, Counter())[entity_type] += 1
-                    self.example.setdefault(surface, article_id)
         self.automaton = ahocorasick.Automaton()
-        for surface in self.types:
-            self.automaton.add_word(surface, surface)
+        for surface, by_type in surfaces.items():
+            if len(surface) >= MIN_LENGTH:
+                self.types[surface] = Counter({t: len(ids) for t, ids in by_type.items()})
+                self.example[surface] = min(min(ids) for ids in by_type.values())
+                self.automaton.add_word(surface, surface)
         if self.types:
             self.automaton.make_automaton()
 
     @classmethod
     def of_corpus(cls, root: Path) -> "Gazetteer":
-        """The gazetteer of a corpus, from the mention texts that ``validate`` records per article (kept in
-        the validate cache, so only changed articles are read again)."""
-        report = validate(root, cache=True)
-        return cls({article_id: part["surfaces"] for article_id, part in report.articles.items()
-                    if part and part.get("surfaces")})
+        """The gazetteer of a corpus, from the mention texts that ``validate`` gathers (each article's are
+        kept in the validate cache, so only changed articles are read again)."""
+        return cls(validate(root, cache=True).surfaces)
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Every word-bounded occurrence in ``text`` of a name the corpus annotates."""

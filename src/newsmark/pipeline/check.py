@@ -51,13 +51,13 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)
-            report.articles[result.id] = result.contribution
+            report.articles[result.id] = _gather_surfaces(report.surfaces, result.id, result.contribution)
     if store is not None:
         store.save(prune=paths is None)
     report.findings.extend(check_released_labels(root))
     if paths is None:
         report.findings.extend(check_datasheet(root, report.articles))
-        report.findings.extend(check_surface_types(root, report.articles))
+        report.findings.extend(check_surface_types(root, report.surfaces))
     report.findings.sort()
     return report
 
@@ -90,6 +90,17 @@ def checked_articles(root: Path, ids: list[str], unstarted_ok: bool = False) -> 
         raise NewsmarkError("fix these first (newsmark validate); nothing was done:\n" + "\n".join(
             f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in errors[:20]))
     return articles
+
+
+def _gather_surfaces(surfaces: dict, article_id: str, part: dict | None) -> dict | None:
+    """Move an article's mention texts into the corpus-wide ``surfaces`` (one entry per text, however many
+    articles use it) and return the rest of its contribution: memory grows with the distinct names, not
+    with articles times names."""
+    if not part or "surfaces" not in part:
+        return part
+    for text, entity_type in part["surfaces"].items():
+        surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
+    return {key: value for key, value in part.items() if key != "surfaces"}
 
 
 def select(root: Path, paths) -> tuple[Inventory, list[str]]:
@@ -618,17 +629,13 @@ def _datasheet(root: Path) -> tuple[str | None, list[Finding]]:
     return text, []
 
 
-def check_surface_types(root: Path, articles: dict[str, dict | None]) -> list[Finding]:
+def check_surface_types(root: Path, surfaces: dict[str, dict[str, list[str]]]) -> list[Finding]:
     """NM604 (warning): a mention text annotated with one entity type in some articles and another in
     others. Each article whose type is not the corpus's most common one for that text is located (all of
     them on a tie); a text that really names different referents (Washington the person and the city)
     can keep its warning."""
-    types: dict[str, dict[str, list[str]]] = {}
-    for article_id, part in articles.items():
-        for surface, entity_type in ((part or {}).get("surfaces") or {}).items():
-            types.setdefault(surface, {}).setdefault(entity_type, []).append(article_id)
     flagged: dict[str, list[tuple[str, str, dict]]] = {}
-    for surface, by_type in types.items():
+    for surface, by_type in surfaces.items():
         if len(by_type) < 2:
             continue
         most = max(len(ids) for ids in by_type.values())
