@@ -293,6 +293,7 @@ def test_bad_exports_are_located_errors_and_change_nothing(repo_copy, case):
     ("{not json", r"export\.json:1:2: not JSON"),
     ('{"a": 1}', r"export\.json:1:1: a Label Studio JSON export is a list of tasks"),
     ("[1]", r"task \?: the task has no data.article"),
+    ('[{"id": 4, "data": ["not", "an", "object"]}]', r"export\.json:1:3: task 4: the task has no data.article"),
 ])
 def test_unreadable_exports(repo_copy, content, message):
     (repo_copy / "export.json").write_text(content)
@@ -368,3 +369,17 @@ def test_a_new_article_is_annotated_from_its_skeleton(tmp_path):
     assert "# Who annotated" in path.read_text()  # the skeleton's comments stay
     assert "  - id: jdoe\n    kind: human\n" in path.read_text()  # lists written as `newsmark new` writes them
     assert "NM410" not in validated.stdout  # "Lovelace" alone is not a mention text, so nothing is missed
+
+
+def test_export_never_writes_into_the_corpus_or_over_other_files(repo_copy):
+    for out, message in ((repo_copy / "annotations", "lies inside annotations/"),
+                         (repo_copy, "is the corpus root"),
+                         (repo_copy / "notes", "holds files that newsmark did not write")):
+        (repo_copy / "notes").mkdir(exist_ok=True)
+        (repo_copy / "notes" / "todo.txt").write_text("keep me")
+        before = snapshot(repo_copy)
+        result = run_cli("labelstudio", "export", "--out", str(out), "--root", str(repo_copy))
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert snapshot(repo_copy) == before
+    export(repo_copy)  # its own earlier output is replaced
+    export(repo_copy)

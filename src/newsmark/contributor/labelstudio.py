@@ -27,7 +27,7 @@ from newsmark.contributor.yamledit import (add_mention, block, insert_sorted, ro
                                           styled)
 from newsmark.contributor.intake import slug
 from newsmark.errors import NewsmarkError
-from newsmark.files import write_all_atomic, write_atomic
+from newsmark.files import check_output_folder, holds_only, write_all_atomic
 from newsmark.findings import ERROR
 from newsmark.labels import label_table, labels_by_name, names
 from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles, is_unstarted
@@ -36,6 +36,7 @@ from newsmark.pipeline.read import inventory, is_article_id, parse_yaml, read_ar
 TEXT, ENTITY, CLAIM, TOPICS, CLAIMER = "text", "entity", "claim", "topics", "claimer"
 CLAIM_TYPE, ATTRIBUTION, CHECKWORTHY = "claim_type", "attribution", "checkworthy"
 AUTHOR = "author"
+EXPORT_FILES = ("label_config.xml", "tasks.json")
 YES, NO = "yes", "no"
 ID_RE = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 HANDLE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -133,8 +134,8 @@ def task_results(annotation: dict, extra: list[dict] = ()) -> list[dict]:
 
 
 def _nearest(mentions: list[tuple[int, str]], start: int) -> str:
-    """The region of the claimer's mention the relation points at: the last one before the claim ends,
-    else the first after it (any would do; a near one draws a short arrow)."""
+    """The region of the claimer's mention the relation points at: the last one starting at or before
+    the claim, else the first after it (any would do; a near one draws a short arrow)."""
     before = [region for at, region in mentions if at <= start]
     return before[-1] if before else mentions[0][1]
 
@@ -162,12 +163,11 @@ def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_an
         title = article.meta.data.get("title") or article.id
         tasks.append({"data": {"article": article.id, "title": title, TEXT: article.text},
                       "annotations" if as_annotations else "predictions": [layer]})
-    if out.exists() and not out.is_dir():
-        raise NewsmarkError(f"{out}: not a folder")
+    check_output_folder(root, out, "a Label Studio export", lambda folder: holds_only(folder, set(EXPORT_FILES)))
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "label_config.xml", label_config())
-    write_atomic(out / "tasks.json", json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
-    return {"tasks": len(tasks), "files": [str(out / "label_config.xml"), str(out / "tasks.json")]}
+    config, tasks_file = (out / name for name in EXPORT_FILES)
+    write_all_atomic({config: label_config(), tasks_file: json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"})
+    return {"tasks": len(tasks), "files": [str(config), str(tasks_file)]}
 
 
 # -- import ---------------------------------------------------------------------------------------------
@@ -195,10 +195,16 @@ class Problems(list):
         at = _locate(self.raw, task, region)
         line = self.raw.count("\n", 0, at) + 1
         col = at - (self.raw.rfind("\n", 0, at) + 1) + 1
-        article = (task.get("data") or {}).get("article") if isinstance(task, dict) else None
+        article = _data(task).get("article")
         who = f"task {task.get('id', '?') if isinstance(task, dict) else '?'}" + (f" (article {article})" if article else "")
         where = f", region {region!r}" if region is not None else ""
         self.append(f"{self.export}:{line}:{col}: {who}{where}: {message}")
+
+
+def _data(task) -> dict:
+    """A task's ``data`` object, or an empty one for a task of the wrong shape."""
+    data = task.get("data") if isinstance(task, dict) else None
+    return data if isinstance(data, dict) else {}
 
 
 def _locate(raw: str, task, region: str | None) -> int:
@@ -578,7 +584,7 @@ def import_export(root: str | Path, export: str | Path, annotator: str | None = 
     result = {"changed": [], "unchanged": [], "skipped": []}
     seen: set[str] = set()
     for task in tasks:
-        article_id = (task.get("data") or {}).get("article") if isinstance(task, dict) else None
+        article_id = _data(task).get("article")
         if not isinstance(article_id, str):
             problems.add(task, "the task has no data.article; import tasks written by `newsmark labelstudio export`")
             continue
