@@ -83,6 +83,7 @@ RULES: dict[str, Rule] = {
         Rule("NM602", "stale-datasheet", WARNING, "DATASHEET.md statistics block is out of date"),
         Rule("NM603", "datasheet-unusable", ERROR, "DATASHEET.md cannot be updated by the build"),
         Rule("NM604", "inconsistent-type", WARNING, "the same name has different entity types in different articles"),
+        Rule("NM605", "near-duplicate-split", ERROR, "near-duplicate articles fall into different splits"),
     ]
 }
 
@@ -126,6 +127,8 @@ class Report:
     # Each mention text of the checked articles with, per entity type, the ids of the articles that
     # annotate it so (rule NM604 and the gazetteer of `newsmark suggest`).
     surfaces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Each checked article's MinHash signature, as the validate cache keeps it (rule NM605).
+    signatures: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:

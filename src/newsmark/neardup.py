@@ -8,14 +8,21 @@ docs/design.md.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 SHINGLE = 5
 PERMUTATIONS = 128
 THRESHOLD = 0.4
 _WORD = re.compile(r"\w+")
+_MULTIPLIER = 0x100000001B3  # the 64-bit FNV prime: any large odd number mixes the words' hashes
+_MAX_WORD = 64  # bytes of a word that count for its hash
+_ROTATION = 0x9E3779B1  # the offset per bin of densification (any large odd constant)
 
 
 @dataclass(frozen=True)
@@ -30,43 +37,219 @@ def text_key(text: str) -> str:
     return hashlib.sha256(" ".join(_WORD.findall(text.lower())).encode("utf-8")).hexdigest()
 
 
-def shingles(text: str, size: int) -> set[bytes]:
-    words = _WORD.findall(text.lower())
-    if len(words) <= size:
-        return {" ".join(words).encode("utf-8")}
-    return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+def _word_bytes():
+    import numpy
+
+    table = numpy.zeros(256, dtype=bool)
+    for byte in b"abcdefghijklmnopqrstuvwxyz0123456789_":
+        table[byte] = True
+    table[128:] = True  # every byte of a non-ASCII character counts as a letter
+    return table
+
+
+@cache
+def _tables():
+    import numpy
+
+    powers = numpy.array([pow(_MULTIPLIER, i, 2**64) for i in range(_MAX_WORD)], dtype=numpy.uint64)
+    return _word_bytes(), powers
+
+
+def word_hashes(text: str):
+    """A 64-bit hash of every word of the lowercased text, in order, computed on its UTF-8 bytes with numpy
+    (no Python loop over words). A word is a run of ASCII letters, digits and '_' and of non-ASCII
+    characters, so "café" is one word."""
+    import numpy
+
+    is_word, powers = _tables()
+    data = numpy.frombuffer(text.lower().encode("utf-8"), dtype=numpy.uint8)
+    inside = is_word[data]
+    edges = numpy.diff(numpy.concatenate(([False], inside, [False])).astype(numpy.int8))
+    starts, ends = numpy.flatnonzero(edges == 1), numpy.flatnonzero(edges == -1)
+    if not len(starts):
+        return numpy.zeros(0, dtype=numpy.uint64)
+    # each byte weighs powers[its position in the word]; a word's hash is the sum of its bytes' weights,
+    # read off a running sum (differences of sums modulo 2**64 are exact)
+    first = numpy.zeros(len(data), dtype=numpy.int64)
+    first[starts] = starts
+    first = numpy.maximum.accumulate(first)
+    position = numpy.minimum(numpy.arange(len(data)) - first, _MAX_WORD - 1)
+    weights = (data.astype(numpy.uint64) + numpy.uint64(1)) * powers[position] * inside
+    running = numpy.concatenate(([numpy.uint64(0)], numpy.cumsum(weights, dtype=numpy.uint64)))
+    return _mix(running[ends] - running[starts])
+
+
+def _mix(values):
+    """splitmix64's finaliser: spreads every input bit over all output bits."""
+    import numpy
+
+    values = values ^ (values >> numpy.uint64(30))
+    values = values * numpy.uint64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> numpy.uint64(27))
+    values = values * numpy.uint64(0x94D049BB133111EB)
+    return values ^ (values >> numpy.uint64(31))
+
+
+def shingle_hashes(text: str, size: int):
+    """64-bit hashes of the text's shingles (``size`` consecutive words), unique and sorted: a polynomial
+    of the words' hashes, computed for all shingles at once."""
+    import numpy
+
+    hashes = word_hashes(text)
+    count = max(len(hashes) - size + 1, 1)
+    combined = numpy.zeros(count, dtype=numpy.uint64)
+    for offset in range(min(size, len(hashes))):
+        combined = combined * numpy.uint64(_MULTIPLIER) + hashes[offset:offset + count]  # wraps modulo 2**64
+    return numpy.unique(_mix(combined))
 
 
 def signature(text: str, settings: DedupSettings):
-    from datasketch import MinHash
+    """The text's MinHash signature, ``settings.permutations`` 32-bit values (numpy uint32), by one
+    permutation hashing: each shingle's hash picks a bin and the smallest value in each bin is kept; an
+    empty bin takes the value of the next filled bin to its right, shifted by the distance (densification
+    by rotation). One pass over the shingles instead of one per permutation, with the same estimate of
+    Jaccard similarity: the share of equal values."""
+    import numpy
 
-    minhash = MinHash(num_perm=settings.permutations, seed=1)
-    minhash.update_batch(list(shingles(text, settings.shingle)))
-    return minhash
+    bins = settings.permutations
+    hashes = shingle_hashes(text, settings.shingle)
+    empty = numpy.uint64(1 << 32)
+    values = numpy.full(bins, empty, dtype=numpy.uint64)
+    numpy.minimum.at(values, (hashes >> numpy.uint64(32)) % numpy.uint64(bins), hashes & numpy.uint64(0xFFFFFFFF))
+    filled = values != empty
+    if not filled.all():
+        index = numpy.arange(2 * bins)
+        nearest = numpy.where(numpy.concatenate((filled, filled)), index, 2 * bins)
+        nearest = numpy.minimum.accumulate(nearest[::-1])[::-1][:bins]  # next filled bin, wrapping round
+        distance = (nearest - index[:bins]).astype(numpy.uint64)
+        values = values[nearest % bins] + distance * numpy.uint64(_ROTATION)
+    return (values & numpy.uint64(0xFFFFFFFF)).astype(numpy.uint32)
+
+
+def encode(settings: DedupSettings, values) -> str:
+    """A signature as a short string for the validate cache, tagged with the settings that made it."""
+    return f"{settings.shingle}:{settings.permutations}:" + base64.b64encode(values.astype("<u4").tobytes()).decode()
+
+
+def decode(settings: DedupSettings, value) -> object | None:
+    """The signature ``encode`` wrote, or None when other settings made it (it must be computed again)."""
+    import numpy
+
+    tag = f"{settings.shingle}:{settings.permutations}:"
+    if not isinstance(value, str) or not value.startswith(tag):
+        return None
+    try:
+        values = numpy.frombuffer(base64.b64decode(value[len(tag):], validate=True), dtype="<u4")
+    except ValueError:
+        return None
+    return values.astype(numpy.uint32) if len(values) == settings.permutations else None
+
+
+def similarity(a, b) -> float:
+    """The estimated Jaccard similarity of two texts' shingle sets: the share of equal signature values."""
+    return float((a == b).mean())
+
+
+# Banding that favours recall: a pair at the threshold becomes a candidate with probability 0.94 (0.56
+# with equal weights), and every candidate is then checked against its estimated similarity.
+LSH_WEIGHTS = (0.1, 0.9)  # (false positive, false negative)
+
+
+def _lsh(settings: DedupSettings):
+    from datasketch import MinHashLSH
+
+    return MinHashLSH(threshold=settings.threshold, num_perm=settings.permutations, weights=LSH_WEIGHTS)
+
+
+@cache
+def bands(settings: DedupSettings) -> tuple[int, int]:
+    """(bands, rows per band) of the LSH index for these settings (computing them takes datasketch a
+    while, so once per process)."""
+    lsh = _lsh(settings)
+    return lsh.b, lsh.r
 
 
 class NearDuplicateIndex:
-    """Articles by MinHash; ``similar(text)`` gives the ids of indexed articles whose estimated Jaccard
-    similarity with ``text`` reaches the threshold."""
+    """Articles by MinHash signature in datasketch's LSH index; ``similar(text)`` gives the ids of indexed
+    articles whose estimated Jaccard similarity with ``text`` reaches the threshold."""
 
     def __init__(self, settings: DedupSettings = DedupSettings()):
-        from datasketch import MinHashLSH
-
         self.settings = settings
-        self.lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.permutations)
+        self.lsh = _lsh(settings)
         self.signatures: dict[str, object] = {}
 
-    def add(self, key: str, text: str, minhash=None) -> None:
-        minhash = minhash if minhash is not None else signature(text, self.settings)
-        self.lsh.insert(key, minhash)
-        self.signatures[key] = minhash
+    def _minhash(self, values):
+        from datasketch import MinHash
 
-    def similar(self, text: str, minhash=None) -> list[str]:
-        minhash = minhash if minhash is not None else signature(text, self.settings)
-        candidates = self.lsh.query(minhash)
+        # scheme only says how values would be updated; these are never updated, only compared and banded
+        return MinHash(num_perm=self.settings.permutations, hashvalues=values.astype("uint64"), scheme="affine32")
+
+    def add(self, key: str, text: str, values=None) -> None:
+        values = values if values is not None else signature(text, self.settings)
+        self.lsh.insert(key, self._minhash(values))
+        self.signatures[key] = values
+
+    def similar(self, text: str, values=None) -> list[str]:
+        values = values if values is not None else signature(text, self.settings)
+        candidates = self.lsh.query(self._minhash(values))
         # LSH gives candidates; keep those whose estimated similarity really reaches the threshold.
         return sorted(key for key in candidates
-                      if self.signatures[key].jaccard(minhash) >= self.settings.threshold)
+                      if similarity(self.signatures[key], values) >= self.settings.threshold)
+
+
+def near_duplicate_pairs(keys: list[str], signatures, settings: DedupSettings) -> list[tuple[str, str, float]]:
+    """Every pair of ``keys`` (rows of the ``signatures`` matrix) that are near-duplicates, with their
+    estimated similarity: the banding of the index above, done for all rows at once with numpy, for the
+    whole-corpus check in ``validate``."""
+    import numpy
+
+    count = len(keys)
+    if count < 2:
+        return []
+    band_count, rows = bands(settings)
+    firsts, seconds = [], []
+    for band in range(band_count):
+        block = numpy.ascontiguousarray(signatures[:, band * rows:(band + 1) * rows])
+        band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
+        order = numpy.argsort(band_keys, kind="stable")
+        ordered = band_keys[order]
+        same = numpy.flatnonzero(ordered[1:] == ordered[:-1])  # i where rows order[i], order[i+1] collide
+        if not len(same):
+            continue
+        # runs of colliding rows: every pair inside a run is a candidate (runs of two are the usual case)
+        starts = same[numpy.r_[True, same[1:] != same[:-1] + 1]]
+        ends = same[numpy.r_[same[1:] != same[:-1] + 1, True]] + 1
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            members = order[start:end + 1]
+            first, second = numpy.triu_indices(len(members), 1)
+            firsts.append(members[first])
+            seconds.append(members[second])
+    if not firsts:
+        return []
+    first, second = numpy.concatenate(firsts), numpy.concatenate(seconds)
+    low, high = numpy.minimum(first, second), numpy.maximum(first, second)
+    unique = numpy.unique(low.astype(numpy.int64) * count + high)
+    low, high = unique // count, unique % count
+    estimates = (signatures[low] == signatures[high]).mean(axis=1)
+    keep = estimates >= settings.threshold
+    return [(keys[a], keys[b], float(e)) for a, b, e in zip(low[keep].tolist(), high[keep].tolist(),
+                                                              estimates[keep].tolist())]
+
+
+def read_settings(root: Path) -> DedupSettings:
+    """The near-duplicate settings of ``[tool.newsmark]`` (``dedup_shingle``, ``dedup_permutations``,
+    ``dedup_threshold``), each defaulting to the documented value."""
+    try:
+        tool = tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {}).get("newsmark", {})
+    except (OSError, ValueError):
+        tool = {}
+    defaults = DedupSettings()
+    try:
+        return DedupSettings(int(tool.get("dedup_shingle", defaults.shingle)),
+                             int(tool.get("dedup_permutations", defaults.permutations)),
+                             float(tool.get("dedup_threshold", defaults.threshold)))
+    except (TypeError, ValueError):
+        return defaults
 
 
 def clusters(pairs: list[tuple[str, str]]) -> list[list[str]]:

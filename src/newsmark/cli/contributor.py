@@ -126,6 +126,10 @@ def register(commands) -> None:
     synth.add_argument("--articles", type=int, required=True, metavar="N", help="how many articles")
     synth.add_argument("--out", required=True, metavar="DIR", help="the folder to write (a new corpus root)")
     synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    synth.add_argument("--near-duplicates", type=float, default=0.0, metavar="F",
+                       help="share of articles that also get a republished copy <id>-copy (new headline, a "
+                            "paragraph dropped or two swapped, a few words replaced; no story): for measuring "
+                            "near-duplicate detection (default 0)")
     synth.add_argument("--first", type=int, default=0, metavar="K",
                        help="number of the first article (to add articles to an existing synthetic corpus)")
     synth.set_defaults(run=_run_synth)
@@ -310,7 +314,9 @@ def _run_synth(args) -> int:
 
     if args.articles < 0 or args.first < 0:
         raise UsageError("--articles and --first must not be negative")
-    synthesize(args.out, args.articles, seed=args.seed, first=args.first)
+    if not 0 <= args.near_duplicates <= 1:
+        raise UsageError("--near-duplicates is a share between 0 and 1")
+    synthesize(args.out, args.articles, seed=args.seed, first=args.first, near_duplicates=args.near_duplicates)
     print(f"wrote {args.articles} synthetic articles to {args.out}")
     return 0
 

@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -23,7 +22,7 @@ from newsmark.contributor.intake import article_metadata, article_plan, clean_bo
 from newsmark.errors import NewsmarkError
 from newsmark.files import current_umask, write_atomic
 from newsmark.licenses import UNKNOWN
-from newsmark.neardup import DedupSettings, NearDuplicateIndex, clusters, signature, text_key
+from newsmark.neardup import DedupSettings, NearDuplicateIndex, clusters, read_settings, signature, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
@@ -47,17 +46,6 @@ class Item:
     where: str  # feed.jsonl:12, export.csv:7, pages/a.html
     values: dict
     columns: dict = field(default_factory=dict)  # field -> the column it came from (for CSV locations)
-
-
-def dedup_settings(root: Path) -> DedupSettings:
-    try:
-        tool = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {}).get("newsmark", {})
-    except (OSError, ValueError):
-        tool = {}
-    defaults = DedupSettings()
-    return DedupSettings(int(tool.get("dedup_shingle", defaults.shingle)),
-                         int(tool.get("dedup_permutations", defaults.permutations)),
-                         float(tool.get("dedup_threshold", defaults.threshold)))
 
 
 def _pick(record: dict, mapping: dict[str, str]) -> tuple[dict, dict]:
@@ -252,7 +240,7 @@ def import_sources(root: str | Path, sources: list[str | Path], mapping: dict[st
     for path in paths:
         if not path.exists():
             raise NewsmarkError(f"{path}: no such file or folder")
-    settings = dedup_settings(root)
+    settings = read_settings(root)
     decisions, problems = _check(root, (item for path in paths for item in read_items(path, mapping)), license,
                                  settings, progress)
     if problems:
@@ -307,7 +295,7 @@ def find_near_duplicates(root: str | Path) -> list[list[str]]:
     """Groups of articles of the corpus at ``root`` that are near-duplicates of each other (each group
     sorted, groups sorted by their first id)."""
     root = Path(root)
-    index = NearDuplicateIndex(dedup_settings(root))
+    index = NearDuplicateIndex(read_settings(root))
     pairs = []
     for article_id, path in sorted(inventory(root).texts.items()):
         text, _ = read_article_text(path, root)

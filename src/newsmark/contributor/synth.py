@@ -7,6 +7,7 @@ places and organisations. Sizes follow the benchmark reference (about 3,000 char
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import yaml
@@ -37,8 +38,18 @@ _SENTENCES = [
     ("{P} remains the head of the {O}, which is based in {G}.", "property"),
     ("The {O} has asked {G} to reconsider its position, {P} said on {D}.", "position"),
 ]
-_FILLER = ("Residents gathered outside the hall in the rain and waited for the announcement. "
-           "Officials gave few details about the timetable, and several questions were left open. ")
+# Filler sentences are random words of an invented vocabulary, so that unrelated synthetic articles share
+# few word shingles (as unrelated news does) and the near-duplicate check sees realistic similarities.
+_SYLLABLES = ["ba", "do", "ke", "li", "mo", "nu", "pa", "ri", "so", "ta", "ve", "zu", "ar", "en", "ol"]
+_WORDS = random.Random("newsmark synthetic vocabulary")
+_VOCABULARY = sorted({"".join(_WORDS.choice(_SYLLABLES) for _ in range(_WORDS.randint(1, 4))) for _ in range(3000)})
+_EDITS = {"said": "stated", "plan": "proposal", "costs": "expenses", "decision": "choice", "office": "branch"}
+
+
+def _filler(rng: random.Random) -> str:
+    sentences = [" ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(9, 14))).capitalize() + "."
+                 for _ in range(2)]
+    return " ".join(sentences) + " "
 
 
 def _article(rng: random.Random, index: int, sentences: int) -> tuple[str, dict, dict]:
@@ -80,7 +91,7 @@ def _article(rng: random.Random, index: int, sentences: int) -> tuple[str, dict,
             })
         text += " " if number % 4 != 3 else "\n\n"
         if number % 3 != 2:
-            text += _FILLER
+            text += _filler(rng)
     text = text.strip() + "\n"
     topics = rng.sample(names("topics"), 3)
     story = f"synthetic-story-{index // 3:06d}" if index % 3 else None
@@ -95,8 +106,71 @@ def _article(rng: random.Random, index: int, sentences: int) -> tuple[str, dict,
     return text, meta, annotation
 
 
-def synthesize(out: str | Path, articles: int, seed: int = 0, sentences: int = 10, first: int = 0) -> Path:
-    """Write ``articles`` synthetic articles (numbered from ``first``) into the corpus folder ``out``."""
+def _rebuild(text: str, annotation: dict, pieces: list) -> tuple[str, dict]:
+    """A new text from ``pieces`` (new strings, or (start, end) ranges of ``text`` kept as they are), with
+    the annotation's spans moved along; spans not wholly inside a kept range go, and so do entities left
+    without mentions and claims whose claimer went."""
+    new_text, moves = "", []
+    for piece in pieces:
+        if isinstance(piece, str):
+            new_text += piece
+        else:
+            moves.append((piece[0], piece[1], len(new_text) - piece[0]))
+            new_text += text[piece[0]:piece[1]]
+
+    def moved(span: dict) -> dict | None:
+        for start, end, shift in moves:
+            if start <= span["start"] and span["end"] <= end:
+                return {**span, "start": span["start"] + shift, "end": span["end"] + shift}
+        return None
+
+    entities = []
+    for entity in annotation["entities"]:
+        mentions = sorted((m for m in map(moved, entity["mentions"]) if m), key=lambda m: m["start"])
+        if mentions:
+            entities.append({**entity, "mentions": mentions})
+    kept = {entity["id"] for entity in entities} | {"author"}
+    claims = sorted((c for c in map(moved, annotation["claims"]) if c and c["claimer"] in kept),
+                    key=lambda c: c["start"])
+    return new_text, {**annotation, "entities": entities, "claims": claims}
+
+
+def _near_copy(rng: random.Random, text: str, meta: dict, annotation: dict, copy_id: str):
+    """A republication of an article, as wire copies differ: a new headline, one paragraph dropped or two
+    swapped, and a few words replaced (never inside a span)."""
+    bounds, at = [], 0
+    for paragraph in text.rstrip("\n").split("\n\n"):
+        bounds.append((at, at + len(paragraph)))
+        at += len(paragraph) + 2
+    order = list(range(len(bounds)))
+    if len(order) > 2 and rng.random() < 0.5:
+        del order[rng.randrange(1, len(order))]
+    elif len(order) > 1:
+        i = rng.randrange(len(order) - 1)
+        order[i], order[i + 1] = order[i + 1], order[i]
+    spans = [(m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"]]
+    spans += [(c["start"], c["end"]) for c in annotation["claims"]]
+    edits = [m for m in re.finditer(r"\b(%s)\b" % "|".join(_EDITS), text)
+             if not any(start < m.end() and m.start() < end for start, end in spans)]
+    edits = sorted(rng.sample(edits, min(3, len(edits))), key=lambda m: m.start())
+    pieces = []
+    for number, index in enumerate(order):
+        start, end = bounds[index]
+        for edit in (e for e in edits if start <= e.start() < end):
+            pieces += [(start, edit.start()), _EDITS[edit.group()]]
+            start = edit.end()
+        pieces += [(start, end), "\n\n" if number < len(order) - 1 else "\n"]
+    new_text, new_annotation = _rebuild(text, annotation, pieces)
+    new_meta = {**meta, "id": copy_id, "title": f"{meta['title']}, republished"}
+    new_meta.pop("story", None)  # as a copy arrives from a feed: nothing yet ties it to its original
+    return new_text, new_meta, {**new_annotation, "article": copy_id}
+
+
+def synthesize(out: str | Path, articles: int, seed: int = 0, sentences: int = 10, first: int = 0,
+               near_duplicates: float = 0.0) -> Path:
+    """Write ``articles`` synthetic articles (numbered from ``first``) into the corpus folder ``out``; with
+    ``near_duplicates``, that share of them also gets a republished copy ``<id>-copy`` without a story
+    (for measuring and testing near-duplicate detection)."""
     out = Path(out)
     real = [p.name for p in (out / "corpus").glob("*") if not p.name.startswith("synthetic-")]
     if real:
@@ -109,11 +183,15 @@ def synthesize(out: str | Path, articles: int, seed: int = 0, sentences: int = 1
                                 'validation_fraction = 0.1\n')
     for index in range(first, first + articles):
         # One generator per article: article N is the same however many articles are made.
-        text, meta, annotation = _article(random.Random(f"{seed}:{index}"), index, sentences)
-        write_atomic(out / "corpus" / f"{meta['id']}.txt", text)
-        write_atomic(out / "corpus" / f"{meta['id']}.yaml", metadata_yaml(meta))
-        write_atomic(out / "annotations" / f"{meta['id']}.yaml",
-                     "# synthetic: generated by newsmark synth for tests and benchmarks\n"
-                     + yaml.dump(annotation, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000,
-                                 default_flow_style=None))
+        rng = random.Random(f"{seed}:{index}")
+        made = [_article(rng, index, sentences)]
+        if near_duplicates and rng.random() < near_duplicates:
+            made.append(_near_copy(rng, *made[0], f"{made[0][1]['id']}-copy"))
+        for text, meta, annotation in made:
+            write_atomic(out / "corpus" / f"{meta['id']}.txt", text)
+            write_atomic(out / "corpus" / f"{meta['id']}.yaml", metadata_yaml(meta))
+            write_atomic(out / "annotations" / f"{meta['id']}.yaml",
+                         "# synthetic: generated by newsmark synth for tests and benchmarks\n"
+                         + yaml.dump(annotation, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000,
+                                     default_flow_style=None))
     return out

@@ -16,7 +16,8 @@ from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
 from newsmark.pipeline.assemble import chunk_rows
 from newsmark.pipeline.card import bibtex, card_markdown, label_tables, license_markdown
-from newsmark.pipeline.check import Report, check_datasheet_markers, check_released_labels, run_articles, select
+from newsmark.pipeline.check import (Report, check_datasheet_markers, check_near_duplicate_splits, check_released_labels,
+                                     run_articles, select)
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.read import read_citation
 from newsmark.pipeline.splits import read_settings
@@ -87,6 +88,8 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
     article_licenses: dict[str, str] = {}
     licenses, languages = set(), set()
     tally = Tally(settings)
+    keys: dict[str, str] = {}  # article id -> split key, and its signature, for the near-duplicate rule
+    signatures: dict[str, str] = {}
     for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,
                                          progress=progress):
         for result in results:
@@ -101,12 +104,16 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
         for result in results:
             if result.id in info:
                 tally.add(result.contribution)
+                keys[result.id] = result.contribution["key"]
+                signatures[result.id] = result.contribution["minhash"]
                 built[result.id] = info[result.id]["split"]
                 inputs.update(result.digests)
                 licenses.add(info[result.id]["license"])
                 article_licenses[result.id] = info[result.id]["license"]
                 languages.add(info[result.id]["language"].split("-")[0])
     report.findings.extend(check_released_labels(root))
+    if report.ok:
+        report.findings.extend(check_near_duplicate_splits(root, keys, signatures))
     report.findings.sort()
     if not report.ok:
         raise ValidationFailed(report)

@@ -33,7 +33,7 @@ from newsmark.pipeline.read import corpus_rel, read_bytes_and_stat
 
 CACHE_DIR = ".newsmark-cache"
 CACHE_FILE = "validate.json"
-FORMAT = 3
+FORMAT = 4
 MAX_CACHE_BYTES = 1 << 30
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same timestamp
 _VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML")

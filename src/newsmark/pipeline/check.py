@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -21,12 +21,15 @@ from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
+from newsmark.neardup import DedupSettings, near_duplicate_pairs
+from newsmark.neardup import decode as decode_signature, encode as encode_signature
+from newsmark.neardup import read_settings as read_dedup_settings, signature as minhash
 from newsmark.pipeline.parallel import map_chunks
 from newsmark.pipeline.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
-                           read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
+                           read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
                            yaml_from_bytes)
 from newsmark.pipeline.schemas import PATTERN_HINTS, schema, validator
-from newsmark.pipeline.splits import read_settings
+from newsmark.pipeline.splits import assign_split, read_settings
 from newsmark.pipeline.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
 
 _compiled: dict[str, object] = {}
@@ -51,13 +54,15 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)
-            report.articles[result.id] = _gather_surfaces(report.surfaces, result.id, result.contribution)
+            report.articles[result.id] = _gather(report, result.id, result.contribution)
     if store is not None:
         store.save(prune=paths is None)
     report.findings.extend(check_released_labels(root))
     if paths is None:
         report.findings.extend(check_datasheet(root, report.articles))
         report.findings.extend(check_surface_types(root, report.surfaces))
+        keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
+        report.findings.extend(check_near_duplicate_splits(root, keys, report.signatures))
     report.findings.sort()
     return report
 
@@ -92,15 +97,31 @@ def checked_articles(root: Path, ids: list[str], unstarted_ok: bool = False) -> 
     return articles
 
 
-def _gather_surfaces(surfaces: dict, article_id: str, part: dict | None) -> dict | None:
-    """Move an article's mention texts into the corpus-wide ``surfaces`` (one entry per text, however many
-    articles use it) and return the rest of its contribution: memory grows with the distinct names, not
-    with articles times names."""
-    if not part or "surfaces" not in part:
+def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
+    """Move an article's mention texts into the corpus-wide ``report.surfaces`` (one entry per text,
+    however many articles use it) and its signature into ``report.signatures``; return the rest of its
+    contribution. Memory grows with the distinct names, not with articles times names."""
+    if not part:
         return part
-    for text, entity_type in part["surfaces"].items():
-        surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
-    return {key: value for key, value in part.items() if key != "surfaces"}
+    for text, entity_type in part.get("surfaces", {}).items():
+        report.surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
+    if "minhash" in part:
+        report.signatures[article_id] = part["minhash"]
+    return {key: value for key, value in part.items() if key not in ("surfaces", "minhash")}
+
+
+@cache
+def dedup_settings(root: Path) -> DedupSettings:
+    return read_dedup_settings(root)
+
+
+def _with_signature(root: Path, article: Article, part: dict | None) -> dict | None:
+    """The contribution with the article's MinHash signature (rule NM605), computed in the worker that
+    read the text and cached with the rest of the article's result."""
+    if part is not None and article.text is not None:
+        settings = dedup_settings(root)
+        part["minhash"] = encode_signature(settings, minhash(article.text, settings))
+    return part
 
 
 def select(root: Path, paths) -> tuple[Inventory, list[str]]:
@@ -168,7 +189,8 @@ def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult,
             article, findings, reads = check_article(root, article_id, slots, positions=True)
         digests = {rel: digest for rel, (digest, _) in reads.items()}
         signatures = {rel: signature for rel, (_, signature) in reads.items() if signature is not None}
-        return ArticleResult(article_id, files, findings, digests, contribution(article), signatures), article
+        return ArticleResult(article_id, files, findings, digests, _with_signature(root, article, contribution(article)),
+                             signatures), article
     except Exception as err:  # an internal error is itself a finding, never a traceback
         first = next(path for path in slots if path is not None)
         return ArticleResult(article_id, files, [finding("NM001", relpath(first, root),
@@ -666,6 +688,42 @@ def _entity_of_surface(doc: Document | None, surface: str, entity_type: str) -> 
         if entity.get("type") == entity_type and any(m.get("text") == surface for m in entity.get("mentions") or []):
             return doc.at(("entities", index, "type"))
     return 1, 1
+
+
+def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: dict[str, str]) -> list[Finding]:
+    """NM605: two articles that are near-duplicates (MinHash estimate of the Jaccard similarity of their
+    word shingles at or above the threshold) but whose split keys (story, else id) put them into different
+    splits, so that one would leak the other's text into evaluation. Each of the two is located."""
+    import numpy
+
+    try:
+        split_settings = read_settings(root)
+    except NewsmarkError:
+        return []  # no split rule to check against (a folder without pyproject.toml)
+    settings = dedup_settings(root)
+    ids, rows = [], []
+    for article_id in sorted(keys):
+        values = decode_signature(settings, signatures.get(article_id))
+        if values is None:  # cached under other settings: computed again, from the text
+            text, _ = read_article_text(root / "corpus" / f"{article_id}.txt", root)
+            if text is None:
+                continue
+            values = minhash(text, settings)
+        ids.append(article_id)
+        rows.append(values)
+    findings = []
+    for a, b, estimate in near_duplicate_pairs(ids, numpy.stack(rows) if rows else None, settings):
+        split_a, split_b = assign_split(keys[a], split_settings), assign_split(keys[b], split_settings)
+        if split_a == split_b:
+            continue
+        for one, other, here, there in ((a, b, split_a, split_b), (b, a, split_b, split_a)):
+            doc, _ = read_yaml(root / "corpus" / f"{one}.yaml", root)
+            at = doc.at(("story",)) if doc is not None and isinstance(doc.data, dict) and "story" in doc.data else (1, 1)
+            findings.append(finding("NM605", f"corpus/{one}.yaml", f"near-duplicate of corpus/{other}.txt (estimated "
+                                    f"Jaccard similarity {estimate:.2f}), but this article is in {here} and that one "
+                                    f"in {there}: give both the same story so they share a split (newsmark dedup "
+                                    "--apply does it)", *at))
+    return findings
 
 
 def check_datasheet_markers(root: Path) -> list[Finding]:
