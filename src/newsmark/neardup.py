@@ -23,6 +23,7 @@ _WORD = re.compile(r"\w+")
 _MULTIPLIER = 0x100000001B3  # the 64-bit FNV prime: any large odd number mixes the words' hashes
 _MAX_WORD = 64  # bytes of a word that count for its hash
 _ROTATION = 0x9E3779B1  # the offset per bin of densification (any large odd constant)
+_CHUNK = 100_000  # candidate pairs compared at once
 
 
 @dataclass(frozen=True)
@@ -200,14 +201,23 @@ class NearDuplicateIndex:
 def near_duplicate_pairs(keys: list[str], signatures, settings: DedupSettings) -> list[tuple[str, str, float]]:
     """Every pair of ``keys`` (rows of the ``signatures`` matrix) that are near-duplicates, with their
     estimated similarity: the banding of the index above, done for all rows at once with numpy, for the
-    whole-corpus check in ``validate``."""
+    whole-corpus check in ``validate``. Candidates are checked band by band, so memory holds one band's
+    candidates and the pairs found, however similar the corpus's articles are to each other."""
     import numpy
 
-    count = len(keys)
-    if count < 2:
+    if len(keys) < 2:
         return []
     band_count, rows = bands(settings)
-    firsts, seconds = [], []
+    found: dict[tuple[int, int], float] = {}
+
+    def keep(first, second) -> None:
+        low, high = numpy.minimum(first, second), numpy.maximum(first, second)
+        for start in range(0, len(low), _CHUNK):
+            a, b = low[start:start + _CHUNK], high[start:start + _CHUNK]
+            estimates = (signatures[a] == signatures[b]).mean(axis=1)
+            hits = estimates >= settings.threshold
+            found.update(zip(zip(a[hits].tolist(), b[hits].tolist()), estimates[hits].tolist()))
+
     for band in range(band_count):
         block = numpy.ascontiguousarray(signatures[:, band * rows:(band + 1) * rows])
         band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
@@ -216,24 +226,16 @@ def near_duplicate_pairs(keys: list[str], signatures, settings: DedupSettings) -
         same = numpy.flatnonzero(ordered[1:] == ordered[:-1])  # i where rows order[i], order[i+1] collide
         if not len(same):
             continue
-        # runs of colliding rows: every pair inside a run is a candidate (runs of two are the usual case)
+        # runs of colliding rows; a run of two (the usual case) is one candidate pair
         starts = same[numpy.r_[True, same[1:] != same[:-1] + 1]]
-        ends = same[numpy.r_[same[1:] != same[:-1] + 1, True]] + 1
-        for start, end in zip(starts.tolist(), ends.tolist()):
+        ends = same[numpy.r_[same[1:] != same[:-1] + 1, True]] + 1  # index of a run's last row in ``order``
+        pairs = ends - starts == 1
+        keep(order[starts[pairs]], order[ends[pairs]])
+        for start, end in zip(starts[~pairs].tolist(), ends[~pairs].tolist()):
             members = order[start:end + 1]
-            first, second = numpy.triu_indices(len(members), 1)
-            firsts.append(members[first])
-            seconds.append(members[second])
-    if not firsts:
-        return []
-    first, second = numpy.concatenate(firsts), numpy.concatenate(seconds)
-    low, high = numpy.minimum(first, second), numpy.maximum(first, second)
-    unique = numpy.unique(low.astype(numpy.int64) * count + high)
-    low, high = unique // count, unique % count
-    estimates = (signatures[low] == signatures[high]).mean(axis=1)
-    keep = estimates >= settings.threshold
-    return [(keys[a], keys[b], float(e)) for a, b, e in zip(low[keep].tolist(), high[keep].tolist(),
-                                                              estimates[keep].tolist())]
+            for i in range(len(members) - 1):  # one row against the rest: memory stays linear in the run
+                keep(numpy.full(len(members) - i - 1, members[i]), members[i + 1:])
+    return [(keys[a], keys[b], estimate) for (a, b), estimate in sorted(found.items())]
 
 
 def read_settings(root: Path) -> DedupSettings:

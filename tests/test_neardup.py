@@ -1,0 +1,145 @@
+"""The leakage rule NM605 through the real CLI, on a synthetic corpus with planted republications: every
+copy in another split than its original is an error at both, `dedup --apply` clears them, the build
+refuses until then; the all-rows numpy banding finds exactly the pairs datasketch's index finds, and
+signatures are the same in every process and from the cache."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """80 synthetic articles, 30% of them with a republished copy `<id>-copy` that has no story."""
+    root = tmp_path_factory.mktemp("planted") / "corpus"
+    assert run_cli("synth", "--out", str(root), "--articles", "80", "--near-duplicates", "0.3").returncode == 0
+    return root
+
+
+def _nm605(root, *extra):
+    result = run_cli("validate", "--root", str(root), "--format", "json", *extra)
+    return sorted((f["path"], f["message"]) for f in json.loads(result.stdout)["findings"] if f["code"] == "NM605")
+
+
+def _copy(source, target):
+    import shutil
+
+    return shutil.copytree(source, target)
+
+
+def test_copies_in_other_splits_are_errors_until_dedup_gives_them_one_story(planted, tmp_path):
+    root = _copy(planted, tmp_path / "corpus")
+    copies = sorted(p.stem for p in (root / "corpus").glob("*-copy.txt"))
+    assert len(copies) >= 15
+    found = _nm605(root, "--no-cache")
+    assert found, "some copies must land in another split than their original"
+    flagged = set()
+    for path, message in found:
+        article = re.fullmatch(r"corpus/(.+)\.yaml", path).group(1)
+        other = re.search(r"near-duplicate of corpus/(.+?)\.txt", message).group(1)
+        assert {article, other} == {article.removesuffix("-copy"), article.removesuffix("-copy") + "-copy"}
+        flagged.add(article)
+    assert all(f"{a.removesuffix('-copy')}-copy" in flagged and a.removesuffix("-copy") in flagged for a in flagged)
+    before = run_cli("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert before.returncode == 1 and "NM605" in before.stdout and not (tmp_path / "out").exists()
+    applied = run_cli("dedup", "--apply", "--root", str(root))
+    assert applied.returncode == 0
+    # every planted copy was found (recall 1 here), and nothing else was grouped
+    groups = re.findall(r"^(synthetic-\d+), (synthetic-\d+-copy): story set to", applied.stdout, re.M)
+    already = re.findall(r"^(synthetic-\d+), (synthetic-\d+-copy): already share", applied.stdout, re.M)
+    assert sorted(copy for _, copy in groups + already) == copies
+    assert all(copy == f"{original}-copy" for original, copy in groups + already)
+    assert _nm605(root, "--no-cache") == []
+    assert run_cli("build", "--root", str(root), "--out", str(tmp_path / "out")).returncode == 0
+
+
+def test_cached_signatures_give_the_same_findings_and_other_settings_recompute_them(planted, tmp_path):
+    root = _copy(planted, tmp_path / "corpus")
+    cold = _nm605(root, "--no-cache")
+    assert _nm605(root) == cold  # fills the cache
+    assert _nm605(root) == cold  # answered from it
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "dedup_shingle = 3\n")
+    assert _nm605(root) == _nm605(root, "--no-cache")
+
+
+def test_the_numpy_banding_finds_what_the_datasketch_index_finds(planted):
+    import numpy
+
+    from newsmark.neardup import DedupSettings, NearDuplicateIndex, near_duplicate_pairs, signature
+
+    settings = DedupSettings(threshold=0.06)  # low, so that unrelated articles pair up too
+    texts = {p.stem: p.read_text() for p in sorted((planted / "corpus").glob("*.txt"))}
+    signatures = {key: signature(text, settings) for key, text in texts.items()}
+    index, plain = NearDuplicateIndex(settings), set()
+    for key, text in texts.items():
+        plain.update((other, key) for other in index.similar(text, signatures[key]))
+        index.add(key, text, signatures[key])
+    keys = list(texts)
+    fast = {(a, b) for a, b, _ in near_duplicate_pairs(keys, numpy.stack([signatures[k] for k in keys]), settings)}
+    copies = sum(key.endswith("-copy") for key in texts)
+    assert len(plain) > copies + 20
+    assert fast == plain
+
+
+def test_signatures_are_the_same_in_every_process(planted):
+    """The validate cache keeps signatures across runs and workers: nothing may depend on the process
+    (Python's string hashing is salted per process; the signature must not use it)."""
+    from newsmark.neardup import DedupSettings, encode, signature
+
+    path = sorted((planted / "corpus").glob("*.txt"))[0]
+    here = encode(DedupSettings(), signature(path.read_text(), DedupSettings()))
+    probe = ("import sys; from newsmark.neardup import DedupSettings, encode, signature; "
+             "print(encode(DedupSettings(), signature(open(sys.argv[1]).read(), DedupSettings())))")
+    for seed in ("1", "2"):
+        other = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True,
+                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+        assert other == here
+
+
+def test_signature_estimates_similarity():
+    """Identical texts agree everywhere, unrelated ones almost nowhere, and a text with a quarter of its
+    words changed in between."""
+    import random
+
+    from newsmark.neardup import DedupSettings, signature, similarity
+
+    rng = random.Random(1)
+    words = [f"w{rng.randrange(5000)}" for _ in range(400)]
+    other = [f"w{rng.randrange(5000)}" for _ in range(400)]
+    edited = list(words)
+    for i in range(0, 400, 40):
+        edited[i] = "changed"
+    settings = DedupSettings()
+    a, b, c = (signature(" ".join(w), settings) for w in (words, other, edited))
+    assert similarity(a, a) == 1.0
+    assert similarity(a, b) < 0.05
+    assert 0.6 < similarity(a, c) < 0.9  # true Jaccard of the 5-shingles: about 0.68
+
+
+def test_a_corpus_of_near_identical_articles_is_handled_pair_by_pair():
+    """Templated news (results, bulletins) puts many articles into one LSH bucket: every pair is still
+    found, and compared a row at a time rather than all at once."""
+    import numpy
+
+    from newsmark.neardup import DedupSettings, NearDuplicateIndex, near_duplicate_pairs, signature
+
+    base = " ".join(f"word{i}" for i in range(200))
+    texts = {f"bulletin-{n:03d}": base.replace(f"word{n % 200}", f"changed{n}") for n in range(120)}
+    settings = DedupSettings()
+    signatures = {key: signature(text, settings) for key, text in texts.items()}
+    keys = list(texts)
+    fast = near_duplicate_pairs(keys, numpy.stack([signatures[k] for k in keys]), settings)
+    assert len(fast) == 120 * 119 // 2
+    index, plain = NearDuplicateIndex(settings), set()
+    for key, text in texts.items():
+        plain.update((other, key) for other in index.similar(text, signatures[key]))
+        index.add(key, text, signatures[key])
+    assert {(a, b) for a, b, _ in fast} == plain
