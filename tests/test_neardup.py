@@ -131,8 +131,8 @@ def test_a_corpus_of_near_identical_articles_is_handled_pair_by_pair():
 
     from newsmark.neardup import DedupSettings, NearDuplicateIndex, near_duplicate_pairs, signature
 
-    base = " ".join(f"word{i}" for i in range(200))
-    texts = {f"bulletin-{n:03d}": base.replace(f"word{n % 200}", f"changed{n}") for n in range(120)}
+    words = [f"word{i}" for i in range(200)]
+    texts = {f"bulletin-{n:03d}": " ".join(words[:n] + [f"changed{n}"] + words[n + 1:]) for n in range(120)}
     settings = DedupSettings()
     signatures = {key: signature(text, settings) for key, text in texts.items()}
     keys = list(texts)
