@@ -486,17 +486,20 @@ def _merge_topics(data, topics: list[str]) -> bool:
     return True
 
 
+def _drop_absent(items, wanted: dict) -> bool:
+    """Delete the entities or claims whose id ``wanted`` lacks; True when any went."""
+    gone = [index for index, item in enumerate(items) if item["id"] not in wanted]
+    for index in reversed(gone):
+        del items[index]
+    return bool(gone)
+
+
 def _merge_entities(data, entities: dict[str, dict]) -> bool:
     from ruamel.yaml.comments import CommentedSeq
 
-    changed = False
-    for index in reversed(range(len(data["entities"]))):
-        entity = data["entities"][index]
-        wanted = entities.get(entity["id"])
-        if wanted is None:
-            del data["entities"][index]
-            changed = True
-            continue
+    changed = _drop_absent(data["entities"], entities)
+    for entity in data["entities"]:
+        wanted = entities[entity["id"]]
         if entity["type"] != wanted["type"]:
             entity["type"] = wanted["type"]
             changed = True
@@ -527,14 +530,9 @@ CLAIM_FIELDS = ("start", "end", "text", "claimer", "type", "attribution", "check
 
 
 def _merge_claims(data, claims: dict[str, dict]) -> bool:
-    changed = False
-    for index in reversed(range(len(data["claims"]))):
-        claim = data["claims"][index]
-        wanted = claims.get(claim["id"])
-        if wanted is None:
-            del data["claims"][index]
-            changed = True
-            continue
+    changed = _drop_absent(data["claims"], claims)
+    for claim in data["claims"]:
+        wanted = claims[claim["id"]]
         for key in CLAIM_FIELDS:
             if claim.get(key) != wanted[key]:  # ruamel reads true as ScalarBoolean, equal to True
                 claim[key] = styled(wanted[key], claim.get(key)) if key == "text" else wanted[key]
