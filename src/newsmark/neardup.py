@@ -24,6 +24,7 @@ _MULTIPLIER = 0x100000001B3  # the 64-bit FNV prime: any large odd number mixes 
 _MAX_WORD = 64  # bytes of a word that count for its hash
 _ROTATION = 0x9E3779B1  # the offset per bin of densification (any large odd constant)
 _CHUNK = 100_000  # candidate pairs compared at once
+_SMALL_RUN = 64  # rows sharing a band key whose pairs are listed at once (a longer run goes row by row)
 
 
 @dataclass(frozen=True)
@@ -56,30 +57,6 @@ def _tables():
     return _word_bytes(), powers
 
 
-def word_hashes(text: str):
-    """A 64-bit hash of every word of the lowercased text, in order, computed on its UTF-8 bytes with numpy
-    (no Python loop over words). A word is a run of ASCII letters, digits and '_' and of non-ASCII
-    characters, so "café" is one word."""
-    import numpy
-
-    is_word, powers = _tables()
-    data = numpy.frombuffer(text.lower().encode("utf-8"), dtype=numpy.uint8)
-    inside = is_word[data]
-    edges = numpy.diff(numpy.concatenate(([False], inside, [False])).astype(numpy.int8))
-    starts, ends = numpy.flatnonzero(edges == 1), numpy.flatnonzero(edges == -1)
-    if not len(starts):
-        return numpy.zeros(0, dtype=numpy.uint64)
-    # each byte weighs powers[its position in the word]; a word's hash is the sum of its bytes' weights,
-    # read off a running sum (differences of sums modulo 2**64 are exact)
-    first = numpy.zeros(len(data), dtype=numpy.int64)
-    first[starts] = starts
-    first = numpy.maximum.accumulate(first)
-    position = numpy.minimum(numpy.arange(len(data)) - first, _MAX_WORD - 1)
-    weights = (data.astype(numpy.uint64) + numpy.uint64(1)) * powers[position] * inside
-    running = numpy.concatenate(([numpy.uint64(0)], numpy.cumsum(weights, dtype=numpy.uint64)))
-    return _mix(running[ends] - running[starts])
-
-
 def _mix(values):
     """splitmix64's finaliser: spreads every input bit over all output bits."""
     import numpy
@@ -91,40 +68,82 @@ def _mix(values):
     return values ^ (values >> numpy.uint64(31))
 
 
-def shingle_hashes(text: str, size: int):
-    """64-bit hashes of the text's shingles (``size`` consecutive words), unique and sorted: a polynomial
-    of the words' hashes, computed for all shingles at once."""
+def _words(texts: list[str]):
+    """A 64-bit hash of every word of the lowercased texts, in order, and the index of the text each word
+    is in. Computed on the texts' UTF-8 bytes with numpy, all texts at once: no Python loop over words. A
+    word is a run of ASCII letters, digits and '_' and of non-ASCII characters, so "café" is one word."""
     import numpy
 
-    hashes = word_hashes(text)
-    count = max(len(hashes) - size + 1, 1)
-    combined = numpy.zeros(count, dtype=numpy.uint64)
-    for offset in range(min(size, len(hashes))):
-        combined = combined * numpy.uint64(_MULTIPLIER) + hashes[offset:offset + count]  # wraps modulo 2**64
-    return numpy.unique(_mix(combined))
+    is_word, powers = _tables()
+    encoded = [text.lower().encode("utf-8") for text in texts]
+    data = numpy.frombuffer(b"\0".join(encoded), dtype=numpy.uint8)  # NUL is no word byte: texts stay apart
+    inside = is_word[data]
+    edges = numpy.diff(numpy.concatenate(([False], inside, [False])).astype(numpy.int8))
+    starts, ends = numpy.flatnonzero(edges == 1), numpy.flatnonzero(edges == -1)
+    # each byte weighs powers[its position in the word]; a word's hash is the sum of its bytes' weights,
+    # read off a running sum (differences of sums modulo 2**64 are exact)
+    first = numpy.zeros(len(data), dtype=numpy.int64)
+    first[starts] = starts
+    first = numpy.maximum.accumulate(first)
+    position = numpy.minimum(numpy.arange(len(data)) - first, _MAX_WORD - 1)
+    weights = (data.astype(numpy.uint64) + numpy.uint64(1)) * powers[position] * inside
+    running = numpy.concatenate(([numpy.uint64(0)], numpy.cumsum(weights, dtype=numpy.uint64)))
+    text_ends = numpy.cumsum([len(raw) + 1 for raw in encoded])
+    return _mix(running[ends] - running[starts]), numpy.searchsorted(text_ends, starts, side="right")
 
 
-def signature(text: str, settings: DedupSettings):
-    """The text's MinHash signature, ``settings.permutations`` 32-bit values (numpy uint32), by one
-    permutation hashing: each shingle's hash picks a bin and the smallest value in each bin is kept; an
-    empty bin takes the value of the next filled bin to its right, shifted by the distance (densification
-    by rotation). One pass over the shingles instead of one per permutation, with the same estimate of
-    Jaccard similarity: the share of equal values."""
+def signatures(texts: list[str], settings: DedupSettings):
+    """The MinHash signatures of ``texts``, one row of ``settings.permutations`` 32-bit values each (numpy
+    uint32), by one permutation hashing over word shingles:
+
+    - a shingle is ``settings.shingle`` consecutive words (a text with fewer words is one shingle), its
+      hash a polynomial of its words' hashes;
+    - each shingle's hash picks a bin and the smallest value in each bin is kept; an empty bin takes the
+      value of the next filled bin to its right, shifted by the distance (densification by rotation).
+
+    One pass over the shingles instead of one per permutation, with the same estimate of Jaccard
+    similarity (the share of equal values). All texts are done together, so numpy's cost per call is
+    paid once per batch, not once per article."""
     import numpy
 
-    bins = settings.permutations
-    hashes = shingle_hashes(text, settings.shingle)
+    count, bins, size = len(texts), settings.permutations, settings.shingle
+    words, owner = _words(texts)
+    per_text = numpy.bincount(owner, minlength=count)
+    windows = max(len(words) - size + 1, 0)
+    combined = numpy.zeros(windows, dtype=numpy.uint64)
+    for offset in range(size if windows else 0):
+        combined = combined * numpy.uint64(_MULTIPLIER) + words[offset:offset + windows]  # wraps modulo 2**64
+    whole = owner[:windows] == owner[size - 1:size - 1 + windows]  # windows inside one text
+    hashes, rows = _mix(combined[whole]), owner[:windows][whole]
+    short = numpy.flatnonzero((per_text > 0) & (per_text < size))
+    if len(short):  # a text of fewer words than a shingle is one shingle of all its words
+        firsts = numpy.concatenate(([0], numpy.cumsum(per_text)))[short]
+        extra = numpy.zeros(len(short), dtype=numpy.uint64)
+        for offset in range(size - 1):
+            present = offset < per_text[short]
+            taken = words[numpy.minimum(firsts + offset, len(words) - 1)]
+            extra = numpy.where(present, extra * numpy.uint64(_MULTIPLIER) + taken, extra)
+        hashes, rows = numpy.concatenate((hashes, _mix(extra))), numpy.concatenate((rows, short))
     empty = numpy.uint64(1 << 32)
-    values = numpy.full(bins, empty, dtype=numpy.uint64)
-    numpy.minimum.at(values, (hashes >> numpy.uint64(32)) % numpy.uint64(bins), hashes & numpy.uint64(0xFFFFFFFF))
+    values = numpy.full(count * bins, empty, dtype=numpy.uint64)
+    slots = rows.astype(numpy.uint64) * numpy.uint64(bins) + (hashes >> numpy.uint64(32)) % numpy.uint64(bins)
+    numpy.minimum.at(values, slots, hashes & numpy.uint64(0xFFFFFFFF))
+    values = values.reshape(count, bins)
     filled = values != empty
     if not filled.all():
         index = numpy.arange(2 * bins)
-        nearest = numpy.where(numpy.concatenate((filled, filled)), index, 2 * bins)
-        nearest = numpy.minimum.accumulate(nearest[::-1])[::-1][:bins]  # next filled bin, wrapping round
-        distance = (nearest - index[:bins]).astype(numpy.uint64)
-        values = values[nearest % bins] + distance * numpy.uint64(_ROTATION)
+        nearest = numpy.where(numpy.concatenate((filled, filled), axis=1), index, 2 * bins)
+        nearest = numpy.minimum.accumulate(nearest[:, ::-1], axis=1)[:, ::-1][:, :bins]  # next filled bin
+        nearest[nearest == 2 * bins] = 0  # a text without words: every bin stays "empty", alike for all
+        distance = (nearest - index[:bins]) % (2 * bins)
+        values = numpy.take_along_axis(values, nearest % bins, axis=1) + distance.astype(numpy.uint64) * \
+            numpy.uint64(_ROTATION)
     return (values & numpy.uint64(0xFFFFFFFF)).astype(numpy.uint32)
+
+
+def signature(text: str, settings: DedupSettings):
+    """The MinHash signature of one text (see ``signatures``)."""
+    return signatures([text], settings)[0]
 
 
 def encode(settings: DedupSettings, values) -> str:
@@ -156,27 +175,37 @@ def similarity(a, b) -> float:
 LSH_WEIGHTS = (0.1, 0.9)  # (false positive, false negative)
 
 
-def _lsh(settings: DedupSettings):
-    from datasketch import MinHashLSH
-
-    return MinHashLSH(threshold=settings.threshold, num_perm=settings.permutations, weights=LSH_WEIGHTS)
-
-
 @cache
 def bands(settings: DedupSettings) -> tuple[int, int]:
-    """(bands, rows per band) of the LSH index for these settings (computing them takes datasketch a
-    while, so once per process)."""
-    lsh = _lsh(settings)
-    return lsh.b, lsh.r
+    """(bands, rows per band) of the LSH: of all b*r <= permutations, the one whose S-curve, the chance
+    1 - (1 - s**r)**b that a pair of similarity s shares a band, best separates the two sides of the
+    threshold: least LSH_WEIGHTS-weighted area of false candidates below it and missed pairs above it."""
+    import numpy
+
+    grid = numpy.linspace(0.0, 1.0, 2001)
+    below, above = grid <= settings.threshold, grid >= settings.threshold
+    best, choice = float("inf"), (1, 1)
+    for rows in range(1, settings.permutations + 1):
+        counts = numpy.arange(1, settings.permutations // rows + 1)[:, None]  # every band count at once
+        chance = 1.0 - (1.0 - grid ** rows) ** counts
+        error = (LSH_WEIGHTS[0] * numpy.trapezoid(chance[:, below], grid[below], axis=1)
+                 + LSH_WEIGHTS[1] * numpy.trapezoid(1.0 - chance[:, above], grid[above], axis=1))
+        at = int(error.argmin())
+        if error[at] < best:
+            best, choice = float(error[at]), (at + 1, rows)
+    return choice
 
 
 class NearDuplicateIndex:
-    """Articles by MinHash signature in datasketch's LSH index; ``similar(text)`` gives the ids of indexed
-    articles whose estimated Jaccard similarity with ``text`` reaches the threshold."""
+    """Articles by MinHash signature in datasketch's LSH index (with the bands above); ``similar(text)``
+    gives the ids of indexed articles whose estimated Jaccard similarity with ``text`` reaches the
+    threshold."""
 
     def __init__(self, settings: DedupSettings = DedupSettings()):
+        from datasketch import MinHashLSH
+
         self.settings = settings
-        self.lsh = _lsh(settings)
+        self.lsh = MinHashLSH(num_perm=settings.permutations, params=bands(settings))
         self.signatures: dict[str, object] = {}
 
     def _minhash(self, values):
@@ -198,8 +227,8 @@ class NearDuplicateIndex:
                       if similarity(self.signatures[key], values) >= self.settings.threshold)
 
 
-def near_duplicate_pairs(keys: list[str], signatures, settings: DedupSettings) -> list[tuple[str, str, float]]:
-    """Every pair of ``keys`` (rows of the ``signatures`` matrix) that are near-duplicates, with their
+def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> list[tuple[str, str, float]]:
+    """Every pair of ``keys`` (rows of the signature ``matrix``) that are near-duplicates, with their
     estimated similarity: the banding of the index above, done for all rows at once with numpy, for the
     whole-corpus check in ``validate``. Candidates are checked band by band, so memory holds one band's
     candidates and the pairs found, however similar the corpus's articles are to each other."""
@@ -214,12 +243,12 @@ def near_duplicate_pairs(keys: list[str], signatures, settings: DedupSettings) -
         low, high = numpy.minimum(first, second), numpy.maximum(first, second)
         for start in range(0, len(low), _CHUNK):
             a, b = low[start:start + _CHUNK], high[start:start + _CHUNK]
-            estimates = (signatures[a] == signatures[b]).mean(axis=1)
+            estimates = (matrix[a] == matrix[b]).mean(axis=1)
             hits = estimates >= settings.threshold
             found.update(zip(zip(a[hits].tolist(), b[hits].tolist()), estimates[hits].tolist()))
 
     for band in range(band_count):
-        block = numpy.ascontiguousarray(signatures[:, band * rows:(band + 1) * rows])
+        block = numpy.ascontiguousarray(matrix[:, band * rows:(band + 1) * rows])
         band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
         order = numpy.argsort(band_keys, kind="stable")
         ordered = band_keys[order]
@@ -229,9 +258,15 @@ def near_duplicate_pairs(keys: list[str], signatures, settings: DedupSettings) -
         # runs of colliding rows; a run of two (the usual case) is one candidate pair
         starts = same[numpy.r_[True, same[1:] != same[:-1] + 1]]
         ends = same[numpy.r_[same[1:] != same[:-1] + 1, True]] + 1  # index of a run's last row in ``order``
-        pairs = ends - starts == 1
-        keep(order[starts[pairs]], order[ends[pairs]])
-        for start, end in zip(starts[~pairs].tolist(), ends[~pairs].tolist()):
+        sizes = ends - starts + 1
+        small = sizes <= _SMALL_RUN
+        pairs = [(order[starts[sizes == 2]], order[ends[sizes == 2]])]
+        for start, end in zip(starts[small & (sizes > 2)].tolist(), ends[small & (sizes > 2)].tolist()):
+            members = order[start:end + 1]
+            first, second = numpy.triu_indices(len(members), 1)
+            pairs.append((members[first], members[second]))
+        keep(numpy.concatenate([p[0] for p in pairs]), numpy.concatenate([p[1] for p in pairs]))
+        for start, end in zip(starts[~small].tolist(), ends[~small].tolist()):
             members = order[start:end + 1]
             for i in range(len(members) - 1):  # one row against the rest: memory stays linear in the run
                 keep(numpy.full(len(members) - i - 1, members[i]), members[i + 1:])

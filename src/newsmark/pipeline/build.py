@@ -113,7 +113,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
                 languages.add(info[result.id]["language"].split("-")[0])
     report.findings.extend(check_released_labels(root))
     if report.ok:
-        report.findings.extend(check_near_duplicate_splits(root, keys, signatures))
+        report.findings.extend(check_near_duplicate_splits(root, keys, signatures)[0])
     report.findings.sort()
     if not report.ok:
         raise ValidationFailed(report)

@@ -129,8 +129,12 @@ def _cache_folder(root: Path, create: bool) -> int | None:
 
 
 class ValidateCache:
-    def __init__(self, root: Path, files: dict | None = None, articles: dict | None = None):
+    def __init__(self, root: Path, files: dict | None = None, articles: dict | None = None,
+                 pairs: dict | None = None):
         self.root = root
+        # The near-duplicate pairs of the last whole-corpus run and the digest of the signatures they came
+        # from: while no text changes, rule NM605 reuses them instead of comparing every article again.
+        self.pairs: dict | None = pairs
         self.files: dict[str, list] = files or {}  # rel -> [size, mtime_ns, ctime_ns, ino, sha256]
         self.articles: dict[str, dict] = articles or {}  # key -> {"id", "files", "findings", "contribution"}
         self.used: set[str] = set()  # article keys this run hit or stored
@@ -152,7 +156,12 @@ class ValidateCache:
             payload = json.loads(body)
             if payload["format"] != FORMAT or payload["tool"] != tool_fingerprint():
                 return empty
-            loaded = cls(root, payload["files"], payload["articles"])
+            pairs = payload.get("pairs")
+            if not (isinstance(pairs, dict) and isinstance(pairs.get("digest"), str) and isinstance(pairs.get("pairs"), list)
+                    and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and isinstance(p[1], str)
+                            and isinstance(p[2], float) for p in pairs["pairs"])):
+                pairs = None
+            loaded = cls(root, payload["files"], payload["articles"], pairs)
             for entry in loaded.articles.values():  # shape check: a bad entry discards the whole cache
                 for path, line, col, code, message in entry["findings"]:
                     if code not in RULES or not all(isinstance(v, str) for v in (path, message)) or \
@@ -226,6 +235,11 @@ class ValidateCache:
         self.used.add(key)
         self.changed = True
 
+    def remember_pairs(self, pairs: dict) -> None:
+        if pairs != self.pairs:
+            self.pairs = pairs
+            self.changed = True
+
     def save(self, prune: bool) -> None:
         """Write the cache; with ``prune`` (a run over the whole corpus) entries this run did not use drop
         out. Failures to write are ignored: the cache is only ever an optimisation."""
@@ -233,7 +247,8 @@ class ValidateCache:
             return
         articles = {k: v for k, v in self.articles.items() if k in self.used} if prune else self.articles
         files = {k: v for k, v in self.files.items() if k in self.seen} if prune else self.files
-        payload = {"format": FORMAT, "tool": tool_fingerprint(), "files": files, "articles": articles}
+        payload = {"format": FORMAT, "tool": tool_fingerprint(), "files": files, "articles": articles,
+                   "pairs": self.pairs}
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         key = machine_key()
         folder = _cache_folder(self.root, create=True) if key is not None else None

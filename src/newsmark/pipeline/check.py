@@ -23,7 +23,7 @@ from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.neardup import DedupSettings, near_duplicate_pairs
 from newsmark.neardup import decode as decode_signature, encode as encode_signature
-from newsmark.neardup import read_settings as read_dedup_settings, signature as minhash
+from newsmark.neardup import read_settings as read_dedup_settings, signature as minhash, signatures as minhashes
 from newsmark.pipeline.parallel import map_chunks
 from newsmark.pipeline.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
@@ -55,14 +55,18 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
             report.files += result.files
             report.findings.extend(result.findings)
             report.articles[result.id] = _gather(report, result.id, result.contribution)
-    if store is not None:
-        store.save(prune=paths is None)
     report.findings.extend(check_released_labels(root))
     if paths is None:
         report.findings.extend(check_datasheet(root, report.articles))
         report.findings.extend(check_surface_types(root, report.surfaces))
         keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
-        report.findings.extend(check_near_duplicate_splits(root, keys, report.signatures))
+        found, pairs = check_near_duplicate_splits(root, keys, report.signatures,
+                                                   store.pairs if store is not None else None)
+        report.findings.extend(found)
+        if store is not None:
+            store.remember_pairs(pairs)
+    if store is not None:
+        store.save(prune=paths is None)
     report.findings.sort()
     return report
 
@@ -115,13 +119,15 @@ def dedup_settings(root: Path) -> DedupSettings:
     return read_dedup_settings(root)
 
 
-def _with_signature(root: Path, article: Article, part: dict | None) -> dict | None:
-    """The contribution with the article's MinHash signature (rule NM605), computed in the worker that
-    read the text and cached with the rest of the article's result."""
-    if part is not None and article.text is not None:
-        settings = dedup_settings(root)
-        part["minhash"] = encode_signature(settings, minhash(article.text, settings))
-    return part
+def _add_signatures(root: Path, built: list[tuple[ArticleResult, Article]]) -> None:
+    """Add each article's MinHash signature (rule NM605) to its contribution: computed in the worker that
+    read the texts, for the whole chunk at once, and cached with the rest of the article's result."""
+    if not built:
+        return
+    settings = dedup_settings(root)
+    rows = minhashes([article.text for _, article in built], settings)
+    for (result, _), row in zip(built, rows):
+        result.contribution["minhash"] = encode_signature(settings, row)
 
 
 def select(root: Path, paths) -> tuple[Inventory, list[str]]:
@@ -169,13 +175,15 @@ def _with_presence(result: ArticleResult, found: Inventory) -> ArticleResult:
 
 def check_chunk(root: Path, extra: Callable | None, items: list[tuple[str, Slots]]):
     """Check a chunk of articles; one ``(results, payload)`` pair (a list of one, for ``map_chunks``)."""
-    results, valid = [], []
+    results, valid, built = [], [], []
     for article_id, slots in items:
         result, article = check_one(root, article_id, slots)
         results.append(result)
-        if article is not None and result.contribution is not None and \
-                not any(f.severity == ERROR for f in result.findings):
-            valid.append(article)
+        if article is not None and result.contribution is not None:
+            built.append((result, article))
+            if not any(f.severity == ERROR for f in result.findings):
+                valid.append(article)
+    _add_signatures(root, built)
     return [(results, extra(valid) if extra is not None else None)]
 
 
@@ -189,8 +197,7 @@ def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult,
             article, findings, reads = check_article(root, article_id, slots, positions=True)
         digests = {rel: digest for rel, (digest, _) in reads.items()}
         signatures = {rel: signature for rel, (_, signature) in reads.items() if signature is not None}
-        return ArticleResult(article_id, files, findings, digests, _with_signature(root, article, contribution(article)),
-                             signatures), article
+        return ArticleResult(article_id, files, findings, digests, contribution(article), signatures), article
     except Exception as err:  # an internal error is itself a finding, never a traceback
         first = next(path for path in slots if path is not None)
         return ArticleResult(article_id, files, [finding("NM001", relpath(first, root),
@@ -690,29 +697,30 @@ def _entity_of_surface(doc: Document | None, surface: str, entity_type: str) -> 
     return 1, 1
 
 
-def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: dict[str, str]) -> list[Finding]:
+def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: dict[str, str],
+                                previous: dict | None = None) -> tuple[list[Finding], dict]:
     """NM605: two articles that are near-duplicates (MinHash estimate of the Jaccard similarity of their
     word shingles at or above the threshold) but whose split keys (story, else id) put them into different
-    splits, so that one would leak the other's text into evaluation. Each of the two is located."""
-    import numpy
+    splits, so that one would leak the other's text into evaluation. Each of the two is located.
 
+    Returns the findings and the pairs with the digest of the signatures they came from; ``previous``
+    (the validate cache's) is reused when that digest is unchanged: a signature depends on the text
+    alone, so until a text changes no article needs comparing again."""
     try:
         split_settings = read_settings(root)
     except NewsmarkError:
-        return []  # no split rule to check against (a folder without pyproject.toml)
+        return [], {"digest": "", "pairs": []}  # no split rule to check against (no pyproject.toml)
     settings = dedup_settings(root)
-    ids, rows = [], []
+    digest = hashlib.sha256(repr(settings).encode())
     for article_id in sorted(keys):
-        values = decode_signature(settings, signatures.get(article_id))
-        if values is None:  # cached under other settings: computed again, from the text
-            text, _ = read_article_text(root / "corpus" / f"{article_id}.txt", root)
-            if text is None:
-                continue
-            values = minhash(text, settings)
-        ids.append(article_id)
-        rows.append(values)
+        digest.update(f"{article_id}\0{signatures.get(article_id)}\0".encode())
+    state = {"digest": digest.hexdigest(), "pairs": []}
+    if previous is not None and previous["digest"] == state["digest"]:
+        state["pairs"] = previous["pairs"]
+    else:
+        state["pairs"] = [[a, b, estimate] for a, b, estimate in _near_duplicates(root, keys, signatures, settings)]
     findings = []
-    for a, b, estimate in near_duplicate_pairs(ids, numpy.stack(rows) if rows else None, settings):
+    for a, b, estimate in state["pairs"]:
         split_a, split_b = assign_split(keys[a], split_settings), assign_split(keys[b], split_settings)
         if split_a == split_b:
             continue
@@ -723,7 +731,23 @@ def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: di
                                     f"Jaccard similarity {estimate:.2f}), but this article is in {here} and that one "
                                     f"in {there}: give both the same story so they share a split (newsmark dedup "
                                     "--apply does it)", *at))
-    return findings
+    return findings, state
+
+
+def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: DedupSettings):
+    import numpy
+
+    ids, rows = [], []
+    for article_id in sorted(keys):
+        values = decode_signature(settings, signatures.get(article_id))
+        if values is None:  # cached under other settings: computed again, from the text
+            text, _ = read_article_text(root / "corpus" / f"{article_id}.txt", root)
+            if text is None:
+                continue
+            values = minhash(text, settings)
+        ids.append(article_id)
+        rows.append(values)
+    return near_duplicate_pairs(ids, numpy.stack(rows), settings) if rows else []
 
 
 def check_datasheet_markers(root: Path) -> list[Finding]:
