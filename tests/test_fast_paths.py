@@ -13,7 +13,7 @@ import pytest
 import newsmark
 from conftest import CASES, REPO, replaced, run_cli
 from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
-from newsmark.pipeline.check import _compiled_validator
+from newsmark.pipeline.schemas import compiled_validator as _compiled_validator
 from newsmark.pipeline.schemas import validator as _validator
 from newsmark.pipeline.read import parse_yaml
 

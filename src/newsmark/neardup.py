@@ -209,10 +209,10 @@ class NearDuplicateIndex:
         self.signatures: dict[str, object] = {}
 
     def _minhash(self, values):
-        from datasketch import MinHash
+        from datasketch import LeanMinHash
 
-        # scheme only says how values would be updated; these are never updated, only compared and banded
-        return MinHash(num_perm=self.settings.permutations, hashvalues=values.astype("uint64"), scheme="affine32")
+        # a LeanMinHash holds just the values (a MinHash would draw its 128 permutations every time)
+        return LeanMinHash(seed=1, hashvalues=values.astype("uint64"), scheme="affine32")
 
     def add(self, key: str, text: str, values=None) -> None:
         values = values if values is not None else signature(text, self.settings)

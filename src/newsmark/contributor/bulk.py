@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import tempfile
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +23,7 @@ from newsmark.contributor.intake import article_metadata, article_plan, clean_bo
 from newsmark.errors import NewsmarkError
 from newsmark.files import current_umask, write_atomic
 from newsmark.licenses import UNKNOWN
-from newsmark.neardup import DedupSettings, NearDuplicateIndex, clusters, read_settings, signature, text_key
+from newsmark.neardup import DedupSettings, NearDuplicateIndex, clusters, read_settings, signature, signatures, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
@@ -39,6 +40,7 @@ DEFAULT_COLUMNS = {
     "id": ("id",),
 }
 MAX_SOURCE_LINE = 2 * MAX_FILE_BYTES
+BATCH = 256  # items whose signatures are computed together
 
 
 @dataclass
@@ -177,49 +179,77 @@ def _check(root: Path, items: Iterator[Item | str], default_license: str | None,
     found = inventory(root)
     existing_keys: dict[str, str] = {}
     index = NearDuplicateIndex(settings)
-    for article_id, path in sorted(found.texts.items()):
-        text, _ = read_article_text(path, root)
-        if text is not None:
+    existing = ((article_id, read_article_text(path, root)[0]) for article_id, path in sorted(found.texts.items()))
+    for batch in _batches((pair for pair in existing if pair[1] is not None), BATCH):
+        for (article_id, text), values in zip(batch, signatures([text for _, text in batch], settings)):
             existing_keys.setdefault(text_key(text), article_id)
-            index.add(article_id, text)
+            index.add(article_id, text, values)
     stories = {}  # id -> story of articles met in this import (the corpus's are read when needed)
-    decisions, problems, taken = [], [], set()
-    for count, item in enumerate(items, 1):
+    # every id on disk, and those this import gives: new ids are made unique without a look at the disk
+    decisions, problems, taken = [], [], set(found.texts) | set(found.metas) | set(found.annotations)
+    for count, (item, body, values) in enumerate(_prepared(items, settings), 1):
         if progress:
             progress(count, None)
-        if isinstance(item, str):
-            problems.append(item)
+        if isinstance(item, str) or isinstance(body, NewsmarkError):
+            problems.append(item if isinstance(item, str) else f"{item.where}: {body}")
             continue
-        values = item.values
+        values_of = item.values
         try:
-            raw = values.get("text")
-            if raw is None:
-                raise NewsmarkError("no text (give a text column, or --map text=COLUMN)")
-            text = decode_input(raw, item.where) if isinstance(raw, bytes) else str(raw)
-            body = clean_body(text, "the text")
-            if "date" not in values:
-                raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
             key = text_key(body)
             if key in existing_keys:
                 decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}"))
                 continue
-            similar = index.similar(body)
-            story = values.get("story")
+            similar = index.similar(body, values)
+            story = values_of.get("story")
             if similar and not story:
                 first = similar[0]
                 story = stories.get(first) or _story_of(root, first) or first
-            meta = article_metadata(body, root, str(values["date"]), values.get("title"), values.get("id"),
-                                    values.get("language", "en"), values.get("source_name"), values.get("url"),
-                                    values.get("license") or default_license or UNKNOWN, story, taken)
+            meta = article_metadata(body, root, str(values_of["date"]), values_of.get("title"), values_of.get("id"),
+                                    values_of.get("language", "en"), values_of.get("source_name"),
+                                    values_of.get("url"), values_of.get("license") or default_license or UNKNOWN,
+                                    story, taken, everything_taken=True)
         except NewsmarkError as err:
             problems.append(f"{item.where}: {err}")
             continue
         taken.add(meta["id"])
         existing_keys[key] = meta["id"]
         stories[meta["id"]] = story
-        index.add(meta["id"], body)
+        index.add(meta["id"], body, values)
         decisions.append(Decision(item.where, meta["id"], story))
     return decisions, problems
+
+
+def _batches(iterable, size: int):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _body(item: Item) -> str:
+    """The item's text, decoded and normalised as `newsmark new` does; raises NewsmarkError."""
+    raw = item.values.get("text")
+    if raw is None:
+        raise NewsmarkError("no text (give a text column, or --map text=COLUMN)")
+    body = clean_body(decode_input(raw, item.where) if isinstance(raw, bytes) else str(raw), "the text")
+    if "date" not in item.values:
+        raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
+    return body
+
+
+def _prepared(items: Iterator[Item | str], settings: DedupSettings):
+    """Each item with its body (or the NewsmarkError it raised) and its MinHash signature: signatures are
+    computed a batch of items at a time, which costs a fifth of one at a time."""
+    for batch in _batches(items, BATCH):
+        bodies = []
+        for item in batch:
+            try:
+                bodies.append(None if isinstance(item, str) else _body(item))
+            except NewsmarkError as err:
+                bodies.append(err)
+        texts = [body for body in bodies if isinstance(body, str)]
+        rows = iter(signatures(texts, settings) if texts else ())
+        for item, body in zip(batch, bodies):
+            yield item, body, next(rows) if isinstance(body, str) else None
 
 
 def _story_of(root: Path, article_id: str) -> str | None:
@@ -261,22 +291,24 @@ def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None
     """Second pass: write each imported item's files beside their targets, then rename them all into place."""
     staged: list[tuple[str, Path]] = []
     total, done = sum(decision.skipped is None for decision in decisions), 0
+    mode, folders = 0o666 & ~current_umask(), set()
     try:
         items = (item for path in paths for item in read_items(path, mapping))
         for item, decision in zip(items, decisions):
             if decision.skipped is not None:
                 continue
             values = item.values
-            raw = values["text"]
-            body = clean_body(decode_input(raw, item.where) if isinstance(raw, bytes) else str(raw), "the text")
+            body = _body(item)
             meta = article_metadata(body, root, str(values["date"]), values.get("title"), decision.id,
                                     values.get("language", "en"), values.get("source_name"), values.get("url"),
                                     values.get("license") or license or UNKNOWN, decision.story)
             for target, content in article_plan(root, body, meta).items():
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in folders:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(target.parent)
                 fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    os.fchmod(handle.fileno(), 0o666 & ~current_umask())
+                    os.fchmod(handle.fileno(), mode)
                     handle.write(content)
                 staged.append((temporary, target))
             done += 1

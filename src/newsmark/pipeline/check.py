@@ -28,11 +28,10 @@ from newsmark.pipeline.parallel import map_chunks
 from newsmark.pipeline.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
                            yaml_from_bytes)
-from newsmark.pipeline.schemas import PATTERN_HINTS, schema, validator
+from newsmark.pipeline.schemas import PATTERN_HINTS, compiled_validator, validator
 from newsmark.pipeline.splits import assign_split, read_settings
 from newsmark.pipeline.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
 
-_compiled: dict[str, object] = {}
 
 
 Slots = tuple  # (text path, metadata path, annotation path), each a Path or None
@@ -322,25 +321,13 @@ def show_path(path) -> str:
     return out or "the document"
 
 
-def _compiled_validator(kind: str):
-    """A compiled (Rust) validator when jsonschema-rs is installed: ~100x faster on valid files."""
-    if kind not in _compiled:
-        try:
-            import jsonschema_rs
-        except ImportError:
-            _compiled[kind] = None
-        else:
-            _compiled[kind] = jsonschema_rs.validator_for(schema(kind))
-    return _compiled[kind]
-
-
 def check_schema(doc: Document, kind: str) -> list[Finding]:
     """NM301 unknown key, NM302 missing key, NM303 wrong type, NM304 unknown label, NM305 bad format,
     NM306 other constraint; each located at the offending YAML node.
 
     Valid files pass the compiled validator and stop there; only a file that fails it is validated
     again by ``jsonschema``, whose errors carry the paths the findings are located by."""
-    fast = _compiled_validator(kind)
+    fast = compiled_validator(kind)
     # The compiled validator takes 3.0 for an integer: a document with a float goes the long way.
     if fast is not None and not doc.has_float and fast.is_valid(doc.data):
         return []
