@@ -143,14 +143,13 @@ def test_exact_and_near_duplicates(root, tmp_path):
     assert _metas(root)["2024-03-09-mayor-backs-pier"]["story"] == "2024-03-01-pier-to-be-rebuilt"
 
 
-def test_near_duplicate_index_finds_planted_copies_and_leaves_others():
-    from newsmark.neardup import NearDuplicateIndex, clusters
+def test_near_duplicate_pairs_find_planted_copies_and_leave_others():
+    from newsmark.neardup import DedupSettings, clusters, near_duplicate_pairs, signatures
 
-    index = NearDuplicateIndex()
-    index.add("pier", PIER)
-    index.add("rail", RAIL)
-    assert index.similar(PIER.replace("Monday", "Tuesday")) == ["pier"]
-    assert index.similar("An entirely different report about football results in Heddenby on Sunday.") == []
+    texts = {"pier": PIER, "rail": RAIL, "pier-copy": PIER.replace("Monday", "Tuesday"),
+             "football": "An entirely different report about football results in Heddenby on Sunday."}
+    pairs = near_duplicate_pairs(list(texts), signatures(list(texts.values()), DedupSettings()), DedupSettings())
+    assert [(a, b) for a, b, _ in pairs] == [("pier", "pier-copy")]
     assert clusters([("b", "a"), ("c", "b"), ("x", "y")]) == [["a", "b", "c"], ["x", "y"]]
 
 

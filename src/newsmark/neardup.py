@@ -1,6 +1,8 @@
 """Near-duplicate articles (the same story republished with a new headline, a trimmed paragraph or a few
-words changed): MinHash signatures of word shingles, and locality-sensitive hashing to find the
-candidates (``datasketch``). Exact duplicates are found by the hash of the normalised text.
+words changed): MinHash signatures of word shingles, and locality-sensitive hashing over all of them at
+once to find the pairs. Exact duplicates are found by the hash of the normalised text. datasketch, the
+field's MinHash library, is the tests' reference: it finds the same pairs from the same signatures, one
+article at a time, at five times the cost (docs/design.md, "Near-duplicates and stories").
 
 The shingle size, number of permutations and Jaccard threshold are settings (``[tool.newsmark]``
 ``dedup_shingle``, ``dedup_permutations``, ``dedup_threshold``); the defaults are documented in
@@ -25,6 +27,7 @@ _MAX_WORD = 64  # bytes of a word that count for its hash
 _ROTATION = 0x9E3779B1  # the offset per bin of densification (any large odd constant)
 _CHUNK = 100_000  # candidate pairs compared at once
 _SMALL_RUN = 64  # rows sharing a band key whose pairs are listed at once (a longer run goes row by row)
+BATCH = 256  # texts whose signatures are computed together: numpy's cost per call is shared, memory small
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,15 @@ def _words(texts: list[str]):
 
 
 def signatures(texts: list[str], settings: DedupSettings):
+    """The MinHash signatures of ``texts`` (see ``_signatures``), computed ``BATCH`` texts at a time."""
+    import numpy
+
+    if len(texts) <= BATCH:
+        return _signatures(texts, settings)
+    return numpy.concatenate([_signatures(texts[i:i + BATCH], settings) for i in range(0, len(texts), BATCH)])
+
+
+def _signatures(texts: list[str], settings: DedupSettings):
     """The MinHash signatures of ``texts``, one row of ``settings.permutations`` 32-bit values each (numpy
     uint32), by one permutation hashing over word shingles:
 
@@ -196,42 +208,12 @@ def bands(settings: DedupSettings) -> tuple[int, int]:
     return choice
 
 
-class NearDuplicateIndex:
-    """Articles by MinHash signature in datasketch's LSH index (with the bands above); ``similar(text)``
-    gives the ids of indexed articles whose estimated Jaccard similarity with ``text`` reaches the
-    threshold."""
-
-    def __init__(self, settings: DedupSettings = DedupSettings()):
-        from datasketch import MinHashLSH
-
-        self.settings = settings
-        self.lsh = MinHashLSH(num_perm=settings.permutations, params=bands(settings))
-        self.signatures: dict[str, object] = {}
-
-    def _minhash(self, values):
-        from datasketch import LeanMinHash
-
-        # a LeanMinHash holds just the values (a MinHash would draw its 128 permutations every time)
-        return LeanMinHash(seed=1, hashvalues=values.astype("uint64"), scheme="affine32")
-
-    def add(self, key: str, text: str, values=None) -> None:
-        values = values if values is not None else signature(text, self.settings)
-        self.lsh.insert(key, self._minhash(values))
-        self.signatures[key] = values
-
-    def similar(self, text: str, values=None) -> list[str]:
-        values = values if values is not None else signature(text, self.settings)
-        candidates = self.lsh.query(self._minhash(values))
-        # LSH gives candidates; keep those whose estimated similarity really reaches the threshold.
-        return sorted(key for key in candidates
-                      if similarity(self.signatures[key], values) >= self.settings.threshold)
-
-
 def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> list[tuple[str, str, float]]:
     """Every pair of ``keys`` (rows of the signature ``matrix``) that are near-duplicates, with their
-    estimated similarity: the banding of the index above, done for all rows at once with numpy, for the
-    whole-corpus check in ``validate``. Candidates are checked band by band, so memory holds one band's
-    candidates and the pairs found, however similar the corpus's articles are to each other."""
+    estimated similarity: locality-sensitive hashing (rows sharing all values of one band are candidates),
+    done for all rows at once with numpy, then each candidate kept if its estimate reaches the threshold.
+    Candidates are checked band by band, so memory holds one band's candidates and the pairs found,
+    however similar the corpus's articles are to each other."""
     import numpy
 
     if len(keys) < 2:

@@ -23,7 +23,7 @@ from newsmark.contributor.intake import article_metadata, article_plan, clean_bo
 from newsmark.errors import NewsmarkError
 from newsmark.files import current_umask, write_atomic
 from newsmark.licenses import UNKNOWN
-from newsmark.neardup import DedupSettings, NearDuplicateIndex, clusters, read_settings, signature, signatures, text_key
+from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
@@ -40,7 +40,6 @@ DEFAULT_COLUMNS = {
     "id": ("id",),
 }
 MAX_SOURCE_LINE = 2 * MAX_FILE_BYTES
-BATCH = 256  # items whose signatures are computed together
 
 
 @dataclass
@@ -175,16 +174,17 @@ class Decision:
 
 def _check(root: Path, items: Iterator[Item | str], default_license: str | None, settings: DedupSettings,
            progress=None):
-    """First pass: every item checked; returns the decisions and the problems (located messages)."""
+    """First pass: every item checked; returns the decisions and the problems (located messages). Exact
+    duplicates are skipped as they come; near-duplicates are grouped once every item is read."""
     found = inventory(root)
     existing_keys: dict[str, str] = {}
-    index = NearDuplicateIndex(settings)
+    ids, rows = [], []  # every article's id and MinHash signature: the corpus's, then the import's
     existing = ((article_id, read_article_text(path, root)[0]) for article_id, path in sorted(found.texts.items()))
     for batch in _batches((pair for pair in existing if pair[1] is not None), BATCH):
         for (article_id, text), values in zip(batch, signatures([text for _, text in batch], settings)):
             existing_keys.setdefault(text_key(text), article_id)
-            index.add(article_id, text, values)
-    stories = {}  # id -> story of articles met in this import (the corpus's are read when needed)
+            ids.append(article_id)
+            rows.append(values)
     # every id on disk, and those this import gives: new ids are made unique without a look at the disk
     decisions, problems, taken = [], [], set(found.texts) | set(found.metas) | set(found.annotations)
     for count, (item, body, values) in enumerate(_prepared(items, settings), 1):
@@ -193,30 +193,47 @@ def _check(root: Path, items: Iterator[Item | str], default_license: str | None,
         if isinstance(item, str) or isinstance(body, NewsmarkError):
             problems.append(item if isinstance(item, str) else f"{item.where}: {body}")
             continue
-        values_of = item.values
+        fields = item.values
         try:
             key = text_key(body)
             if key in existing_keys:
                 decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}"))
                 continue
-            similar = index.similar(body, values)
-            story = values_of.get("story")
-            if similar and not story:
-                first = similar[0]
-                story = stories.get(first) or _story_of(root, first) or first
-            meta = article_metadata(body, root, str(values_of["date"]), values_of.get("title"), values_of.get("id"),
-                                    values_of.get("language", "en"), values_of.get("source_name"),
-                                    values_of.get("url"), values_of.get("license") or default_license or UNKNOWN,
-                                    story, taken, everything_taken=True)
+            meta = article_metadata(body, root, str(fields["date"]), fields.get("title"), fields.get("id"),
+                                    fields.get("language", "en"), fields.get("source_name"), fields.get("url"),
+                                    fields.get("license") or default_license or UNKNOWN, fields.get("story"), taken,
+                                    everything_taken=True)
         except NewsmarkError as err:
             problems.append(f"{item.where}: {err}")
             continue
         taken.add(meta["id"])
         existing_keys[key] = meta["id"]
-        stories[meta["id"]] = story
-        index.add(meta["id"], body, values)
-        decisions.append(Decision(item.where, meta["id"], story))
+        ids.append(meta["id"])
+        rows.append(values)
+        decisions.append(Decision(item.where, meta["id"], meta.get("story")))
+    if not problems:
+        _join_stories(root, decisions, ids, rows, settings)
     return decisions, problems
+
+
+def _join_stories(root: Path, decisions: list[Decision], ids: list[str], rows: list, settings: DedupSettings) -> None:
+    """Give every imported article that is a near-duplicate of others, and names no story itself, the
+    story of its group: one a member already names (the corpus's articles first), else the id of the
+    group's first article, whose own split then does not move."""
+    import numpy
+
+    imported = {decision.id: decision for decision in decisions if decision.skipped is None}
+    order = {article_id: position for position, article_id in enumerate(ids)}
+    pairs = near_duplicate_pairs(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
+    for group in clusters([(a, b) for a, b, _ in pairs]):
+        if not any(member in imported and imported[member].story is None for member in group):
+            continue
+        group.sort(key=order.__getitem__)
+        named = [story for story in (imported[m].story if m in imported else _story_of(root, m) for m in group) if story]
+        story = named[0] if named else group[0]
+        for member in group:
+            if member in imported and imported[member].story is None and member != story:
+                imported[member].story = story
 
 
 def _batches(iterable, size: int):
@@ -326,17 +343,17 @@ def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None
 def find_near_duplicates(root: str | Path) -> list[list[str]]:
     """Groups of articles of the corpus at ``root`` that are near-duplicates of each other (each group
     sorted, groups sorted by their first id)."""
+    import numpy
+
     root = Path(root)
-    index = NearDuplicateIndex(read_settings(root))
-    pairs = []
-    for article_id, path in sorted(inventory(root).texts.items()):
-        text, _ = read_article_text(path, root)
-        if text is None:
-            continue
-        minhash = signature(text, index.settings)
-        pairs += [(other, article_id) for other in index.similar(text, minhash)]
-        index.add(article_id, text, minhash)
-    return clusters(pairs)
+    settings = read_settings(root)
+    texts = ((article_id, read_article_text(path, root)[0]) for article_id, path in sorted(inventory(root).texts.items()))
+    ids, rows = [], []
+    for batch in _batches((pair for pair in texts if pair[1] is not None), BATCH):
+        ids += [article_id for article_id, _ in batch]
+        rows += list(signatures([text for _, text in batch], settings))
+    pairs = near_duplicate_pairs(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
+    return clusters([(a, b) for a, b, _ in pairs])
 
 
 def dedup(root: str | Path, apply: bool = False) -> list[dict]:

@@ -1,8 +1,10 @@
 """A deterministic synthetic corpus for tests and benchmarks, never for the real one.
 
 Every article is marked ``synthetic: true`` in its metadata and uses invented names of invented
-places and organisations. Sizes follow the benchmark reference (about 3,000 characters, 30 mentions,
-5 claims and 3 topics per article).
+places and organisations. Sizes follow the benchmark reference (about 2,100 characters, 34 mentions,
+5 claims and 3 topics per article): annotated sentences from templates, between them filler sentences of
+random invented words. ``near_duplicates`` plants republished copies (a new headline, a paragraph
+dropped or two swapped, a few words replaced) for measuring near-duplicate detection.
 """
 from __future__ import annotations
 
