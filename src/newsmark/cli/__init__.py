@@ -27,6 +27,7 @@ commands in the order a corpus meets them:
   build     validate, then write the Hugging Face dataset folder (Parquet, card, Croissant, manifest)
   stats     counts per split, entity type, claim type and topic
   report    a static HTML site: highlighted mentions and claims, statistics charts
+  agree     inter-annotator agreement of two annotation layers, and their disagreements
   evaluate  score a model's predictions on a split of the built dataset
   export    write the built dataset as spaCy DocBin, CoNLL, brat standoff or JSONL
   diff      what changed between two releases (a draft CHANGELOG entry)
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsmark: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `newsmark ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as err:
         if os.environ.get("NEWSMARK_DEBUG"):
             raise

@@ -1,11 +1,11 @@
-"""The reviewer's commands: ``stats`` and ``report``."""
+"""The reviewer's commands: ``stats``, ``report`` and ``agree``."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 import newsmark
-from newsmark.cli.common import command, jobs_option, require_corpus, root_option
+from newsmark.cli.common import UsageError, command, jobs_option, require_corpus, root_option
 
 
 def register(commands) -> None:
@@ -42,6 +42,31 @@ def register(commands) -> None:
     jobs_option(report)
     report.set_defaults(run=_run_report)
 
+    agree = command(
+        commands,
+        "agree",
+        help="inter-annotator agreement of two annotation layers, and their disagreements",
+        description="Compare two annotation layers of the same articles: independent layers in "
+                    "annotations/independent/<annotator>/<id>.yaml, or one of them and the adjudicated "
+                    "annotations/<id>.yaml (named 'adjudicated'). Reports mention strict span F1 and span+type "
+                    "F1, entity coreference B3 F1 over the mentions both annotated, claim strict span F1 and "
+                    "overlap F1 (one-to-one, greatest overlap first, at least half the shorter span), Cohen's "
+                    "kappa on claim type, attribution and check-worthiness over matched claims and on each "
+                    "topic's presence, and every disagreement located (path:line), for an adjudicator to work "
+                    "through. --files compares two annotation files of one article wherever they are.",
+        epilog="exit status: 0 compared, 1 a layer does not validate or nothing to compare, 2 usage error\n\n"
+               "examples:\n  newsmark agree                                   # the two layers there are\n"
+               "  newsmark agree --annotators jdoe adjudicated --format json\n"
+               "  newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml",
+    )
+    agree.add_argument("ids", nargs="*", metavar="ID", help="only these articles (default: every article with both)")
+    agree.add_argument("--annotators", nargs=2, metavar=("A", "B"),
+                       help="the two layers: annotator folder names, or 'adjudicated'")
+    agree.add_argument("--files", nargs=2, metavar=("A.yaml", "B.yaml"), help="compare two annotation files directly")
+    agree.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    root_option(agree)
+    agree.set_defaults(run=_run_agree)
+
 
 def _run_stats(args) -> int:
     from newsmark.pipeline.splits import read_settings
@@ -73,4 +98,41 @@ def _run_report(args) -> int:
         print(f"  note: {article_id} was removed since {args.changed}; no page for it")
     for article_id in result["skipped"]:
         print(f"  note: {article_id} has errors and is not rendered; run newsmark validate", file=sys.stderr)
+    return 0
+
+
+def _run_agree(args) -> int:
+    import json
+
+    from newsmark.reviewer.agree import agree, agree_files
+
+    if args.files and (args.ids or args.annotators):
+        raise UsageError("--files compares two files by itself; leave out IDs and --annotators")
+    if args.files:
+        result = agree_files(args.root, *args.files)
+    else:
+        require_corpus(args.root)
+        result = agree(args.root, list(args.ids) or None, args.annotators)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+
+    def shown(value) -> str:
+        return "n/a (undefined)" if value is None else f"{value:.3f}"
+
+    mentions, claims = result["mentions"], result["claims"]
+    who = " vs ".join(result.get("annotators", args.files or []))
+    print(f"agreement over {result['articles']} article(s): {who}")
+    print(f"  mentions  strict span F1 {shown(mentions['strict_f1'])}, span+type F1 {shown(mentions['strict_typed_f1'])}"
+          f" ({mentions['a']} vs {mentions['b']})")
+    print(f"  entities  B3 F1 {shown(result['entities']['b3_f1'])} over {result['entities']['mentions_compared']} "
+          "shared mention(s)")
+    print(f"  claims    strict span F1 {shown(claims['strict_f1'])}, overlap F1 {shown(claims['overlap_f1'])} "
+          f"({claims['matched']} matched of {claims['a']} vs {claims['b']})")
+    print("  kappa     " + ", ".join(f"{key} {shown(value)}" for key, value in claims["kappa"].items())
+          + f", topics {shown(result['topics']['kappa'])}")
+    if result["disagreements"]:
+        print(f"{len(result['disagreements'])} disagreement(s):")
+    for item in result["disagreements"]:
+        print(f"{item['path']}:{item['line']}: {item['message']}")
     return 0

@@ -25,7 +25,7 @@ from newsmark.neardup import DedupSettings, near_duplicate_pairs
 from newsmark.neardup import decode as decode_signature, encode as encode_signature
 from newsmark.neardup import read_settings as read_dedup_settings, signature as minhash, signatures as minhashes
 from newsmark.pipeline.parallel import map_chunks
-from newsmark.pipeline.read import (Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
+from newsmark.pipeline.read import (INDEPENDENT, Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
                            yaml_from_bytes)
 from newsmark.pipeline.schemas import PATTERN_HINTS, compiled_validator, validator
@@ -54,6 +54,10 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
             report.files += result.files
             report.findings.extend(result.findings)
             report.articles[result.id] = _gather(report, result.id, result.contribution)
+    for (annotator, article_id), path in sorted(found.layers.items()):
+        if article_id in ids or paths is None:
+            report.files += 1
+            report.findings.extend(check_layer(root, annotator, article_id, path, found))
     report.findings.extend(check_released_labels(root))
     if paths is None:
         report.findings.extend(check_datasheet(root, report.articles))
@@ -206,6 +210,8 @@ def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult,
 def article_id_of(root: Path, path: str | Path) -> str | None:
     """The article a corpus/ or annotations/ path belongs to (its file stem), else None."""
     parts = Path(relpath(Path(os.path.abspath(path)), Path(os.path.abspath(root)))).parts
+    if len(parts) >= 4 and parts[0] == "annotations" and parts[1] == INDEPENDENT:
+        return parts[3].partition(".")[0]
     if len(parts) >= 2 and parts[0] in ("corpus", "annotations"):
         return parts[1].partition(".")[0]
     return None
@@ -246,6 +252,27 @@ def check_article(root: Path, article_id: str, slots: Slots,
     if article.annotation is not None:
         findings += check_annotation(article.annotation, article_id, article.text)
     return article, findings, reads
+
+
+def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: Inventory) -> list[Finding]:
+    """An independent annotation layer gets every rule an annotation gets (NM503 when its article is not
+    in the corpus); it is compared by `newsmark agree` and never built into the dataset."""
+    rel = relpath(path, root)
+    raw, problems = read_bytes(path, rel)
+    if raw is None:
+        return problems
+    doc, problems = yaml_from_bytes(raw, rel)
+    if doc is None:
+        return problems
+    problems = check_strings(doc) + check_schema(doc, "annotation")
+    if any(f.severity == ERROR for f in problems):
+        return problems
+    text_path = found.texts.get(article_id)
+    if text_path is None:
+        return problems + [finding("NM503", rel, f"independent layer of {annotator} for {article_id}, which is not "
+                                   f"in the corpus (no corpus/{article_id}.txt); remove it or add the article")]
+    text, _ = read_article_text(text_path, root)  # its own problems are reported with the article
+    return problems + ([] if text is None else check_annotation(doc, article_id, text))
 
 
 def check_presence(article_id: str, found) -> list[Finding]:

@@ -113,6 +113,8 @@ class Inventory:
     texts: dict[str, Path] = field(default_factory=dict)
     metas: dict[str, Path] = field(default_factory=dict)
     annotations: dict[str, Path] = field(default_factory=dict)
+    # independent annotation layers (annotations/independent/<annotator>/<id>.yaml), by (annotator, id)
+    layers: dict[tuple[str, str], Path] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -136,6 +138,8 @@ def relpath(path: Path, root: Path) -> str:
 
 
 _LAYOUT = {"corpus": (".txt", ".yaml"), "annotations": (".yaml",)}
+INDEPENDENT = "independent"  # annotations/independent/<annotator>/<id>.yaml: layers compared by `agree`
+HANDLE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def inventory(root: Path) -> Inventory:
@@ -154,6 +158,8 @@ def inventory(root: Path) -> Inventory:
             stem, dot, suffix = entry.name.rpartition(".")
             if entry.is_symlink():
                 found.findings.append(finding("NM108", rel, "symbolic link; replace it with the file itself"))
+            elif folder == "annotations" and entry.name == INDEPENDENT and entry.is_dir(follow_symlinks=False):
+                _independent_layers(base / entry.name, found)
             elif not entry.is_file(follow_symlinks=False):
                 found.findings.append(finding("NM109", rel, f"{folder}/ holds files only; move this folder out"))
             elif dot and f".{suffix}" in suffixes and stem in RESERVED_NAMES:
@@ -168,6 +174,28 @@ def inventory(root: Path) -> Inventory:
             else:
                 slots[(folder, f".{suffix}")][stem] = base / entry.name
     return found
+
+
+def _independent_layers(folder: Path, found: Inventory) -> None:
+    """annotations/independent/<annotator>/<id>.yaml: one folder per annotator, annotation files only."""
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        rel = f"annotations/{INDEPENDENT}/{entry.name}"
+        if entry.is_symlink():
+            found.findings.append(finding("NM108", rel, "symbolic link; replace it with the folder itself"))
+        elif not entry.is_dir(follow_symlinks=False) or not HANDLE_RE.fullmatch(entry.name):
+            found.findings.append(finding("NM109", rel, f"annotations/{INDEPENDENT}/ holds one folder per annotator, "
+                                          "named by the annotator's handle; move this out"))
+        else:
+            for item in sorted(os.scandir(entry.path), key=lambda e: e.name):
+                stem, dot, suffix = item.name.rpartition(".")
+                item_rel = f"{rel}/{item.name}"
+                if item.is_symlink():
+                    found.findings.append(finding("NM108", item_rel, "symbolic link; replace it with the file itself"))
+                elif not item.is_file(follow_symlinks=False) or suffix != "yaml" or not dot or not is_article_id(stem):
+                    found.findings.append(finding("NM109", item_rel, f"{rel}/ holds only <id>.yaml annotation files; "
+                                                  "rename or remove this"))
+                else:
+                    found.layers[(entry.name, stem)] = Path(item.path)
 
 
 def read_bytes(path: Path, rel: str) -> tuple[bytes | None, list[Finding]]:

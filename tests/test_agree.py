@@ -1,0 +1,154 @@
+"""`newsmark agree` through the real CLI: every figure pinned on small hand-computed layers, identical and
+disjoint layers, located disagreements, and independent layers validated like any annotation."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import yaml
+
+from conftest import REPO, SEED_ID, run_cli
+
+TEXT = "Ann saw Ben. Ann and Ben left. Ben stayed."
+META = 'id: {id}\ntitle: null\ndate: "2024-01-02"\nlanguage: en\nsource: null\nlicense: unknown\n'
+
+
+def _span(quote: str, occurrence: int = 1) -> dict:
+    start = -1
+    for _ in range(occurrence):
+        start = TEXT.index(quote, start + 1)
+    return {"start": start, "end": start + len(quote), "text": quote}
+
+
+def _layer(entities: dict, claims: list, topics=("medtop:13000000",), annotator="ann-a") -> dict:
+    return {"article": "tiny-two", "guidelines": "1.0", "annotators": [{"id": annotator, "kind": "human"}],
+            "topics": list(topics),
+            "entities": [{"id": entity_id, "type": entity_type, "name": spans[0]["text"], "mentions": spans}
+                         for entity_id, (entity_type, spans) in entities.items()],
+            "claims": [{"id": f"c{n}", **span, "claimer": "author", "type": claim_type, "attribution": "authorial",
+                        "checkworthy": True} for n, (span, claim_type) in enumerate(claims, 1)]}
+
+
+# Layer A: Ann twice, Ben three times; two claims.
+A = _layer({"ann": ("PERSON", [_span("Ann"), _span("Ann", 2)]),
+            "ben": ("PERSON", [_span("Ben"), _span("Ben", 2), _span("Ben", 3)])},
+           [(_span("Ann saw Ben"), "event"), (_span("Ann and Ben left"), "event")])
+# Layer B: the last Ben a separate entity; the first claim the same, the second longer and an opinion.
+B = _layer({"ann": ("PERSON", [_span("Ann"), _span("Ann", 2)]),
+            "ben": ("PERSON", [_span("Ben"), _span("Ben", 2)]),
+            "ben-2": ("PERSON", [_span("Ben", 3)])},
+           [(_span("Ann saw Ben"), "event"), (_span("Ann and Ben left. Ben stayed"), "opinion")],
+           annotator="ann-b")
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    root = tmp_path / "corpus"
+    (root / "corpus").mkdir(parents=True)
+    (root / "corpus" / "tiny-two.txt").write_text(TEXT + "\n")
+    (root / "corpus" / "tiny-two.yaml").write_text(META.format(id="tiny-two"))
+    (root / "annotations").mkdir()
+    (root / "annotations" / "tiny-two.yaml").write_text(yaml.safe_dump(A, sort_keys=False))
+    layer = root / "annotations" / "independent" / "ann-b"
+    layer.mkdir(parents=True)
+    (layer / "tiny-two.yaml").write_text(yaml.safe_dump(B, sort_keys=False))
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+def _agree(root, *args):
+    result = run_cli("agree", *args, "--format", "json", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_figures_match_hand_computed_values(corpus):
+    assert run_cli("validate", "--root", str(corpus)).returncode == 0  # both layers are valid
+    got = _agree(corpus)  # one independent annotator: compared with the adjudicated layer
+    assert got["annotators"] == ["ann-b", "adjudicated"] and got["articles"] == 1
+    assert got["mentions"]["strict_f1"] == 1.0 and got["mentions"]["strict_typed_f1"] == 1.0
+    # B3 with the adjudicated layer as key: precision 1 for every mention; recall 1, 1 (Ann), 2/3, 2/3
+    # (the first two Bens), 1/3 (the last): R = 11/15, F1 = 2 * 11/15 / (1 + 11/15) = 11/13
+    assert got["entities"]["b3_f1"] == pytest.approx(11 / 13)
+    # claims: one identical span of 2 + 2 -> strict F1 0.5; the longer second claim overlaps the other's
+    # whole span (at least half of the shorter), so both match: overlap F1 1.0
+    assert got["claims"]["strict_f1"] == 0.5 and got["claims"]["overlap_f1"] == 1.0
+    assert got["claims"]["matched"] == 2
+    # type over matched claims: (event, event), (opinion, event): p_o = 1/2, p_e = 1/2 -> kappa 0
+    assert got["claims"]["kappa"] == {"type": 0.0, "attribution": 1.0, "checkworthy": 1.0}
+    assert got["topics"]["kappa"] == 1.0
+    messages = [(d["path"], d["line"], d["message"]) for d in got["disagreements"]]
+    assert ("annotations/independent/ann-b/tiny-two.yaml", 50,
+            "claim c2 has type 'opinion'; annotations/tiny-two.yaml has 'event' (its claim c2)") in messages
+    assert len(messages) == 1
+
+
+def test_identical_layers_agree_fully_and_disjoint_ones_not_at_all(corpus, tmp_path):
+    same = _agree(corpus, "--files", str(corpus / "annotations" / "tiny-two.yaml"),
+                  str(corpus / "annotations" / "tiny-two.yaml"))
+    assert same["mentions"]["strict_f1"] == same["entities"]["b3_f1"] == same["claims"]["overlap_f1"] == 1.0
+    assert same["claims"]["kappa"]["type"] == 1.0 and same["disagreements"] == []
+    other = _layer({"saw": ("EVENT", [_span("saw")])}, [(_span("Ben stayed"), "event")],
+                   topics=("medtop:15000000",))
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(other, sort_keys=False))
+    apart = _agree(corpus, "--files", str(tmp_path / "other.yaml"), str(corpus / "annotations" / "tiny-two.yaml"))
+    assert apart["mentions"]["strict_f1"] == apart["claims"]["strict_f1"] == apart["claims"]["overlap_f1"] == 0.0
+    assert apart["claims"]["matched"] == 0 and apart["claims"]["kappa"]["type"] is None
+    # 17 topics: 15 absent from both, one in each only: p_o = 15/17, p_e = (1*1 + 16*16) / 17**2
+    observed, expected = 15 / 17, (1 + 256) / 289
+    assert apart["topics"]["kappa"] == pytest.approx((observed - expected) / (1 - expected))
+    assert len(apart["disagreements"]) == 1 + 5 + 1 + 2 + 2  # mentions, claims, topics on both sides
+
+
+def test_two_independent_layers_and_the_text_report(corpus):
+    layer = corpus / "annotations" / "independent" / "ann-c"
+    layer.mkdir()
+    (layer / "tiny-two.yaml").write_text(yaml.safe_dump(A, sort_keys=False))
+    got = _agree(corpus)
+    assert got["annotators"] == ["ann-b", "ann-c"]
+    assert got["entities"]["b3_f1"] == pytest.approx(11 / 13)
+    text = run_cli("agree", "--annotators", "ann-c", "adjudicated", "--root", str(corpus))
+    assert text.returncode == 0 and "agreement over 1 article(s): ann-c vs adjudicated" in text.stdout
+    assert "0 disagreement" not in text.stdout and "B3 F1 1.000" in text.stdout
+
+
+def test_usage_and_refusals(corpus, tmp_path):
+    cases = [
+        (("agree", "--annotators", "nobody", "adjudicated"), 1, "no annotations/independent/nobody/ folder"),
+        (("agree", "no-such-article"), 1, "no annotation of no-such-article"),
+        (("agree", "--files", str(corpus / "annotations" / "tiny-two.yaml")), 2, "expected 2 arguments"),
+        (("agree", "--files", "a.yaml", "b.yaml", "--annotators", "x", "y"), 2, "--files compares two files by itself"),
+    ]
+    for args, code, message in cases:
+        result = run_cli(*args, "--root", str(corpus))
+        assert result.returncode == code and message in result.stderr, (args, result.stderr)
+    seed = REPO / "annotations" / f"{SEED_ID}.yaml"
+    result = run_cli("agree", "--files", str(seed), str(corpus / "annotations" / "tiny-two.yaml"), "--root", str(REPO))
+    assert result.returncode == 1 and "compare two annotations of one article" in result.stderr
+
+
+def test_independent_layers_are_validated_and_never_built(corpus, tmp_path):
+    layer = corpus / "annotations" / "independent" / "ann-b" / "tiny-two.yaml"
+    broken = yaml.safe_load(layer.read_text())
+    broken["entities"][0]["mentions"][0]["start"] = 1  # "nn", not "Ann"
+    layer.write_text(yaml.safe_dump(broken, sort_keys=False))
+    result = run_cli("validate", "--root", str(corpus))
+    assert result.returncode == 1 and "annotations/independent/ann-b/tiny-two.yaml:" in result.stdout
+    assert "NM401" in result.stdout
+    refused = run_cli("agree", "--root", str(corpus))
+    assert refused.returncode == 1 and "does not validate" in refused.stderr
+    layer.write_text(yaml.safe_dump(B, sort_keys=False))
+    orphan = corpus / "annotations" / "independent" / "ann-b" / "gone.yaml"
+    orphan.write_text(yaml.safe_dump({**B, "article": "gone"}, sort_keys=False))
+    (corpus / "annotations" / "independent" / "not a handle").mkdir()
+    found = run_cli("validate", "--root", str(corpus), "--format", "json")
+    codes = sorted((f["path"], f["code"]) for f in json.loads(found.stdout)["findings"])
+    assert codes == [("annotations/independent/ann-b/gone.yaml", "NM503"),
+                     ("annotations/independent/not a handle", "NM109")]
+    orphan.unlink()
+    (corpus / "annotations" / "independent" / "not a handle").rmdir()
+    built = run_cli("build", "--root", str(corpus), "--out", str(tmp_path / "out"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert "annotations/independent/ann-b/tiny-two.yaml" not in json.dumps(manifest)
