@@ -152,3 +152,21 @@ def test_independent_layers_are_validated_and_never_built(corpus, tmp_path):
     assert built.returncode == 0, built.stdout + built.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert "annotations/independent/ann-b/tiny-two.yaml" not in json.dumps(manifest)
+
+
+def test_the_card_and_the_datasheet_give_agreement_or_say_not_measured(corpus, tmp_path):
+    (corpus / "DATASHEET.md").write_text("# Datasheet\n\n<!-- newsmark:stats:start -->\n<!-- newsmark:stats:end -->\n")
+    assert run_cli("build", "--root", str(corpus), "--out", str(tmp_path / "out")).returncode == 0
+    card, datasheet = (tmp_path / "out" / "README.md").read_text(), (corpus / "DATASHEET.md").read_text()
+    line = ("1 double-annotated article(s), ann-b vs adjudicated: mention span F1 1.000 (with type 1.000), entity "
+            "B3 F1 0.846, claim overlap F1 1.000 (strict 0.500), kappa: claim type 0.000, attribution 1.000, "
+            "check-worthy 1.000, topics 1.000")
+    assert f"| agreement | {line} |" in datasheet and f"| agreement | {line} |" in card
+    assert f"Inter-annotator agreement: {line}" in card
+    assert run_cli("validate", "--root", str(corpus)).returncode == 0  # the datasheet block is current
+    shutil.rmtree(corpus / "annotations" / "independent")
+    stale = run_cli("validate", "--root", str(corpus))
+    assert "NM602" in stale.stdout  # the layer went: the block must say so
+    assert run_cli("build", "--root", str(corpus), "--out", str(tmp_path / "out")).returncode == 0
+    assert "| agreement | not measured (no independent annotation layer) |" in (corpus / "DATASHEET.md").read_text()
+    assert "Inter-annotator agreement: not measured" in (tmp_path / "out" / "README.md").read_text()

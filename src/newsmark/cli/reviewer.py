@@ -72,9 +72,13 @@ def _run_stats(args) -> int:
     from newsmark.pipeline.splits import read_settings
     from newsmark.pipeline.stats import corpus_stats, stats_rows
 
+    from newsmark.pipeline.check import agreement_summary
+    from newsmark.pipeline.read import inventory
+
     require_corpus(args.root)
     report = newsmark.validate(args.root)
-    stats = corpus_stats(report.articles, read_settings(args.root))
+    agreement = agreement_summary(Path(args.root), inventory(Path(args.root)))
+    stats = corpus_stats(report.articles, read_settings(args.root), agreement)
     width = max(len(name) for name, _ in stats_rows(stats))
     for name, value in stats_rows(stats):
         print(f"{name:<{width}}  {value}")
@@ -104,7 +108,7 @@ def _run_report(args) -> int:
 def _run_agree(args) -> int:
     import json
 
-    from newsmark.reviewer.agree import agree, agree_files
+    from newsmark.reviewer.agree import agree_corpus, agree_files
 
     if args.files and (args.ids or args.annotators):
         raise UsageError("--files compares two files by itself; leave out IDs and --annotators")
@@ -112,7 +116,7 @@ def _run_agree(args) -> int:
         result = agree_files(args.root, *args.files)
     else:
         require_corpus(args.root)
-        result = agree(args.root, list(args.ids) or None, args.annotators)
+        result = agree_corpus(args.root, list(args.ids) or None, args.annotators)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0

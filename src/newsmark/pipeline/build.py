@@ -16,8 +16,8 @@ from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
 from newsmark.pipeline.assemble import chunk_rows
 from newsmark.pipeline.card import bibtex, card_markdown, label_tables, license_markdown
-from newsmark.pipeline.check import (Report, check_datasheet_markers, check_near_duplicate_splits, check_released_labels,
-                                     run_articles, select)
+from newsmark.pipeline.check import (Report, agreement_summary, check_datasheet_markers, check_near_duplicate_splits,
+                                     check_released_labels, run_articles, select)
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.read import read_citation
 from newsmark.pipeline.splits import read_settings
@@ -133,7 +133,8 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
         "licenses": dict(sorted(article_licenses.items())),
         "left_out": sorted(set(ids) - set(built)),
     }
-    return {"stats": tally.stats(), "licenses": licenses, "languages": languages}, manifest
+    stats = {**tally.stats(), "agreement": agreement_summary(root, found)}
+    return {"stats": stats, "licenses": licenses, "languages": languages}, manifest
 
 
 def datasheet_with_stats(root: Path, stats: dict) -> str | None:

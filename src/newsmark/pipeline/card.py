@@ -11,7 +11,7 @@ from newsmark.labels import label_table
 from newsmark.licenses import ANNOTATION_LICENSE, CODE_LICENSE, UNKNOWN, allows_redistribution, hub_license
 from newsmark.pipeline.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, MAX_CONTEXT, features, ner_tag_names
 from newsmark.pipeline.splits import SPLITS, Settings
-from newsmark.pipeline.stats import stats_markdown
+from newsmark.pipeline.stats import describe_agreement, stats_markdown
 
 TOKENIZER_DOC = (
     "Tokens are those of spaCy's English tokenizer (`spacy.blank(\"en\")`, rules only): `40,000`, `3.5`, "
@@ -369,7 +369,8 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "Annotators follow the repository's annotation guidelines (version per row in `guidelines`) from the "
         "article text alone; `newsmark validate` checks every span, id and reference. Wikidata ids are given "
         f"only where the referent is certain ({stats['wikidata']} of {stats['entities']} entities). "
-        "Inter-annotator agreement: not measured in this version.",
+        f"Inter-annotator agreement: {describe_agreement(stats.get('agreement'))} (`newsmark agree`; "
+        "the figures are defined in the repository's docs/design.md).",
         "",
         "#### Who are the annotators?",
         "",

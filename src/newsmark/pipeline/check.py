@@ -22,6 +22,7 @@ from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.neardup import DedupSettings, near_duplicate_pairs
+from newsmark.pipeline.agreement import Layer, summary
 from newsmark.neardup import decode as decode_signature, encode as encode_signature
 from newsmark.neardup import read_settings as read_dedup_settings, signature as minhash, signatures as minhashes
 from newsmark.pipeline.parallel import map_chunks
@@ -60,7 +61,7 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
             report.findings.extend(check_layer(root, annotator, article_id, path, found))
     report.findings.extend(check_released_labels(root))
     if paths is None:
-        report.findings.extend(check_datasheet(root, report.articles))
+        report.findings.extend(check_datasheet(root, report.articles, agreement_summary(root, found)))
         report.findings.extend(check_surface_types(root, report.surfaces))
         keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
         found, pairs = check_near_duplicate_splits(root, keys, report.signatures,
@@ -252,6 +253,29 @@ def check_article(root: Path, article_id: str, slots: Slots,
     if article.annotation is not None:
         findings += check_annotation(article.annotation, article_id, article.text)
     return article, findings, reads
+
+
+def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> Layer:
+    """An annotation file to compare (``newsmark agree``), refused unless it validates: a comparison of
+    broken data means nothing."""
+    doc, problems = read_yaml(path, root)
+    if doc is not None:
+        problems = check_strings(doc) + check_schema(doc, "annotation")
+        article_id = article_id or (doc.data.get("article") if isinstance(doc.data, dict) else None)
+        text_path = found.texts.get(article_id) if isinstance(article_id, str) else None
+        if not any(f.severity == ERROR for f in problems) and text_path is not None:
+            text, _ = read_article_text(text_path, root)
+            problems += check_annotation(doc, article_id, text) if text is not None else []
+    errors = [f for f in problems if f.severity == ERROR]
+    if doc is None or errors:
+        raise NewsmarkError(f"{path}: does not validate; fix it first:\n" + "\n".join(
+            f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in errors[:20]))
+    return Layer(doc.path, doc)
+
+
+def agreement_summary(root: Path, found: Inventory) -> dict | None:
+    """The agreement of the corpus's independent layers, for the card and the datasheet."""
+    return summary(found, partial(load_layer, root, found))
 
 
 def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: Inventory) -> list[Finding]:
@@ -770,7 +794,7 @@ def check_datasheet_markers(root: Path) -> list[Finding]:
     return _datasheet(root)[1]
 
 
-def check_datasheet(root: Path, articles: dict[str, dict | None]) -> list[Finding]:
+def check_datasheet(root: Path, articles: dict[str, dict | None], agreement: dict | None = None) -> list[Finding]:
     """NM602 (warning): the statistics block of DATASHEET.md matches the corpus (``build`` rewrites it);
     NM603 when it cannot be rewritten at all."""
     current, problems = _datasheet(root)
@@ -780,7 +804,7 @@ def check_datasheet(root: Path, articles: dict[str, dict | None]) -> list[Findin
         settings = read_settings(root)
     except NewsmarkError:
         return []
-    expected = with_stats_block(current, corpus_stats(articles, settings))
+    expected = with_stats_block(current, corpus_stats(articles, settings, agreement))
     if expected is None or expected == current:
         return []
     return [finding("NM602", "DATASHEET.md", "the statistics block does not match the corpus; run `newsmark "

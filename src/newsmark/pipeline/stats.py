@@ -85,12 +85,13 @@ class Tally:
         }
 
 
-def corpus_stats(contributions: dict[str, dict | None], settings: Settings) -> dict:
-    """Counts over the articles that are built, from their contributions."""
+def corpus_stats(contributions: dict[str, dict | None], settings: Settings, agreement: dict | None = None) -> dict:
+    """Counts over the articles that are built, from their contributions, and the agreement of the
+    independent annotation layers (``agreement.summary``; None: not measured)."""
     tally = Tally(settings)
     for part in contributions.values():
         tally.add(part)
-    return tally.stats()
+    return {**tally.stats(), "agreement": agreement}
 
 
 def _ordered(counter: Counter, label_set: str) -> dict[str, int]:
@@ -114,7 +115,27 @@ def stats_rows(stats: dict) -> list[tuple[str, str]]:
         ("topics", ", ".join(f"{code} {topic_labels.get(code, '?')} {n}" for code, n in stats["topics"].items())
          or "none"),
         ("annotator kinds", _counts(stats["annotator_kinds"])),
+        ("agreement", describe_agreement(stats.get("agreement"))),
     ]
+
+
+def describe_agreement(agreement: dict | None) -> str:
+    """One line for the statistics tables."""
+    if agreement is None:
+        return "not measured (no independent annotation layer)"
+    if "error" in agreement:
+        return f"not measured ({agreement['error']})"
+
+    def shown(value) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    kappa = agreement["kappa"]
+    return (f"{agreement['articles']} double-annotated article(s), {' vs '.join(agreement['annotators'])}: "
+            f"mention span F1 {shown(agreement['mentions_f1'])} (with type {shown(agreement['mentions_typed_f1'])}), "
+            f"entity B3 F1 {shown(agreement['b3_f1'])}, claim overlap F1 {shown(agreement['claims_overlap_f1'])} "
+            f"(strict {shown(agreement['claims_strict_f1'])}), kappa: claim type {shown(kappa['type'])}, "
+            f"attribution {shown(kappa['attribution'])}, check-worthy {shown(kappa['checkworthy'])}, "
+            f"topics {shown(kappa['topics'])}")
 
 
 def stats_markdown(stats: dict) -> str:

@@ -1,277 +1,37 @@
-"""``newsmark agree``: how far two annotations of the same articles agree, and where they differ.
-
-Figures (docs/design.md, "Agreement"):
-
-- mentions: strict span F1 and strict span+type F1, ``2|A∩B| / (|A|+|B|)``;
-- entities: B³ F1 of the coreference clusters over the mentions both annotated;
-- claims: strict span F1, and overlap F1 over a one-to-one matching (greatest overlap first, at least
-  half of the shorter span);
-- Cohen's κ on claim type, attribution and check-worthiness over the matched claims, and on each
-  topic's presence (every topic of the label set, in every article).
-
-A figure whose items are all absent (no mention in either layer) is 1.0 for the F1s; κ is None (null)
-with no item to compare, and 1.0 when both annotators used one and the same label throughout.
-"""
+"""``newsmark agree``: the agreement of two annotation layers of the corpus, or of two files
+(the figures are defined in pipeline/agreement.py and docs/design.md)."""
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from newsmark.errors import NewsmarkError
-from newsmark.findings import ERROR
-from newsmark.labels import names
-from newsmark.pipeline.check import check_annotation, check_schema, check_strings
-from newsmark.pipeline.read import Document, read_article_text, read_yaml
+from newsmark.pipeline.agreement import Tally, agree, compare, figures
+from newsmark.pipeline.check import load_layer
+from newsmark.pipeline.read import inventory
 
 
-@dataclass
-class Layer:
-    """One annotation file as compared: where it is, its data and where each node is written."""
-
-    path: str
-    doc: Document
-
-    @property
-    def data(self) -> dict:
-        return self.doc.data
-
-    def line(self, path: tuple) -> int:
-        return self.doc.at(path)[0]
-
-
-@dataclass
-class Tally:
-    """Counts pooled over articles (micro-averaged figures)."""
-
-    mentions: Counter = field(default_factory=Counter)  # a, b, both, both_typed
-    claims: Counter = field(default_factory=Counter)  # a, b, strict, matched
-    b3: list = field(default_factory=lambda: [0.0, 0.0, 0])  # precision sum, recall sum, mentions
-    pairs: dict = field(default_factory=lambda: {"type": [], "attribution": [], "checkworthy": [], "topics": []})
-    disagreements: list = field(default_factory=list)
-
-
-def f1(both: int, a: int, b: int) -> float:
-    return 1.0 if a + b == 0 else 2 * both / (a + b)
-
-
-def cohen_kappa(pairs: list[tuple]) -> float | None:
-    """Cohen's κ of paired labels; None when there is no pair. When chance agreement is certain (both
-    annotators used one and the same label throughout) agreement is perfect, and κ is 1.0."""
-    if not pairs:
-        return None
-    count = len(pairs)
-    observed = sum(a == b for a, b in pairs) / count
-    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(first[label] * second[label] for label in first) / count ** 2
-    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
-
-
-def _mentions(layer: Layer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
-    """(start, end) -> (type, entity id, node path) of every mention."""
-    found = {}
-    for i, entity in enumerate(layer.data["entities"]):
-        for j, mention in enumerate(entity["mentions"]):
-            found.setdefault((mention["start"], mention["end"]),
-                             (entity["type"], entity["id"], ("entities", i, "mentions", j)))
-    return found
-
-
-def match_claims(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
-    """A one-to-one matching of claims: pairs overlapping by at least half of the shorter span, taken
-    greatest overlap first (ties by position)."""
-    candidates = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            overlap = min(x["end"], y["end"]) - max(x["start"], y["start"])
-            shorter = min(x["end"] - x["start"], y["end"] - y["start"])
-            if overlap > 0 and 2 * overlap >= shorter:
-                candidates.append((-overlap, i, j))
-    used_a, used_b, matched = set(), set(), []
-    for _, i, j in sorted(candidates):
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-            matched.append((i, j))
-    return sorted(matched)
-
-
-def compare(a: Layer, b: Layer, tally: Tally) -> None:
-    """Add one article's two layers to ``tally``."""
-    mentions_a, mentions_b = _mentions(a), _mentions(b)
-    both = set(mentions_a) & set(mentions_b)
-    typed = {span for span in both if mentions_a[span][0] == mentions_b[span][0]}
-    tally.mentions.update(a=len(mentions_a), b=len(mentions_b), both=len(both), both_typed=len(typed))
-    for span in sorted(set(mentions_a) ^ set(mentions_b)):
-        layer, other, (entity_type, entity_id, path) = (a, b, mentions_a[span]) if span in mentions_a else \
-            (b, a, mentions_b[span])
-        tally.disagreements.append(_where(layer, path, f"mention {span[0]}:{span[1]} ({entity_type}, {entity_id}) "
-                                                       f"is not in {other.path}"))
-    for span in sorted(both - typed):
-        tally.disagreements.append(_where(a, mentions_a[span][2], f"mention {span[0]}:{span[1]} is "
-                                          f"{mentions_a[span][0]} here, {mentions_b[span][0]} in {b.path}"))
-    _b3(mentions_a, mentions_b, both, tally)
-    _claims(a, b, tally)
-    topics_a, topics_b = set(a.data["topics"]), set(b.data["topics"])
-    tally.pairs["topics"] += [(name in topics_a, name in topics_b) for name in names("topics")]
-    for name in sorted(topics_a ^ topics_b):
-        layer, other = (a, b) if name in topics_a else (b, a)
-        tally.disagreements.append(_where(layer, ("topics",), f"topic {name} is not in {other.path}"))
-
-
-def _b3(mentions_a, mentions_b, both, tally: Tally) -> None:
-    cluster_a, cluster_b = {}, {}
-    for span in both:
-        cluster_a.setdefault(mentions_a[span][1], set()).add(span)
-        cluster_b.setdefault(mentions_b[span][1], set()).add(span)
-    for span in both:
-        ours, theirs = cluster_a[mentions_a[span][1]], cluster_b[mentions_b[span][1]]
-        shared = len(ours & theirs)
-        tally.b3[0] += shared / len(theirs)
-        tally.b3[1] += shared / len(ours)
-        tally.b3[2] += 1
-
-
-def _claims(a: Layer, b: Layer, tally: Tally) -> None:
-    claims_a, claims_b = a.data["claims"], b.data["claims"]
-    spans_b = {(c["start"], c["end"]) for c in claims_b}
-    matched = match_claims(claims_a, claims_b)
-    tally.claims.update(a=len(claims_a), b=len(claims_b), matched=len(matched),
-                        strict=sum((c["start"], c["end"]) in spans_b for c in claims_a))
-    for i, j in matched:
-        x, y = claims_a[i], claims_b[j]
-        for key in ("type", "attribution", "checkworthy"):
-            tally.pairs[key].append((x[key], y[key]))
-            if x[key] != y[key]:
-                tally.disagreements.append(_where(a, ("claims", i, key), f"claim {x['id']} has {key} {x[key]!r}; "
-                                                  f"{b.path} has {y[key]!r} (its claim {y['id']})"))
-    for layer, other, claims, side in ((a, b, claims_a, 0), (b, a, claims_b, 1)):
-        taken = {pair[side] for pair in matched}
-        for index, claim in enumerate(claims):
-            if index not in taken:
-                tally.disagreements.append(_where(layer, ("claims", index), f"claim {claim['id']} "
-                                                  f"{claim['start']}:{claim['end']} has no counterpart in {other.path}"))
-
-
-def _where(layer: Layer, path: tuple, message: str) -> dict:
-    return {"path": layer.path, "line": layer.line(path), "message": message}
-
-
-def figures(tally: Tally) -> dict:
-    m, c = tally.mentions, tally.claims
-    precision, recall, count = tally.b3
-    b3_p, b3_r = (precision / count, recall / count) if count else (1.0, 1.0)
-    return {
-        "mentions": {"strict_f1": f1(m["both"], m["a"], m["b"]), "strict_typed_f1": f1(m["both_typed"], m["a"], m["b"]),
-                     "a": m["a"], "b": m["b"]},
-        "entities": {"b3_f1": f1_of(b3_p, b3_r), "mentions_compared": count},
-        "claims": {"strict_f1": f1(c["strict"], c["a"], c["b"]), "overlap_f1": f1(c["matched"], c["a"], c["b"]),
-                   "matched": c["matched"], "a": c["a"], "b": c["b"],
-                   "kappa": {key: cohen_kappa(tally.pairs[key]) for key in ("type", "attribution", "checkworthy")}},
-        "topics": {"kappa": cohen_kappa(tally.pairs["topics"])},
-        "disagreements": sorted(tally.disagreements, key=lambda d: (d["path"], d["line"], d["message"])),
-    }
-
-
-def f1_of(precision: float, recall: float) -> float:
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
-
-
-def read_layer(path: Path, root: Path, text: str | None) -> Layer:
-    """An annotation file, refused unless it validates (a comparison of broken data means nothing)."""
-    doc, problems = read_yaml(path, root)
-    if doc is not None:
-        problems = check_strings(doc) + check_schema(doc, "annotation")
-        if not problems and text is not None:
-            problems = [f for f in check_annotation(doc, doc.data["article"], text) if f.severity == ERROR]
-    errors = [f for f in problems if f.severity == ERROR]
-    if doc is None or errors:
-        raise NewsmarkError(f"{path}: does not validate; fix it first:\n" + "\n".join(
-            f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in errors[:20]))
-    return Layer(doc.path, doc)
+def agree_corpus(root: str | Path, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
+    """Two layers compared over every article that has both (see ``agreement.agree``)."""
+    root = Path(root)
+    found = inventory(root)
+    return agree(found, partial(load_layer, root, found), ids, annotators)
 
 
 def agree_files(root: str | Path, first: str | Path, second: str | Path) -> dict:
     """The agreement of two annotation files of one article, wherever they are."""
     root = Path(root)
-    paths = [Path(first), Path(second)]
-    for path in paths:
+    found = inventory(root)
+    layers = []
+    for path in (Path(first), Path(second)):
         if not path.is_file():
             raise NewsmarkError(f"{path}: no such file")
-    layers = []
-    for path in paths:
-        peek, _ = read_yaml(path, path.parent)
-        article = peek.data.get("article") if peek is not None and isinstance(peek.data, dict) else None
-        text = None
-        if isinstance(article, str) and (root / "corpus" / f"{article}.txt").is_file():
-            text, _ = read_article_text(root / "corpus" / f"{article}.txt", root)
-        layers.append(read_layer(path, path.parent, text))
+        layer = load_layer(path.parent, found, path)
+        layer.path = str(path)
+        layers.append(layer)
     if layers[0].data["article"] != layers[1].data["article"]:
-        raise NewsmarkError(f"{paths[0]} annotates {layers[0].data['article']} but {paths[1]} annotates "
+        raise NewsmarkError(f"{first} annotates {layers[0].data['article']} but {second} annotates "
                             f"{layers[1].data['article']}; compare two annotations of one article")
-    layers[0].path, layers[1].path = str(paths[0]), str(paths[1])
     tally = Tally()
     compare(layers[0], layers[1], tally)
     return {"articles": 1, **figures(tally)}
-
-
-ADJUDICATED = "adjudicated"  # the name of annotations/<id>.yaml, the layer that is built
-
-
-def _merge(total: Tally, part: Tally) -> None:
-    total.mentions.update(part.mentions)
-    total.claims.update(part.claims)
-    total.b3 = [x + y for x, y in zip(total.b3, part.b3)]
-    for key, pairs in part.pairs.items():
-        total.pairs[key] += pairs
-    total.disagreements += part.disagreements
-
-
-def agree(root: str | Path, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
-    """The agreement of two layers over every article that has both: two independent annotators
-    (annotations/independent/<annotator>/), or one of them and the adjudicated annotations/<id>.yaml
-    (named ``adjudicated``). Without ``annotators``: the two independent annotators there are, or the one
-    there is against the adjudicated layer."""
-    from newsmark.pipeline.read import inventory
-
-    root = Path(root)
-    found = inventory(root)
-    present = sorted({annotator for annotator, _ in found.layers})
-    if annotators is None:
-        if len(present) == 1:
-            annotators = [present[0], ADJUDICATED]
-        elif len(present) == 2:
-            annotators = present
-        else:
-            raise NewsmarkError(f"{len(present)} independent annotators in annotations/independent/"
-                                f"{' (' + ', '.join(present) + ')' if present else ''}; name two with --annotators")
-    if len(annotators) != 2 or annotators[0] == annotators[1]:
-        raise NewsmarkError("--annotators takes two different names (an annotator's folder under "
-                            f"annotations/independent/, or {ADJUDICATED})")
-    for name in annotators:
-        if name != ADJUDICATED and name not in present:
-            raise NewsmarkError(f"no annotations/independent/{name}/ folder (there are: {', '.join(present) or 'none'})")
-
-    def path_of(name: str, article_id: str) -> Path | None:
-        return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
-
-    articles = sorted(set(found.annotations) | {article_id for _, article_id in found.layers})
-    if ids is not None:
-        unknown = [article_id for article_id in ids if article_id not in articles]
-        if unknown:
-            raise NewsmarkError(f"no annotation of {', '.join(unknown)}")
-        articles = ids
-    total, per_article = Tally(), {}
-    for article_id in articles:
-        paths = [path_of(name, article_id) for name in annotators]
-        if None in paths:
-            continue
-        text, _ = read_article_text(found.texts[article_id], root) if article_id in found.texts else (None, [])
-        first, second = (read_layer(path, root, text) for path in paths)
-        part = Tally()
-        compare(first, second, part)
-        per_article[article_id] = {key: value for key, value in figures(part).items() if key != "disagreements"}
-        _merge(total, part)
-    if not per_article:
-        raise NewsmarkError(f"no article has both {annotators[0]} and {annotators[1]}")
-    return {"articles": len(per_article), "annotators": annotators, **figures(total), "per_article": per_article}

@@ -1,0 +1,249 @@
+"""Agreement: how far two annotation layers of the same articles agree, and where they differ
+(``newsmark agree``; the build puts the figures into the card and the datasheet).
+
+Figures (docs/design.md, "Agreement"):
+
+- mentions: strict span F1 and strict span+type F1, ``2|A∩B| / (|A|+|B|)``;
+- entities: B³ F1 of the coreference clusters over the mentions both annotated;
+- claims: strict span F1, and overlap F1 over a one-to-one matching (greatest overlap first, at least
+  half of the shorter span);
+- Cohen's κ on claim type, attribution and check-worthiness over the matched claims, and on each
+  topic's presence (every topic of the label set, in every article).
+
+A figure whose items are all absent (no mention in either layer) is 1.0 for the F1s; κ is None (null)
+with no item to compare, and 1.0 when both annotators used one and the same label throughout.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from newsmark.errors import NewsmarkError
+from newsmark.labels import names
+from newsmark.pipeline.read import Document
+
+
+@dataclass
+class Layer:
+    """One annotation file as compared: where it is, its data and where each node is written."""
+
+    path: str
+    doc: Document
+
+    @property
+    def data(self) -> dict:
+        return self.doc.data
+
+    def line(self, path: tuple) -> int:
+        return self.doc.at(path)[0]
+
+
+@dataclass
+class Tally:
+    """Counts pooled over articles (micro-averaged figures)."""
+
+    mentions: Counter = field(default_factory=Counter)  # a, b, both, both_typed
+    claims: Counter = field(default_factory=Counter)  # a, b, strict, matched
+    b3: list = field(default_factory=lambda: [0.0, 0.0, 0])  # precision sum, recall sum, mentions
+    pairs: dict = field(default_factory=lambda: {"type": [], "attribution": [], "checkworthy": [], "topics": []})
+    disagreements: list = field(default_factory=list)
+
+
+def f1(both: int, a: int, b: int) -> float:
+    return 1.0 if a + b == 0 else 2 * both / (a + b)
+
+
+def cohen_kappa(pairs: list[tuple]) -> float | None:
+    """Cohen's κ of paired labels; None when there is no pair. When chance agreement is certain (both
+    annotators used one and the same label throughout) agreement is perfect, and κ is 1.0."""
+    if not pairs:
+        return None
+    count = len(pairs)
+    observed = sum(a == b for a, b in pairs) / count
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(first[label] * second[label] for label in first) / count ** 2
+    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def _mentions(layer: Layer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
+    """(start, end) -> (type, entity id, node path) of every mention."""
+    found = {}
+    for i, entity in enumerate(layer.data["entities"]):
+        for j, mention in enumerate(entity["mentions"]):
+            found.setdefault((mention["start"], mention["end"]),
+                             (entity["type"], entity["id"], ("entities", i, "mentions", j)))
+    return found
+
+
+def match_claims(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
+    """A one-to-one matching of claims: pairs overlapping by at least half of the shorter span, taken
+    greatest overlap first (ties by position)."""
+    candidates = []
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            overlap = min(x["end"], y["end"]) - max(x["start"], y["start"])
+            shorter = min(x["end"] - x["start"], y["end"] - y["start"])
+            if overlap > 0 and 2 * overlap >= shorter:
+                candidates.append((-overlap, i, j))
+    used_a, used_b, matched = set(), set(), []
+    for _, i, j in sorted(candidates):
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            matched.append((i, j))
+    return sorted(matched)
+
+
+def compare(a: Layer, b: Layer, tally: Tally) -> None:
+    """Add one article's two layers to ``tally``."""
+    mentions_a, mentions_b = _mentions(a), _mentions(b)
+    both = set(mentions_a) & set(mentions_b)
+    typed = {span for span in both if mentions_a[span][0] == mentions_b[span][0]}
+    tally.mentions.update(a=len(mentions_a), b=len(mentions_b), both=len(both), both_typed=len(typed))
+    for span in sorted(set(mentions_a) ^ set(mentions_b)):
+        layer, other, (entity_type, entity_id, path) = (a, b, mentions_a[span]) if span in mentions_a else \
+            (b, a, mentions_b[span])
+        tally.disagreements.append(_where(layer, path, f"mention {span[0]}:{span[1]} ({entity_type}, {entity_id}) "
+                                                       f"is not in {other.path}"))
+    for span in sorted(both - typed):
+        tally.disagreements.append(_where(a, mentions_a[span][2], f"mention {span[0]}:{span[1]} is "
+                                          f"{mentions_a[span][0]} here, {mentions_b[span][0]} in {b.path}"))
+    _b3(mentions_a, mentions_b, both, tally)
+    _claims(a, b, tally)
+    topics_a, topics_b = set(a.data["topics"]), set(b.data["topics"])
+    tally.pairs["topics"] += [(name in topics_a, name in topics_b) for name in names("topics")]
+    for name in sorted(topics_a ^ topics_b):
+        layer, other = (a, b) if name in topics_a else (b, a)
+        tally.disagreements.append(_where(layer, ("topics",), f"topic {name} is not in {other.path}"))
+
+
+def _b3(mentions_a, mentions_b, both, tally: Tally) -> None:
+    cluster_a, cluster_b = {}, {}
+    for span in both:
+        cluster_a.setdefault(mentions_a[span][1], set()).add(span)
+        cluster_b.setdefault(mentions_b[span][1], set()).add(span)
+    for span in both:
+        ours, theirs = cluster_a[mentions_a[span][1]], cluster_b[mentions_b[span][1]]
+        shared = len(ours & theirs)
+        tally.b3[0] += shared / len(theirs)
+        tally.b3[1] += shared / len(ours)
+        tally.b3[2] += 1
+
+
+def _claims(a: Layer, b: Layer, tally: Tally) -> None:
+    claims_a, claims_b = a.data["claims"], b.data["claims"]
+    spans_b = {(c["start"], c["end"]) for c in claims_b}
+    matched = match_claims(claims_a, claims_b)
+    tally.claims.update(a=len(claims_a), b=len(claims_b), matched=len(matched),
+                        strict=sum((c["start"], c["end"]) in spans_b for c in claims_a))
+    for i, j in matched:
+        x, y = claims_a[i], claims_b[j]
+        for key in ("type", "attribution", "checkworthy"):
+            tally.pairs[key].append((x[key], y[key]))
+            if x[key] != y[key]:
+                tally.disagreements.append(_where(a, ("claims", i, key), f"claim {x['id']} has {key} {x[key]!r}; "
+                                                  f"{b.path} has {y[key]!r} (its claim {y['id']})"))
+    for layer, other, claims, side in ((a, b, claims_a, 0), (b, a, claims_b, 1)):
+        taken = {pair[side] for pair in matched}
+        for index, claim in enumerate(claims):
+            if index not in taken:
+                tally.disagreements.append(_where(layer, ("claims", index), f"claim {claim['id']} "
+                                                  f"{claim['start']}:{claim['end']} has no counterpart in {other.path}"))
+
+
+def _where(layer: Layer, path: tuple, message: str) -> dict:
+    return {"path": layer.path, "line": layer.line(path), "message": message}
+
+
+def figures(tally: Tally) -> dict:
+    m, c = tally.mentions, tally.claims
+    precision, recall, count = tally.b3
+    b3_p, b3_r = (precision / count, recall / count) if count else (1.0, 1.0)
+    return {
+        "mentions": {"strict_f1": f1(m["both"], m["a"], m["b"]), "strict_typed_f1": f1(m["both_typed"], m["a"], m["b"]),
+                     "a": m["a"], "b": m["b"]},
+        "entities": {"b3_f1": f1_of(b3_p, b3_r), "mentions_compared": count},
+        "claims": {"strict_f1": f1(c["strict"], c["a"], c["b"]), "overlap_f1": f1(c["matched"], c["a"], c["b"]),
+                   "matched": c["matched"], "a": c["a"], "b": c["b"],
+                   "kappa": {key: cohen_kappa(tally.pairs[key]) for key in ("type", "attribution", "checkworthy")}},
+        "topics": {"kappa": cohen_kappa(tally.pairs["topics"])},
+        "disagreements": sorted(tally.disagreements, key=lambda d: (d["path"], d["line"], d["message"])),
+    }
+
+
+def f1_of(precision: float, recall: float) -> float:
+    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+
+
+ADJUDICATED = "adjudicated"  # the name of annotations/<id>.yaml, the layer that is built
+
+
+def _merge(total: Tally, part: Tally) -> None:
+    total.mentions.update(part.mentions)
+    total.claims.update(part.claims)
+    total.b3 = [x + y for x, y in zip(total.b3, part.b3)]
+    for key, pairs in part.pairs.items():
+        total.pairs[key] += pairs
+    total.disagreements += part.disagreements
+
+
+def agree(found, load, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
+    """The agreement of two layers over every article of the inventory ``found`` that has both: two
+    independent annotators (annotations/independent/<annotator>/), or one of them and the adjudicated
+    annotations/<id>.yaml (named ``adjudicated``). Without ``annotators``: the two independent annotators
+    there are, or the one there is against the adjudicated layer. ``load(path, article_id)`` reads a layer
+    (and refuses one that does not validate)."""
+    present = sorted({annotator for annotator, _ in found.layers})
+    if annotators is None:
+        if len(present) == 1:
+            annotators = [present[0], ADJUDICATED]
+        elif len(present) == 2:
+            annotators = present
+        else:
+            raise NewsmarkError(f"{len(present)} independent annotators in annotations/independent/"
+                                f"{' (' + ', '.join(present) + ')' if present else ''}; name two with --annotators")
+    if len(annotators) != 2 or annotators[0] == annotators[1]:
+        raise NewsmarkError("--annotators takes two different names (an annotator's folder under "
+                            f"annotations/independent/, or {ADJUDICATED})")
+    for name in annotators:
+        if name != ADJUDICATED and name not in present:
+            raise NewsmarkError(f"no annotations/independent/{name}/ folder (there are: {', '.join(present) or 'none'})")
+
+    def path_of(name: str, article_id: str):
+        return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
+
+    articles = sorted(set(found.annotations) | {article_id for _, article_id in found.layers})
+    if ids is not None:
+        unknown = [article_id for article_id in ids if article_id not in articles]
+        if unknown:
+            raise NewsmarkError(f"no annotation of {', '.join(unknown)}")
+        articles = ids
+    total, per_article = Tally(), {}
+    for article_id in articles:
+        paths = [path_of(name, article_id) for name in annotators]
+        if None in paths:
+            continue
+        first, second = (load(path, article_id) for path in paths)
+        part = Tally()
+        compare(first, second, part)
+        per_article[article_id] = {key: value for key, value in figures(part).items() if key != "disagreements"}
+        _merge(total, part)
+    if not per_article:
+        raise NewsmarkError(f"no article has both {annotators[0]} and {annotators[1]}")
+    return {"articles": len(per_article), "annotators": annotators, **figures(total), "per_article": per_article}
+
+
+def summary(found, load) -> dict | None:
+    """What the card and the datasheet say of agreement: None without independent layers (not measured),
+    else the figures of ``agree``'s default comparison, or why there are none."""
+    if not found.layers:
+        return None
+    try:
+        result = agree(found, load)
+    except NewsmarkError as err:
+        return {"error": str(err).split("\n")[0]}
+    claims = result["claims"]
+    return {"articles": result["articles"], "annotators": result["annotators"],
+            "mentions_f1": result["mentions"]["strict_f1"], "mentions_typed_f1": result["mentions"]["strict_typed_f1"],
+            "b3_f1": result["entities"]["b3_f1"], "claims_strict_f1": claims["strict_f1"],
+            "claims_overlap_f1": claims["overlap_f1"], "kappa": {**claims["kappa"], "topics": result["topics"]["kappa"]}}
