@@ -170,3 +170,16 @@ def test_the_card_and_the_datasheet_give_agreement_or_say_not_measured(corpus, t
     assert run_cli("build", "--root", str(corpus), "--out", str(tmp_path / "out")).returncode == 0
     assert "| agreement | not measured (no independent annotation layer) |" in (corpus / "DATASHEET.md").read_text()
     assert "Inter-annotator agreement: not measured" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_a_model_annotator_is_recorded_with_its_version_and_day(corpus):
+    path = corpus / "annotations" / "independent" / "ann-b" / "tiny-two.yaml"
+    layer = yaml.safe_load(path.read_text())
+    layer["annotators"] = [{"id": "ann-b", "kind": "model", "model": "example-model", "version": "2024-05-01",
+                            "date": "2024-06-01"}]
+    path.write_text(yaml.safe_dump(layer, sort_keys=False))
+    assert run_cli("validate", "--root", str(corpus)).returncode == 0
+    layer["annotators"][0]["date"] = "2024-06-31"
+    path.write_text(yaml.safe_dump(layer, sort_keys=False))
+    result = run_cli("validate", "--root", str(corpus))
+    assert result.returncode == 1 and "NM307 annotators[0].date: '2024-06-31' is not a calendar date" in result.stdout

@@ -485,9 +485,10 @@ def check_annotation(doc: Document, article_id: str, text: str | None) -> list[F
                                 f"'{article_id}'; make them equal", *doc.at(("article",))))
     findings += check_ids(doc)
     findings += check_claimers(doc)
-    for i, claim in enumerate(data["claims"]):
-        if "date" in claim:
-            findings += check_date(doc, ("claims", i, "date"))
+    for group in ("annotators", "claims"):
+        for i, item in enumerate(data[group]):
+            if "date" in item:
+                findings += check_date(doc, (group, i, "date"))
     if text is not None:
         span_findings = check_spans(doc, text)
         findings += span_findings

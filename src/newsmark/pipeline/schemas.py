@@ -136,9 +136,15 @@ def annotation_schema() -> dict:
         {
             "id": {"type": "string", "pattern": ANNOTATOR_PATTERN},
             "kind": _label_enum("annotator_kinds", "who produced the annotations"),
+            "model": {"type": "string", "minLength": 1,
+                      "description": "for kind model or model+human-review: the model's name as its provider gives it"},
+            "version": {"type": "string", "minLength": 1,
+                        "description": "the model's version or snapshot, as its provider gives it"},
+            "date": {"type": "string", "pattern": DATE_PATTERN, "description": "the day the model annotated (YYYY-MM-DD)"},
         },
         ["id", "kind"],
-        "A real handle or team name, never an invented person.",
+        "A real handle or team name, never an invented person; a model is named with its version and the "
+        "day it ran, so that a model-made layer can be traced (unknown fields are left out, never guessed).",
     )
     schema = _strict(
         {
