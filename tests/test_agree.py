@@ -183,3 +183,22 @@ def test_a_model_annotator_is_recorded_with_its_version_and_day(corpus):
     path.write_text(yaml.safe_dump(layer, sort_keys=False))
     result = run_cli("validate", "--root", str(corpus))
     assert result.returncode == 1 and "NM307 annotators[0].date: '2024-06-31' is not a calendar date" in result.stdout
+
+
+def test_three_layers_give_krippendorffs_alpha_and_every_pair(corpus):
+    layer = corpus / "annotations" / "independent" / "ann-c"
+    layer.mkdir()
+    (layer / "tiny-two.yaml").write_text(yaml.safe_dump({**A, "annotators": [{"id": "ann-c", "kind": "human"}]},
+                                                        sort_keys=False))
+    got = _agree(corpus, "--annotators", "adjudicated", "ann-b", "ann-c")
+    # claim type over the first layer's claims, matched in the others: (event, event, event) and
+    # (event, opinion, event). Coincidences: event-event 3 + 1, event-opinion 1 + 1 of n = 6 values, so
+    # D_o = 2/6 and D_e = (5*1 + 1*5) / (6*5) = 1/3: alpha = 1 - D_o/D_e = 0
+    assert got["alpha"]["type"] == pytest.approx(0.0)
+    assert got["alpha"]["attribution"] == 1.0 and got["alpha"]["topics"] == 1.0  # no disagreement at all
+    assert set(got["pairs"]) == {"adjudicated vs ann-b", "adjudicated vs ann-c", "ann-b vs ann-c"}
+    assert got["pairs"]["adjudicated vs ann-c"]["entities"]["b3_f1"] == 1.0
+    assert got["pairs"]["adjudicated vs ann-b"]["entities"]["b3_f1"] == pytest.approx(11 / 13)
+    text = run_cli("agree", "--annotators", "adjudicated", "ann-b", "ann-c", "--root", str(corpus))
+    assert "Krippendorff's alpha  type 0.000, attribution 1.000" in text.stdout
+    assert run_cli("agree", "--annotators", "ann-b", "--root", str(corpus)).returncode == 2

@@ -60,8 +60,9 @@ def register(commands) -> None:
                "  newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml",
     )
     agree.add_argument("ids", nargs="*", metavar="ID", help="only these articles (default: every article with both)")
-    agree.add_argument("--annotators", nargs=2, metavar=("A", "B"),
-                       help="the two layers: annotator folder names, or 'adjudicated'")
+    agree.add_argument("--annotators", nargs="+", metavar="NAME",
+                       help="the layers: annotator folder names, or 'adjudicated'; three or more give every pair's "
+                            "figures and Krippendorff's alpha")
     agree.add_argument("--files", nargs=2, metavar=("A.yaml", "B.yaml"), help="compare two annotation files directly")
     agree.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     root_option(agree)
@@ -110,6 +111,8 @@ def _run_agree(args) -> int:
 
     from newsmark.reviewer.agree import agree_corpus, agree_files
 
+    if args.annotators is not None and len(args.annotators) < 2:
+        raise UsageError("--annotators takes at least two names")
     if args.files and (args.ids or args.annotators):
         raise UsageError("--files compares two files by itself; leave out IDs and --annotators")
     if args.files:
@@ -123,6 +126,14 @@ def _run_agree(args) -> int:
 
     def shown(value) -> str:
         return "n/a (undefined)" if value is None else f"{value:.3f}"
+
+    if "alpha" in result:
+        print(f"agreement over {result['articles']} article(s): {', '.join(result['annotators'])}")
+        print("  Krippendorff's alpha  " + ", ".join(f"{key} {shown(value)}" for key, value in result["alpha"].items()))
+        for pair, figures in result["pairs"].items():
+            print(f"  {pair}: mention span F1 {shown(figures['mentions']['strict_f1'])}, entity B3 F1 "
+                  f"{shown(figures['entities']['b3_f1'])}, claim overlap F1 {shown(figures['claims']['overlap_f1'])}")
+        return 0
 
     mentions, claims = result["mentions"], result["claims"]
     who = " vs ".join(result.get("annotators", args.files or []))

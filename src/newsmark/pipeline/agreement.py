@@ -247,3 +247,67 @@ def summary(found, load) -> dict | None:
             "mentions_f1": result["mentions"]["strict_f1"], "mentions_typed_f1": result["mentions"]["strict_typed_f1"],
             "b3_f1": result["entities"]["b3_f1"], "claims_strict_f1": claims["strict_f1"],
             "claims_overlap_f1": claims["overlap_f1"], "kappa": {**claims["kappa"], "topics": result["topics"]["kappa"]}}
+
+
+def krippendorff_alpha(units: list[list]) -> float | None:
+    """Krippendorff's α (nominal) of ``units``, one list of values per annotator (None where an annotator
+    gave none), through the ``krippendorff`` package; 1.0 when one label is used throughout, None with no
+    value or when the package finds it undefined."""
+    import krippendorff
+    import numpy
+
+    labels = sorted({value for row in units for value in row if value is not None}, key=str)
+    if len(labels) < 2:  # one label throughout: nothing to disagree on (None when there is no value)
+        return 1.0 if labels else None
+    code = {label: index for index, label in enumerate(labels)}
+    data = numpy.array([[numpy.nan if value is None else code[value] for value in row] for row in units], dtype=float)
+    try:
+        return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    except ValueError:
+        return None
+
+
+def agree_many(found, load, annotators: list[str], ids: list[str] | None = None) -> dict:
+    """Three or more layers: every pair's figures, and Krippendorff's α over all of them on claim type,
+    attribution and check-worthiness (the first layer's claims, matched in each other layer) and on each
+    topic's presence, over the articles every layer annotates."""
+    present = sorted({annotator for annotator, _ in found.layers})
+    for name in annotators:
+        if name != ADJUDICATED and name not in present:
+            raise NewsmarkError(f"no annotations/independent/{name}/ folder (there are: {', '.join(present) or 'none'})")
+    if len(set(annotators)) != len(annotators):
+        raise NewsmarkError("--annotators names each layer once")
+
+    def path_of(name: str, article_id: str):
+        return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
+
+    articles = ids if ids is not None else sorted(set(found.annotations) | {a for _, a in found.layers})
+    fields = ("type", "attribution", "checkworthy")
+    units: dict[str, list[list]] = {key: [[] for _ in annotators] for key in (*fields, "topics")}
+    pairs = {(a, b): Tally() for i, a in enumerate(annotators) for b in annotators[i + 1:]}
+    count = 0
+    for article_id in articles:
+        paths = [path_of(name, article_id) for name in annotators]
+        if None in paths:
+            continue
+        count += 1
+        layers = [load(path, article_id) for path in paths]
+        for (a, b), tally in pairs.items():
+            compare(layers[annotators.index(a)], layers[annotators.index(b)], tally)
+        reference = layers[0].data["claims"]
+        matches = [dict(match_claims(reference, layer.data["claims"])) for layer in layers[1:]]
+        for index, claim in enumerate(reference):
+            for key in fields:
+                units[key][0].append(claim[key])
+                for row, (layer, matched) in enumerate(zip(layers[1:], matches), 1):
+                    other = matched.get(index)
+                    units[key][row].append(None if other is None else layer.data["claims"][other][key])
+        for name in names("topics"):
+            for row, layer in enumerate(layers):
+                units["topics"][row].append(name in layer.data["topics"])
+    if not count:
+        raise NewsmarkError(f"no article has all of {', '.join(annotators)}")
+    return {"articles": count, "annotators": annotators,
+            "alpha": {key: krippendorff_alpha(rows) for key, rows in units.items()},
+            "pairs": {f"{a} vs {b}": {k: v for k, v in figures(tally).items() if k != "disagreements"}
+                      for (a, b), tally in pairs.items()}}

@@ -6,16 +6,20 @@ from functools import partial
 from pathlib import Path
 
 from newsmark.errors import NewsmarkError
-from newsmark.pipeline.agreement import Tally, agree, compare, figures
+from newsmark.pipeline.agreement import Tally, agree, agree_many, compare, figures
 from newsmark.pipeline.check import load_layer
 from newsmark.pipeline.read import inventory
 
 
 def agree_corpus(root: str | Path, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
-    """Two layers compared over every article that has both (see ``agreement.agree``)."""
+    """Two layers compared over every article that has both (``agreement.agree``), or three and more
+    (``agreement.agree_many``: pairwise figures and Krippendorff's α)."""
     root = Path(root)
     found = inventory(root)
-    return agree(found, partial(load_layer, root, found), ids, annotators)
+    load = partial(load_layer, root, found)
+    if annotators is not None and len(annotators) > 2:
+        return agree_many(found, load, annotators, ids)
+    return agree(found, load, ids, annotators)
 
 
 def agree_files(root: str | Path, first: str | Path, second: str | Path) -> dict:
