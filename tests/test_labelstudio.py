@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -383,3 +384,38 @@ def test_export_never_writes_into_the_corpus_or_over_other_files(repo_copy):
         assert snapshot(repo_copy) == before
     export(repo_copy)  # its own earlier output is replaced
     export(repo_copy)
+
+
+def test_a_blind_second_annotation_becomes_an_independent_layer(repo_copy, tmp_path):
+    """Export without the annotation, annotate, import as the annotator's own layer; `agree` compares it."""
+    (task,) = export(repo_copy, extra=("--blind",))
+    assert "predictions" not in task and "annotations" not in task
+    text = task["data"]["text"]
+    regions = [_region("r1", "entity", text, "Benjamin Netanyahu", "PERSON"),
+               _region("r2", "entity", text, "Netanyahu", "PERSON", occurrence=2, meta={"text": ["benjamin-netanyahu"]}),
+               _region("r3", "claim", text, "Israel will push forward with its planned military operation in Rafah, Gaza",
+                       "claim")]
+    value = {k: regions[-1]["value"][k] for k in ("start", "end", "text")}
+    regions += [{"id": "r3", "from_name": name, "to_name": "text", "type": "choices", "value": {**value, "choices": [c]}}
+                for name, c in (("claim_type", "position"), ("attribution", "reported_speech"), ("checkworthy", "yes"))]
+    regions.append({"type": "relation", "from_id": "r3", "to_id": "r1"})
+    regions.append({"id": "t", "from_name": "topics", "to_name": "text", "type": "choices",
+                    "value": {"choices": ["conflict, war and peace (medtop:16000000)"]}})
+    exported = [{"id": 1, "data": task["data"], "annotations": [{"id": 1, "result": regions, "completed_by": 2}]}]
+    adjudicated = snapshot(repo_copy)
+    refused = run_cli("labelstudio", "import", write(tmp_path / "export.json", exported), "--independent",
+                      "--root", str(repo_copy))
+    assert refused.returncode == 1 and "--independent needs --annotator" in refused.stderr
+    result = run_cli("labelstudio", "import", str(tmp_path / "export.json"), "--independent", "--annotator", "ann-b",
+                     "--root", str(repo_copy))
+    assert result.returncode == 0, result.stderr
+    layer = repo_copy / "annotations" / "independent" / "ann-b" / f"{SEED_ID}.yaml"
+    assert result.stdout.startswith(f"changed annotations/independent/ann-b/{SEED_ID}.yaml")
+    assert {k: v for k, v in snapshot(repo_copy).items() if "independent" not in k} == adjudicated
+    data = yaml.safe_load(layer.read_text())
+    assert data["annotators"] == [{"id": "ann-b", "kind": "human"}] and data["topics"] == ["medtop:16000000"]
+    assert data["claims"][0]["claimer"] == "benjamin-netanyahu"
+    shutil.copy(REPO / "pyproject.toml", repo_copy / "pyproject.toml")
+    assert run_cli("validate", "--root", str(repo_copy)).returncode == 0
+    agreed = run_cli("agree", "--format", "json", "--root", str(repo_copy))
+    assert agreed.returncode == 0 and json.loads(agreed.stdout)["annotators"] == ["ann-b", "adjudicated"]

@@ -192,6 +192,9 @@ def register(commands) -> None:
                         help="put the current annotation in as a completed annotation, not a prediction")
     export.add_argument("--suggest", action="store_true",
                         help="add the suggestions of `newsmark suggest` as extra predicted mentions")
+    export.add_argument("--blind", action="store_true",
+                        help="leave the current annotation out: tasks for an independent second annotation "
+                             "(import them with --independent)")
     root_option(export)
     export.set_defaults(run=_run_labelstudio_export)
     back = command(
@@ -210,6 +213,9 @@ def register(commands) -> None:
     back.add_argument("export", metavar="EXPORT.json", help="the JSON export of a Label Studio project")
     back.add_argument("--annotator", metavar="HANDLE", help="the handle recorded in annotators (kind human)")
     back.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    back.add_argument("--independent", action="store_true",
+                      help="write the annotator's own layer, annotations/independent/<annotator>/<id>.yaml, for "
+                           "newsmark agree, instead of the adjudicated annotations/<id>.yaml (needs --annotator)")
     root_option(back)
     back.set_defaults(run=_run_labelstudio_import)
 
@@ -325,7 +331,9 @@ def _run_labelstudio_export(args) -> int:
     from newsmark.contributor.labelstudio import export_tasks
 
     require_corpus(args.root)
-    result = export_tasks(args.root, args.ids or None, args.out, args.as_annotations, args.suggest)
+    if args.blind and (args.suggest or args.as_annotations):
+        raise UsageError("--blind leaves the annotation out; it does not go with --suggest or --as-annotations")
+    result = export_tasks(args.root, args.ids or None, args.out, args.as_annotations, args.suggest, args.blind)
     for path in result["files"]:
         print(f"wrote {path}")
     print(f"{result['tasks']} task(s); create a Label Studio project with label_config.xml, then import tasks.json")
@@ -336,10 +344,10 @@ def _run_labelstudio_import(args) -> int:
     from newsmark.contributor.labelstudio import import_export
 
     require_corpus(args.root)
-    result = import_export(args.root, args.export, args.annotator, args.dry_run)
+    result = import_export(args.root, args.export, args.annotator, args.dry_run, args.independent)
     verb = "would change" if args.dry_run else "changed"
-    for article_id in result["changed"]:
-        print(f"{verb} annotations/{article_id}.yaml")
+    for path in result["files"]:
+        print(f"{verb} {path}")
     print(f"{len(result['changed'])} {verb}, {len(result['unchanged'])} unchanged, {len(result['skipped'])} "
           "without an annotation")
     return 0

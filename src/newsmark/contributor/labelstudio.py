@@ -25,13 +25,13 @@ from xml.sax.saxutils import quoteattr
 
 from newsmark.contributor.yamledit import (add_mention, block, insert_sorted, round_trip_dump, round_trip_load, sample,
                                           styled)
-from newsmark.contributor.intake import slug
+from newsmark.contributor.intake import annotation_skeleton, slug
 from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_all_atomic
 from newsmark.findings import ERROR
 from newsmark.labels import label_table, labels_by_name, names
 from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles, is_unstarted
-from newsmark.pipeline.read import inventory, is_article_id, parse_yaml, read_article_text, read_yaml
+from newsmark.pipeline.read import INDEPENDENT, inventory, is_article_id, parse_yaml, read_article_text, read_yaml, relpath
 
 TEXT, ENTITY, CLAIM, TOPICS, CLAIMER = "text", "entity", "claim", "topics", "claimer"
 CLAIM_TYPE, ATTRIBUTION, CHECKWORTHY = "claim_type", "attribution", "checkworthy"
@@ -141,8 +141,9 @@ def _nearest(mentions: list[tuple[int, str]], start: int) -> str:
 
 
 def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_annotations: bool = False,
-                 suggestions: bool = False) -> dict:
-    """Write label_config.xml and tasks.json for the articles ``ids`` (all when None) into ``out``."""
+                 suggestions: bool = False, blind: bool = False) -> dict:
+    """Write label_config.xml and tasks.json for the articles ``ids`` (all when None) into ``out``;
+    ``blind`` leaves the current annotation out, for an independent second annotation."""
     root, out = Path(root), Path(out)
     found = inventory(root)
     wanted = sorted(found.annotations) if ids is None else ids
@@ -161,8 +162,10 @@ def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_an
         layer = {"model_version": f"annotations/{article.id}.yaml (guidelines {annotation['guidelines']})",
                  "result": task_results(annotation, extra)}
         title = article.meta.data.get("title") or article.id
-        tasks.append({"data": {"article": article.id, "title": title, TEXT: article.text},
-                      "annotations" if as_annotations else "predictions": [layer]})
+        task = {"data": {"article": article.id, "title": title, TEXT: article.text}}
+        if not blind:
+            task["annotations" if as_annotations else "predictions"] = [layer]
+        tasks.append(task)
     check_output_folder(root, out, "a Label Studio export", lambda folder: holds_only(folder, set(EXPORT_FILES)))
     out.mkdir(parents=True, exist_ok=True)
     config, tasks_file = (out / name for name in EXPORT_FILES)
@@ -560,10 +563,13 @@ def annotator_of(annotation: dict, given: str | None) -> str | None:
 
 
 def import_export(root: str | Path, export: str | Path, annotator: str | None = None,
-                  dry_run: bool = False) -> dict:
-    """Merge a Label Studio JSON export into annotations/. All or nothing: any problem raises
+                  dry_run: bool = False, independent: bool = False) -> dict:
+    """Merge a Label Studio JSON export into annotations/ (with ``independent``, into the annotator's own
+    layer annotations/independent/<annotator>/, begun from a skeleton). All or nothing: any problem raises
     NewsmarkError listing each one, located in the export, and no file changes."""
     root, export = Path(root), Path(export)
+    if independent and annotator is None:
+        raise NewsmarkError("--independent needs --annotator HANDLE: the layer is stored under that name")
     if annotator is not None and not HANDLE_RE.fullmatch(annotator):
         raise NewsmarkError(f"--annotator {annotator!r}: a handle is letters, digits, '.', '_' and '-' "
                             "(at most 64), starting with a letter or digit")
@@ -579,7 +585,7 @@ def import_export(root: str | Path, export: str | Path, annotator: str | None = 
         raise NewsmarkError(f"{export}:1:1: a Label Studio JSON export is a list of tasks")
     problems = Problems(export, raw)
     changed: dict[Path, str] = {}
-    result = {"changed": [], "unchanged": [], "skipped": []}
+    result = {"changed": [], "files": [], "unchanged": [], "skipped": []}
     seen: set[str] = set()
     for task in tasks:
         article_id = _data(task).get("article")
@@ -594,7 +600,7 @@ def import_export(root: str | Path, export: str | Path, annotator: str | None = 
         if annotation is None:
             result["skipped"].append(article_id)
             continue
-        outcome = _import_task(root, task, annotation, annotator, problems)
+        outcome = _import_task(root, task, annotation, annotator, problems, independent)
         if outcome is None:
             continue
         path, new_text, old_text = outcome
@@ -603,30 +609,40 @@ def import_export(root: str | Path, export: str | Path, annotator: str | None = 
         else:
             changed[path] = new_text
             result["changed"].append(article_id)
+            result["files"].append(relpath(path, root))
     if problems:
         shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
         raise NewsmarkError("the Label Studio export has problems; no file was changed:\n" + "\n".join(shown))
     if changed and not dry_run:
+        for path in changed:
+            path.parent.mkdir(parents=True, exist_ok=True)
         write_all_atomic(changed)
     return result
 
 
-def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None, problems: Problems):
+def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None, problems: Problems,
+                 independent: bool = False):
     article_id = task["data"]["article"]
     if not is_article_id(article_id):
         problems.add(task, f"data.article {article_id!r} is not an article id")
         return None
-    path = root / "annotations" / f"{article_id}.yaml"
+    adjudicated = root / "annotations" / f"{article_id}.yaml"
+    path = root / "annotations" / INDEPENDENT / annotator / f"{article_id}.yaml" if independent else adjudicated
     text_path = root / "corpus" / f"{article_id}.txt"
-    if not path.is_file() or path.is_symlink() or not text_path.is_file() or text_path.is_symlink():
+    if not adjudicated.is_file() or adjudicated.is_symlink() or not text_path.is_file() or text_path.is_symlink():
         problems.add(task, f"article {article_id} is not in the corpus (no corpus/{article_id}.txt and "
                      f"annotations/{article_id}.yaml); add it with `newsmark new` first")
         return None
-    text, text_problems = read_article_text(text_path, root)
-    doc, doc_problems = read_yaml(path, root)
+    text, _ = read_article_text(text_path, root)
+    if independent and not path.exists() and not path.is_symlink():
+        old_text = ""  # a new layer, begun from the skeleton `newsmark new` writes
+        doc, _ = parse_yaml(annotation_skeleton(article_id), relpath(path, root))
+    else:
+        old_text = None
+        doc, _ = read_yaml(path, root) if path.is_file() and not path.is_symlink() else (None, [])
     if text is None or doc is None or not isinstance(doc.data, dict) or \
             not all(is_unstarted(f) for f in check_schema(doc, "annotation")):
-        problems.add(task, f"annotations/{article_id}.yaml does not validate; fix it first (newsmark validate)")
+        problems.add(task, f"{relpath(path, root)} does not validate; fix it first (newsmark validate)")
         return None
     if task["data"].get(TEXT) not in (None, text):
         problems.add(task, f"the task's text differs from corpus/{article_id}.txt; the article changed after the "
@@ -635,8 +651,9 @@ def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None
     layer = read_layer(task, annotation, text, doc.data, problems)
     if layer is None:
         return None
-    old_text = path.read_text(encoding="utf-8")
-    yaml, data = round_trip_load(old_text)
+    base = annotation_skeleton(article_id) if old_text == "" else path.read_text(encoding="utf-8")
+    old_text = old_text if old_text == "" else base
+    yaml, data = round_trip_load(base)
     if not merge(data, layer, annotator_of(annotation, annotator)):
         return path, old_text, old_text
     if not annotator_of(annotation, annotator):
@@ -644,7 +661,7 @@ def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None
                      "HANDLE")
         return None
     new_text = round_trip_dump(yaml, data)
-    new_doc, found = parse_yaml(new_text, f"annotations/{article_id}.yaml")
+    new_doc, found = parse_yaml(new_text, relpath(path, root))
     if new_doc is not None:
         found = check_strings(new_doc) + check_schema(new_doc, "annotation")
         if not found:
