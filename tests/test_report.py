@@ -57,7 +57,8 @@ def test_real_corpus_page_structure(repo_root, tmp_path):
     body = page.split('<div class="text">', 1)[1].split("</div>", 1)[0]
     content, balanced = _text_of(body)
     assert balanced and content == text
-    assert 'title="Benjamin Netanyahu · PERSON · Q43723"' in page
+    assert 'data-tip="Benjamin Netanyahu · PERSON · Q43723"' in page
+    assert 'aria-label="Benjamin Netanyahu: Benjamin Netanyahu · PERSON · Q43723"' in page
     assert "conflict, war and peace" in page and "politics" in page
     assert "(no title given by the source)" in page
     assert "<script src" not in page and "<link" not in page and "http://" not in page.replace(
@@ -87,7 +88,7 @@ def test_text_is_escaped(tmp_path):
     page = (tmp_path / "r" / "articles" / f"{article_id}.html").read_text()
     assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt; &amp; co" in page
-    assert 'title="Ada &lt;i&gt; · PERSON"' in page
+    assert 'data-tip="Ada &lt;i&gt; · PERSON"' in page
     body = page.split('<div class="text">', 1)[1].split("</div>", 1)[0]
     assert _text_of(body) == (hostile, True)
 

@@ -54,10 +54,43 @@ def test_article_page_renders_with_visible_mentions(browser, site, name):
     assert page.evaluate("document.activeElement.dataset.entity") == "netanyahu"
     tip = netanyahu.evaluate("el => getComputedStyle(el, '::after').content")
     assert "Benjamin Netanyahu" in tip and "Q43723" in tip
+    # Only the CSS tooltip shows: no native title tooltip on top of it.
+    assert page.locator("mark[data-entity][title]").count() == 0
     # Focusing a claim in the side panel highlights its span in the text.
     page.locator('aside li[data-ref="c1"]').focus()
     assert page.locator('.claim.active[data-claim="c1"]').count() == 1
     page.screenshot(path=str(screenshots / f"article-{name}.png"), full_page=name == "desktop")
+    assert problems == []
+    page.close()
+
+
+@pytest.mark.parametrize("name", VIEWPORTS)
+def test_focused_items_stay_in_view_and_claims_are_told_apart(browser, site, name):
+    page, problems = _open(browser, (site / "articles" / f"{SEED_ID}.html").as_uri(), VIEWPORTS[name])
+    height = VIEWPORTS[name]["height"]
+    # The last claim's span is far below the top; focusing it in the panel brings it into view, and on
+    # a wide screen the panel stays in view too (it is sticky).
+    item = page.locator('aside li[data-ref="c21"]')
+    item.focus()
+    span = page.locator('.claim[data-claim="c21"]').bounding_box()
+    assert span["y"] < height and span["y"] + span["height"] > 0
+    if name == "desktop":
+        box = item.bounding_box()
+        assert 0 <= box["y"] < height
+    # Neighbouring claims differ in colour and line style, and every claim begins with a marker.
+    style = "el => [getComputedStyle(el).textDecorationColor, getComputedStyle(el).textDecorationStyle]"
+    first, second = (page.locator(f'.claim[data-claim="{c}"]').evaluate(style) for c in ("c1", "c2"))
+    assert first != second
+    assert page.locator('.claim[data-claim="c2"]').evaluate("el => getComputedStyle(el).borderLeftWidth") == "2px"
+    # A skip link is the first stop for the keyboard and leads to the panel without tabbing the mentions.
+    page.reload()
+    page.wait_for_load_state("load")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "panel"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.kind") == "entity"
     assert problems == []
     page.close()
 

@@ -93,15 +93,21 @@ def render_text(text: str, annotation: dict) -> str:
     marks = [Mark(m["start"], m["end"], "m", e["id"]) for e in annotation["entities"] for m in e["mentions"]]
     marks += [Mark(c["start"], c["end"], "c", c["id"]) for c in annotation["claims"]]
 
+    # Neighbouring claims alternate colour and line style, and each begins with a marker, so that where one
+    # ends and the next begins can be seen even when claims cover most of the text.
+    alternate = {c["id"]: n % 2 == 1 for n, c in enumerate(sorted(annotation["claims"], key=lambda c: (c["start"], c["end"])))}
+
     def open_tag(mark: Mark) -> str:
         if mark.kind == "c":
             attribute = "data-claim" if mark.first else "data-claim-continued"
-            return f'<span class="claim" {attribute}="{esc(mark.ref)}">'
+            style = " alt" if alternate[mark.ref] else ""
+            return f'<span class="claim{style}" {attribute}="{esc(mark.ref)}">'
         entity = entities[mark.ref]
         tip = " · ".join(p for p in (entity["name"], entity["type"], entity.get("wikidata")) if p)
         attribute = "data-entity" if mark.first else "data-entity-continued"
+        # The CSS tooltip (data-tip) shows on hover and focus; a title would show a second, native one.
         return (f'<mark class="mention t-{esc(entity["type"])}" {attribute}="{esc(mark.ref)}" tabindex="0" '
-                f'title="{esc(tip)}" data-tip="{esc(tip)}">')
+                f'aria-label="{esc(entity["name"])}: {esc(tip)}" data-tip="{esc(tip)}">')
 
     out, position = [], 0
     for event, mark in layout(marks):
@@ -133,6 +139,12 @@ mark.mention:hover::after, mark.mention:focus::after {
   background: #1d1d1f; color: #fff; padding: .15rem .45rem; border-radius: .25rem; font-size: .8rem; line-height: 1.4; }
 .hidden-char { font: .7rem ui-monospace, monospace; background: #b4235a; color: #fff; border-radius: .2rem; padding: 0 .2rem; }
 .claim { text-decoration: underline; text-decoration-color: var(--claim); text-decoration-thickness: 2px; text-underline-offset: .35rem; }
+.claim.alt { text-decoration-color: #1f6f8b; text-decoration-style: dashed; }
+.claim[data-claim] { border-left: 2px solid var(--claim); padding-left: 1px; }
+.claim.alt[data-claim] { border-left-color: #1f6f8b; }
+.skip { position: absolute; left: -999rem; }
+.skip:focus { position: static; display: inline-block; margin: .25rem 0; }
+@media (min-width: 48.01rem) { aside#panel { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; align-self: start; } }
 .claim.active, .claim.active mark { background: #ffe3ec; }
 mark.active { outline: 2px solid var(--ink); }
 aside section { margin-bottom: 1.25rem; }
@@ -159,7 +171,15 @@ document.querySelectorAll('[data-ref]').forEach(function (item) {
   }
   item.addEventListener('mouseenter', function () { toggle(true); });
   item.addEventListener('mouseleave', function () { toggle(false); });
-  item.addEventListener('focus', function () { toggle(true); });
+  item.addEventListener('focus', function () {
+    toggle(true);
+    // keep the highlighted text in view: the panel is sticky, so scrolling the page keeps both in sight
+    var first = document.querySelector(selector);
+    if (first) {
+      var box = first.getBoundingClientRect();
+      if (box.bottom < 0 || box.top > window.innerHeight) { first.scrollIntoView({block: 'center'}); }
+    }
+  });
   item.addEventListener('blur', function () { toggle(false); });
   item.addEventListener('keydown', function (event) {
     if (event.key === 'Enter') {
@@ -206,6 +226,7 @@ def article_page(item: dict) -> str:
         facts.append(f"source: {source['name']}")
     title = meta.get("title") or "(no title given by the source)"
     body = f"""<header>
+<a class="skip" href="#panel">Skip to the entities and claims</a>
 <p class="meta"><a href="../index.html">newsmark report</a> / {esc(meta["id"])}</p>
 <h1>{esc(title)}</h1>
 <p class="meta">{" · ".join(esc(f) for f in facts)}</p>
@@ -216,7 +237,7 @@ def article_page(item: dict) -> str:
 <div class="legend" aria-label="entity types">{legend}<span class="swatch claim">claim</span></div>
 <div class="text">{render_text(text, annotation)}</div>
 </article>
-<aside>
+<aside id="panel" tabindex="-1">
 <section><h2>Entities ({len(annotation["entities"])})</h2><ul>{entities}</ul></section>
 <section><h2>Claims ({len(annotation["claims"])})</h2><ul>{claims}</ul></section>
 </aside>
