@@ -131,3 +131,19 @@ def test_changed_renders_only_changed_articles(tmp_path):
     assert [p.name for p in (tmp_path / "r" / "articles").iterdir()] == ["synthetic-000002.html"]
     index = (tmp_path / "r" / "index.html").read_text()
     assert index.count('href="articles/') == 1
+
+
+def test_compare_needs_known_layers_and_reruns_over_its_own_output(repo_copy, tmp_path):
+    shutil.copy(REPO / "pyproject.toml", repo_copy / "pyproject.toml")
+    out = tmp_path / "report"
+    unknown = run_cli("report", "--compare", "nobody", "adjudicated", "--root", str(repo_copy), "--out", str(out))
+    assert unknown.returncode == 1 and "--compare nobody: no annotations/independent/nobody/ folder" in unknown.stderr
+    layer = repo_copy / "annotations" / "independent" / "ann-b"
+    layer.mkdir(parents=True)
+    shutil.copy(repo_copy / "annotations" / f"{SEED_ID}.yaml", layer / f"{SEED_ID}.yaml")
+    for _ in range(2):  # the second run replaces the first, compare/ included
+        result = run_cli("report", "--compare", "ann-b", "adjudicated", "--root", str(repo_copy), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        assert "wrote 1 comparison page(s)" in result.stdout
+    page = (out / "compare" / f"{SEED_ID}.html").read_text()
+    assert "Disagreements (0)" in page and ' only"' not in page

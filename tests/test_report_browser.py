@@ -106,3 +106,48 @@ def test_index_page_renders(browser, site):
     page.screenshot(path=str(screenshots / "index-desktop.png"), full_page=True)
     assert problems == []
     page.close()
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    """The seed with an independent layer that lacks one "Netanyahu", types c1 as a prediction and files
+    the article under economy instead of politics; the report of both, side by side."""
+    root = copy_corpus(REPO, tmp_path_factory.mktemp("compare"))
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    layer = root / "annotations" / "independent" / "ann-b"
+    layer.mkdir(parents=True)
+    text = (root / "annotations" / f"{SEED_ID}.yaml").read_text()
+    text = text.replace('      - {start: 735, end: 744, text: "Netanyahu"}\n', "").replace("    type: position", "    type: prediction", 1)
+    (layer / f"{SEED_ID}.yaml").write_text(text.replace("  - medtop:11000000  # politics", "  - medtop:04000000  # economy"))
+    out = tmp_path_factory.mktemp("compare-report")
+    result = run_cli("report", "--compare", "ann-b", "adjudicated", "--root", str(root), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.mark.parametrize("name", VIEWPORTS)
+def test_comparison_view_marks_differences_and_links_to_them(browser, comparison, name):
+    screenshots = Path(os.environ.get("NEWSMARK_SCREENSHOTS", comparison))
+    page, problems = _open(browser, (comparison / "compare" / f"{SEED_ID}.html").as_uri(), VIEWPORTS[name])
+    sides = page.locator(".sides > section")
+    assert sides.count() == 2
+    assert sides.nth(0).locator("h2").inner_text() == "ann-b" and sides.nth(1).locator("h2").inner_text() == "adjudicated"
+    # the Netanyahu only the adjudicated layer has is outlined there; agreed mentions are plain
+    only = page.locator("#s1-m-735-744")
+    assert "only" in only.get_attribute("class")
+    assert page.locator("#s1-m-56-74").get_attribute("class").split()[-1] == "agree"
+    assert "differs" in page.locator("#s0-c-c1").get_attribute("class")
+    assert only.evaluate("el => getComputedStyle(el).outlineStyle") == "dashed"
+    # both columns side by side on a wide screen, one above the other on a phone
+    first, second = (sides.nth(i).bounding_box() for i in (0, 1))
+    assert (second["x"] > first["x"]) == (name == "desktop")
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[name]["width"]
+    # every disagreement is listed; a span's entry links to it and brings it into view
+    items = page.locator("main ol li")
+    assert items.count() == 4
+    page.locator('main ol a[href="#s1-m-735-744"]').click()
+    box = only.bounding_box()
+    assert box["y"] + box["height"] > 0 and box["y"] < VIEWPORTS[name]["height"]
+    page.screenshot(path=str(screenshots / f"compare-{name}.png"), full_page=False)
+    assert problems == []
+    page.close()

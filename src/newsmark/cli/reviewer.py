@@ -30,6 +30,7 @@ def register(commands) -> None:
                     "name, type and Wikidata id) and every claim underlined, with a side panel of entities "
                     "and claims. Self-contained: no network assets. Only valid articles are rendered.",
         epilog="examples:\n  newsmark report                      # dist/report/index.html\n"
+               "  newsmark report --compare ann-b adjudicated  # and compare/<id>.html side by side\n"
                "  newsmark report 000-833129a6a27d8038  # that article's page (and the index)\n"
                "  newsmark report --changed origin/main # the articles a pull request changes",
     )
@@ -39,6 +40,10 @@ def register(commands) -> None:
     report.add_argument("--changed", metavar="REV", help="render only the articles whose files differ from git "
                                                          "revision REV, and new untracked ones (removed articles "
                                                          "are named, not rendered)")
+    report.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                        help="also write compare/<id>.html: two annotation layers side by side (annotator folder "
+                             "names under annotations/independent/, or 'adjudicated'), differences marked and "
+                             "listed with links to their spans")
     jobs_option(report)
     report.set_defaults(run=_run_report)
 
@@ -97,8 +102,11 @@ def _run_report(args) -> int:
     changed = frozenset(changed_articles(Path(args.root), args.changed)) if args.changed else frozenset()
     if args.changed:
         ids = sorted(set(ids or []) | changed)
-    result = report(args.root, args.out, ids, jobs=args.jobs, may_be_gone=changed)
+    result = report(args.root, args.out, ids, jobs=args.jobs, may_be_gone=changed,
+                    compare=tuple(args.compare) if args.compare else None)
     print(f"wrote {len(result['pages'])} article page(s) and {Path(result['out']) / 'index.html'}")
+    if args.compare:
+        print(f"wrote {len(result['compared'])} comparison page(s) in {Path(result['out']) / 'compare'}")
     for article_id in result["gone"]:
         print(f"  note: {article_id} was removed since {args.changed}; no page for it")
     for article_id in result["skipped"]:

@@ -87,8 +87,9 @@ def layout(marks: list[Mark]):
         yield "close", stack.pop()
 
 
-def render_text(text: str, annotation: dict) -> str:
-    """The article text as HTML, with a <mark> per mention and a <span> per claim."""
+def render_text(text: str, annotation: dict, decorate=None) -> str:
+    """The article text as HTML, with a <mark> per mention and a <span> per claim. ``decorate(mark)``, when
+    given, returns more classes and an element id for a mark (the comparison view's)."""
     entities = {e["id"]: e for e in annotation["entities"]}
     marks = [Mark(m["start"], m["end"], "m", e["id"]) for e in annotation["entities"] for m in e["mentions"]]
     marks += [Mark(c["start"], c["end"], "c", c["id"]) for c in annotation["claims"]]
@@ -98,16 +99,19 @@ def render_text(text: str, annotation: dict) -> str:
     alternate = {c["id"]: n % 2 == 1 for n, c in enumerate(sorted(annotation["claims"], key=lambda c: (c["start"], c["end"])))}
 
     def open_tag(mark: Mark) -> str:
+        classes, element_id = decorate(mark) if decorate is not None else ("", None)
+        classes = f" {classes}" if classes else ""
+        id_attribute = f' id="{esc(element_id)}"' if element_id and mark.first else ""
         if mark.kind == "c":
             attribute = "data-claim" if mark.first else "data-claim-continued"
             style = " alt" if alternate[mark.ref] else ""
-            return f'<span class="claim{style}" {attribute}="{esc(mark.ref)}">'
+            return f'<span class="claim{style}{classes}"{id_attribute} {attribute}="{esc(mark.ref)}">'
         entity = entities[mark.ref]
         tip = " · ".join(p for p in (entity["name"], entity["type"], entity.get("wikidata")) if p)
         attribute = "data-entity" if mark.first else "data-entity-continued"
         # The CSS tooltip (data-tip) shows on hover and focus; a title would show a second, native one.
-        return (f'<mark class="mention t-{esc(entity["type"])}" {attribute}="{esc(mark.ref)}" tabindex="0" '
-                f'aria-label="{esc(entity["name"])}: {esc(tip)}" data-tip="{esc(tip)}">')
+        return (f'<mark class="mention t-{esc(entity["type"])}{classes}"{id_attribute} {attribute}="{esc(mark.ref)}" '
+                f'tabindex="0" aria-label="{esc(entity["name"])}: {esc(tip)}" data-tip="{esc(tip)}">')
 
     out, position = [], 0
     for event, mark in layout(marks):
@@ -191,13 +195,13 @@ document.querySelectorAll('[data-ref]').forEach(function (item) {
 """
 
 
-def _page(title: str, body: str, script: str = "") -> str:
+def _page(title: str, body: str, script: str = "", css: str = "") -> str:
     colours = "\n".join(f"mark.t-{name}, .swatch.t-{name} {{ background: {colour}; }}"
                         for name, colour in type_colours().items())
     js = f"<script>{script}</script>" if script else ""
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(title)}</title>\n<style>{_CSS}\n{colours}</style>\n</head>\n<body>\n{body}\n{js}\n"
+            f"<title>{esc(title)}</title>\n<style>{_CSS}\n{colours}{css}</style>\n</head>\n<body>\n{body}\n{js}\n"
             f"</body>\n</html>\n")
 
 
@@ -243,6 +247,84 @@ def article_page(item: dict) -> str:
 </aside>
 </main>"""
     return _page(f"{meta['id']} · newsmark", body, _JS)
+
+
+_COMPARE_CSS = """
+.sides { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.5rem; }
+@media (max-width: 48rem) { .sides { grid-template-columns: minmax(0, 1fr); } }
+.only { outline: 2px dashed #b4235a; outline-offset: 1px; }
+.differs { box-shadow: inset 0 -3px 0 #c26a00; }
+.key span { margin-right: .75rem; }
+"""
+
+
+def _statuses(mine: dict, theirs: dict) -> dict:
+    """For each mention span and claim id of ``mine``: 'agree', 'differs' (the other layer has it, with
+    another type or other claim fields) or 'only' (the other layer lacks it)."""
+    from newsmark.pipeline.agreement import match_claims
+
+    spans = {(m["start"], m["end"]): e["type"] for e in theirs["entities"] for m in e["mentions"]}
+    status = {}
+    for entity in mine["entities"]:
+        for mention in entity["mentions"]:
+            other = spans.get((mention["start"], mention["end"]))
+            status[("m", mention["start"], mention["end"])] = \
+                "only" if other is None else ("agree" if other == entity["type"] else "differs")
+    matched = dict(match_claims(mine["claims"], theirs["claims"]))
+    for index, claim in enumerate(mine["claims"]):
+        other = theirs["claims"][matched[index]] if index in matched else None
+        same = other is not None and all(claim[k] == other[k] for k in ("start", "end", "type", "attribution",
+                                                                          "checkworthy"))
+        status[("c", claim["id"])] = "only" if other is None else ("agree" if same else "differs")
+    return status
+
+
+def compare_page(item: dict, names_: tuple[str, str], layers: tuple[dict, dict], disagreements: list[dict]) -> str:
+    """Two layers of one article side by side: what only one layer has is outlined, what both have with
+    another type or other claim fields is underlined in orange; the disagreements link to their spans."""
+    text, article_id = item["text"], item["meta"]["id"]
+    sides = []
+    for side, (name, mine, theirs) in enumerate(((names_[0], layers[0], layers[1]), (names_[1], layers[1], layers[0]))):
+        status = _statuses(mine, theirs)
+        starts = {e["id"]: {m["start"]: m["end"] for m in e["mentions"]} for e in mine["entities"]}
+
+        def decorate(mark: Mark, side=side, status=status, starts=starts):
+            if mark.kind == "c":
+                return status[("c", mark.ref)], f"s{side}-c-{mark.ref}"
+            end = starts[mark.ref].get(mark.start, mark.end)
+            return status.get(("m", mark.start, end), "agree"), f"s{side}-m-{mark.start}-{end}"
+
+        sides.append(f'<section><h2>{esc(name)}</h2><div class="text">{render_text(text, mine, decorate)}</div></section>')
+    items = "".join(f'<li><a href="#{esc(d["anchor"])}">{esc(d["message"])}</a></li>' if d.get("anchor")
+                    else f"<li>{esc(d['message'])}</li>" for d in disagreements)
+    body = f"""<header>
+<p class="meta"><a href="../index.html">newsmark report</a> / <a href="../articles/{esc(article_id)}.html">{esc(article_id)}</a> / compare</p>
+<h1>{esc(names_[0])} and {esc(names_[1])}</h1>
+<p class="meta key"><span class="only">only in this layer</span><span class="differs">in both, differently</span>
+<span>plain: the same in both</span></p>
+</header>
+<main>
+<div class="sides">{"".join(sides)}</div>
+<h2>Disagreements ({len(disagreements)})</h2>
+<ol>{items}</ol>
+</main>"""
+    return _page(f"{article_id} · {names_[0]} and {names_[1]} · newsmark", body, _JS, _COMPARE_CSS)
+
+
+def _anchored(disagreements: list[dict], paths: tuple[str, str]) -> list[dict]:
+    """The disagreements of ``agreement.compare``, each with the id of the span it is about (when it is
+    about a span), on the side of the layer it was found in."""
+    anchored = []
+    for item in disagreements:
+        side = 0 if item["path"] == paths[0] else 1
+        anchor = None
+        if item["message"].startswith("mention "):
+            start, end = item["message"].split()[1].split(":")
+            anchor = f"s{side}-m-{start}-{end}"
+        elif item["message"].startswith("claim "):
+            anchor = f"s{side}-c-{item['message'].split()[1]}"
+        anchored.append({**item, "anchor": anchor})
+    return anchored
 
 
 def bar_chart(counts: dict[str, int], title: str) -> str:
@@ -322,16 +404,20 @@ def changed_articles(root: Path, base: str) -> list[str]:
 
 
 def is_previous_report(out: Path) -> bool:
-    """Whether ``out`` holds nothing but what ``report`` writes: index.html and articles/*.html."""
-    pages = {f"articles/{entry.name}" for entry in os.scandir(out / "articles")} if (out / "articles").is_dir() else set()
+    """Whether ``out`` holds nothing but what ``report`` writes: index.html, articles/*.html and
+    compare/*.html."""
+    pages = {f"{folder}/{entry.name}" for folder in ("articles", "compare") if (out / folder).is_dir()
+             for entry in os.scandir(out / folder)}
     return holds_only(out, {"index.html"} | {page for page in pages if page.endswith(".html")})
 
 
 def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str] | None = None,
-           jobs: int | None = None, may_be_gone: frozenset[str] = frozenset()) -> dict:
-    """Render ``index.html`` and one page per article (only ``ids`` when given) into ``out``. Ids in
-    ``may_be_gone`` (from ``changed_articles``) that are no longer in the corpus are listed under "gone";
-    any other unknown id is refused."""
+           jobs: int | None = None, may_be_gone: frozenset[str] = frozenset(),
+           compare: tuple[str, str] | None = None) -> dict:
+    """Render ``index.html`` and one page per article (only ``ids`` when given) into ``out``, and with
+    ``compare`` (two layer names, as `newsmark agree` takes them) compare/<id>.html for every rendered
+    article that has both layers. Ids in ``may_be_gone`` (from ``changed_articles``) that are no longer
+    in the corpus are listed under "gone"; any other unknown id is refused."""
     root = Path(root)
     out = Path(out) if out is not None else root / "dist" / "report"
     check_output_folder(root, out, "a newsmark report", is_previous_report)
@@ -354,6 +440,35 @@ def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str]
             path = out / "articles" / f"{item['meta']['id']}.html"
             write_atomic(path, article_page(item))
             pages.append(str(path))
+    compared = _compare_pages(root, out, found, [item for item in items if item.get("rendered")], compare) \
+        if compare else []
     write_atomic(out / "index.html", index_page(items, left_out))
     skipped = sorted(set(ids or []) & set(left_out))
-    return {"out": str(out), "pages": pages, "left_out": left_out, "skipped": skipped, "gone": unknown}
+    return {"out": str(out), "pages": pages, "compared": compared, "left_out": left_out, "skipped": skipped,
+            "gone": unknown}
+
+
+def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tuple[str, str]) -> list[str]:
+    from newsmark.pipeline.agreement import ADJUDICATED, Tally, compare, figures
+    from newsmark.pipeline.check import load_layer
+
+    present = {annotator for annotator, _ in found.layers}
+    for name in names_:
+        if name != ADJUDICATED and name not in present:
+            raise NewsmarkError(f"--compare {name}: no annotations/independent/{name}/ folder "
+                                f"(there are: {', '.join(sorted(present)) or 'none'})")
+    written = []
+    for item in items:
+        article_id = item["meta"]["id"]
+        paths = [found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
+                 for name in names_]
+        if None in paths:
+            continue
+        first, second = (load_layer(root, found, path, article_id) for path in paths)
+        tally = Tally()
+        compare(first, second, tally)
+        disagreements = _anchored(figures(tally)["disagreements"], (first.path, second.path))
+        path = out / "compare" / f"{article_id}.html"
+        write_atomic(path, compare_page(item, names_, (first.data, second.data), disagreements))
+        written.append(str(path))
+    return written
