@@ -147,3 +147,12 @@ def test_compare_needs_known_layers_and_reruns_over_its_own_output(repo_copy, tm
         assert "wrote 1 comparison page(s)" in result.stdout
     page = (out / "compare" / f"{SEED_ID}.html").read_text()
     assert "Disagreements (0)" in page and ' only"' not in page
+
+
+def test_chart_labels_cut_with_an_ellipsis_keep_the_whole_label():
+    from newsmark.reviewer.report import bar_chart
+
+    label = "disaster, accident and emergency incident"
+    svg = bar_chart({label: 3, "politics": 1}, "topics")
+    assert "<title>disaster, accident and emergency incident</title>disaster, accident and emer…</text>" in svg
+    assert "<title>politics</title>politics</text>" in svg

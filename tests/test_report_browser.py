@@ -14,6 +14,17 @@ from conftest import REPO, SEED_ID, copy_corpus, run_cli
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
+def _contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two CSS rgb()/rgba() colours (alpha ignored: the marks are opaque)."""
+    def luminance(colour: str) -> float:
+        channels = [int(v) / 255 for v in colour[colour.index("(") + 1:].rstrip(")").split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = copy_corpus(REPO, tmp_path_factory.mktemp("repo"))
@@ -52,8 +63,17 @@ def test_article_page_renders_with_visible_mentions(browser, site, name):
     netanyahu = page.locator('mark[data-entity="netanyahu"]').first
     netanyahu.focus()
     assert page.evaluate("document.activeElement.dataset.entity") == "netanyahu"
-    tip = netanyahu.evaluate("el => getComputedStyle(el, '::after').content")
+    tip = netanyahu.evaluate("el => getComputedStyle(el, '::before').content")
     assert "Benjamin Netanyahu" in tip and "Q43723" in tip
+    # Types are named on every mention (as displaCy does), not told by colour alone.
+    assert netanyahu.evaluate("el => getComputedStyle(el, '::after').content") == '"PERSON"'
+    # WCAG AA: the text and the type label against every type's background reach 4.5:1, and each
+    # mention's outline against the page 3:1.
+    for mark in page.locator("mark[data-entity]").all():
+        background, ink, label = mark.evaluate("el => [getComputedStyle(el).backgroundColor, "
+                                               "getComputedStyle(el).color, getComputedStyle(el, '::after').color]")
+        assert _contrast(ink, background) >= 4.5 and _contrast(label, background) >= 4.5
+    assert _contrast("rgb(128, 128, 128)", "rgb(255, 255, 255)") >= 3  # the 50% black outline on white
     # Only the CSS tooltip shows: no native title tooltip on top of it.
     assert page.locator("mark[data-entity][title]").count() == 0
     # Focusing a claim in the side panel highlights its span in the text.

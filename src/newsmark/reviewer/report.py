@@ -111,7 +111,8 @@ def render_text(text: str, annotation: dict, decorate=None) -> str:
         attribute = "data-entity" if mark.first else "data-entity-continued"
         # The CSS tooltip (data-tip) shows on hover and focus; a title would show a second, native one.
         return (f'<mark class="mention t-{esc(entity["type"])}{classes}"{id_attribute} {attribute}="{esc(mark.ref)}" '
-                f'tabindex="0" aria-label="{esc(entity["name"])}: {esc(tip)}" data-tip="{esc(tip)}">')
+                f'tabindex="0" aria-label="{esc(entity["name"])}: {esc(tip)}" data-tip="{esc(tip)}" '
+                f'data-type="{esc(entity["type"])}">')
 
     out, position = [], 0
     for event, mark in layout(marks):
@@ -138,7 +139,10 @@ a { color: #0b57d0; }
 mark.mention { position: relative; color: inherit; border-radius: .2rem; padding: .05rem .1rem; outline-offset: 1px; }
 mark.mention mark.mention { border-bottom: .2rem solid rgba(0,0,0,.45); }
 mark.mention:focus { outline: 2px solid #0b57d0; }
-mark.mention:hover::after, mark.mention:focus::after {
+mark.mention { box-shadow: inset 0 0 0 1px rgba(0,0,0,.5); }
+mark.mention::after { content: attr(data-type); margin-left: .25rem; font-size: .62rem; font-weight: 700;
+  letter-spacing: .02em; vertical-align: .1rem; color: #1d1d1f; }
+mark.mention:hover::before, mark.mention:focus::before {
   content: attr(data-tip); position: absolute; left: 0; top: 100%; z-index: 2; white-space: nowrap;
   background: #1d1d1f; color: #fff; padding: .15rem .45rem; border-radius: .25rem; font-size: .8rem; line-height: 1.4; }
 .hidden-char { font: .7rem ui-monospace, monospace; background: #b4235a; color: #fff; border-radius: .2rem; padding: 0 .2rem; }
@@ -327,6 +331,9 @@ def _anchored(disagreements: list[dict], paths: tuple[str, str]) -> list[dict]:
     return anchored
 
 
+_LABEL = 28  # characters of a chart label that fit before the bars
+
+
 def bar_chart(counts: dict[str, int], title: str) -> str:
     """A horizontal bar chart as inline SVG."""
     rows = [(label, value) for label, value in counts.items()]
@@ -338,7 +345,8 @@ def bar_chart(counts: dict[str, int], title: str) -> str:
     for i, (label, value) in enumerate(rows):
         y = 4 + 22 * i
         width = 200 * value / top
-        bars.append(f'<text x="0" y="{y + 14}">{esc(label[:28])}</text>'
+        shown = label if len(label) <= _LABEL else label[:_LABEL - 1] + "…"  # cut labels say so, in full on hover
+        bars.append(f'<text x="0" y="{y + 14}"><title>{esc(label)}</title>{esc(shown)}</text>'
                     f'<rect x="190" y="{y + 2}" width="{width:.1f}" height="16" fill="#7aa7e0"><title>{esc(label)}: '
                     f'{value}</title></rect><text x="{194 + width:.1f}" y="{y + 14}">{value}</text>')
     return (f'<figure><figcaption>{esc(title)}</figcaption><svg role="img" aria-label="{esc(title)}" '
