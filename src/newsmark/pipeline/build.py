@@ -91,7 +91,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
     keys: dict[str, str] = {}  # article id -> split key, and its signature, for the near-duplicate rule
     signatures: dict[str, str] = {}
     for results, payload in run_articles(root, found, ids, extra=partial(chunk_tables, settings), jobs=jobs,
-                                         progress=progress):
+                                         progress=progress, signatures=len(ids) > 1):
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)
@@ -105,7 +105,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress):
             if result.id in info:
                 tally.add(result.contribution)
                 keys[result.id] = result.contribution["key"]
-                signatures[result.id] = result.contribution["minhash"]
+                signatures[result.id] = result.contribution.get("minhash")
                 built[result.id] = info[result.id]["split"]
                 inputs.update(result.digests)
                 licenses.add(info[result.id]["license"])

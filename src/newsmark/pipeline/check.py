@@ -50,7 +50,10 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
     found, ids = select(root, paths)
     report = Report(findings=list(found.findings))
     store = ValidateCache.load(root) if cache else None
-    for results, _ in run_articles(root, found, ids, jobs=jobs, progress=progress, cache=store):
+    # Signatures only serve NM605, a whole-corpus rule: a run over a few files (pre-commit) or a corpus of
+    # one article does not compute them (nor import numpy); a later whole run computes what it lacks.
+    for results, _ in run_articles(root, found, ids, jobs=jobs, progress=progress, cache=store,
+                                   signatures=paths is None and len(ids) > 1):
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)
@@ -146,7 +149,7 @@ def select(root: Path, paths) -> tuple[Inventory, list[str]]:
 
 
 def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable | None = None, jobs=None,
-                 progress=None, cache=None) -> Iterator[tuple[list[ArticleResult], object]]:
+                 progress=None, cache=None, signatures: bool = False) -> Iterator[tuple[list[ArticleResult], object]]:
     """Check the articles in chunks (in worker processes), yielding ``(results, payload)`` per chunk in id
     order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
     payload (the build's Arrow tables). ``cache`` (validate only) answers unchanged articles first."""
@@ -164,7 +167,8 @@ def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable |
         advance(len(cached))
         yield [_with_presence(result, found) for result in cached.values()], None
     todo = [(i, slots[i]) for i in ids if i not in cached]
-    for results, payload in map_chunks(partial(check_chunk, root, extra), todo, jobs=jobs, progress=advance):
+    for results, payload in map_chunks(partial(check_chunk, root, extra, signatures), todo, jobs=jobs,
+                                       progress=advance):
         for result in results:
             if cache is not None:
                 cache.store(slots[result.id], result)
@@ -177,7 +181,7 @@ def _with_presence(result: ArticleResult, found: Inventory) -> ArticleResult:
     return result
 
 
-def check_chunk(root: Path, extra: Callable | None, items: list[tuple[str, Slots]]):
+def check_chunk(root: Path, extra: Callable | None, signatures: bool, items: list[tuple[str, Slots]]):
     """Check a chunk of articles; one ``(results, payload)`` pair (a list of one, for ``map_chunks``)."""
     results, valid, built = [], [], []
     for article_id, slots in items:
@@ -187,7 +191,8 @@ def check_chunk(root: Path, extra: Callable | None, items: list[tuple[str, Slots
             built.append((result, article))
             if not any(f.severity == ERROR for f in result.findings):
                 valid.append(article)
-    _add_signatures(root, built)
+    if signatures:
+        _add_signatures(root, built)
     return [(results, extra(valid) if extra is not None else None)]
 
 
@@ -756,7 +761,7 @@ def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: di
     state = {"digest": digest.hexdigest(), "pairs": []}
     if previous is not None and previous["digest"] == state["digest"]:
         state["pairs"] = previous["pairs"]
-    else:
+    elif len(keys) > 1:
         state["pairs"] = [[a, b, estimate] for a, b, estimate in _near_duplicates(root, keys, signatures, settings)]
     findings = []
     for a, b, estimate in state["pairs"]:
