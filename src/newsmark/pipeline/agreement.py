@@ -178,6 +178,21 @@ def f1_of(precision: float, recall: float) -> float:
 ADJUDICATED = "adjudicated"  # the name of annotations/<id>.yaml, the layer that is built
 
 
+def layer_path(found, name: str, article_id: str):
+    """Where layer ``name`` of an article is: annotations/<id>.yaml for ``adjudicated``, else the
+    annotator's independent layer; None when that article has no such layer."""
+    return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
+
+
+def check_layer_names(found, names_: list[str], option: str) -> None:
+    """Refuse a layer name that is neither ``adjudicated`` nor an annotator folder of the corpus."""
+    present = sorted({annotator for annotator, _ in found.layers})
+    for name in names_:
+        if name != ADJUDICATED and name not in present:
+            raise NewsmarkError(f"{option} {name}: no annotations/independent/{name}/ folder "
+                                f"(there are: {', '.join(present) or 'none'})")
+
+
 def _merge(total: Tally, part: Tally) -> None:
     total.mentions.update(part.mentions)
     total.claims.update(part.claims)
@@ -205,12 +220,7 @@ def agree(found, load, ids: list[str] | None = None, annotators: list[str] | Non
     if len(annotators) != 2 or annotators[0] == annotators[1]:
         raise NewsmarkError("--annotators takes two different names (an annotator's folder under "
                             f"annotations/independent/, or {ADJUDICATED})")
-    for name in annotators:
-        if name != ADJUDICATED and name not in present:
-            raise NewsmarkError(f"no annotations/independent/{name}/ folder (there are: {', '.join(present) or 'none'})")
-
-    def path_of(name: str, article_id: str):
-        return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
+    check_layer_names(found, annotators, "--annotators")
 
     articles = sorted(set(found.annotations) | {article_id for _, article_id in found.layers})
     if ids is not None:
@@ -220,7 +230,7 @@ def agree(found, load, ids: list[str] | None = None, annotators: list[str] | Non
         articles = ids
     total, per_article = Tally(), {}
     for article_id in articles:
-        paths = [path_of(name, article_id) for name in annotators]
+        paths = [layer_path(found, name, article_id) for name in annotators]
         if None in paths:
             continue
         first, second = (load(path, article_id) for path in paths)
@@ -271,15 +281,9 @@ def agree_many(found, load, annotators: list[str], ids: list[str] | None = None)
     """Three or more layers: every pair's figures, and Krippendorff's α over all of them on claim type,
     attribution and check-worthiness (the first layer's claims, matched in each other layer) and on each
     topic's presence, over the articles every layer annotates."""
-    present = sorted({annotator for annotator, _ in found.layers})
-    for name in annotators:
-        if name != ADJUDICATED and name not in present:
-            raise NewsmarkError(f"no annotations/independent/{name}/ folder (there are: {', '.join(present) or 'none'})")
+    check_layer_names(found, annotators, "--annotators")
     if len(set(annotators)) != len(annotators):
         raise NewsmarkError("--annotators names each layer once")
-
-    def path_of(name: str, article_id: str):
-        return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
 
     articles = ids if ids is not None else sorted(set(found.annotations) | {a for _, a in found.layers})
     fields = ("type", "attribution", "checkworthy")
@@ -287,7 +291,7 @@ def agree_many(found, load, annotators: list[str], ids: list[str] | None = None)
     pairs = {(a, b): Tally() for i, a in enumerate(annotators) for b in annotators[i + 1:]}
     count = 0
     for article_id in articles:
-        paths = [path_of(name, article_id) for name in annotators]
+        paths = [layer_path(found, name, article_id) for name in annotators]
         if None in paths:
             continue
         count += 1

@@ -457,19 +457,14 @@ def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str]
 
 
 def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tuple[str, str]) -> list[str]:
-    from newsmark.pipeline.agreement import ADJUDICATED, Tally, compare, figures
+    from newsmark.pipeline.agreement import Tally, check_layer_names, compare, figures, layer_path
     from newsmark.pipeline.check import load_layer
 
-    present = {annotator for annotator, _ in found.layers}
-    for name in names_:
-        if name != ADJUDICATED and name not in present:
-            raise NewsmarkError(f"--compare {name}: no annotations/independent/{name}/ folder "
-                                f"(there are: {', '.join(sorted(present)) or 'none'})")
+    check_layer_names(found, names_, "--compare")
     written = []
     for item in items:
         article_id = item["meta"]["id"]
-        paths = [found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
-                 for name in names_]
+        paths = [layer_path(found, name, article_id) for name in names_]
         if None in paths:
             continue
         first, second = (load_layer(root, found, path, article_id) for path in paths)
