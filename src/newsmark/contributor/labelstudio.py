@@ -634,11 +634,10 @@ def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None
                      f"annotations/{article_id}.yaml); add it with `newsmark new` first")
         return None
     text, _ = read_article_text(text_path, root)
-    if independent and not path.exists() and not path.is_symlink():
-        old_text = ""  # a new layer, begun from the skeleton `newsmark new` writes
+    new_layer = independent and not path.exists() and not path.is_symlink()  # begun from the skeleton
+    if new_layer:
         doc, _ = parse_yaml(annotation_skeleton(article_id), relpath(path, root))
     else:
-        old_text = None
         doc, _ = read_yaml(path, root) if path.is_file() and not path.is_symlink() else (None, [])
     if text is None or doc is None or not isinstance(doc.data, dict) or \
             not all(is_unstarted(f) for f in check_schema(doc, "annotation")):
@@ -651,8 +650,8 @@ def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None
     layer = read_layer(task, annotation, text, doc.data, problems)
     if layer is None:
         return None
-    base = annotation_skeleton(article_id) if old_text == "" else path.read_text(encoding="utf-8")
-    old_text = old_text if old_text == "" else base
+    base = annotation_skeleton(article_id) if new_layer else path.read_text(encoding="utf-8")
+    old_text = "" if new_layer else base  # a new layer is always written
     yaml, data = round_trip_load(base)
     if not merge(data, layer, annotator_of(annotation, annotator)):
         return path, old_text, old_text
