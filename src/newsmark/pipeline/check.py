@@ -19,6 +19,7 @@ from newsmark.pipeline.cache import ValidateCache, signature
 from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
+from newsmark.reporters import finding_line
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.neardup import DedupSettings, near_duplicate_pairs
@@ -104,7 +105,7 @@ def checked_articles(root: Path, ids: list[str], unstarted_ok: bool = False) -> 
         articles.append(article)
     if errors:
         raise NewsmarkError("fix these first (newsmark validate); nothing was done:\n" + "\n".join(
-            f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in errors[:20]))
+            finding_line(f) for f in errors[:20]))
     return articles
 
 
@@ -274,7 +275,7 @@ def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None 
     errors = [f for f in problems if f.severity == ERROR]
     if doc is None or errors:
         raise NewsmarkError(f"{path}: does not validate; fix it first:\n" + "\n".join(
-            f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in errors[:20]))
+            finding_line(f) for f in errors[:20]))
     return Layer(doc.path, doc)
 
 
