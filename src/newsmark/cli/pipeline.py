@@ -53,6 +53,9 @@ def register(commands) -> None:
     root_option(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors; no progress bar")
+    build.add_argument("--no-cache", action="store_true",
+                       help="check and assemble every article afresh (default: reuse the rows of unchanged "
+                            "articles from <root>/.newsmark-cache; the output is byte-identical either way)")
     jobs_option(build)
     build.set_defaults(run=_run_build)
 
@@ -86,7 +89,8 @@ def _run_build(args) -> int:
 
     require_corpus(args.root)
     try:
-        result = newsmark.build(args.root, args.out, jobs=args.jobs, progress=progress(args))
+        result = newsmark.build(args.root, args.out, jobs=args.jobs, progress=progress(args),
+                                cache=not args.no_cache)
     except ValidationFailed as failed:
         sys.stdout.write(text(failed.report))
         print("newsmark: build refused: the corpus has errors (above); nothing was written", file=sys.stderr)

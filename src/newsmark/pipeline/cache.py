@@ -128,56 +128,82 @@ def _cache_folder(root: Path, create: bool) -> int | None:
         return None
 
 
-class ValidateCache:
-    def __init__(self, root: Path, files: dict | None = None, articles: dict | None = None,
-                 pairs: dict | None = None):
-        self.root = root
-        # The near-duplicate pairs of the last whole-corpus run and the digest of the signatures they came
-        # from: while no text changes, rule NM605 reuses them instead of comparing every article again.
-        self.pairs: dict | None = pairs
+def load_signed(root: Path, name: str) -> dict | None:
+    """The JSON payload of ``<root>/.newsmark-cache/<name>`` when its HMAC is this user's and it was made
+    by this exact tool (format and fingerprint); None otherwise."""
+    key = machine_key()
+    folder = _cache_folder(root, create=False) if key is not None else None
+    if folder is None:
+        return None
+    try:
+        raw = _read_regular(folder, name)
+        mac, _, body = raw.partition(b"\n")
+        if not hmac.compare_digest(mac, _mac(key, body)):
+            return None
+        payload = json.loads(body)
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("tool") != tool_fingerprint():
+            return None
+        return payload
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(folder)
+
+
+def save_signed(root: Path, name: str, payload: dict) -> None:
+    """Write ``payload`` (with the format and tool fingerprint) as ``<root>/.newsmark-cache/<name>``, its
+    first line the HMAC of the rest, so that a damaged or foreign file is recognised and ignored.
+    Failures to write are ignored: a cache is only ever an optimisation."""
+    body = json.dumps({"format": FORMAT, "tool": tool_fingerprint(), **payload}, separators=(",", ":")).encode("utf-8")
+    key = machine_key()
+    folder = _cache_folder(root, create=True) if key is not None else None
+    if folder is None:
+        return
+    try:
+        _write_into(folder, name, _mac(key, body) + b"\n" + body)
+    except OSError:
+        pass
+    finally:
+        os.close(folder)
+
+
+def valid_pairs(pairs) -> dict | None:
+    """The cached near-duplicate pairs when they have the right shape, else None."""
+    if isinstance(pairs, dict) and isinstance(pairs.get("digest"), str) and isinstance(pairs.get("pairs"), list) \
+            and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and isinstance(p[1], str)
+                    and isinstance(p[2], float) for p in pairs["pairs"]):
+        return pairs
+    return None
+
+
+def valid_findings(findings) -> bool:
+    return isinstance(findings, list) and all(
+        isinstance(f, list) and len(f) == 5 and f[3] in RULES and isinstance(f[0], str) and isinstance(f[4], str)
+        and isinstance(f[1], int) and isinstance(f[2], int) for f in findings)
+
+
+class FileDigests:
+    """The sha256 of corpus files, re-read only when a file's stat differs from the one recorded when it
+    was last read (as git's index does)."""
+
+    def __init__(self, files: dict | None = None):
         self.files: dict[str, list] = files or {}  # rel -> [size, mtime_ns, ctime_ns, ino, sha256]
-        self.articles: dict[str, dict] = articles or {}  # key -> {"id", "files", "findings", "contribution"}
-        self.used: set[str] = set()  # article keys this run hit or stored
-        self.seen: set[str] = set()  # file paths this run looked at
+        self.seen: set[str] = set()  # paths this run looked at
         self.changed = False
 
     @classmethod
-    def load(cls, root: Path) -> "ValidateCache":
-        empty = cls(root)
-        key = machine_key()
-        folder = _cache_folder(root, create=False) if key is not None else None
-        if folder is None:
-            return empty
-        try:
-            raw = _read_regular(folder, CACHE_FILE)
-            mac, _, body = raw.partition(b"\n")
-            if not hmac.compare_digest(mac, _mac(key, body)):
-                return empty
-            payload = json.loads(body)
-            if payload["format"] != FORMAT or payload["tool"] != tool_fingerprint():
-                return empty
-            pairs = payload.get("pairs")
-            if not (isinstance(pairs, dict) and isinstance(pairs.get("digest"), str) and isinstance(pairs.get("pairs"), list)
-                    and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and isinstance(p[1], str)
-                            and isinstance(p[2], float) for p in pairs["pairs"])):
-                pairs = None
-            loaded = cls(root, payload["files"], payload["articles"], pairs)
-            for entry in loaded.articles.values():  # shape check: a bad entry discards the whole cache
-                for path, line, col, code, message in entry["findings"]:
-                    if code not in RULES or not all(isinstance(v, str) for v in (path, message)) or \
-                            not all(isinstance(v, int) for v in (line, col)):
-                        return empty
-                if not isinstance(entry["files"], int) or not isinstance(entry["id"], str):
-                    return empty
-            if not all(isinstance(v, list) and len(v) == 5 for v in loaded.files.values()):
-                return empty
-            return loaded
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return empty
-        finally:
-            os.close(folder)
+    def from_payload(cls, files) -> "FileDigests":
+        if not isinstance(files, dict) or not all(isinstance(v, list) and len(v) == 5 for v in files.values()):
+            return cls()
+        return cls(files)
 
-    def _digest(self, path: Path, rel: str) -> str | None:
+    def known(self, rels) -> bool:
+        """Whether every file was seen by an earlier run (else no cached entry can match, so no read is
+        spent on hashing them)."""
+        self.seen.update(rel for rel in rels if rel is not None)
+        return all(rel is None or rel in self.files for rel in rels)
+
+    def digest(self, path: Path, rel: str) -> str | None:
         known = self.files.get(rel)
         if known is not None and _signature(path) == known[:4]:
             return known[4]
@@ -190,22 +216,65 @@ class ValidateCache:
             self.changed = True
         return digest
 
-    @staticmethod
-    def _key(rels: list[str | None], digests: list[str | None]) -> str:
-        parts = [tool_fingerprint()]
-        parts += ["-" if rel is None else f"{rel}={digest}" for rel, digest in zip(rels, digests)]
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    def remember(self, path: Path, rel: str, read_with: list[int] | None, digest: str, now: int) -> None:
+        """Record the stat a file was read with, only when it still is the file's stat now and is not racily
+        recent; otherwise forget the file, so that it is read again next time."""
+        self.seen.add(rel)
+        if read_with is not None and _signature(path) == read_with and now - read_with[1] > RACY_NS:
+            self.files[rel] = read_with + [digest]
+        else:
+            self.files.pop(rel, None)
+        self.changed = True
+
+    def pruned(self) -> dict:
+        return {k: v for k, v in self.files.items() if k in self.seen}
+
+
+def slot_rels(slots) -> list[str | None]:
+    return [None if path is None else corpus_rel(path) for path in slots]
+
+
+def content_key(parts: list[str], rels: list[str | None], digests: list[str | None]) -> str:
+    """The sha256 naming these files' exact contents, for this tool (and the extra ``parts``)."""
+    lines = [tool_fingerprint(), *parts]
+    lines += ["-" if rel is None else f"{rel}={digest}" for rel, digest in zip(rels, digests)]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+class ValidateCache:
+    def __init__(self, root: Path, files: FileDigests | None = None, articles: dict | None = None,
+                 pairs: dict | None = None):
+        self.root = root
+        # The near-duplicate pairs of the last whole-corpus run and the digest of the signatures they came
+        # from: while no text changes, rule NM605 reuses them instead of comparing every article again.
+        self.pairs: dict | None = pairs
+        self.digests = files or FileDigests()
+        self.articles: dict[str, dict] = articles or {}  # key -> {"id", "files", "findings", "contribution"}
+        self.used: set[str] = set()  # article keys this run hit or stored
+        self.changed = False
+
+    @classmethod
+    def load(cls, root: Path) -> "ValidateCache":
+        payload = load_signed(root, CACHE_FILE)
+        try:
+            articles = payload["articles"]
+            for entry in articles.values():  # shape check: a bad entry discards the whole cache
+                if not valid_findings(entry["findings"]) or not isinstance(entry["files"], int) or \
+                        not isinstance(entry["id"], str):
+                    return cls(root)
+            return cls(root, FileDigests.from_payload(payload["files"]), articles, valid_pairs(payload.get("pairs")))
+        except (KeyError, TypeError, AttributeError):
+            return cls(root)
 
     def lookup(self, slots: dict[str, tuple]):
         """Cached results for the articles whose files are unchanged, by article id."""
         hits = {}
         for article_id, article_slots in slots.items():
-            rels = [None if path is None else corpus_rel(path) for path in article_slots]
-            self.seen.update(rel for rel in rels if rel is not None)
-            if any(rel is not None and rel not in self.files for rel in rels):
-                continue  # a file never seen before: no entry can match, so do not spend a read on it
-            digests = [None if rel is None else self._digest(path, rel) for path, rel in zip(article_slots, rels)]
-            key = self._key(rels, digests)
+            rels = slot_rels(article_slots)
+            if not self.digests.known(rels):
+                continue
+            digests = [None if rel is None else self.digests.digest(path, rel) for path, rel in zip(article_slots, rels)]
+            key = content_key([], rels, digests)
             entry = self.articles.get(key)
             if entry is not None and entry["id"] == article_id:
                 self.used.add(key)
@@ -217,19 +286,14 @@ class ValidateCache:
         """Remember a fresh result, keyed by the digests of the bytes the check actually read. A file's
         stat is remembered only when it is the one taken before those bytes were read, still is now, and
         is not racily recent."""
-        rels = [None if path is None else corpus_rel(path) for path in slots]
+        rels = slot_rels(slots)
         if any(rel is not None and rel not in result.digests for rel in rels):
             return  # a file could not be read (link, too large): check it again next time
         now = time.time_ns()
         for path, rel in zip(slots, rels):
-            if rel is None:
-                continue
-            read_with = result.signatures.get(rel)
-            if read_with is not None and _signature(path) == read_with and now - read_with[1] > RACY_NS:
-                self.files[rel] = read_with + [result.digests[rel]]
-            else:
-                self.files.pop(rel, None)
-        key = self._key(rels, [None if rel is None else result.digests[rel] for rel in rels])
+            if rel is not None:
+                self.digests.remember(path, rel, result.signatures.get(rel), result.digests[rel], now)
+        key = content_key([], rels, [None if rel is None else result.digests[rel] for rel in rels])
         self.articles[key] = {"id": result.id, "files": result.files, "contribution": result.contribution,
                               "findings": [[f.path, f.line, f.col, f.code, f.message] for f in result.findings]}
         self.used.add(key)
@@ -242,25 +306,12 @@ class ValidateCache:
 
     def save(self, prune: bool) -> None:
         """Write the cache; with ``prune`` (a run over the whole corpus) entries this run did not use drop
-        out. Failures to write are ignored: the cache is only ever an optimisation."""
-        if not self.changed and (not prune or len(self.used) == len(self.articles)):
+        out."""
+        if not (self.changed or self.digests.changed) and (not prune or len(self.used) == len(self.articles)):
             return
         articles = {k: v for k, v in self.articles.items() if k in self.used} if prune else self.articles
-        files = {k: v for k, v in self.files.items() if k in self.seen} if prune else self.files
-        payload = {"format": FORMAT, "tool": tool_fingerprint(), "files": files, "articles": articles,
-                   "pairs": self.pairs}
-        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        key = machine_key()
-        folder = _cache_folder(self.root, create=True) if key is not None else None
-        if folder is None:
-            return
-        try:
-            # First line: the HMAC of the rest, so that a damaged or foreign file is recognised and ignored.
-            _write_into(folder, CACHE_FILE, _mac(key, body) + b"\n" + body)
-        except OSError:
-            pass
-        finally:
-            os.close(folder)
+        files = self.digests.pruned() if prune else self.digests.files
+        save_signed(self.root, CACHE_FILE, {"files": files, "articles": articles, "pairs": self.pairs})
 
 
 def _read_regular(folder: int, name: str) -> bytes:

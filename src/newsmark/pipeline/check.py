@@ -166,18 +166,18 @@ def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable |
 
     if cached:
         advance(len(cached))
-        yield [_with_presence(result, found) for result in cached.values()], None
+        yield [with_presence(result, found) for result in cached.values()], None
     todo = [(i, slots[i]) for i in ids if i not in cached]
     for results, payload in map_chunks(partial(check_chunk, root, extra, signatures), todo, jobs=jobs,
                                        progress=advance):
         for result in results:
             if cache is not None:
                 cache.store(slots[result.id], result)
-            _with_presence(result, found)
+            with_presence(result, found)
         yield results, payload
 
 
-def _with_presence(result: ArticleResult, found: Inventory) -> ArticleResult:
+def with_presence(result: ArticleResult, found: Inventory) -> ArticleResult:
     result.findings = check_presence(result.id, found) + result.findings
     return result
 

@@ -61,7 +61,12 @@ def map_chunks(function: Callable[[list], list], items: Iterable, jobs: int | No
                chunk_size: int = CHUNK_SIZE, progress: Callable[[int], None] | None = None) -> Iterator:
     """Yield ``function(chunk)``'s results item by item, in order. ``progress(n)`` after each chunk."""
     items = list(items)
-    chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
+    yield from map_lists(function, [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)], jobs, progress)
+
+
+def map_lists(function: Callable[[list], list], chunks: list[list], jobs: int | None = None,
+              progress: Callable[[int], None] | None = None) -> Iterator:
+    """``map_chunks`` over chunks already made (the build's content-defined chunks)."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs <= 1 or len(chunks) < PARALLEL_FROM:
         for chunk in chunks:

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections import deque
 from functools import cache
 from pathlib import Path
 
@@ -80,10 +81,13 @@ BATCH_ROWS = {"articles": 1_000, "mentions": 20_000, "claims": 10_000, "ner": 5_
 class SplitWriter:
     """Streams the tables of one config and split into Parquet shards of at most ``max_shard_bytes`` of
     Arrow data, in row groups of about ``BATCH_ROWS`` rows. Shards are named ``<split>-NNNNN-of-MMMMM.parquet``
-    once their number is known."""
+    once their number is known. Row groups are encoded by ``submit`` (a thread of the DatasetWriter's),
+    one after another: each waits for the one before it, so the file is the same as written in line."""
 
-    def __init__(self, folder: Path, config: str, split: str, max_shard_bytes: int):
+    def __init__(self, folder: Path, config: str, split: str, max_shard_bytes: int, submit):
         self.folder, self.config, self.split, self.max_bytes = folder, config, split, max_shard_bytes
+        self.submit = submit
+        self.pending = None  # the Future of the last row group handed to the thread
         self.buffer: list[pa.Table] = []
         self.buffered_rows = 0
         self.paths: list[Path] = []
@@ -105,6 +109,11 @@ class SplitWriter:
         self.buffer, self.buffered_rows = [], 0
         self.num_examples += table.num_rows
         self.num_bytes += table.nbytes
+        self.pending = self.submit(self._write_after, self.pending, table)
+
+    def _write_after(self, previous, table: pa.Table) -> None:
+        if previous is not None:
+            previous.result()  # in order; and an earlier failure (a full disk) stops the rest
         per_row = max(table.nbytes / table.num_rows, 1)
         while table.num_rows:
             room = self.max_bytes - self.shard_bytes
@@ -134,6 +143,8 @@ class SplitWriter:
 
     def abort(self) -> None:
         """Close an open shard after a failure (a full disk), so that nothing complains later."""
+        if self.pending is not None:
+            self.pending.exception()  # wait for the thread; its error is the caller's already
         writer, self.writer = self.writer, None
         if writer is not None:
             with contextlib.suppress(Exception):
@@ -142,6 +153,8 @@ class SplitWriter:
     def close(self) -> list[Path]:
         """Finish the last shard and give every shard its final name; returns the final paths."""
         self._flush()
+        if self.pending is not None:
+            self.pending.result()
         self._close_shard()
         final = []
         for index, path in enumerate(self.paths):
@@ -152,12 +165,29 @@ class SplitWriter:
 
 
 class DatasetWriter:
-    """All configs and splits of one build, written into the staging folder ``tmp``."""
+    """All configs and splits of one build, written into the staging folder ``tmp``. Parquet encoding
+    runs in two threads (pyarrow releases the GIL), so writing one config overlaps reading and writing
+    the others; at most WRITES_AHEAD row groups wait, so memory stays bounded."""
+
+    THREADS = 2
+    WRITES_AHEAD = 8
 
     def __init__(self, tmp: Path, max_shard_bytes: int = MAX_SHARD_BYTES):
+        from concurrent.futures import ThreadPoolExecutor
+
         self.tmp = tmp
-        self.writers = {(config, split): SplitWriter(tmp / "data" / config, config, split, max_shard_bytes)
+        self.pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="newsmark-parquet")
+        self.queued: deque = deque()
+        self.writers = {(config, split): SplitWriter(tmp / "data" / config, config, split, max_shard_bytes,
+                                                     self._submit)
                         for config in CONFIGS for split in SPLITS}
+
+    def _submit(self, function, *args):
+        while len(self.queued) >= self.WRITES_AHEAD:
+            self.queued.popleft().exception()  # wait; errors surface in order, from close()
+        future = self.pool.submit(function, *args)
+        self.queued.append(future)
+        return future
 
     def add(self, tables: dict[tuple[str, str], pa.Table]) -> None:
         """Append one chunk's tables, keyed by (config, split)."""
@@ -167,11 +197,14 @@ class DatasetWriter:
     def abort(self) -> None:
         for writer in self.writers.values():
             writer.abort()
+        self.pool.shutdown()
 
     def close(self) -> tuple[dict, dict[str, str]]:
         """The per-config split summary and the sha256 of every Parquet file written."""
         configs: dict[str, dict] = {config: {} for config in CONFIGS}
         empty, outputs = [], {}
+        for writer in self.writers.values():
+            writer._flush()  # every last row group into the threads at once, then wait for each
         for (config, split), writer in self.writers.items():
             paths = writer.close()
             if not paths:
@@ -181,6 +214,7 @@ class DatasetWriter:
                                       "files": [p.relative_to(self.tmp).as_posix() for p in paths]}
             for path in paths:
                 outputs[path.relative_to(self.tmp).as_posix()] = sha256_file(path)
+        self.pool.shutdown()
         return {"configs": configs, "empty_splits": empty}, outputs
 
 
