@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
 import newsmark
 from conftest import CASES, REPO, replaced, run_cli
+from newsmark.errors import ValidationFailed
+from newsmark.pipeline.buildcache import BUILD_INDEX, CHUNK_MAX, ROWS_DIR, chunk_ids
 from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
 from newsmark.pipeline.schemas import compiled_validator as _compiled_validator
 from newsmark.pipeline.schemas import validator as _validator
@@ -225,3 +229,96 @@ def test_tokens_equal_the_plain_definition():
         start, end = rng.randrange(0, len(text) // 2), rng.randrange(len(text) // 2, len(text) + 1)
         boundaries = sorted(rng.sample(range(len(text) + 1), 12))
         assert tokens(text, start, end, boundaries) == plain(text, start, end, boundaries)
+
+
+# The build cache: an incremental build gives the bytes of a cold one, and anything doubtful is rebuilt.
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _rows(root):
+    return root / CACHE_DIR / ROWS_DIR
+
+
+@pytest.fixture
+def editable(synthetic_corpus, tmp_path):
+    root = tmp_path / "corpus"
+    shutil.copytree(synthetic_corpus, root)
+    return root
+
+
+def test_incremental_build_rebuilds_one_chunk_and_is_byte_identical_to_a_cold_build(editable, tmp_path):
+    assert run_cli("build", "--root", str(editable), "--out", str(tmp_path / "first"), "-q").returncode == 0
+    before = {p.name: p.stat().st_mtime_ns for p in _rows(editable).iterdir()}
+    assert len(before) == len(chunk_ids([f"synthetic-{i:06d}" for i in range(300)])) > 2
+    path = editable / "annotations" / "synthetic-000123.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("checkworthy: true", "checkworthy: false", 1) if "checkworthy: true" in text
+                    else text.replace("checkworthy: false", "checkworthy: true", 1))
+    # as if saved a minute ago: a file changed in the last seconds is always read again (racily clean)
+    os.utime(path, ns=(time.time_ns() - 60 * 10**9,) * 2)
+    assert run_cli("build", "--root", str(editable), "--out", str(tmp_path / "warm"), "-q").returncode == 0
+    after = {p.name: p.stat().st_mtime_ns for p in _rows(editable).iterdir()}
+    assert len(set(after) - set(before)) == 1 and len(set(before) - set(after)) == 1  # one chunk replaced
+    assert run_cli("build", "--root", str(editable), "--out", str(tmp_path / "cold"), "-q", "--no-cache").returncode == 0
+    warm, cold = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
+    assert warm == cold
+    assert warm != _tree(tmp_path / "first")  # the edit is in the output
+    assert run_cli("build", "--root", str(editable), "--out", str(tmp_path / "again"), "-q").returncode == 0
+    assert _tree(tmp_path / "again") == cold
+    assert {p.name: p.stat().st_mtime_ns for p in _rows(editable).iterdir()} == after  # nothing rebuilt
+
+
+def test_build_cache_keeps_warnings_and_errors(broken, tmp_path):
+    plain = pytest.raises(ValidationFailed, newsmark.build, broken, tmp_path / "a").value.report
+    for _ in range(2):  # cold, then from the cache
+        cached = pytest.raises(ValidationFailed, newsmark.build, broken, tmp_path / "b", cache=True).value.report
+        assert _plain(cached) == _plain(plain) and len(plain.errors) >= 4
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("damage", ["chunk-bytes", "chunk-missing", "index-forged", "index-garbage"])
+def test_a_damaged_build_cache_is_not_trusted(editable, tmp_path, damage):
+    newsmark.build(editable, tmp_path / "cold")
+    newsmark.build(editable, tmp_path / "first", cache=True)
+    chunk = sorted(_rows(editable).iterdir())[0]
+    index = editable / CACHE_DIR / BUILD_INDEX
+    raw = bytearray(chunk.read_bytes())
+    raw[-100] ^= 0x01  # a changed row
+    if damage == "chunk-bytes":  # its sha256 no longer matches the index
+        chunk.write_bytes(bytes(raw))
+    elif damage == "chunk-missing":
+        chunk.unlink()
+    elif damage == "index-forged":  # the changed row, and an index that vouches for it without the key
+        chunk.write_bytes(bytes(raw))
+        mac, _, body = index.read_bytes().partition(b"\n")
+        payload = json.loads(body)
+        payload["chunks"][chunk.name[:64]] = hashlib.sha256(raw).hexdigest()
+        body = json.dumps(payload).encode()
+        index.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    else:
+        index.write_bytes(b"\x00garbage")
+    newsmark.build(editable, tmp_path / "second", cache=True)
+    assert _tree(tmp_path / "second") == _tree(tmp_path / "cold")
+
+
+def test_build_cache_follows_no_link(editable, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (editable / CACHE_DIR).mkdir()
+    (editable / CACHE_DIR / ROWS_DIR).symlink_to(outside, target_is_directory=True)
+    newsmark.build(editable, tmp_path / "out", cache=True)
+    assert list(outside.iterdir()) == []
+    newsmark.build(editable, tmp_path / "again", cache=True)  # and reads nothing through it
+    assert _tree(tmp_path / "again") == _tree(tmp_path / "out")
+
+
+def test_chunks_are_content_defined():
+    ids = [f"article-{i:05d}" for i in range(2000)]
+    chunks = chunk_ids(ids)
+    assert [i for chunk in chunks for i in chunk] == ids
+    assert max(map(len, chunks)) <= CHUNK_MAX and 15 < len(chunks) < 60
+    # adding or removing an article changes the chunk it is in, and no other
+    for changed in (ids[:700] + ["article-00700a"] + ids[700:], ids[:700] + ids[701:]):
+        assert len(set(map(tuple, chunk_ids(changed))) ^ set(map(tuple, chunks))) <= 2
