@@ -75,7 +75,7 @@ def _run_validate(args) -> int:
             if article_id_of(args.root, path) is None and not is_under(path, os.path.join(args.root, "schema")):
                 raise UsageError(f"{path}: not a file under {args.root}/corpus/ or {args.root}/annotations/")
     report = newsmark.validate(args.root, paths, cache=not args.no_cache, jobs=args.jobs,
-                               progress=progress(args))
+                               progress=progress(args), details=False)
     output = REPORTERS[args.format](report)
     if args.quiet and args.format != "json":
         output = output.removesuffix(summary(report) + "\n")

@@ -241,6 +241,40 @@ def content_key(parts: list[str], rels: list[str | None], digests: list[str | No
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+LAST_RUN = "last-run.json"
+_TREE_FOLDERS = ("corpus", "annotations", "schema")
+
+
+def tree_state(root: Path) -> str | None:
+    """A digest of the name, type, size, times and inode of every file and folder a validation reads:
+    everything under corpus/, annotations/ and schema/ and the files at the top of ``root``. None when
+    anything changed in the last seconds (it may change again within the same timestamp) or cannot be
+    listed."""
+    digest = hashlib.sha256()
+    now = time.time_ns()
+
+    def walk(path, prefix: str, top: bool) -> bool:
+        with os.scandir(path) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        for entry in entries:
+            info = entry.stat(follow_symlinks=False)
+            is_folder = stat.S_ISDIR(info.st_mode)
+            if top and is_folder and entry.name not in _TREE_FOLDERS:
+                continue  # .git, dist, the cache itself
+            if now - max(info.st_mtime_ns, info.st_ctime_ns) < RACY_NS:
+                return False
+            digest.update(f"{prefix}{entry.name}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0"
+                          f"{info.st_ctime_ns}\0{info.st_ino}\n".encode("utf-8", "surrogateescape"))
+            if is_folder and not walk(entry.path, f"{prefix}{entry.name}/", False):
+                return False
+        return True
+
+    try:
+        return digest.hexdigest() if walk(root, "", True) else None
+    except OSError:
+        return None
+
+
 class ValidateCache:
     def __init__(self, root: Path, files: FileDigests | None = None, articles: dict | None = None,
                  pairs: dict | None = None):

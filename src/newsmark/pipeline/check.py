@@ -10,12 +10,12 @@ import datetime
 import hashlib
 import json
 import os
-
+from contextlib import suppress
 from functools import cache, partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from newsmark.pipeline.cache import ValidateCache, signature
+from newsmark.pipeline.cache import LAST_RUN, ValidateCache, load_signed, save_signed, signature, tree_state, valid_findings
 from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
@@ -40,14 +40,40 @@ Slots = tuple  # (text path, metadata path, annotation path), each a Path or Non
 
 
 def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, cache: bool = False,
-             jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
+             jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
+             details: bool = True) -> Report:
     """Check the corpus at ``root``: every file, or only the articles that ``paths`` belong to (a text,
     metadata or annotation file stands for its whole article). Corpus-wide rules always run.
 
     ``cache`` reuses the results of unchanged articles from ``<root>/.newsmark-cache`` (and updates it);
-    ``jobs`` worker processes check the rest (default: one per core). Never raises on bad input:
-    problems are findings."""
+    ``jobs`` worker processes check the rest (default: one per core). Without ``details`` (findings and
+    counts are all the caller needs) a whole-corpus run in which no file changed since the last one
+    returns that run's findings at once, and the report's ``articles`` hold no statistics. Never raises
+    on bad input: problems are findings."""
     root = Path(root)
+    state = tree_state(root) if cache and paths is None else None
+    if state is not None and not details:
+        last = load_signed(root, LAST_RUN)
+        if last is not None and last.get("state") == state:
+            with suppress(KeyError, TypeError, ValueError):
+                return _last_report(last)
+    report = _validate(root, paths, cache, jobs, progress)
+    if state is not None:
+        save_signed(root, LAST_RUN, {"state": state, "files": report.files, "articles": list(report.articles),
+                                     "findings": [[f.path, f.line, f.col, f.code, f.message] for f in report.findings]})
+    return report
+
+
+def _last_report(last: dict) -> Report:
+    """The report a run over the same files gave, from ``last-run.json``."""
+    if not (valid_findings(last["findings"]) and isinstance(last["files"], int)
+            and all(isinstance(i, str) for i in last["articles"])):
+        raise ValueError("malformed last run")
+    return Report(findings=[Finding(*f) for f in last["findings"]], files=last["files"],
+                  articles=dict.fromkeys(last["articles"]))
+
+
+def _validate(root: Path, paths, cache: bool, jobs, progress) -> Report:
     found, ids = select(root, paths)
     report = Report(findings=list(found.findings))
     store = ValidateCache.load(root) if cache else None
