@@ -16,7 +16,7 @@ import newsmark
 from conftest import CASES, REPO, replaced, run_cli
 from newsmark.errors import ValidationFailed
 from newsmark.pipeline.buildcache import BUILD_INDEX, CHUNK_MAX, ROWS_DIR, chunk_ids
-from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
+from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE, LAST_RUN
 from newsmark.pipeline.schemas import compiled_validator as _compiled_validator
 from newsmark.pipeline.schemas import validator as _validator
 from newsmark.pipeline.read import parse_yaml
@@ -244,7 +244,7 @@ def _rows(root):
 @pytest.fixture
 def editable(synthetic_corpus, tmp_path):
     root = tmp_path / "corpus"
-    shutil.copytree(synthetic_corpus, root)
+    shutil.copytree(synthetic_corpus, root, ignore=shutil.ignore_patterns(CACHE_DIR))
     return root
 
 
@@ -322,3 +322,52 @@ def test_chunks_are_content_defined():
     # adding or removing an article changes the chunk it is in, and no other
     for changed in (ids[:700] + ["article-00700a"] + ids[700:], ids[:700] + ids[701:]):
         assert len(set(map(tuple, chunk_ids(changed))) ^ set(map(tuple, chunks))) <= 2
+
+
+# validate's last run: reused only while no input file changed, and only when its signature is this user's.
+
+def _past(path):
+    os.utime(path, ns=(time.time_ns() - 60 * 10**9,) * 2)  # saved a minute ago, not racily recent
+
+
+def _validate_output(root, *options):
+    result = run_cli("validate", "--root", str(root), *options)
+    return result.returncode, result.stdout
+
+
+def _age_tree(root):
+    for path in [root, *root.rglob("*")]:
+        if CACHE_DIR not in path.parts:
+            _past(path)
+
+
+def test_unchanged_tree_reuses_the_last_run_and_any_edit_is_seen(broken):
+    _age_tree(broken)
+    expected = _validate_output(broken, "--no-cache")
+    assert expected[0] == 1
+    assert _validate_output(broken) == expected  # full run, writes last-run.json
+    assert (broken / CACHE_DIR / LAST_RUN).is_file()
+    assert _validate_output(broken) == expected  # from the last run
+    for rel, old, new in [("annotations/synthetic-000003.yaml", "type: PERSN", "type: PERSON"),
+                          ("pyproject.toml", "[tool.newsmark]", "[tool.newsmark]\n# a comment")]:
+        path = broken / rel
+        path.write_text(path.read_text().replace(old, new, 1))
+        _past(path)
+        assert _validate_output(broken) == _validate_output(broken, "--no-cache")
+    assert _validate_output(broken)[1] != expected[1]  # the fixed error is gone
+    (broken / "annotations" / "synthetic-000004.yaml").unlink()  # a removed file is seen too
+    _past(broken / "annotations")
+    assert _validate_output(broken) == _validate_output(broken, "--no-cache")
+
+
+def test_a_forged_last_run_is_not_trusted(broken):
+    _age_tree(broken)
+    expected = _validate_output(broken, "--no-cache")
+    _validate_output(broken)
+    path = broken / CACHE_DIR / LAST_RUN
+    mac, _, body = path.read_bytes().partition(b"\n")
+    payload = json.loads(body)
+    payload["findings"] = []  # every error hidden, vouched for without the key
+    body = json.dumps(payload).encode()
+    path.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    assert _validate_output(broken) == expected

@@ -261,7 +261,7 @@ def tree_state(root: Path) -> str | None:
             is_folder = stat.S_ISDIR(info.st_mode)
             if top and is_folder and entry.name not in _TREE_FOLDERS:
                 continue  # .git, dist, the cache itself
-            if now - max(info.st_mtime_ns, info.st_ctime_ns) < RACY_NS:
+            if now - info.st_mtime_ns < RACY_NS:
                 return False
             digest.update(f"{prefix}{entry.name}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0"
                           f"{info.st_ctime_ns}\0{info.st_ino}\n".encode("utf-8", "surrogateescape"))
