@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import BIN, timed  # noqa: E402
 
-NEWSMARK = str(BIN / "newsmark")
+NEWSMARK = os.environ.get("NEWSMARK", str(BIN / "newsmark"))  # another build of newsmark, to compare
 
 
 def edit(root: Path, number: int) -> None:

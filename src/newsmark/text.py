@@ -91,9 +91,10 @@ def word_tokens(text: str, start: int, end: int) -> list[Span]:
             if not token.is_space]
 
 
-def tokens(text: str, start: int, end: int, boundaries: list[int] = ()) -> list[Span]:
-    """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted)."""
-    spans = word_tokens(text, start, end)
+def tokens(text: str, start: int, end: int, boundaries: list[int] = (), words: list[Span] | None = None) -> list[Span]:
+    """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted). ``words``:
+    ``word_tokens(text, start, end)`` when already known."""
+    spans = word_tokens(text, start, end) if words is None else words
     inner = boundaries[bisect.bisect_right(boundaries, start):bisect.bisect_left(boundaries, end)]
     if not inner:
         return spans

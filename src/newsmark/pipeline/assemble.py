@@ -6,6 +6,8 @@ The build calls this per chunk of articles in the worker processes, in article i
 from __future__ import annotations
 
 import bisect
+import hashlib
+from array import array
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -13,7 +15,7 @@ from newsmark.labels import names
 from newsmark.pipeline.features import MAX_CONTEXT
 from newsmark.pipeline.read import Article
 from newsmark.pipeline.splits import Settings, split_of
-from newsmark.text import sentences, tokens
+from newsmark.text import sentences, tokens, word_tokens
 
 
 @dataclass
@@ -29,14 +31,46 @@ class Prepared:
     sentence_spans: list[tuple[int, int]]
     context: "_SentenceIndex"
     claims: list[dict]
+    # spaCy's word tokens of each sentence span, filled as the ner rows need them; pre-filled from the
+    # build cache when the text is unchanged, so that an annotation edit never needs spaCy
+    words: dict[tuple[int, int], list[tuple[int, int]]]
 
 
-def prepare(article: Article, settings: Settings) -> Prepared:
+def prepare(article: Article, settings: Settings, known: dict[str, bytes] | None = None) -> Prepared:
+    """``known`` maps the sha256 of a text to its packed word tokens (``pack_words``) from an earlier build."""
     meta, annotation, text = article.meta.data, article.annotation.data, article.text
     mention_spans = sorted((m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"])
     sentence_spans = sentences(text, protected=mention_spans)
+    packed = known.get(text_digest(text)) if known else None
     return Prepared(article.id, text, meta, annotation, split_of(article.id, meta, settings), sentence_spans,
-                    _SentenceIndex(text, sentence_spans), [_claim(c, meta["date"]) for c in annotation["claims"]])
+                    _SentenceIndex(text, sentence_spans), [_claim(c, meta["date"]) for c in annotation["claims"]],
+                    unpack_words(packed) if packed is not None else {})
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def pack_words(words: dict[tuple[int, int], list[tuple[int, int]]]) -> bytes:
+    """Word tokens by sentence span as int32s: start, end, count, then each token's start and end."""
+    flat = array("i")
+    for (start, end), spans in sorted(words.items()):
+        flat.extend((start, end, len(spans)))
+        for span in spans:
+            flat.extend(span)
+    return flat.tobytes()
+
+
+def unpack_words(packed: bytes) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    flat = array("i")
+    flat.frombytes(packed)
+    words, index = {}, 0
+    while index < len(flat):
+        start, end, count = flat[index:index + 3]
+        index += 3
+        words[(start, end)] = list(zip(flat[index:index + 2 * count:2], flat[index + 1:index + 2 * count:2]))
+        index += 2 * count
+    return words
 
 
 # Rows handed on at once: a batch of rows is turned into an Arrow table before the next is made, so
@@ -44,11 +78,12 @@ def prepare(article: Article, settings: Settings) -> Prepared:
 ROW_BATCH = 5_000
 
 
-def chunk_rows(settings: Settings, articles: list[Article]) -> tuple[Iterator, dict]:
-    """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of at most ROW_BATCH
-    rows, one config after another, and each article's split, licence and language (for the manifest
-    and the card)."""
-    prepared = [prepare(article, settings) for article in articles]
+def chunk_rows(settings: Settings, articles: list[Article], known: dict[str, bytes] | None = None) -> tuple[Iterator, dict, list[Prepared]]:
+    """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of at most ``ROW_BATCH``
+    rows, one config after another; each article's split, licence and language (for the manifest and
+    the card); and the prepared articles (their word tokens are all known once the batches are
+    consumed). ``known``: word tokens from an earlier build, as for ``prepare``."""
+    prepared = [prepare(article, settings, known) for article in articles]
     info = {p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"]}
             for p in prepared}
 
@@ -67,7 +102,7 @@ def chunk_rows(settings: Settings, articles: list[Article]) -> tuple[Iterator, d
                 if batch:
                     yield config, split, batch
 
-    return batches(), info
+    return batches(), info, prepared
 
 
 def article_row(item: Prepared) -> Iterator[dict]:
@@ -175,7 +210,10 @@ def ner_rows(item: Prepared) -> list[dict]:
     rows = []
     current = 0  # index into tagged: tokens and tagged spans both run left to right
     for index, (s_start, s_end) in enumerate(sentence_spans):
-        spans = tokens(text, s_start, s_end, boundaries)
+        words = item.words.get((s_start, s_end))
+        if words is None:
+            words = item.words[(s_start, s_end)] = word_tokens(text, s_start, s_end)
+        spans = tokens(text, s_start, s_end, boundaries, words)
         tags = []
         for t_start, t_end in spans:
             while tagged[current][1] <= t_start:

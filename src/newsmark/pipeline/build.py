@@ -14,13 +14,13 @@ import pyarrow as pa
 
 from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
-from newsmark.pipeline.assemble import chunk_rows
+from newsmark.pipeline.assemble import chunk_rows, pack_words, text_digest
 from newsmark.pipeline.card import bibtex, card_markdown, label_tables, license_markdown
 from newsmark.pipeline.buildcache import BuildCache, chunk_ids, row_fingerprint
 from newsmark.pipeline.check import (Report, agreement_summary, check_chunk, check_datasheet_markers,
                                      check_near_duplicate_splits, check_released_labels, dedup_settings, select,
                                      with_presence)
-from newsmark.pipeline.parallel import map_lists
+from newsmark.pipeline.parallel import PARALLEL_FROM, map_lists
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.read import read_citation
 from newsmark.pipeline.splits import read_settings
@@ -34,15 +34,23 @@ INPUT_FILES = ("pyproject.toml", "CITATION.cff", "schema/labels.json", "schema/r
                "schema/article.schema.json", "schema/annotation.schema.json")
 
 
-def chunk_streams(settings, articles) -> tuple[list[tuple[str, str, bytes]], dict]:
-    """Run in a worker: a chunk's rows as one Arrow IPC stream per (config, split), and per-article info.
-    Streams cross the process boundary as plain bytes and are what the build cache keeps, so a cached
-    chunk and a fresh one reach the Parquet writer in the same form."""
-    batches, info = chunk_rows(settings, articles)
+def chunk_streams(settings, known: dict[str, bytes], articles) -> tuple[list, dict, dict]:
+    """Run in a worker: a chunk's rows as one Arrow IPC stream per (config, split), per-article info, and
+    each article's text digest and packed word tokens (for the next build). Streams cross the process
+    boundary as plain bytes and are what the build cache keeps, so a cached chunk and a fresh one reach
+    the Parquet writer in the same form."""
+    batches, info, prepared = chunk_rows(settings, articles, known)
     tables: dict[tuple[str, str], list] = {}
     for config, split, rows in batches:
         tables.setdefault((config, split), []).append(to_table(config, rows))
-    return [(config, split, ipc_stream(pa.concat_tables(parts))) for (config, split), parts in sorted(tables.items())], info
+    streams = [(config, split, ipc_stream(pa.concat_tables(parts))) for (config, split), parts in sorted(tables.items())]
+    return streams, info, {item.id: (text_digest(item.text), pack_words(item.words)) for item in prepared}
+
+
+def build_chunk(root: Path, settings, signatures: bool, items: list[tuple]) -> list:
+    """Run in a worker: check and assemble one chunk of ``(id, slots, known word tokens)``."""
+    known = items[0][2] if items else {}
+    return check_chunk(root, partial(chunk_streams, settings, known), signatures, [(i, slots) for i, slots, _ in items])
 
 
 def ipc_stream(table: pa.Table) -> bytes:
@@ -57,6 +65,9 @@ def read_streams(streams) -> dict[tuple[str, str], pa.Table]:
     return {(config, split): pa.ipc.open_stream(pa.py_buffer(data)).read_all() for config, split, data in streams}
 
 
+REUSE_WORDS_UP_TO = 16  # chunks to build
+
+
 def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache | None, jobs=None, progress=None,
                  signatures: bool = False):
     """``(results, tables, info)`` per chunk of articles, in id order: from the cache when none of the
@@ -65,8 +76,18 @@ def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache 
     slots = {i: (found.texts.get(i), found.metas.get(i), found.annotations.get(i)) for i in ids}
     keys = [cache.key([slots[i] for i in chunk]) if cache is not None else None for chunk in chunks]
     hit = [cache is not None and key in cache.chunks for key in keys]
-    work = partial(check_chunk, root, partial(chunk_streams, settings), signatures)
-    if not all(hit):
+    work = partial(build_chunk, root, settings, signatures)
+
+    # After a few edits, an article whose text did not change gets its word tokens from the last build
+    # and no chunk needs spaCy; after many, spaCy is loaded anyway and the workers share it.
+    reuse = cache is not None and hit.count(False) <= REUSE_WORDS_UP_TO
+
+    def items(chunk):
+        known = cache.earlier_words(chunk) if reuse else {}
+        return [(i, slots[i], known) for i in chunk]  # one dict, pickled once
+
+    misses = [items(chunk) for chunk, cached in zip(chunks, hit) if not cached]
+    if len(misses) >= PARALLEL_FROM:
         load_tokenizer()  # before worker processes fork, so that they share it instead of each loading it
     done = 0
 
@@ -76,18 +97,19 @@ def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache 
         if progress:
             progress(done, len(ids))
 
-    fresh = map_lists(work, [[(i, slots[i]) for i in chunk] for chunk, cached in zip(chunks, hit) if not cached],
-                      jobs=jobs, progress=advance)
+    # A few chunks to build (after an edit) go to a worker at once: it loads spaCy and builds them while
+    # this process reads the cached chunks and writes Parquet.
+    fresh = map_lists(work, misses, jobs=jobs, progress=advance, parallel_from=1 if cache is not None else PARALLEL_FROM)
     for chunk, key, cached in zip(chunks, keys, hit):
         entry = cache.read(key) if cached else None
         if entry is not None:
-            results, info, streams = entry
+            results, info, streams, _ = entry
             advance(len(chunk))
         else:
             # a miss, or a cached file that turned out damaged: build the chunk here and now
-            results, (streams, info) = next(fresh) if not cached else work([(i, slots[i]) for i in chunk])[0]
+            results, (streams, info, words) = next(fresh) if not cached else work(items(chunk))[0]
             if cache is not None:
-                cache.store([slots[i] for i in chunk], results, info, streams)
+                cache.store([slots[i] for i in chunk], results, info, streams, words)
         yield [with_presence(result, found) for result in results], read_streams(streams), info
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from newsmark.findings import ArticleResult, Finding
 from newsmark.pipeline.cache import (FileDigests, _cache_folder, _read_regular, _write_into, content_key, load_signed,
-                                     save_signed, slot_rels, valid_findings, valid_pairs)
+                                     save_signed, signature, slot_rels, valid_findings, valid_pairs)
 
 BUILD_INDEX = "build.json"
 ROWS_DIR = "rows"
@@ -66,16 +66,20 @@ def row_fingerprint(settings, dedup, signatures: bool) -> list[str]:
                                   sort_keys=True)]
 
 
-def encode_chunk(results: list[ArticleResult], info: dict, streams: list[tuple[str, str, bytes]]) -> bytes:
-    """One chunk file: an 8-byte header length, the header (JSON: results, per-article info, and the
-    config, split and length of each Arrow stream), then the Arrow IPC streams."""
+def encode_chunk(results: list[ArticleResult], info: dict, streams: list[tuple[str, str, bytes]],
+                 words: dict[str, tuple[str, bytes]]) -> bytes:
+    """One chunk file: an 8-byte header length, the header (JSON: results, per-article info, the config,
+    split and length of each Arrow stream, and the text digest and length of each article's packed word
+    tokens), then the Arrow IPC streams, then the word tokens."""
     header = json.dumps({
         "results": [[r.id, r.files, [[f.path, f.line, f.col, f.code, f.message] for f in r.findings], r.digests,
                      _without_surfaces(r.contribution)] for r in results],
         "info": info,
         "streams": [[config, split, len(data)] for config, split, data in streams],
+        "words": [[article_id, digest, len(data)] for article_id, (digest, data) in sorted(words.items())],
     }, separators=(",", ":")).encode("utf-8")
-    return len(header).to_bytes(8, "little") + header + b"".join(data for _, _, data in streams)
+    return len(header).to_bytes(8, "little") + header + b"".join(data for _, _, data in streams) + \
+        b"".join(data for _, (_, data) in sorted(words.items()))
 
 
 def _without_surfaces(part: dict | None) -> dict | None:
@@ -83,8 +87,9 @@ def _without_surfaces(part: dict | None) -> dict | None:
     return part if part is None else {k: v for k, v in part.items() if k != "surfaces"}
 
 
-def decode_chunk(raw: bytes) -> tuple[list[ArticleResult], dict, list[tuple[str, str, memoryview]]]:
-    """The inverse of ``encode_chunk``; raises ValueError (or KeyError, TypeError) on a malformed file."""
+def decode_chunk(raw: bytes):
+    """The inverse of ``encode_chunk``: ``(results, info, streams, words)``; raises ValueError (or
+    KeyError, TypeError) on a malformed file."""
     size = int.from_bytes(raw[:8], "little")
     header = json.loads(raw[8:8 + size])
     results = []
@@ -93,22 +98,30 @@ def decode_chunk(raw: bytes) -> tuple[list[ArticleResult], dict, list[tuple[str,
                 and isinstance(digests, dict) and (part is None or isinstance(part, dict))):
             raise ValueError("malformed chunk header")
         results.append(ArticleResult(article_id, files, [Finding(*f) for f in findings], digests, part))
-    view, offset, streams = memoryview(raw), 8 + size, []
+    view, offset, streams, words = memoryview(raw), 8 + size, [], {}
     for config, split, length in header["streams"]:
         streams.append((config, split, view[offset:offset + length]))
         offset += length
+    for article_id, digest, length in header["words"]:
+        if length % 4:
+            raise ValueError("malformed word tokens")
+        words[article_id] = (digest, view[offset:offset + length])
+        offset += length
     if offset != len(raw) or not isinstance(header["info"], dict):
         raise ValueError("chunk file length does not match its header")
-    return results, header["info"], streams
+    return results, header["info"], streams, words
 
 
 class BuildCache:
     def __init__(self, root: Path, parts: list[str], digests: FileDigests | None = None, chunks: dict | None = None,
-                 pairs: dict | None = None):
+                 pairs: dict | None = None, placed: dict | None = None):
         self.root, self.parts = root, parts
         self.digests = digests or FileDigests()
-        self.chunks: dict[str, str] = chunks or {}  # chunk key -> sha256 of rows/<key>.arrow
+        # chunk key -> [sha256, size, mtime_ns, ctime_ns, inode] of rows/<key>.arrow as written
+        self.chunks: dict[str, list] = chunks or {}
         self.pairs = pairs  # the near-duplicate pairs of the last build (see ValidateCache.pairs)
+        self.last_placed: dict[str, str] = placed or {}  # article id -> key of its chunk in the last build
+        self.placed: dict[str, str] = {}  # the same for this build
         self.used: set[str] = set()
         self.changed = False
 
@@ -116,10 +129,14 @@ class BuildCache:
     def load(cls, root: Path, parts: list[str]) -> "BuildCache":
         payload = load_signed(root, BUILD_INDEX)
         try:
-            if payload["parts"] != parts or not all(isinstance(v, str) for v in payload["chunks"].values()):
+            if payload["parts"] != parts or not all(
+                    isinstance(v, list) and len(v) == 5 and isinstance(v[0], str) for v in payload["chunks"].values()):
                 return cls(root, parts)
+            placed = payload["articles"]
+            if not isinstance(placed, dict) or not all(isinstance(v, str) for v in placed.values()):
+                placed = {}
             return cls(root, parts, FileDigests.from_payload(payload["files"]), payload["chunks"],
-                       valid_pairs(payload.get("pairs")))
+                       valid_pairs(payload.get("pairs")), placed)
         except (KeyError, TypeError, AttributeError):
             return cls(root, parts)
 
@@ -136,7 +153,14 @@ class BuildCache:
         return content_key(self.parts, rels, digests)
 
     def read(self, key: str | None):
-        """The cached ``(results, info, streams)`` of a chunk, or None."""
+        """The cached ``(results, info, streams, words)`` of a chunk, or None."""
+        entry = self._load(key)
+        if entry is not None:
+            self.used.add(key)
+            self.placed.update(dict.fromkeys((result.id for result in entry[0]), key))
+        return entry
+
+    def _load(self, key: str | None):
         expected = self.chunks.get(key) if key is not None else None
         if expected is None:
             return None
@@ -144,19 +168,28 @@ class BuildCache:
         if folder is None:
             return None
         try:
-            raw = _read_regular(folder, f"{key}.arrow")
-            if hashlib.sha256(raw).hexdigest() != expected:
+            raw, info = _read_regular(folder, f"{key}.arrow", with_stat=True)
+            # the file as written (git's stat shortcut, as for corpus files), or else bytes that hash the same
+            if signature(info) != expected[1:] and hashlib.sha256(raw).hexdigest() != expected[0]:
                 return None
-            decoded = decode_chunk(raw)
+            return decode_chunk(raw)
         except (OSError, ValueError, KeyError, TypeError):
             return None
         finally:
             os.close(folder)
-        self.used.add(key)
-        return decoded
+
+    def earlier_words(self, ids: list[str]) -> dict[str, bytes]:
+        """The word tokens the last build kept for these articles, by the sha256 of their text: an article
+        whose text did not change (an annotation edit) needs no tokenizer."""
+        known: dict[str, bytes] = {}
+        for key in sorted({self.last_placed[i] for i in ids if i in self.last_placed}):
+            entry = self._load(key)
+            if entry is not None:
+                known.update({digest: bytes(data) for article_id, (digest, data) in entry[3].items() if article_id in ids})
+        return known
 
     def store(self, chunk_slots: list[tuple], results: list[ArticleResult], info: dict,
-              streams: list[tuple[str, str, bytes]]) -> None:
+              streams: list[tuple[str, str, bytes]], words: dict[str, tuple[str, bytes]]) -> None:
         """Remember a freshly built chunk under the digests of the bytes its check read."""
         rels, digests = [], []
         now = time.time_ns()
@@ -170,18 +203,20 @@ class BuildCache:
             rels += article_rels
             digests += [None if rel is None else result.digests[rel] for rel in article_rels]
         key = content_key(self.parts, rels, digests)
-        data = encode_chunk(results, info, streams)
+        data = encode_chunk(results, info, streams, words)
         folder = self._rows_folder(create=True)
         if folder is None:
             return
         try:
             _write_into(folder, f"{key}.arrow", data)
+            written = signature(os.stat(f"{key}.arrow", dir_fd=folder, follow_symlinks=False))
         except OSError:
             return
         finally:
             os.close(folder)
-        self.chunks[key] = hashlib.sha256(data).hexdigest()
+        self.chunks[key] = [hashlib.sha256(data).hexdigest(), *written]
         self.used.add(key)
+        self.placed.update(dict.fromkeys((result.id for result in results), key))
         self.changed = True
 
     def remember_pairs(self, pairs: dict) -> None:
@@ -190,11 +225,12 @@ class BuildCache:
 
     def save(self) -> None:
         """Write the index with the chunks this build used, and delete the other chunk files."""
-        if not self.changed and not self.digests.changed and self.used == set(self.chunks):
+        if not self.changed and not self.digests.changed and self.used == set(self.chunks) and \
+                self.placed == self.last_placed:
             return
         chunks = {k: v for k, v in self.chunks.items() if k in self.used}
         save_signed(self.root, BUILD_INDEX, {"parts": self.parts, "files": self.digests.pruned(), "chunks": chunks,
-                                             "pairs": self.pairs})
+                                             "pairs": self.pairs, "articles": self.placed})
         folder = self._rows_folder(create=False)
         if folder is None:
             return

@@ -65,28 +65,40 @@ def map_chunks(function: Callable[[list], list], items: Iterable, jobs: int | No
 
 
 def map_lists(function: Callable[[list], list], chunks: list[list], jobs: int | None = None,
-              progress: Callable[[int], None] | None = None) -> Iterator:
-    """``map_chunks`` over chunks already made (the build's content-defined chunks)."""
+              progress: Callable[[int], None] | None = None, parallel_from: int = PARALLEL_FROM) -> Iterator:
+    """``map_chunks`` over chunks already made (the build's content-defined chunks). From
+    ``parallel_from`` chunks on, worker processes start, and begin on the first chunks, before this
+    returns: the build hands them the chunks its cache lacks while it writes the ones it has."""
     jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or len(chunks) < PARALLEL_FROM:
-        for chunk in chunks:
-            yield from _run(function, chunk)
-            if progress:
-                progress(len(chunk))
-        return
+    if jobs <= 1 or len(chunks) < parallel_from:
+        return _in_process(function, chunks, progress)
     import multiprocessing  # only here: a small run never starts a pool, and these imports cost it time
     from concurrent.futures import ProcessPoolExecutor
 
     # fork shares the already-imported modules and compiled schema validators with the workers.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        pending: deque = deque()
-        queue = iter(chunks)
-        for chunk in queue:
-            pending.append((len(chunk), pool.submit(_run, function, chunk)))
-            if len(pending) >= 2 * jobs:
-                break
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent,
+                               initargs=(os.getpid(),))
+    pending: deque = deque()
+    queue = iter(chunks)
+    for chunk in queue:
+        pending.append((len(chunk), pool.submit(_run, function, chunk)))
+        if len(pending) >= 2 * jobs:
+            break
+    return _from_pool(function, pool, pending, queue, progress)
+
+
+def _in_process(function, chunks, progress) -> Iterator:
+    for chunk in chunks:
+        yield from _run(function, chunk)
+        if progress:
+            progress(len(chunk))
+
+
+def _from_pool(function, pool, pending: deque, queue, progress) -> Iterator:
+    """The results of ``pending`` futures in order, submitting the rest of ``queue`` as they finish, at
+    most two chunks per worker in flight."""
+    with pool:
         while pending:
             size, future = pending.popleft()
             yield from future.result()
