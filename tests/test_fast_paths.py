@@ -371,3 +371,30 @@ def test_a_forged_last_run_is_not_trusted(broken):
     body = json.dumps(payload).encode()
     path.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     assert _validate_output(broken) == expected
+
+
+def _build_in_process(root, out):
+    """Build with the cache in one process (-j 1) and say whether spaCy was imported."""
+    code = ("import sys, newsmark; newsmark.build(sys.argv[1], sys.argv[2], jobs=1, cache=True); "
+            "print('spacy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(root), str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip() == "True"
+
+
+def test_an_annotation_edit_reuses_word_tokens_and_a_text_edit_does_not(editable, tmp_path):
+    assert _build_in_process(editable, tmp_path / "first")  # cold: spaCy tokenizes everything
+    annotation = editable / "annotations" / "synthetic-000042.yaml"
+    text = annotation.read_text()
+    annotation.write_text(text.replace("checkworthy: true", "checkworthy: false", 1) if "checkworthy: true" in text
+                          else text.replace("checkworthy: false", "checkworthy: true", 1))
+    _past(annotation)
+    assert not _build_in_process(editable, tmp_path / "annotation")  # every word token from the last build
+    newsmark.build(editable, tmp_path / "annotation-cold")
+    assert _tree(tmp_path / "annotation") == _tree(tmp_path / "annotation-cold")
+    body = editable / "corpus" / "synthetic-000042.txt"
+    body.write_text(body.read_text() + "One more sentence, added at the end.\n")  # after every span
+    _past(body)
+    assert _build_in_process(editable, tmp_path / "text")
+    newsmark.build(editable, tmp_path / "text-cold")
+    assert _tree(tmp_path / "text") == _tree(tmp_path / "text-cold") != _tree(tmp_path / "annotation")
