@@ -6,7 +6,6 @@ in the repository are CC-BY-4.0; each article text keeps the licence its metadat
 """
 from __future__ import annotations
 
-import difflib
 from functools import cache
 
 CODE_LICENSE = "Apache-2.0"
@@ -43,6 +42,8 @@ def suggestion(license_id: str) -> str:
     by_case = {key.lower(): key for key in spdx_ids()}
     if license_id.lower() in by_case:
         return by_case[license_id.lower()]
+    import difflib  # only for a licence that is not an SPDX id
+
     close = difflib.get_close_matches(license_id, list(spdx_ids()), n=1, cutoff=0.8)
     return close[0] if close else ""
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -258,6 +257,8 @@ def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> li
 def read_settings(root: Path) -> DedupSettings:
     """The near-duplicate settings of ``[tool.newsmark]`` (``dedup_shingle``, ``dedup_permutations``,
     ``dedup_threshold``), each defaulting to the documented value."""
+    import tomllib
+
     try:
         tool = tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {}).get("newsmark", {})
     except (OSError, ValueError):

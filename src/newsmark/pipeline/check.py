@@ -13,7 +13,7 @@ import os
 from contextlib import suppress
 from functools import cache, partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from newsmark.pipeline.cache import LAST_RUN, ValidateCache, load_signed, save_signed, signature, tree_state, valid_findings
 from newsmark.chars import CONTROL_RE, codepoint
@@ -22,10 +22,6 @@ from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.reporters import finding_line
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
-from newsmark.neardup import DedupSettings, near_duplicate_pairs
-from newsmark.pipeline.agreement import Layer, summary
-from newsmark.neardup import decode as decode_signature, encode as encode_signature
-from newsmark.neardup import read_settings as read_dedup_settings, signature as minhash, signatures as minhashes
 from newsmark.pipeline.parallel import map_chunks
 from newsmark.pipeline.read import (INDEPENDENT, Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
@@ -35,6 +31,10 @@ from newsmark.pipeline.splits import assign_split, read_settings
 from newsmark.pipeline.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
 
 
+
+if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
+    from newsmark.neardup import DedupSettings
+    from newsmark.pipeline.agreement import Layer
 
 Slots = tuple  # (text path, metadata path, annotation path), each a Path or None
 
@@ -149,8 +149,10 @@ def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
 
 
 @cache
-def dedup_settings(root: Path) -> DedupSettings:
-    return read_dedup_settings(root)
+def dedup_settings(root: Path) -> "DedupSettings":
+    from newsmark.neardup import read_settings
+
+    return read_settings(root)
 
 
 def _add_signatures(root: Path, built: list[tuple[ArticleResult, Article]]) -> None:
@@ -159,6 +161,8 @@ def _add_signatures(root: Path, built: list[tuple[ArticleResult, Article]]) -> N
     if not built:
         return
     settings = dedup_settings(root)
+    from newsmark.neardup import encode as encode_signature, signatures as minhashes
+
     rows = minhashes([article.text for _, article in built], settings)
     for (result, _), row in zip(built, rows):
         result.contribution["minhash"] = encode_signature(settings, row)
@@ -287,7 +291,7 @@ def check_article(root: Path, article_id: str, slots: Slots,
     return article, findings, reads
 
 
-def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> Layer:
+def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> "Layer":
     """An annotation file to compare (``newsmark agree``), refused unless it validates: a comparison of
     broken data means nothing."""
     doc, problems = read_yaml(path, root)
@@ -302,11 +306,17 @@ def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None 
     if doc is None or errors:
         raise NewsmarkError(f"{path}: does not validate; fix it first:\n" + "\n".join(
             finding_line(f) for f in errors[:20]))
+    from newsmark.pipeline.agreement import Layer  # only a corpus with independent layers needs it
+
     return Layer(doc.path, doc)
 
 
 def agreement_summary(root: Path, found: Inventory) -> dict | None:
     """The agreement of the corpus's independent layers, for the card and the datasheet."""
+    if not found.layers:
+        return None  # not measured (and the metrics are not even imported)
+    from newsmark.pipeline.agreement import summary
+
     return summary(found, partial(load_layer, root, found))
 
 
@@ -777,6 +787,8 @@ def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: di
     Returns the findings and the pairs with the digest of the signatures they came from; ``previous``
     (the validate cache's) is reused when that digest is unchanged: a signature depends on the text
     alone, so until a text changes no article needs comparing again."""
+    if len(keys) < 2:
+        return [], {"digest": "", "pairs": []}
     try:
         split_settings = read_settings(root)
     except NewsmarkError:
@@ -805,7 +817,9 @@ def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: di
     return findings, state
 
 
-def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: DedupSettings):
+def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: "DedupSettings"):
+    from newsmark.neardup import decode as decode_signature, near_duplicate_pairs, signature as minhash
+
     import numpy
 
     ids, rows = [], []

@@ -5,7 +5,6 @@ chunks are in flight at once, so a slow consumer (the Parquet writer) never lets
 """
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 import signal
@@ -39,6 +38,8 @@ def _die_with_parent(parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform == "linux":
         try:  # the kernel kills this process when its parent dies (prctl PR_SET_PDEATHSIG)
+            import ctypes
+
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,8 @@ class Settings:
 
 
 def read_settings(root: Path) -> Settings:
+    import tomllib  # here: a pre-commit run over a few files never reads pyproject.toml
+
     path = Path(root) / "pyproject.toml"
     needs = "[project].version and [tool.newsmark] salt, test_fraction and validation_fraction"
     try:
