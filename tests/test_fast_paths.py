@@ -16,7 +16,8 @@ import newsmark
 from conftest import CASES, REPO, replaced, run_cli
 from newsmark.errors import ValidationFailed
 from newsmark.pipeline.buildcache import BUILD_INDEX, CHUNK_MAX, ROWS_DIR, chunk_ids
-from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE, LAST_RUN
+from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
+from newsmark.pipeline.lastrun import LAST_RUN
 from newsmark.pipeline.schemas import compiled_validator as _compiled_validator
 from newsmark.pipeline.schemas import validator as _validator
 from newsmark.pipeline.read import parse_yaml
@@ -398,3 +399,56 @@ def test_an_annotation_edit_reuses_word_tokens_and_a_text_edit_does_not(editable
     assert _build_in_process(editable, tmp_path / "text")
     newsmark.build(editable, tmp_path / "text-cold")
     assert _tree(tmp_path / "text") == _tree(tmp_path / "text-cold") != _tree(tmp_path / "annotation")
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+    _past(path)
+
+
+def test_a_run_after_edits_checks_only_them_and_finds_what_a_full_run_finds(editable):
+    """Each step edits the corpus, then `newsmark validate` (starting from the last run) must print what
+    `--no-cache` prints; steps that only edit articles in place must not re-check the rest (the
+    per-article cache, which every full run rewrites, is left alone)."""
+    from newsmark.pipeline.splits import read_settings
+    from newsmark.pipeline.stats import BLOCK_END, BLOCK_START, corpus_stats, with_stats_block
+
+    report = newsmark.validate(editable)
+    stats = corpus_stats(report.articles, read_settings(editable))
+    (editable / "DATASHEET.md").write_text(with_stats_block(f"# Datasheet\n\n{BLOCK_START}\n{BLOCK_END}\n", stats))
+    _age_tree(editable)
+    assert _validate_output(editable) == _validate_output(editable, "--no-cache")  # a full run, remembered
+    per_article = editable / CACHE_DIR / CACHE_FILE
+    annotation = editable / "annotations" / "synthetic-000017.yaml"
+    meta = editable / "corpus" / "synthetic-000018.yaml"
+    other = editable / "annotations" / "synthetic-000250.yaml"
+    in_place = [  # (what, edits): each only edits articles in place
+        ("a schema error", [(annotation, "type: PERSON", "type: PERSN")]),
+        ("fixed again", [(annotation, "type: PERSN", "type: PERSON")]),
+        ("a statistic changes: the datasheet is stale", [(other, "checkworthy: true", "checkworthy: false")]),
+        ("and back", [(other, "checkworthy: false", "checkworthy: true")]),
+        ("a mention typed otherwise than elsewhere (NM604)", [(annotation, "type: PERSON", "type: ORG")]),
+        ("two articles at once, metadata too", [(annotation, "type: ORG", "type: PERSON"),
+                                                (meta, "title: ", "title: Edited ")]),
+    ]
+    seen = set()
+    for what, edits in in_place:
+        before = per_article.stat().st_mtime_ns
+        for path, old, new in edits:
+            _edit(path, old, new)
+        result = _validate_output(editable)
+        assert result == _validate_output(editable, "--no-cache"), what
+        assert per_article.stat().st_mtime_ns == before, f"{what}: a full run"
+        seen.add(result)
+    assert len(seen) >= 4  # the edits changed what is found
+    # anything else is a full run, and still right
+    text = editable / "corpus" / "synthetic-000019.txt"
+    _edit(text, "\n", "\n\n")
+    (editable / "annotations" / "synthetic-000020.yaml").unlink()
+    _past(editable / "annotations")
+    for step in ("a text edited and an annotation removed", "unchanged since"):
+        before = per_article.stat().st_mtime_ns
+        assert _validate_output(editable) == _validate_output(editable, "--no-cache"), step
+        assert (per_article.stat().st_mtime_ns != before) == (step != "unchanged since")

@@ -20,7 +20,8 @@ import yaml
 
 import newsmark
 from conftest import NEWSMARK, REPO, SEED_ID, commit_all, copy_corpus, run_cli
-from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE, LAST_RUN
+from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
+from newsmark.pipeline.lastrun import LAST_RUN
 
 
 def snapshot(folder: Path) -> dict[str, str]:

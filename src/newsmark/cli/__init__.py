@@ -50,7 +50,9 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``only`` (the subcommand named on it), that subcommand's parser alone,
+    or every one when no subcommand has that name (so that the error lists them all)."""
     parser = argparse.ArgumentParser(
         prog="newsmark",
         description="Validate, ingest and build the newsmark annotated news corpus.",
@@ -59,9 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+    if only is not None:
+        commands.newsmark_only = only
     for family in (contributor, pipeline, reviewer, release):
         family.register(commands)
+    if only is not None and only not in commands.choices:
+        return build_parser()
     return parser
 
 
@@ -85,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from newsmark.chars import printable
 
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(words[0] if words and not words[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()

@@ -13,9 +13,20 @@ class UsageError(Exception):
     """Bad arguments: printed with the usage line, exit status 2."""
 
 
+class Skipped:
+    """Stands for the parser of a subcommand this run does not use: every declaration on it does nothing
+    (building all twenty parsers costs a pre-commit run more than checking its article)."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self
+
+
 def command(commands, name: str, help: str, description: str, epilog: str) -> argparse.ArgumentParser:
     """A subcommand: its description is wrapped to the terminal's usual width, its epilog (exit status,
-    worked examples) is printed as written."""
+    worked examples) is printed as written. Only the subcommand being run is built when ``commands``
+    says which (``build_parser(only=...)``)."""
+    if isinstance(commands, Skipped) or getattr(commands, "newsmark_only", name) != name:
+        return Skipped()
     return commands.add_parser(name, help=help, description=textwrap.fill(description, 88), epilog=epilog,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
 

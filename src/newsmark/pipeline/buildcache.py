@@ -27,7 +27,8 @@ from pathlib import Path
 
 from newsmark.findings import ArticleResult, Finding
 from newsmark.pipeline.cache import (FileDigests, _cache_folder, _read_regular, _write_into, content_key, load_signed,
-                                     save_signed, signature, slot_rels, valid_findings, valid_pairs)
+                                     installed_version, save_signed, signature, slot_rels, valid_findings,
+                                     valid_pairs)
 
 BUILD_INDEX = "build.json"
 ROWS_DIR = "rows"
@@ -54,14 +55,7 @@ def chunk_ids(ids: list[str]) -> list[list[str]]:
 
 def row_fingerprint(settings, dedup, signatures: bool) -> list[str]:
     """What besides the files and the tool fingerprint decides a chunk's rows and results."""
-    from importlib import metadata
-
-    versions = []
-    for name in ("pyarrow", "spacy", "numpy"):
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=absent")
+    versions = [f"{name}={installed_version(name)}" for name in ("pyarrow", "spacy", "numpy")]
     return [*versions, json.dumps({"splits": asdict(settings), "dedup": asdict(dedup), "signatures": signatures},
                                   sort_keys=True)]
 

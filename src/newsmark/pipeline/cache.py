@@ -42,8 +42,6 @@ _VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML")
 @memoize
 def tool_fingerprint() -> str:
     """newsmark's code and label sets, and the versions of everything else that decides validity."""
-    from importlib import metadata
-
     import yaml
 
     digest = hashlib.sha256()
@@ -52,14 +50,35 @@ def tool_fingerprint() -> str:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(b"labels.json\0" + (schema_dir() / "labels.json").read_bytes() + b"\0")
     for name in _VALIDITY_LIBRARIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"{name}={version}\0".encode())
+        digest.update(f"{name}={installed_version(name)}\0".encode())
     libyaml = getattr(yaml, "__with_libyaml__", False) and yaml._yaml.get_version_string()
     digest.update(f"libyaml={libyaml}\0python={sys.version}\0".encode())
     return digest.hexdigest()
+
+
+@memoize
+def _dist_infos() -> dict[str, str]:
+    """Installed distributions (normalised name -> version) from the names of the .dist-info folders on
+    sys.path: importing importlib.metadata to ask would cost 40 ms of every warm run."""
+    found: dict[str, str] = {}
+    for folder in reversed(sys.path):  # the first folder on the path wins, as for imports
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                dist, _, version = entry[: -len(".dist-info")].partition("-")
+                found[_normalised(dist)] = version
+    return found
+
+
+def _normalised(name: str) -> str:
+    return "".join("_" if c in "-." else c for c in name).lower()
+
+
+def installed_version(name: str) -> str:
+    return _dist_infos().get(_normalised(name), "absent")
 
 
 def signature(info: os.stat_result) -> list[int]:
@@ -241,40 +260,6 @@ def content_key(parts: list[str], rels: list[str | None], digests: list[str | No
     lines = [tool_fingerprint(), *parts]
     lines += ["-" if rel is None else f"{rel}={digest}" for rel, digest in zip(rels, digests)]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-LAST_RUN = "last-run.json"
-_TREE_FOLDERS = ("corpus", "annotations", "schema")
-
-
-def tree_state(root: Path) -> str | None:
-    """A digest of the name, type, size, times and inode of every file and folder a validation reads:
-    everything under corpus/, annotations/ and schema/ and the files at the top of ``root``. None when
-    anything changed in the last seconds (it may change again within the same timestamp) or cannot be
-    listed."""
-    digest = hashlib.sha256()
-    now = time.time_ns()
-
-    def walk(path, prefix: str, top: bool) -> bool:
-        with os.scandir(path) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-        for entry in entries:
-            info = entry.stat(follow_symlinks=False)
-            is_folder = stat.S_ISDIR(info.st_mode)
-            if top and is_folder and entry.name not in _TREE_FOLDERS:
-                continue  # .git, dist, the cache itself
-            if now - info.st_mtime_ns < RACY_NS:
-                return False
-            digest.update(f"{prefix}{entry.name}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0"
-                          f"{info.st_ctime_ns}\0{info.st_ino}\n".encode("utf-8", "surrogateescape"))
-            if is_folder and not walk(entry.path, f"{prefix}{entry.name}/", False):
-                return False
-        return True
-
-    try:
-        return digest.hexdigest() if walk(root, "", True) else None
-    except OSError:
-        return None
 
 
 class ValidateCache:

@@ -15,7 +15,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from newsmark.pipeline.cache import LAST_RUN, ValidateCache, load_signed, save_signed, signature, tree_state, valid_findings
+from newsmark.pipeline.cache import ValidateCache, signature
 from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
@@ -28,12 +28,13 @@ from newsmark.pipeline.read import (INDEPENDENT, Article, Document, Inventory, c
                            yaml_from_bytes)
 from newsmark.pipeline.schemas import PATTERN_HINTS, compiled_validator, validator
 from newsmark.pipeline.splits import assign_split, read_settings
-from newsmark.pipeline.stats import BLOCK_START, contribution, corpus_stats, stats_block_problem, with_stats_block
+from newsmark.pipeline.stats import BLOCK_START, Tally, contribution, corpus_stats, stats_block_problem, with_stats_block
 
 
 
 if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
     from newsmark.neardup import DedupSettings
+    from newsmark.pipeline import lastrun
     from newsmark.pipeline.agreement import Layer
 
 Slots = tuple  # (text path, metadata path, annotation path), each a Path or None
@@ -47,36 +48,36 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
 
     ``cache`` reuses the results of unchanged articles from ``<root>/.newsmark-cache`` (and updates it);
     ``jobs`` worker processes check the rest (default: one per core). Without ``details`` (findings and
-    counts are all the caller needs) a whole-corpus run in which no file changed since the last one
-    returns that run's findings at once, and the report's ``articles`` hold no statistics. Never raises
-    on bad input: problems are findings."""
+    counts are all the caller needs) a whole-corpus run starts from the last one (``lastrun``): with no
+    file changed it returns that run's findings, after a few edits it checks only the edited articles;
+    the report's ``articles`` then hold no statistics. Never raises on bad input: problems are findings."""
     root = Path(root)
-    state = tree_state(root) if cache and paths is None else None
-    if state is not None and not details:
-        last = load_signed(root, LAST_RUN)
-        if last is not None and last.get("state") == state:
-            with suppress(KeyError, TypeError, ValueError):
-                return _last_report(last)
-    report = _validate(root, paths, cache, jobs, progress)
-    if state is not None:
-        save_signed(root, LAST_RUN, {"state": state, "files": report.files, "articles": list(report.articles),
-                                     "findings": [[f.path, f.line, f.col, f.code, f.message] for f in report.findings]})
-    return report
+    if not (cache and paths is None):
+        return _validate(root, paths, cache, jobs, progress)
+    from newsmark.pipeline import lastrun  # only a cached whole run starts from the last one
+
+    now = lastrun.scan(root)
+    if now is not None and not details:
+        summary = lastrun.load_summary(root, now.state)
+        if summary is not None:  # nothing changed since the last run
+            findings, files, ids = summary
+            return Report(findings=findings, files=files, articles=dict.fromkeys(ids))
+        last = lastrun.load(root)
+        if last is not None:
+            try:
+                report = _revalidate(root, now, last)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                report = None  # a last run of another shape: start afresh
+            if report is not None:
+                return report
+    return _validate(root, paths, cache, jobs, progress, now)
 
 
-def _last_report(last: dict) -> Report:
-    """The report a run over the same files gave, from ``last-run.json``."""
-    if not (valid_findings(last["findings"]) and isinstance(last["files"], int)
-            and all(isinstance(i, str) for i in last["articles"])):
-        raise ValueError("malformed last run")
-    return Report(findings=[Finding(*f) for f in last["findings"]], files=last["files"],
-                  articles=dict.fromkeys(last["articles"]))
-
-
-def _validate(root: Path, paths, cache: bool, jobs, progress) -> Report:
+def _validate(root: Path, paths, cache: bool, jobs, progress, now: "lastrun.Scan | None" = None) -> Report:
     found, ids = select(root, paths)
     report = Report(findings=list(found.findings))
     store = ValidateCache.load(root) if cache else None
+    slots, lines, per_article = {}, {}, {}
     # Signatures only serve NM605, a whole-corpus rule: a run over a few files (pre-commit) or a corpus of
     # one article does not compute them (nor import numpy); a later whole run computes what it lacks.
     for results, _ in run_articles(root, found, ids, jobs=jobs, progress=progress, cache=store,
@@ -85,24 +86,131 @@ def _validate(root: Path, paths, cache: bool, jobs, progress) -> Report:
             report.files += result.files
             report.findings.extend(result.findings)
             report.articles[result.id] = _gather(report, result.id, result.contribution)
+            if now is not None:  # what the next run needs to start from this one
+                per_article[result.id] = result.findings
+                lines[result.id] = _line(result.contribution, "minhash" in (result.contribution or {}))
+    corpus = []
     for (annotator, article_id), path in sorted(found.layers.items()):
         if article_id in ids or paths is None:
             report.files += 1
-            report.findings.extend(check_layer(root, annotator, article_id, path, found))
-    report.findings.extend(check_released_labels(root))
+            corpus.extend(check_layer(root, annotator, article_id, path, found))
+    corpus.extend(check_released_labels(root))
+    pairs = None
     if paths is None:
-        report.findings.extend(check_datasheet(root, report.articles, agreement_summary(root, found)))
-        report.findings.extend(check_surface_types(root, report.surfaces))
+        corpus.extend(check_datasheet(root, partial(corpus_stats, report.articles), agreement_summary(root, found)))
+        corpus.extend(check_surface_types(root, report.surfaces))
         keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
-        found, pairs = check_near_duplicate_splits(root, keys, report.signatures,
-                                                   store.pairs if store is not None else None)
-        report.findings.extend(found)
+        near, pairs = check_near_duplicate_splits(root, keys, report.signatures, store.pairs if store is not None else None)
+        corpus.extend(near)
         if store is not None:
             store.remember_pairs(pairs)
     if store is not None:
         store.save(prune=paths is None)
+    report.findings.extend(corpus)
     report.findings.sort()
+    if now is not None:
+        _remember(root, now, report, found, per_article, corpus, pairs, lines)
     return report
+
+
+def _as_lists(findings: list[Finding]) -> list[list]:
+    return [[f.path, f.line, f.col, f.code, f.message] for f in findings]
+
+
+def _remember(root: Path, now: "lastrun.Scan", report: Report, found: Inventory, per_article: dict, corpus: list,
+              pairs: dict | None, lines: dict[str, bytes]) -> None:
+    """Keep what a whole run found, for the next run to start from (``lastrun``)."""
+    from newsmark.pipeline import lastrun
+
+    tally = None
+    with suppress(NewsmarkError):
+        tally = Tally(read_settings(root))
+        for part in report.articles.values():
+            tally.add(part)
+    articles = {}
+    for article_id, findings in per_article.items():
+        slots = (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id))
+        part = report.articles[article_id]
+        articles[article_id] = {"slots": [None if s is None else corpus_rel(s) for s in slots],
+                                "findings": _as_lists(findings), "key": part["key"] if part else None}
+    lastrun.save(root, lastrun.LastRun(now.state, now.stamps, report.files, _as_lists(found.findings),
+                                       articles, report.surfaces, tally.state() if tally else None, pairs,
+                                       len(found.layers), _as_lists(corpus)), lines)
+
+
+REVALIDATE_UP_TO = 64  # edited articles; beyond, a full run (with the per-article cache) is as quick
+
+
+def _revalidate(root: Path, now: "lastrun.Scan", last: "lastrun.LastRun") -> Report | None:
+    """The report of a whole run after a few edits, from the last run: the edited articles are checked
+    again, each one's old contribution to the totals taken out and its new one put in, and the corpus-wide
+    rules run on the totals. None when a full run is needed: files added, removed or renamed, anything
+    but an article edited, a text edited (NM605 then compares every text again), independent layers,
+    or many edits."""
+    from newsmark.pipeline import lastrun
+
+    changed = lastrun.edited(last.stamps, now.stamps) if not last.layers else None
+    if changed is None or len(changed) > REVALIDATE_UP_TO or any(i not in last.articles for i in changed):
+        return None
+    olds = lastrun.read_lines(root, last, changed)
+    if olds is None:
+        return None
+    lines = {}
+    try:
+        tally = Tally(read_settings(root), last.tally) if last.tally is not None else None
+    except NewsmarkError:
+        return None
+    found, surfaces_changed = Inventory(), False
+    for article_id in changed:
+        slots = tuple(None if rel is None else root / rel for rel in last.articles[article_id]["slots"])
+        found.texts.update({article_id: slots[0]} if slots[0] else {})
+        found.metas.update({article_id: slots[1]} if slots[1] else {})
+        found.annotations.update({article_id: slots[2]} if slots[2] else {})
+        result = with_presence(check_one(root, article_id, slots)[0], found)
+        (old, signed), new = olds[article_id], result.contribution
+        if new is not None and not signed and len(last.articles) > 1:
+            return None  # its text was never signed (not valid in the last whole run): NM605 needs it
+        if tally is not None:
+            tally.add(old, -1)
+            tally.add(new)
+        if (old or {}).get("surfaces") != (new or {}).get("surfaces"):
+            _move_surfaces(last.surfaces, article_id, old, new)
+            surfaces_changed = True
+        last.articles[article_id].update(findings=_as_lists(result.findings), key=new["key"] if new else None)
+        lines[article_id] = _line(new, signed)
+    corpus = check_released_labels(root)
+    if tally is not None:  # (None: no readable split rule, so no statistics to compare)
+        corpus.extend(check_datasheet(root, lambda settings, agreement: {**tally.stats(), "agreement": agreement}))
+    corpus.extend(check_surface_types(root, last.surfaces))
+    keys = {article_id: entry["key"] for article_id, entry in last.articles.items() if entry["key"] is not None}
+    if last.pairs is not None:
+        corpus.extend(near_duplicate_findings(root, keys, last.pairs["pairs"]))
+    last.state, last.stamps, last.corpus = now.state, now.stamps, _as_lists(corpus)
+    last.tally = tally.state() if tally else None
+    if lastrun.append_lines(root, last, lines):
+        lastrun.save(root, last, None, surfaces_changed)
+    return Report(findings=sorted(last.findings()), files=last.files, articles=dict.fromkeys(last.articles))
+
+
+def _line(contribution: dict | None, signed: bool) -> bytes:
+    """An article's line in last-run.jsonl: its contribution without the signature, and whether the
+    whole run had its signature (a text does not change in a run that starts from the last)."""
+    part = None if contribution is None else {k: v for k, v in contribution.items() if k != "minhash"}
+    return json.dumps([part, signed], separators=(",", ":")).encode("utf-8")
+
+
+def _move_surfaces(surfaces: dict, article_id: str, old: dict | None, new: dict | None) -> None:
+    """Take an article's old mention texts out of the corpus index and put its new ones in."""
+    for text, entity_type in (old or {}).get("surfaces", {}).items():
+        ids = surfaces.get(text, {}).get(entity_type, [])
+        if article_id in ids:
+            ids.remove(article_id)
+            if not ids:
+                del surfaces[text][entity_type]
+                if not surfaces[text]:
+                    del surfaces[text]
+    for text, entity_type in (new or {}).get("surfaces", {}).items():
+        surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
 
 
 def is_unstarted(item: Finding) -> bool:
@@ -802,8 +910,20 @@ def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: di
         state["pairs"] = previous["pairs"]
     elif len(keys) > 1:
         state["pairs"] = [[a, b, estimate] for a, b, estimate in _near_duplicates(root, keys, signatures, settings)]
+    return near_duplicate_findings(root, keys, state["pairs"], split_settings), state
+
+
+def near_duplicate_findings(root: Path, keys: dict[str, str], pairs: list, split_settings=None) -> list[Finding]:
+    """NM605 for the near-duplicate ``pairs`` that ``keys`` (id -> split key) put into different splits."""
+    if split_settings is None:
+        try:
+            split_settings = read_settings(root)
+        except NewsmarkError:
+            return []
     findings = []
-    for a, b, estimate in state["pairs"]:
+    for a, b, estimate in pairs:
+        if a not in keys or b not in keys:
+            continue
         split_a, split_b = assign_split(keys[a], split_settings), assign_split(keys[b], split_settings)
         if split_a == split_b:
             continue
@@ -814,7 +934,7 @@ def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: di
                                     f"Jaccard similarity {estimate:.2f}), but this article is in {here} and that one "
                                     f"in {there}: give both the same story so they share a split (newsmark dedup "
                                     "--apply does it)", *at))
-    return findings, state
+    return findings
 
 
 def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: "DedupSettings"):
@@ -841,9 +961,10 @@ def check_datasheet_markers(root: Path) -> list[Finding]:
     return _datasheet(root)[1]
 
 
-def check_datasheet(root: Path, articles: dict[str, dict | None], agreement: dict | None = None) -> list[Finding]:
+def check_datasheet(root: Path, stats_for: Callable[..., dict], agreement: dict | None = None) -> list[Finding]:
     """NM602 (warning): the statistics block of DATASHEET.md matches the corpus (``build`` rewrites it);
-    NM603 when it cannot be rewritten at all."""
+    NM603 when it cannot be rewritten at all. ``stats_for(settings, agreement)`` gives the corpus's
+    statistics."""
     current, problems = _datasheet(root)
     if current is None or not (root / "pyproject.toml").is_file():
         return problems
@@ -851,7 +972,7 @@ def check_datasheet(root: Path, articles: dict[str, dict | None], agreement: dic
         settings = read_settings(root)
     except NewsmarkError:
         return []
-    expected = with_stats_block(current, corpus_stats(articles, settings, agreement))
+    expected = with_stats_block(current, stats_for(settings, agreement))
     if expected is None or expected == current:
         return []
     return [finding("NM602", "DATASHEET.md", "the statistics block does not match the corpus; run `newsmark "

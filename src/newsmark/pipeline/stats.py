@@ -44,42 +44,55 @@ def contribution(article: Article) -> dict | None:
 
 
 class Tally:
-    """Running statistics: contributions are added one at a time and not kept."""
+    """Running statistics: contributions are added one at a time and not kept (and can be taken away
+    again: a validation after an edit takes the article's old contribution out and puts its new one in)."""
 
-    def __init__(self, settings: Settings):
+    COUNTERS = ("splits", "mentions", "claims", "topics", "kinds", "annotators", "licenses")
+    TOTALS = ("entities", "checkworthy", "verdicts", "wikidata")
+
+    def __init__(self, settings: Settings, state: dict | None = None):
         self.settings = settings
         self.splits, self.mentions, self.claims = Counter(), Counter(), Counter()
         self.topics, self.kinds = Counter(), Counter()
         self.annotators, self.licenses = Counter(), Counter()
         self.entities = self.checkworthy = self.verdicts = self.wikidata = 0
+        if state is not None:
+            for name in self.COUNTERS:
+                setattr(self, name, Counter(state[name]))
+            for name in self.TOTALS:
+                setattr(self, name, int(state[name]))
 
-    def add(self, part: dict | None) -> None:
+    def state(self) -> dict:
+        """The counts as plain JSON (``Tally(settings, state)`` makes the same tally again)."""
+        return {**{name: dict(+getattr(self, name)) for name in self.COUNTERS},
+                **{name: getattr(self, name) for name in self.TOTALS}}
+
+    def add(self, part: dict | None, sign: int = 1) -> None:
+        """Count one article's contribution in (``sign`` -1: out)."""
         if part is None:
             return
-        self.splits[assign_split(part["key"], self.settings)] += 1
-        self.entities += part["entities"]
-        self.mentions.update(part["mentions"])
-        self.claims.update(part["claims"])
-        self.checkworthy += part["checkworthy"]
-        self.topics.update(part["topics"])
-        self.kinds.update(part["kinds"])
-        self.annotators.update(part["annotators"])
-        self.licenses[part["license"]] += 1
-        self.verdicts += part["verdicts"]
-        self.wikidata += part["wikidata"]
+        self.splits[assign_split(part["key"], self.settings)] += sign
+        self.entities += sign * part["entities"]
+        for name in ("mentions", "claims", "topics", "kinds", "annotators"):
+            counter = getattr(self, name)
+            counter.update(part[name]) if sign == 1 else counter.subtract(part[name])
+        self.checkworthy += sign * part["checkworthy"]
+        self.licenses[part["license"]] += sign
+        self.verdicts += sign * part["verdicts"]
+        self.wikidata += sign * part["wikidata"]
 
     def stats(self) -> dict:
         return {
             "articles": sum(self.splits.values()),
             "splits": {split: self.splits[split] for split in SPLITS},
             "entities": self.entities,
-            "mentions": _ordered(self.mentions, "entity_types"),
-            "claims": _ordered(self.claims, "claim_types"),
+            "mentions": _ordered(+self.mentions, "entity_types"),  # + drops counts taken back to 0
+            "claims": _ordered(+self.claims, "claim_types"),
             "checkworthy": self.checkworthy,
-            "topics": _ordered(self.topics, "topics"),
-            "annotator_kinds": _ordered(self.kinds, "annotator_kinds"),
-            "annotators": dict(sorted(self.annotators.items())),
-            "licenses": dict(sorted(self.licenses.items())),
+            "topics": _ordered(+self.topics, "topics"),
+            "annotator_kinds": _ordered(+self.kinds, "annotator_kinds"),
+            "annotators": dict(sorted((+self.annotators).items())),
+            "licenses": dict(sorted((+self.licenses).items())),
             "verdicts": self.verdicts,
             "wikidata": self.wikidata,
         }

@@ -1,0 +1,267 @@
+"""The last whole-corpus validation, kept so that the next one reuses what did not change.
+
+``newsmark validate`` scans the stat of every file it could read (``scan``). When nothing changed since
+the last run, that run's findings are the answer. When only the contents of a few articles' files
+changed (same names, nothing else touched), those articles are checked again and the corpus-wide rules
+run on the last run's totals, brought up to date: each edited article's old contribution taken out and
+its new one put in. Anything else (a file added, removed or renamed, pyproject.toml, the datasheet,
+schema/, an independent layer, a text) means a full run.
+
+Three files in ``<root>/.newsmark-cache``, the first two signed like ``validate.json``: ``last-run.json``
+(the scan's digest, the findings and counts: all that a run over unchanged files reads),
+``last-run-detail.json`` (each article's stat, findings and slots, the corpus totals) and
+``last-run.jsonl`` (each article's statistics contribution, one JSON line each, read only for the
+edited articles; its sha256 is in the detail file).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsmark.findings import Finding
+from newsmark.pipeline.cache import (RACY_NS, _cache_folder, _read_regular, _write_into, load_signed, save_signed, signature,
+                                     valid_findings)
+
+LAST_RUN = "last-run.json"
+DETAIL = "last-run-detail.json"
+SURFACES = "last-run-surfaces.json"
+STAMPS = "last-run.stamps"
+CONTRIBUTIONS = "last-run.jsonl"
+_TREE_FOLDERS = ("corpus", "annotations", "schema")
+_ARTICLE_FOLDERS = ("corpus", "annotations")  # a file directly inside belongs to an article
+
+
+@dataclass
+class Scan:
+    """The stat of every file a validation reads: everything under corpus/, annotations/ and schema/ and
+    the files at the top of the corpus (pyproject.toml, DATASHEET.md, ...)."""
+
+    state: str  # a digest of ``stamps``
+    # one line per entry, sorted: a folder's path and type; a file's path, type, size, times and inode
+    stamps: list[str] = field(default_factory=list)
+
+
+def scan(root: Path) -> Scan | None:
+    """None when something changed in the last seconds (it may change again within the same timestamp)
+    or cannot be listed."""
+    stamps: list[str] = []
+    latest = time.time_ns() - RACY_NS
+    racy = False
+
+    def walk(path: str, prefix: str, top: bool) -> None:
+        nonlocal racy
+        with os.scandir(path) as listing:
+            for entry in listing:
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode):  # its own times change when an editor saves by renaming
+                    if not top or entry.name in _TREE_FOLDERS:  # not .git, dist, the cache itself
+                        stamps.append(f"{prefix}{entry.name}/\0{info.st_mode}")
+                        walk(entry.path, f"{prefix}{entry.name}/", False)
+                else:
+                    racy = racy or info.st_mtime_ns > latest
+                    stamps.append(f"{prefix}{entry.name}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0"
+                                  f"{info.st_ctime_ns}\0{info.st_ino}")
+
+    try:
+        walk(str(root), "", True)
+    except OSError:
+        return None
+    if racy:
+        return None
+    stamps.sort()
+    return Scan(hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest(), stamps)
+
+
+def edited(before: list[str], now: list[str]) -> list[str] | None:
+    """The articles whose files were edited in place since ``before`` (ids); None when anything else
+    changed: a file added, removed or renamed, a text (NM605 then compares every text again), or a file
+    that belongs to no article (pyproject.toml, DATASHEET.md, schema/, independent layers)."""
+    gone, came = set(before) - set(now), set(now) - set(before)
+    if {line.partition("\0")[0] for line in gone} != {line.partition("\0")[0] for line in came}:
+        return None
+    ids = set()
+    for line in came:
+        path = line.partition("\0")[0]
+        folder, _, name = path.partition("/")
+        if folder not in _ARTICLE_FOLDERS or "/" in name or (folder == "corpus" and name.endswith(".txt")):
+            return None
+        ids.add(name.partition(".")[0])
+    return sorted(ids)
+
+
+@dataclass
+class LastRun:
+    state: str
+    stamps: list[str]  # Scan.stamps
+    files: int
+    inventory: list  # the inventory's findings, as lists
+    # id -> {"slots": [rel or None] * 3, "findings": [...], "key": its split key, None when not built}
+    articles: dict[str, dict]
+    surfaces: dict  # mention text -> entity type -> article ids (rule NM604); kept in a file of its own
+    tally: dict | None  # Tally.state() of the built articles, None without a split rule
+    pairs: dict | None  # near-duplicate pairs (rule NM605), as the validate cache keeps them
+    layers: int  # independent annotation layers (with any, every run is a full run)
+    corpus: list  # the findings of the corpus-wide rules, as lists
+    lines: dict[str, list[int]] = field(default_factory=dict)  # id -> [offset, length] in last-run.jsonl
+    lines_sha256: str = ""  # of the file as a whole run wrote it ("" once edits were appended)
+    lines_stamp: list = field(default_factory=list)  # its size, times and inode as last written
+    surfaces_state: str = ""  # the state of the run that last wrote the surfaces file
+    stamps_sha256: str = ""  # of last-run.stamps, which holds ``stamps``
+
+    def findings(self) -> list[Finding]:
+        return [Finding(*f) for f in self.inventory] + [Finding(*f) for f in self.corpus] + \
+            [Finding(*f) for entry in self.articles.values() for f in entry["findings"]]
+
+    def to_payload(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in ("surfaces", "stamps")}
+
+
+def load_summary(root: Path, state: str) -> tuple[list[Finding], int, list[str]] | None:
+    """The findings, file count and article ids of the last run, when it saw the same ``state``."""
+    payload = load_signed(root, LAST_RUN)
+    try:
+        if payload is None or payload["state"] != state or not valid_findings(payload["findings"]) or \
+                not isinstance(payload["files"], int) or not all(isinstance(i, str) for i in payload["ids"]):
+            return None
+        return [Finding(*f) for f in payload["findings"]], payload["files"], payload["ids"]
+    except (KeyError, TypeError):
+        return None
+
+
+def load(root: Path) -> LastRun | None:
+    payload, surfaces = load_signed(root, DETAIL), load_signed(root, SURFACES)
+    if payload is None or surfaces is None or surfaces.get("state") != payload.get("surfaces_state"):
+        return None
+    try:
+        stamps = _read_stamps(root, payload["stamps_sha256"])
+        if stamps is None:
+            return None
+        last = LastRun(**{key: payload[key] for key in LastRun.__dataclass_fields__ if key not in ("surfaces", "stamps")},
+                       surfaces=surfaces["surfaces"], stamps=stamps)
+        if not (isinstance(last.files, int) and valid_findings(last.inventory) and valid_findings(last.corpus)
+                and isinstance(last.surfaces, dict) and isinstance(last.layers, int)
+                and all(valid_findings(entry["findings"]) and len(entry["slots"]) == 3 for entry in last.articles.values())):
+            return None
+        return last
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+def save(root: Path, last: LastRun, lines: dict[str, bytes] | None, surfaces_changed: bool = True) -> None:
+    """Write ``last``: with ``lines`` (id -> one JSON line, the article's contribution: a whole run) the
+    contributions file anew, else only the records (``append_lines`` added the edited ones); the
+    surfaces only when they changed."""
+    if lines is not None and not _write_lines(root, last, lines):
+        return
+    if surfaces_changed or not last.surfaces_state:
+        last.surfaces_state = last.state
+        save_signed(root, SURFACES, {"state": last.state, "surfaces": last.surfaces})
+    stamps = "\n".join(last.stamps).encode("utf-8", "surrogateescape")
+    last.stamps_sha256 = hashlib.sha256(stamps).hexdigest()
+    folder = _cache_folder(root, create=True)
+    if folder is None:
+        return
+    try:
+        _write_into(folder, STAMPS, stamps)  # plain text: as JSON, every NUL would cost six bytes
+    except OSError:
+        return
+    finally:
+        os.close(folder)
+    save_signed(root, DETAIL, last.to_payload())
+    save_signed(root, LAST_RUN, {"state": last.state, "files": last.files, "ids": list(last.articles),
+                                 "findings": [[f.path, f.line, f.col, f.code, f.message] for f in sorted(last.findings())]})
+
+
+def _read_stamps(root: Path, sha256: str) -> list[str] | None:
+    folder = _cache_folder(root, create=False)
+    if folder is None:
+        return None
+    try:
+        raw = _read_regular(folder, STAMPS)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        return None
+    return raw.decode("utf-8", "surrogateescape").split("\n") if raw else []
+
+
+def _write_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
+    body, offsets = bytearray(), {}
+    for article_id, line in lines.items():
+        offsets[article_id] = [len(body), len(line)]
+        body += line + b"\n"
+    folder = _cache_folder(root, create=True)
+    if folder is None:
+        return False
+    try:
+        _write_into(folder, CONTRIBUTIONS, bytes(body))
+        last.lines_stamp = signature(os.stat(CONTRIBUTIONS, dir_fd=folder, follow_symlinks=False))
+    except OSError:
+        return False
+    finally:
+        os.close(folder)
+    last.lines, last.lines_sha256 = offsets, hashlib.sha256(body).hexdigest()
+    return True
+
+
+def _open_lines(folder: int, last: LastRun, flags: int) -> int:
+    """The contributions file, opened without following a link, when it is the one ``last`` records: the
+    same stat as written (else the same sha256, but only for reading)."""
+    fd = os.open(CONTRIBUTIONS, flags | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and signature(info) == last.lines_stamp:
+        return fd
+    if flags == os.O_RDONLY and last.lines_sha256:
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            if hashlib.sha256(handle.read()).hexdigest() == last.lines_sha256:
+                return fd
+    os.close(fd)
+    raise OSError("not the contributions file the last run wrote")
+
+
+def read_lines(root: Path, last: LastRun, ids) -> dict[str, dict | None] | None:
+    """The contributions the last run stored for ``ids``."""
+    folder = _cache_folder(root, create=False)
+    if folder is None:
+        return None
+    try:
+        with os.fdopen(_open_lines(folder, last, os.O_RDONLY), "rb") as handle:
+            found = {}
+            for article_id in ids:
+                offset, length = last.lines[article_id]
+                handle.seek(offset)
+                found[article_id] = json.loads(handle.read(length))
+            return found
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    finally:
+        os.close(folder)
+
+
+def append_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
+    """Add the edited articles' new contributions at the end of the file (a whole run writes it anew)."""
+    folder = _cache_folder(root, create=False)
+    if folder is None:
+        return False
+    try:
+        fd = _open_lines(folder, last, os.O_WRONLY | os.O_APPEND)
+        with os.fdopen(fd, "ab") as handle:
+            offset = os.fstat(fd).st_size
+            for article_id, line in lines.items():
+                handle.write(line + b"\n")
+                last.lines[article_id] = [offset, len(line)]
+                offset += len(line) + 1
+            handle.flush()
+            last.lines_stamp, last.lines_sha256 = signature(os.fstat(fd)), ""  # trusted by its stat from now on
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(folder)
