@@ -34,9 +34,10 @@ INPUT_FILES = ("pyproject.toml", "CITATION.cff", "schema/labels.json", "schema/r
                "schema/article.schema.json", "schema/annotation.schema.json")
 
 
-def chunk_streams(settings, known: dict[str, bytes], articles) -> tuple[list, dict, dict]:
+def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[list, dict, dict]:
     """Run in a worker: a chunk's rows as one Arrow IPC stream per (config, split), per-article info, and
-    each article's text digest and packed word tokens (for the next build). Streams cross the process
+    (unless ``known`` is None: no cache) each article's text digest and packed word tokens for the next
+    build. Streams cross the process
     boundary as plain bytes and are what the build cache keeps, so a cached chunk and a fresh one reach
     the Parquet writer in the same form."""
     batches, info, prepared = chunk_rows(settings, articles, known)
@@ -44,12 +45,14 @@ def chunk_streams(settings, known: dict[str, bytes], articles) -> tuple[list, di
     for config, split, rows in batches:
         tables.setdefault((config, split), []).append(to_table(config, rows))
     streams = [(config, split, ipc_stream(pa.concat_tables(parts))) for (config, split), parts in sorted(tables.items())]
+    if known is None:
+        return streams, info, {}
     return streams, info, {item.id: (text_digest(item.text), pack_words(item.words)) for item in prepared}
 
 
 def build_chunk(root: Path, settings, signatures: bool, items: list[tuple]) -> list:
     """Run in a worker: check and assemble one chunk of ``(id, slots, known word tokens)``."""
-    known = items[0][2] if items else {}
+    known = items[0][2] if items else None
     return check_chunk(root, partial(chunk_streams, settings, known), signatures, [(i, slots) for i, slots, _ in items])
 
 
@@ -83,7 +86,7 @@ def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache 
     reuse = cache is not None and hit.count(False) <= REUSE_WORDS_UP_TO
 
     def items(chunk):
-        known = cache.earlier_words(chunk) if reuse else {}
+        known = None if cache is None else cache.earlier_words(chunk) if reuse else {}
         return [(i, slots[i], known) for i in chunk]  # one dict, pickled once
 
     misses = [items(chunk) for chunk, cached in zip(chunks, hit) if not cached]

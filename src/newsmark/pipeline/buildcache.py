@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
+import stat
 import re
 import time
 import zlib
@@ -31,6 +33,7 @@ from newsmark.pipeline.cache import (FileDigests, _cache_folder, _read_regular, 
                                      valid_pairs)
 
 BUILD_INDEX = "build.json"
+BUILD_FILES = "build.files"  # the stat and sha256 of every input file, named with its sha256 by the index
 ROWS_DIR = "rows"
 CHUNK_FILE_RE = re.compile(r"[0-9a-f]{64}\.arrow")
 CHUNK_TARGET = 64  # articles per chunk on average
@@ -106,16 +109,29 @@ def decode_chunk(raw: bytes):
     return results, header["info"], streams, words
 
 
+def _read_files(root: Path, sha256: str) -> FileDigests:
+    folder = _cache_folder(root, create=False)
+    if folder is None:
+        return FileDigests()
+    try:
+        raw = _read_regular(folder, BUILD_FILES)
+    except OSError:
+        return FileDigests()
+    finally:
+        os.close(folder)
+    return FileDigests.from_text(raw) if hashlib.sha256(raw).hexdigest() == sha256 else FileDigests()
+
+
 class BuildCache:
     def __init__(self, root: Path, parts: list[str], digests: FileDigests | None = None, chunks: dict | None = None,
-                 pairs: dict | None = None, placed: dict | None = None):
+                 pairs: dict | None = None, ranges: dict | None = None):
         self.root, self.parts = root, parts
         self.digests = digests or FileDigests()
         # chunk key -> [sha256, size, mtime_ns, ctime_ns, inode] of rows/<key>.arrow as written
         self.chunks: dict[str, list] = chunks or {}
         self.pairs = pairs  # the near-duplicate pairs of the last build (see ValidateCache.pairs)
-        self.last_placed: dict[str, str] = placed or {}  # article id -> key of its chunk in the last build
-        self.placed: dict[str, str] = {}  # the same for this build
+        self.last_ranges: dict[str, list] = ranges or {}  # chunk key -> [first id, last id] in the last build
+        self.ranges: dict[str, list] = {}  # the same for this build
         self.used: set[str] = set()
         self.changed = False
 
@@ -126,12 +142,12 @@ class BuildCache:
             if payload["parts"] != parts or not all(
                     isinstance(v, list) and len(v) == 5 and isinstance(v[0], str) for v in payload["chunks"].values()):
                 return cls(root, parts)
-            placed = payload["articles"]
-            if not isinstance(placed, dict) or not all(isinstance(v, str) for v in placed.values()):
-                placed = {}
-            return cls(root, parts, FileDigests.from_payload(payload["files"]), payload["chunks"],
-                       valid_pairs(payload.get("pairs")), placed)
-        except (KeyError, TypeError, AttributeError):
+            ranges = payload["ranges"]
+            if not isinstance(ranges, dict) or not all(isinstance(v, list) and len(v) == 2 for v in ranges.values()):
+                ranges = {}
+            return cls(root, parts, _read_files(root, payload["files_sha256"]), payload["chunks"],
+                       valid_pairs(payload.get("pairs")), ranges)
+        except (KeyError, TypeError, AttributeError, ValueError):
             return cls(root, parts)
 
     def key(self, chunk_slots: list[tuple]) -> str | None:
@@ -151,7 +167,7 @@ class BuildCache:
         entry = self._load(key)
         if entry is not None:
             self.used.add(key)
-            self.placed.update(dict.fromkeys((result.id for result in entry[0]), key))
+            self.ranges[key] = [entry[0][0].id, entry[0][-1].id]
         return entry
 
     def _load(self, key: str | None):
@@ -162,7 +178,19 @@ class BuildCache:
         if folder is None:
             return None
         try:
-            raw, info = _read_regular(folder, f"{key}.arrow", with_stat=True)
+            fd = os.open(f"{key}.arrow", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        except OSError:
+            return None
+        finally:
+            os.close(folder)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or not info.st_size:
+                return None
+            # Mapped, not read: the rows reach the Parquet threads without a copy in this thread. Only this
+            # process's kind writes here, always through a new file renamed into place, so a mapped file
+            # never shrinks under the map.
+            raw = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
             # the file as written (git's stat shortcut, as for corpus files), or else bytes that hash the same
             if signature(info) != expected[1:] and hashlib.sha256(raw).hexdigest() != expected[0]:
                 return None
@@ -170,13 +198,14 @@ class BuildCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         finally:
-            os.close(folder)
+            os.close(fd)
 
     def earlier_words(self, ids: list[str]) -> dict[str, bytes]:
         """The word tokens the last build kept for these articles, by the sha256 of their text: an article
         whose text did not change (an annotation edit) needs no tokenizer."""
         known: dict[str, bytes] = {}
-        for key in sorted({self.last_placed[i] for i in ids if i in self.last_placed}):
+        first, last = min(ids), max(ids)
+        for key in sorted(k for k, (low, high) in self.last_ranges.items() if low <= last and high >= first):
             entry = self._load(key)
             if entry is not None:
                 known.update({digest: bytes(data) for article_id, (digest, data) in entry[3].items() if article_id in ids})
@@ -210,7 +239,7 @@ class BuildCache:
             os.close(folder)
         self.chunks[key] = [hashlib.sha256(data).hexdigest(), *written]
         self.used.add(key)
-        self.placed.update(dict.fromkeys((result.id for result in results), key))
+        self.ranges[key] = [results[0].id, results[-1].id]
         self.changed = True
 
     def remember_pairs(self, pairs: dict) -> None:
@@ -220,11 +249,21 @@ class BuildCache:
     def save(self) -> None:
         """Write the index with the chunks this build used, and delete the other chunk files."""
         if not self.changed and not self.digests.changed and self.used == set(self.chunks) and \
-                self.placed == self.last_placed:
+                self.ranges == self.last_ranges:
             return
         chunks = {k: v for k, v in self.chunks.items() if k in self.used}
-        save_signed(self.root, BUILD_INDEX, {"parts": self.parts, "files": self.digests.pruned(), "chunks": chunks,
-                                             "pairs": self.pairs, "articles": self.placed})
+        files = self.digests.to_text()
+        folder = _cache_folder(self.root, create=True)
+        if folder is None:
+            return
+        try:
+            _write_into(folder, BUILD_FILES, files)
+        except OSError:
+            return
+        finally:
+            os.close(folder)
+        save_signed(self.root, BUILD_INDEX, {"parts": self.parts, "files_sha256": hashlib.sha256(files).hexdigest(),
+                                             "chunks": chunks, "pairs": self.pairs, "ranges": self.ranges})
         folder = self._rows_folder(create=False)
         if folder is None:
             return

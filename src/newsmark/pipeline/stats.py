@@ -73,9 +73,18 @@ class Tally:
             return
         self.splits[assign_split(part["key"], self.settings)] += sign
         self.entities += sign * part["entities"]
-        for name in ("mentions", "claims", "topics", "kinds", "annotators"):
-            counter = getattr(self, name)
-            counter.update(part[name]) if sign == 1 else counter.subtract(part[name])
+        if sign == 1:
+            self.mentions.update(part["mentions"])
+            self.claims.update(part["claims"])
+            self.topics.update(part["topics"])
+            self.kinds.update(part["kinds"])
+            self.annotators.update(part["annotators"])
+        else:
+            self.mentions.subtract(part["mentions"])
+            self.claims.subtract(part["claims"])
+            self.topics.subtract(part["topics"])
+            self.kinds.subtract(part["kinds"])
+            self.annotators.subtract(part["annotators"])
         self.checkworthy += sign * part["checkworthy"]
         self.licenses[part["license"]] += sign
         self.verdicts += sign * part["verdicts"]
