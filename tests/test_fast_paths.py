@@ -447,8 +447,35 @@ def test_a_run_after_edits_checks_only_them_and_finds_what_a_full_run_finds(edit
     text = editable / "corpus" / "synthetic-000019.txt"
     _edit(text, "\n", "\n\n")
     (editable / "annotations" / "synthetic-000020.yaml").unlink()
+    linked = editable / "annotations" / "synthetic-000021.yaml"  # a file become a link to the same bytes
+    (editable / "elsewhere.yaml").write_bytes(linked.read_bytes())
+    _past(editable / "elsewhere.yaml")
+    linked.unlink()
+    linked.symlink_to(editable / "elsewhere.yaml")
+    os.utime(linked, ns=(time.time_ns() - 60 * 10**9,) * 2, follow_symlinks=False)
     _past(editable / "annotations")
-    for step in ("a text edited and an annotation removed", "unchanged since"):
+    for step in ("a text edited, an annotation removed, one a link", "unchanged since"):
         before = per_article.stat().st_mtime_ns
         assert _validate_output(editable) == _validate_output(editable, "--no-cache"), step
         assert (per_article.stat().st_mtime_ns != before) == (step != "unchanged since")
+
+
+def test_only_articles_edited_in_place_are_edits():
+    from newsmark.pipeline.lastrun import edited
+
+    def stamp(path, mode=33188, mtime=1):
+        return f"{path}\0{mode}\0100\0{mtime}\0{mtime}\07"
+
+    before = [stamp("annotations/a.yaml"), stamp("corpus/a.txt"), stamp("corpus/a.yaml"), stamp("pyproject.toml"),
+              "schema/\016877", stamp("schema/labels.json")]
+    assert edited(before, before) == []
+    assert edited(before, [stamp("annotations/a.yaml", mtime=2), *before[1:]]) == ["a"]
+    assert edited(before, [before[0], before[1], stamp("corpus/a.yaml", mtime=2), *before[3:]]) == ["a"]
+    for now in ([stamp("annotations/a.yaml", mode=41471, mtime=2), *before[1:]],  # now a link
+                [before[0], stamp("corpus/a.txt", mtime=2), *before[2:]],  # a text
+                [*before[:3], stamp("pyproject.toml", mtime=2), *before[4:]],  # no article's file
+                [*before[:5], stamp("schema/labels.json", mtime=2)],
+                before[1:],  # removed
+                [*before, stamp("annotations/b.yaml")],  # added
+                [stamp("annotations/a2.yaml"), *before[1:]]):  # renamed
+        assert edited(before, now) is None, now

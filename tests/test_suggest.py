@@ -131,3 +131,37 @@ def test_suggest_refuses_what_it_cannot_work_on(repo_copy):
     broken = run_cli("suggest", SEED_ID, "--root", str(repo_copy))
     assert broken.returncode == 1 and "NM401" in broken.stderr and "Traceback" not in broken.stderr
     assert run_cli("suggest", "--root", str(repo_copy)).returncode == 2
+
+
+def test_the_gazetteer_kept_from_the_last_run_equals_a_fresh_one(synthetic_corpus, tmp_path):
+    """`suggest` takes the corpus's names from the last whole validation, brought up to date after an
+    edit by re-checking only the edited article; the gazetteer must equal one gathered afresh."""
+    import os
+    import time
+
+    import newsmark
+    from newsmark.contributor.suggest import Gazetteer
+    from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
+
+    root = shutil.copytree(synthetic_corpus, tmp_path / "corpus", ignore=shutil.ignore_patterns(CACHE_DIR))
+    past = time.time_ns() - 60 * 10**9
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(past, past))
+
+    def fresh():
+        gazetteer = Gazetteer(newsmark.validate(root).surfaces)
+        return gazetteer.types, gazetteer.example
+
+    kept = Gazetteer.of_corpus(root)
+    assert (kept.types, kept.example) == fresh()
+    path = root / "annotations" / "synthetic-000031.yaml"
+    text = path.read_text()
+    entity_type = re.search(r"type: (PERSON|ORG|GPE)", text).group(1)
+    path.write_text(text.replace(f"type: {entity_type}", "type: NORP", 1))  # every mention of it changes type
+    os.utime(path, ns=(past, past))
+    per_article = root / CACHE_DIR / CACHE_FILE
+    before = per_article.stat().st_mtime_ns
+    kept = Gazetteer.of_corpus(root)
+    assert per_article.stat().st_mtime_ns == before  # brought up to date, not validated afresh
+    assert (kept.types, kept.example) == fresh()
+    assert any(types.get("NORP") for types in kept.types.values())

@@ -16,7 +16,7 @@ from pathlib import Path
 from newsmark.contributor.yamledit import add_mention, round_trip_dump, round_trip_load
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
-from newsmark.pipeline.check import checked_articles, cuts_word, missed_mentions, validate
+from newsmark.pipeline.check import checked_articles, corpus_surfaces, cuts_word, missed_mentions
 from newsmark.pipeline.read import position
 
 MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere
@@ -61,9 +61,10 @@ class Gazetteer:
 
     @classmethod
     def of_corpus(cls, root: Path) -> "Gazetteer":
-        """The gazetteer of a corpus, from the mention texts that ``validate`` gathers (each article's are
-        kept in the validate cache, so only changed articles are read again)."""
-        return cls(validate(root, cache=True).surfaces)
+        """The gazetteer of a corpus, from the mention texts that ``validate`` gathers (kept from its last
+        whole run when nothing changed since; else each article's from the validate cache, so that only
+        changed articles are read again)."""
+        return cls(corpus_surfaces(root))
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Every word-bounded occurrence in ``text`` of a name the corpus annotates."""

@@ -37,9 +37,8 @@ INPUT_FILES = ("pyproject.toml", "CITATION.cff", "schema/labels.json", "schema/r
 def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[list, dict, dict]:
     """Run in a worker: a chunk's rows as one Arrow IPC stream per (config, split), per-article info, and
     (unless ``known`` is None: no cache) each article's text digest and packed word tokens for the next
-    build. Streams cross the process
-    boundary as plain bytes and are what the build cache keeps, so a cached chunk and a fresh one reach
-    the Parquet writer in the same form."""
+    build. Streams cross the process boundary as plain bytes and are what the build cache keeps, so a
+    cached chunk and a fresh one reach the Parquet writer in the same form."""
     batches, info, prepared = chunk_rows(settings, articles, known)
     tables: dict[tuple[str, str], list] = {}
     for config, split, rows in batches:

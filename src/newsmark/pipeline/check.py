@@ -73,6 +73,20 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
     return _validate(root, paths, cache, jobs, progress, now)
 
 
+def corpus_surfaces(root: Path) -> dict[str, dict[str, list[str]]]:
+    """Each mention text of the corpus with, per entity type, the articles that annotate it: kept from
+    the last whole run when no file changed since (``lastrun``), else gathered by validating now."""
+    from newsmark.pipeline import lastrun
+
+    now = lastrun.scan(root)
+    if now is not None:
+        validate(root, cache=True, details=False)  # brings the last run up to date (after edits, only they are read)
+        last = lastrun.load(root)
+        if last is not None and last.state == now.state:
+            return last.surfaces
+    return validate(root, cache=True).surfaces
+
+
 def _validate(root: Path, paths, cache: bool, jobs, progress, now: "lastrun.Scan | None" = None) -> Report:
     found, ids = select(root, paths)
     report = Report(findings=list(found.findings))

@@ -77,13 +77,18 @@ def scan(root: Path) -> Scan | None:
     return Scan(hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest(), stamps)
 
 
+def _path_and_type(line: str) -> str:
+    path, _, rest = line.partition("\0")
+    return f"{path}\0{rest.partition(chr(0))[0]}"
+
+
 def edited(before: list[str], now: list[str]) -> list[str] | None:
     """The articles whose files were edited in place since ``before`` (ids); None when anything else
     changed: a file added, removed or renamed, a text (NM605 then compares every text again), or a file
     that belongs to no article (pyproject.toml, DATASHEET.md, schema/, independent layers)."""
     gone, came = set(before) - set(now), set(now) - set(before)
-    if {line.partition("\0")[0] for line in gone} != {line.partition("\0")[0] for line in came}:
-        return None
+    if {_path_and_type(line) for line in gone} != {_path_and_type(line) for line in came}:
+        return None  # an entry added, removed, renamed, or of another type (a file become a link)
     ids = set()
     for line in came:
         path = line.partition("\0")[0]
