@@ -20,7 +20,7 @@ from newsmark.pipeline.buildcache import BuildCache, chunk_ids, row_fingerprint
 from newsmark.pipeline.check import (Report, agreement_summary, check_chunk, check_datasheet_markers,
                                      check_near_duplicate_splits, check_released_labels, dedup_settings, select,
                                      with_presence)
-from newsmark.pipeline.parallel import PARALLEL_FROM, map_lists
+from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.read import read_citation
 from newsmark.pipeline.splits import read_settings
@@ -91,14 +91,7 @@ def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache 
     misses = [items(chunk) for chunk, cached in zip(chunks, hit) if not cached]
     if len(misses) >= PARALLEL_FROM:
         load_tokenizer()  # before worker processes fork, so that they share it instead of each loading it
-    done = 0
-
-    def advance(count):
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, len(ids))
-
+    advance = counter(progress, len(ids))
     # A few chunks to build (after an edit) go to a worker at once: it loads spaCy and builds them while
     # this process reads the cached chunks and writes Parquet.
     fresh = map_lists(work, misses, jobs=jobs, progress=advance, parallel_from=1 if cache is not None else PARALLEL_FROM)

@@ -22,7 +22,7 @@ from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.reporters import finding_line
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
-from newsmark.pipeline.parallel import map_chunks
+from newsmark.pipeline.parallel import counter, map_chunks
 from newsmark.pipeline.read import (INDEPENDENT, Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
                            yaml_from_bytes)
@@ -305,16 +305,10 @@ def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable |
                  progress=None, cache=None, signatures: bool = False) -> Iterator[tuple[list[ArticleResult], object]]:
     """Check the articles in chunks (in worker processes), yielding ``(results, payload)`` per chunk in id
     order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
-    payload (the build's Arrow tables). ``cache`` (validate only) answers unchanged articles first."""
+    payload (the report's pages). ``cache`` (validate only) answers unchanged articles first."""
     slots = {i: (found.texts.get(i), found.metas.get(i), found.annotations.get(i)) for i in ids}
     cached = cache.lookup(slots) if cache is not None else {}
-    done = 0
-
-    def advance(count):
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, len(ids))
+    advance = counter(progress, len(ids))
 
     if cached:
         advance(len(cached))

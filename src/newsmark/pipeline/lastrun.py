@@ -7,11 +7,14 @@ run on the last run's totals, brought up to date: each edited article's old cont
 its new one put in. Anything else (a file added, removed or renamed, pyproject.toml, the datasheet,
 schema/, an independent layer, a text) means a full run.
 
-Three files in ``<root>/.newsmark-cache``, the first two signed like ``validate.json``: ``last-run.json``
+Files in ``<root>/.newsmark-cache``, the first three signed like ``validate.json``: ``last-run.json``
 (the scan's digest, the findings and counts: all that a run over unchanged files reads),
-``last-run-detail.json`` (each article's stat, findings and slots, the corpus totals) and
+``last-run-detail.json`` (each article's findings, slots and split key, the statistics counts, the
+near-duplicate pairs, the corpus-wide findings), ``last-run-surfaces.json`` (the mention-text index,
+rewritten only when an edit changes it), ``last-run.stamps`` (the scan, plain text) and
 ``last-run.jsonl`` (each article's statistics contribution, one JSON line each, read only for the
-edited articles; its sha256 is in the detail file).
+edited articles, edits appended). The plain files are trusted only by the sha256 or the exact stat that
+the signed detail records for them.
 """
 from __future__ import annotations
 

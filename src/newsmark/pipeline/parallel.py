@@ -54,6 +54,19 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="newsmark-parent-watch", daemon=True).start()
 
 
+def counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None]:
+    """``advance(n)``: n more of ``total`` items are done; reported to ``progress(done, total)``."""
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total)
+
+    return advance
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
