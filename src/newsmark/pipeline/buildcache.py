@@ -28,9 +28,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from newsmark.findings import ArticleResult, Finding
-from newsmark.pipeline.cache import (FileDigests, _cache_folder, _read_regular, _write_into, content_key, load_signed,
-                                     installed_version, save_signed, signature, slot_rels, valid_findings,
-                                     valid_pairs)
+from newsmark.pipeline.cache import (FileDigests, _cache_folder, _write_into, content_key, installed_version,
+                                     load_signed, read_plain, save_signed, signature, slot_rels, valid_findings,
+                                     valid_pairs, write_plain)
 
 BUILD_INDEX = "build.json"
 BUILD_FILES = "build.files"  # the stat and sha256 of every input file, named with its sha256 by the index
@@ -109,19 +109,6 @@ def decode_chunk(raw: bytes):
     return results, header["info"], streams, words
 
 
-def _read_files(root: Path, sha256: str) -> FileDigests:
-    folder = _cache_folder(root, create=False)
-    if folder is None:
-        return FileDigests()
-    try:
-        raw = _read_regular(folder, BUILD_FILES)
-    except OSError:
-        return FileDigests()
-    finally:
-        os.close(folder)
-    return FileDigests.from_text(raw) if hashlib.sha256(raw).hexdigest() == sha256 else FileDigests()
-
-
 class BuildCache:
     def __init__(self, root: Path, parts: list[str], digests: FileDigests | None = None, chunks: dict | None = None,
                  pairs: dict | None = None, ranges: dict | None = None):
@@ -145,7 +132,8 @@ class BuildCache:
             ranges = payload["ranges"]
             if not isinstance(ranges, dict) or not all(isinstance(v, list) and len(v) == 2 for v in ranges.values()):
                 ranges = {}
-            return cls(root, parts, _read_files(root, payload["files_sha256"]), payload["chunks"],
+            files = read_plain(root, BUILD_FILES, payload["files_sha256"])
+            return cls(root, parts, FileDigests() if files is None else FileDigests.from_text(files), payload["chunks"],
                        valid_pairs(payload.get("pairs")), ranges)
         except (KeyError, TypeError, AttributeError, ValueError):
             return cls(root, parts)
@@ -252,17 +240,10 @@ class BuildCache:
                 self.ranges == self.last_ranges:
             return
         chunks = {k: v for k, v in self.chunks.items() if k in self.used}
-        files = self.digests.to_text()
-        folder = _cache_folder(self.root, create=True)
-        if folder is None:
+        files_sha256 = write_plain(self.root, BUILD_FILES, self.digests.to_text())
+        if files_sha256 is None:
             return
-        try:
-            _write_into(folder, BUILD_FILES, files)
-        except OSError:
-            return
-        finally:
-            os.close(folder)
-        save_signed(self.root, BUILD_INDEX, {"parts": self.parts, "files_sha256": hashlib.sha256(files).hexdigest(),
+        save_signed(self.root, BUILD_INDEX, {"parts": self.parts, "files_sha256": files_sha256,
                                              "chunks": chunks, "pairs": self.pairs, "ranges": self.ranges})
         folder = self._rows_folder(create=False)
         if folder is None:

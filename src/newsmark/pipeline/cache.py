@@ -186,6 +186,35 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
         os.close(folder)
 
 
+def write_plain(root: Path, name: str, data: bytes) -> str | None:
+    """Write an unsigned file into the cache folder; its sha256 (for a signed file to vouch for it), or
+    None when it could not be written."""
+    folder = _cache_folder(root, create=True)
+    if folder is None:
+        return None
+    try:
+        _write_into(folder, name, data)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_plain(root: Path, name: str, sha256: str) -> bytes | None:
+    """An unsigned file of the cache folder, when its bytes are those a signed file vouches for."""
+    folder = _cache_folder(root, create=False)
+    if folder is None:
+        return None
+    try:
+        raw = _read_regular(folder, name)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    return raw if hashlib.sha256(raw).hexdigest() == sha256 else None
+
+
 def valid_pairs(pairs) -> dict | None:
     """The cached near-duplicate pairs when they have the right shape, else None."""
     if isinstance(pairs, dict) and isinstance(pairs.get("digest"), str) and isinstance(pairs.get("pairs"), list) \
@@ -349,9 +378,8 @@ class ValidateCache:
         save_signed(self.root, CACHE_FILE, {"files": files, "articles": articles, "pairs": self.pairs})
 
 
-def _read_regular(folder: int, name: str, with_stat: bool = False):
-    """A regular file's bytes (and its stat, ``with_stat``), opened inside ``folder`` without following a
-    link or blocking on a FIFO."""
+def _read_regular(folder: int, name: str) -> bytes:
+    """A regular file's bytes, opened inside ``folder`` without following a link or blocking on a FIFO."""
     fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
@@ -360,7 +388,7 @@ def _read_regular(folder: int, name: str, with_stat: bool = False):
         raw = handle.read(MAX_CACHE_BYTES + 1)
     if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
         raise OSError(f"{name}: changed size while read")
-    return (raw, info) if with_stat else raw
+    return raw
 
 
 def _write_into(folder: int, name: str, data: bytes) -> None:

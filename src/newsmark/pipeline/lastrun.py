@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmark.findings import Finding
-from newsmark.pipeline.cache import (RACY_NS, _cache_folder, _read_regular, _write_into, load_signed, save_signed, signature,
-                                     valid_findings)
+from newsmark.pipeline.cache import (RACY_NS, _cache_folder, _write_into, load_signed, read_plain, save_signed, signature,
+                                     valid_findings, write_plain)
 
 LAST_RUN = "last-run.json"
 DETAIL = "last-run-detail.json"
@@ -169,33 +169,19 @@ def save(root: Path, last: LastRun, lines: dict[str, bytes] | None, surfaces_cha
     if surfaces_changed or not last.surfaces_state:
         last.surfaces_state = last.state
         save_signed(root, SURFACES, {"state": last.state, "surfaces": last.surfaces})
-    stamps = "\n".join(last.stamps).encode("utf-8", "surrogateescape")
-    last.stamps_sha256 = hashlib.sha256(stamps).hexdigest()
-    folder = _cache_folder(root, create=True)
-    if folder is None:
+    # plain text: as JSON, every NUL would cost six bytes
+    stamps_sha256 = write_plain(root, STAMPS, "\n".join(last.stamps).encode("utf-8", "surrogateescape"))
+    if stamps_sha256 is None:
         return
-    try:
-        _write_into(folder, STAMPS, stamps)  # plain text: as JSON, every NUL would cost six bytes
-    except OSError:
-        return
-    finally:
-        os.close(folder)
+    last.stamps_sha256 = stamps_sha256
     save_signed(root, DETAIL, last.to_payload())
     save_signed(root, LAST_RUN, {"state": last.state, "files": last.files, "ids": list(last.articles),
                                  "findings": [[f.path, f.line, f.col, f.code, f.message] for f in sorted(last.findings())]})
 
 
 def _read_stamps(root: Path, sha256: str) -> list[str] | None:
-    folder = _cache_folder(root, create=False)
-    if folder is None:
-        return None
-    try:
-        raw = _read_regular(folder, STAMPS)
-    except OSError:
-        return None
-    finally:
-        os.close(folder)
-    if hashlib.sha256(raw).hexdigest() != sha256:
+    raw = read_plain(root, STAMPS, sha256)
+    if raw is None:
         return None
     return raw.decode("utf-8", "surrogateescape").split("\n") if raw else []
 
