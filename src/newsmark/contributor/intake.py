@@ -14,7 +14,7 @@ from newsmark.files import write_atomic
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
 
-GUIDELINES_VERSION = "1.1"
+GUIDELINES_VERSION = "1.2"
 _SEED_HEADER = re.compile(r"\A\s*date\s+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")
 
 
