@@ -753,7 +753,8 @@ def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bo
 
 def missed_mentions(data: dict, text: str) -> list[tuple[int, int, int]]:
     """Every word-bounded occurrence of a mention's exact text that no mention covers, as (start, end,
-    index of the first entity with a mention of that text), in text order."""
+    index of the first entity with a mention of that text), in text order. Where occurrences overlap, the
+    longest wins: an unannotated "Soviet Union" is one occurrence of that name, not also one of "Soviet"."""
     covered = bytearray(len(text) + 1)
     first_entity: dict[str, int] = {}
     for index, entity in enumerate(data["entities"]):
@@ -769,7 +770,12 @@ def missed_mentions(data: dict, text: str) -> list[tuple[int, int, int]]:
             if not cuts_word(text, at, end) and not any(covered[at:end]):
                 found.append((at, end, index))
             at = text.find(surface, at + 1)
-    return sorted(found)
+    kept = []
+    for start, end, index in sorted(found, key=lambda item: (item[0] - item[1], item[0])):  # longest first
+        if not any(covered[start:end]):
+            covered[start:end] = b"\1" * (end - start)
+            kept.append((start, end, index))
+    return sorted(kept)
 
 
 def check_missed_mentions(doc: Document, text: str, article_id: str) -> list[Finding]:
