@@ -4,6 +4,7 @@ report them, the reporters that must never print them raw, and the HTML report t
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Bidirectional embeddings, overrides and isolates: they reorder what a terminal or browser shows
 # ("Trojan Source"). Errors wherever they appear.
@@ -16,6 +17,17 @@ BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
 ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
 _HIDDEN_RE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029{BIDI_CONTROLS}{ZERO_WIDTH}]")
 _ALSO_IN_LINES_RE = re.compile(f"[\\t\\n\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029{BIDI_CONTROLS}{ZERO_WIDTH}]")
+
+
+# The zero-width non-joiner and joiner shape the letters on either side (Persian, Indic scripts) and build
+# emoji sequences: between two letters, marks or symbols they do work, elsewhere they join nothing.
+JOINERS = "\u200c\u200d"
+_JOINABLE = ("L", "M", "S")
+
+
+def joins(text: str, at: int) -> bool:
+    """Whether the joiner at ``text[at]`` sits between two characters it can join."""
+    return 0 < at < len(text) - 1 and all(unicodedata.category(text[i])[0] in _JOINABLE for i in (at - 1, at + 1))
 
 
 def codepoint(char: str) -> str:

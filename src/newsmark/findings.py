@@ -78,6 +78,7 @@ RULES: dict[str, Rule] = {
         Rule("NM504", "missing-annotation", WARNING, "article has no annotation file yet"),
         Rule("NM505", "unknown-claimer", ERROR, "claimer is not an entity of this article"),
         Rule("NM506", "missing-text", ERROR, "article metadata has no text file"),
+        Rule("NM507", "incomplete-annotation", ERROR, "a finished annotation names no annotator or no topic"),
         # NM6xx: corpus-wide
         Rule("NM601", "label-set-changed", ERROR, "a released label was removed or reordered"),
         Rule("NM602", "stale-datasheet", WARNING, "DATASHEET.md statistics block is out of date"),
@@ -129,6 +130,8 @@ class Report:
     surfaces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # Each checked article's MinHash signature, as the validate cache keeps it (rule NM605).
     signatures: dict[str, str] = field(default_factory=dict)
+    # How many checked articles are not yet annotated, by status (not-started, in-progress): not errors
+    pending: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:

@@ -17,7 +17,17 @@ def summary(report: Report) -> str:
         return (f"FAILED: {_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
                 f" ({_plural(len(report.articles), 'article')} checked)")
     tail = f", {_plural(warnings, 'warning')}" if warnings else ""
-    return f"PASSED: {_plural(len(report.articles), 'article')}, {_plural(report.files, 'file')}{tail}"
+    return f"PASSED: {_articles(report)}, {_plural(report.files, 'file')}{tail}"
+
+
+def _articles(report: Report) -> str:
+    """"296 articles (2 annotated, 294 not yet annotated)", or "3 articles" when all are annotated."""
+    pending = sum(report.pending.values())
+    if not pending:
+        return _plural(len(report.articles), "article")
+    in_progress = report.pending.get("in-progress", 0)
+    return (f"{_plural(len(report.articles), 'article')} ({len(report.articles) - pending} annotated, {pending} not "
+            f"yet annotated{f', {in_progress} of them in progress' if in_progress else ''})")
 
 
 def finding_line(f: Finding) -> str:
@@ -56,6 +66,7 @@ def as_json(report: Report) -> str:
         "errors": len(report.errors),
         "warnings": len(report.warnings),
         "articles": len(report.articles),
+        "not_annotated": dict(report.pending),
         "files": report.files,
         "findings": [f.as_dict() for f in report.findings],
     }

@@ -5,6 +5,7 @@ import sys
 
 import newsmark
 from newsmark.cli.common import UsageError, command, progress, require_corpus, root_option
+from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 
 
 def register(commands) -> None:
@@ -28,6 +29,9 @@ def register(commands) -> None:
     new.add_argument("--id", dest="article_id", metavar="ID", help="article id (default: from date and title)")
     new.add_argument("--language", default="en", metavar="L", help="BCP 47 language tag (default: en)")
     new.add_argument("--source-name", metavar="N", help="publisher name, if known")
+    new.add_argument("--author", dest="authors", action="append", default=[], metavar="CREDIT",
+                     help="the credit the licence asks for, as the source gives it (e.g. 'Wikinews "
+                          "contributors'); repeatable")
     new.add_argument("--url", metavar="U", help="URL of the original, if known")
     new.add_argument("--license", default="unknown", metavar="SPDX", help="SPDX licence id (default: unknown)")
     new.add_argument("--story", metavar="S", help="story key shared by articles on the same story")
@@ -58,6 +62,17 @@ def register(commands) -> None:
                       help="the column that holds FIELD (text, title, date, url, source_name, license, language, "
                            "story, id); repeatable")
     bulk.add_argument("--license", metavar="SPDX", help="licence for items that give none (default: unknown)")
+    bulk.add_argument("--source-name", metavar="N", help="publisher name for items that give none")
+    bulk.add_argument("--author", dest="authors", action="append", default=[], metavar="CREDIT",
+                      help="the credit the licence asks for, recorded for every item (e.g. 'Wikinews "
+                           "contributors'); repeatable")
+    bulk.add_argument("--clean", action="append", default=[], metavar="RULE", choices=list(CLEANING_RULES),
+                      help="a mechanical cleaning rule applied to every text, recorded in each changed "
+                           f"article's changes: {', '.join(CLEANING_RULES)}; repeatable, applied in order")
+    bulk.add_argument("--skip-title", metavar="REGEX",
+                      help="leave out items whose title this regular expression finds (e.g. '^TEST PAGE')")
+    bulk.add_argument("--skip-longer-than", dest="skip_longer", type=int, metavar="N",
+                      help="leave out items whose text as given is longer than N characters")
     bulk.add_argument("--dry-run", action="store_true", help="check everything and say what would be written")
     root_option(bulk)
     bulk.set_defaults(run=_run_import)
@@ -221,7 +236,7 @@ def register(commands) -> None:
 
 
 def _run_import(args) -> int:
-    from newsmark.contributor.bulk import import_sources
+    from newsmark.contributor.bulk import Options, import_sources
 
     mapping = {}
     for pair in args.map or []:
@@ -229,14 +244,18 @@ def _run_import(args) -> int:
         if not sep or not name or not column:
             raise UsageError(f"--map {pair!r}: write FIELD=COLUMN, e.g. --map text=body")
         mapping[name] = column
-    result = import_sources(args.root, args.sources, mapping, args.license, args.dry_run, progress(args))
+    options = Options(mapping, args.license, args.source_name, args.authors, args.clean, args.skip_title,
+                      args.skip_longer)
+    result = import_sources(args.root, args.sources, options, args.dry_run, progress(args))
     verb = "would import" if args.dry_run else "imported"
-    print(f"{verb} {len(result['imported'])} article(s); {len(result['skipped'])} skipped as exact duplicates")
+    print(f"{verb} {len(result['imported'])} article(s); {len(result['skipped'])} left out")
     for item in result["imported"]:
         story = f" (story {item['story']})" if item["story"] else ""
         print(f"  {item['where']} -> {item['id']}{story}")
     for item in result["skipped"]:
-        print(f"  skipped {item['where']}: {item['reason']}")
+        print(f"  left out {item['where']}: {item['reason']}")
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     if result["written"]:
         print(f"wrote {len(result['written'])} file(s); next: annotate, then newsmark anchor and validate")
     return 0
@@ -263,7 +282,7 @@ def _run_dedup(args) -> int:
 
 def _run_new(args) -> int:
     from newsmark.errors import NewsmarkError
-    from newsmark.contributor.intake import decode_input, new_article
+    from newsmark.contributor.intake import decode_input, new_article, source_file_name
 
     try:
         if args.text == "-":
@@ -275,7 +294,8 @@ def _run_new(args) -> int:
         raise NewsmarkError(f"--text {args.text}: {err.strerror}") from None
     result = new_article(decode_input(raw, f"--text {args.text}"), args.root, args.date, title=args.title, article_id=args.article_id,
                          language=args.language, source_name=args.source_name, url=args.url,
-                         license=args.license, story=args.story)
+                         license=args.license, story=args.story, authors=args.authors,
+                         source_file=source_file_name(args.text, args.root), raw=raw)
     for path in result["written"]:
         print(f"wrote {path}")
     article_id = result["id"]

@@ -11,18 +11,21 @@ Importing the same source twice changes nothing.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+import re
 import tempfile
 from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input
+from newsmark.contributor.cleaning import RULES as CLEANING_RULES
+from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input, source_file_name
 from newsmark.errors import NewsmarkError
 from newsmark.files import current_umask, write_atomic
-from newsmark.licenses import UNKNOWN
+from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
 
@@ -44,9 +47,30 @@ MAX_SOURCE_LINE = 2 * MAX_FILE_BYTES
 
 @dataclass
 class Item:
-    where: str  # feed.jsonl:12, export.csv:7, pages/a.html
+    where: str  # feed.jsonl:12, export.csv:7, pages/a.html: where the item's record starts
     values: dict
     columns: dict = field(default_factory=dict)  # field -> the column it came from (for CSV locations)
+    source: Path | None = None  # the file it came from
+    line: int | None = None  # the line its record starts on (JSONL, CSV)
+
+
+@dataclass
+class Options:
+    """What ``newsmark import`` applies to every item: column names, defaults for what an item does not
+    say, the credit its licence asks for, cleaning rules, and which items to leave out."""
+
+    mapping: dict[str, str] = field(default_factory=dict)  # field -> column (--map)
+    license: str | None = None  # for items that give none
+    source_name: str | None = None  # for items that give none
+    authors: list[str] = field(default_factory=list)  # the credit, for every item
+    clean: list[str] = field(default_factory=list)  # cleaning rules (cleaning.RULES), in order
+    skip_title: str | None = None  # a regular expression: items whose title it finds are left out
+    skip_longer: int | None = None  # items whose text as given is longer are left out
+
+
+# A title that marks a page as a test, not an article ("TEST PAGE: ...", "Test article")
+TEST_TITLE_RE = re.compile(r"\btest(?:ing)?\s+(?:page|article|post|entry)\b", re.IGNORECASE)
+SHORT_TEXT = 200  # characters: a shorter text is probably not a whole article
 
 
 def _pick(record: dict, mapping: dict[str, str]) -> tuple[dict, dict]:
@@ -57,6 +81,13 @@ def _pick(record: dict, mapping: dict[str, str]) -> tuple[dict, dict]:
                 values[name], columns[name] = record[column], column
                 break
     return values, columns
+
+
+def _missing_columns(record_columns, mapping: dict[str, str]) -> list[str]:
+    """The --map columns a record lacks: a mapping that names no column is an error, never a silent fall back
+    to the default columns."""
+    return [f"--map {name}={column}: there is no column '{column}'" for name, column in mapping.items()
+            if column not in record_columns]
 
 
 def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
@@ -80,8 +111,12 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
                 if not isinstance(record, dict):
                     yield f"{name}:{number}: each line must be a JSON object"
                     continue
+                missing = _missing_columns(record, mapping)
+                if missing:
+                    yield f"{name}:{number}: " + "; ".join(missing)
+                    continue
                 values, columns = _pick(record, mapping)
-                yield Item(f"{name}:{number}", values, columns)
+                yield Item(f"{name}:{number}", values, columns, source, number)
     elif suffix == ".csv":
         bad = _first_non_utf8_line(source)
         if bad:
@@ -90,9 +125,15 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
         with open(source, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             try:
+                missing = _missing_columns(reader.fieldnames or [], mapping)
+                if missing:
+                    yield f"{name}:1: " + "; ".join(missing) + f" (the columns are {', '.join(reader.fieldnames or [])})"
+                    return
+                start = reader.line_num + 1  # a record may span lines: it is located where it starts
                 for record in reader:
                     values, columns = _pick(record, mapping)
-                    yield Item(f"{name}:{reader.line_num}", values, columns)
+                    yield Item(f"{name}:{start}", values, columns, source, start)
+                    start = reader.line_num + 1
             except csv.Error as err:
                 yield f"{name}:{reader.line_num}: not valid CSV ({err})"
     elif suffix in (".html", ".htm"):
@@ -144,9 +185,13 @@ def _text_file(path: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
     if raw is None:
         yield f"{path}: {problems[0].message}"
         return
+    missing = _missing_columns(set(record) | {"text"}, {k: v for k, v in mapping.items() if k != "text"})
+    if missing:
+        yield f"{path}: " + "; ".join(missing)
+        return
     values, columns = _pick(record, mapping)
     values["text"] = raw
-    yield Item(str(path), values, columns)
+    yield Item(str(path), values, columns, path)
 
 
 def _html_file(path: Path) -> Item | str:
@@ -161,7 +206,7 @@ def _html_file(path: Path) -> Item | str:
         return f"{path}: no article text found in the page"
     values = {"text": document.text, "title": document.title, "date": document.date, "url": document.url,
               "source_name": document.sitename}
-    return Item(str(path), {key: value for key, value in values.items() if value})
+    return Item(str(path), {key: value for key, value in values.items() if value}, source=path)
 
 
 @dataclass
@@ -172,10 +217,83 @@ class Decision:
     skipped: str | None = None  # why this item is not imported
 
 
-def _check(root: Path, items: Iterator[Item | str], default_license: str | None, settings: DedupSettings,
-           progress=None):
-    """First pass: every item checked; returns the decisions and the problems (located messages). Exact
-    duplicates are skipped as they come; near-duplicates are grouped once every item is read."""
+_DATE_TIME_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+                           r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+
+
+def item_date(value) -> str:
+    """An item's publication date: an ISO date, or the date part of an ISO date-time as written (its own
+    day, not converted to another time zone)."""
+    text = str(value).strip()
+    match = _DATE_TIME_RE.fullmatch(text)
+    return match.group(1) if match else text
+
+
+def _skip_reason(item: Item, options: Options) -> str | None:
+    """Why ``options`` leave the item out (a title they name, a text longer than they take), or None."""
+    title, raw = item.values.get("title"), item.values.get("text")
+    if options.skip_title and isinstance(title, str) and re.search(options.skip_title, title):
+        return f"title {title!r} matches --skip-title"
+    if options.skip_longer is not None and raw is not None and len(raw) > options.skip_longer:
+        unit = "bytes" if isinstance(raw, bytes) else "characters"
+        return f"text of {len(raw):,} {unit}, longer than --skip-longer-than {options.skip_longer:,}"
+    return None
+
+
+@dataclass
+class Prepared:
+    body: str
+    changes: list[str]
+    sha256: str  # of the text exactly as the source gave it
+
+
+def _body(item: Item, options: Options) -> Prepared:
+    """The item's text, decoded, cleaned by the rules of ``options`` and normalised as `newsmark new`
+    does, with the changes made and the SHA-256 of the text as given; raises NewsmarkError."""
+    raw = item.values.get("text")
+    if raw is None:
+        raise NewsmarkError("no text (give a text column, or --map text=COLUMN)")
+    given = raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "surrogatepass")
+    text = decode_input(raw, item.where) if isinstance(raw, bytes) else str(raw)
+    body, changes = clean_body(text, "the text", options.clean)
+    return Prepared(body, changes, hashlib.sha256(given).hexdigest())
+
+
+def _metadata(root: Path, item: Item, prepared: Prepared, options: Options, article_id: str | None, story,
+              taken=frozenset(), everything_taken: bool = False) -> dict:
+    values = item.values
+    if "date" not in values:
+        raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
+    provenance = {"file": source_file_name(item.source, root) if item.source else item.where}
+    if item.line is not None:
+        provenance["line"] = item.line
+    provenance["sha256"] = prepared.sha256
+    return article_metadata(prepared.body, root, item_date(values["date"]), values.get("title"), article_id,
+                            values.get("language", "en"), values.get("source_name") or options.source_name,
+                            values.get("url"), _license(item, options), story, taken, everything_taken,
+                            authors=options.authors, provenance=provenance, changes=prepared.changes)
+
+
+def _license(item: Item, options: Options) -> str:
+    return item.values.get("license") or options.license or UNKNOWN
+
+
+def _warnings(item: Item, prepared: Prepared) -> list[str]:
+    """What is probably not an article: a very short text, a title that marks a test page."""
+    found = []
+    title = item.values.get("title")
+    if isinstance(title, str) and TEST_TITLE_RE.search(title):
+        found.append(f"{item.where}: the title {title!r} marks a test page, not an article (--skip-title leaves "
+                     "such items out)")
+    if len(prepared.body) - 1 < SHORT_TEXT:
+        found.append(f"{item.where}: the text has only {len(prepared.body) - 1} characters; is it a whole article?")
+    return found
+
+
+def _check(root: Path, items: Iterator[Item | str], options: Options, settings: DedupSettings, progress=None):
+    """First pass: every item checked; returns the decisions, the problems (located messages, every one an
+    item has) and warnings. Exact duplicates are skipped as they come; near-duplicates are grouped once
+    every item is read. A licence that is not an SPDX id is reported once, with the items that give it."""
     found = inventory(root)
     existing_keys: dict[str, str] = {}
     ids, rows = [], []  # every article's id and MinHash signature: the corpus's, then the import's
@@ -186,36 +304,51 @@ def _check(root: Path, items: Iterator[Item | str], default_license: str | None,
             ids.append(article_id)
             rows.append(values)
     # every id on disk, and those this import gives: new ids are made unique without a look at the disk
-    decisions, problems, taken = [], [], set(found.texts) | set(found.metas) | set(found.annotations)
-    for count, (item, body, values) in enumerate(_prepared(items, settings), 1):
+    decisions, problems, warnings, taken = [], [], [], set(found.texts) | set(found.metas) | set(found.annotations)
+    bad_licenses: dict[str, list[str]] = {}
+    for count, (item, prepared, values) in enumerate(_prepared(items, options, settings), 1):
         if progress:
             progress(count, None)
-        if isinstance(item, str) or isinstance(body, NewsmarkError):
-            problems.append(item if isinstance(item, str) else f"{item.where}: {body}")
+        if isinstance(item, str):
+            problems.append(item)
             continue
-        fields = item.values
+        if isinstance(prepared, str):
+            decisions.append(Decision(item.where, skipped=prepared))
+            continue
+        license = _license(item, options)
+        if license != UNKNOWN and not is_spdx(license):
+            bad_licenses.setdefault(license, []).append(item.where)
+            item.values["license"] = UNKNOWN  # reported once for all its items; the other fields still checked
+        errors = [str(prepared)] if isinstance(prepared, NewsmarkError) else []
+        meta = None
         try:
-            key = text_key(body)
-            if key in existing_keys:
-                decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}"))
-                continue
-            meta = article_metadata(body, root, str(fields["date"]), fields.get("title"), fields.get("id"),
-                                    fields.get("language", "en"), fields.get("source_name"), fields.get("url"),
-                                    fields.get("license") or default_license or UNKNOWN, fields.get("story"), taken,
-                                    everything_taken=True)
+            meta = _metadata(root, item, prepared if not errors else Prepared("x\n", [], "0" * 64), options,
+                             item.values.get("id"), item.values.get("story"), taken, everything_taken=True)
         except NewsmarkError as err:
-            problems.append(f"{item.where}: {err}")
+            errors.append(str(err))
+        if errors or item.where in bad_licenses.get(license, ()):
+            if errors:
+                problems.append(f"{item.where}: " + "; ".join(errors))
+            continue
+        warnings += _warnings(item, prepared)
+        key = text_key(prepared.body)
+        if key in existing_keys:
+            decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}"))
             continue
         taken.add(meta["id"])
         existing_keys[key] = meta["id"]
         ids.append(meta["id"])
         rows.append(values)
         decisions.append(Decision(item.where, meta["id"], meta.get("story")))
+    for license, where in bad_licenses.items():
+        guess = suggestion(license)
+        problems.append(f"{where[0]}: licence {license!r} is not an SPDX licence id" +
+                        (f"; did you mean {guess}?" if guess else "") +
+                        (f" ({len(where)} items give it: {', '.join(where[:3])}{', …' if len(where) > 3 else ''})"
+                         if len(where) > 1 else ""))
     if not problems:
         _join_stories(root, decisions, ids, rows, settings)
-    return decisions, problems
-
-
+    return decisions, problems, warnings
 def _join_stories(root: Path, decisions: list[Decision], ids: list[str], rows: list, settings: DedupSettings) -> None:
     """Give every imported article that is a near-duplicate of others, and names no story itself, the
     story of its group: one a member already names (the corpus's articles first), else the id of the
@@ -242,31 +375,22 @@ def _batches(iterable, size: int):
         yield batch
 
 
-def _body(item: Item) -> str:
-    """The item's text, decoded and normalised as `newsmark new` does; raises NewsmarkError."""
-    raw = item.values.get("text")
-    if raw is None:
-        raise NewsmarkError("no text (give a text column, or --map text=COLUMN)")
-    body = clean_body(decode_input(raw, item.where) if isinstance(raw, bytes) else str(raw), "the text")
-    if "date" not in item.values:
-        raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
-    return body
-
-
-def _prepared(items: Iterator[Item | str], settings: DedupSettings):
-    """Each item with its body (or the NewsmarkError it raised) and its MinHash signature: signatures are
-    computed a batch of items at a time, which costs a fifth of one at a time."""
+def _prepared(items: Iterator[Item | str], options: Options, settings: DedupSettings):
+    """Each item with its prepared text (or the NewsmarkError it raised, or why it is left out) and its
+    MinHash signature: signatures are computed a batch of items at a time, which costs a fifth of one at a
+    time."""
     for batch in _batches(items, BATCH):
-        bodies = []
+        prepared = []
         for item in batch:
+            skip = None if isinstance(item, str) else _skip_reason(item, options)
             try:
-                bodies.append(None if isinstance(item, str) else _body(item))
+                prepared.append(None if isinstance(item, str) else skip if skip else _body(item, options))
             except NewsmarkError as err:
-                bodies.append(err)
-        texts = [body for body in bodies if isinstance(body, str)]
+                prepared.append(err)
+        texts = [p.body for p in prepared if isinstance(p, Prepared)]
         rows = iter(signatures(texts, settings) if texts else ())
-        for item, body in zip(batch, bodies):
-            yield item, body, next(rows) if isinstance(body, str) else None
+        for item, ready in zip(batch, prepared):
+            yield item, ready, next(rows) if isinstance(ready, Prepared) else None
 
 
 def _story_of(root: Path, article_id: str) -> str | None:
@@ -274,52 +398,60 @@ def _story_of(root: Path, article_id: str) -> str | None:
     return doc.data.get("story") if doc is not None and isinstance(doc.data, dict) else None
 
 
-def import_sources(root: str | Path, sources: list[str | Path], mapping: dict[str, str] | None = None,
-                   license: str | None = None, dry_run: bool = False, progress=None) -> dict:
+def import_sources(root: str | Path, sources: list[str | Path], options: Options | None = None,
+                   dry_run: bool = False, progress=None) -> dict:
     """Import every item of ``sources`` into the corpus at ``root``; raises NewsmarkError listing every
     problem (and writes nothing) when any item has one. ``progress(done, total)`` is told of each item
     checked (total None) and each article written."""
-    root, mapping = Path(root), dict(mapping or {})
-    unknown = set(mapping) - set(FIELDS)
+    root, options = Path(root), options or Options()
+    unknown = set(options.mapping) - set(FIELDS)
     if unknown:
         raise NewsmarkError(f"--map {', '.join(sorted(unknown))}: the fields are {', '.join(FIELDS)}")
+    unknown_rules = [name for name in options.clean if name not in CLEANING_RULES]
+    if unknown_rules:
+        raise NewsmarkError(f"--clean {', '.join(unknown_rules)}: the rules are {', '.join(CLEANING_RULES)}")
+    if options.skip_title:
+        try:
+            re.compile(options.skip_title)
+        except re.error as err:
+            raise NewsmarkError(f"--skip-title {options.skip_title!r}: not a regular expression ({err})") from None
+    if options.license and options.license != UNKNOWN and not is_spdx(options.license):
+        guess = suggestion(options.license)
+        raise NewsmarkError(f"--license {options.license!r} is not an SPDX licence id" +
+                            (f"; did you mean {guess}?" if guess else ""))
     paths = [Path(source) for source in sources]
     for path in paths:
         if not path.exists():
             raise NewsmarkError(f"{path}: no such file or folder")
     settings = read_settings(root)
-    decisions, problems = _check(root, (item for path in paths for item in read_items(path, mapping)), license,
-                                 settings, progress)
+    decisions, problems, warnings = _check(root, (item for path in paths for item in read_items(path, options.mapping)),
+                                           options, settings, progress)
     if problems:
         shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
         raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
     imported = [d for d in decisions if d.skipped is None]
     result = {"imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
               "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
-              "written": []}
+              "warnings": warnings, "written": []}
     if dry_run or not imported:
         return result
-    result["written"] = _write_all(root, paths, mapping, license, decisions, progress)
+    result["written"] = _write_all(root, paths, options, decisions, progress)
     return result
 
 
-def _write_all(root: Path, paths: list[Path], mapping: dict, license: str | None, decisions: list[Decision],
-               progress=None) -> list[str]:
+def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[Decision], progress=None) -> list[str]:
     """Second pass: write each imported item's files beside their targets, then rename them all into place."""
     staged: list[tuple[str, Path]] = []
     total, done = sum(decision.skipped is None for decision in decisions), 0
     mode, folders = 0o666 & ~current_umask(), set()
     try:
-        items = (item for path in paths for item in read_items(path, mapping))
+        items = (item for path in paths for item in read_items(path, options.mapping))
         for item, decision in zip(items, decisions):
             if decision.skipped is not None:
                 continue
-            values = item.values
-            body = _body(item)
-            meta = article_metadata(body, root, str(values["date"]), values.get("title"), decision.id,
-                                    values.get("language", "en"), values.get("source_name"), values.get("url"),
-                                    values.get("license") or license or UNKNOWN, decision.story)
-            for target, content in article_plan(root, body, meta).items():
+            prepared = _body(item, options)
+            meta = _metadata(root, item, prepared, options, decision.id, decision.story)
+            for target, content in article_plan(root, prepared.body, meta).items():
                 if target.parent not in folders:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(target.parent)

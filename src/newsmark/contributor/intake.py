@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -20,8 +21,25 @@ _SEED_HEADER = re.compile(r"\A\s*date\s+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")
 
 def normalise_text(text: str) -> str:
     """NFC, LF line endings, no byte-order mark, surrounding whitespace stripped, one final newline."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text).strip() + "\n"
+    return normalise_with_changes(text)[0]
+
+
+def normalise_with_changes(text: str) -> tuple[str, list[str]]:
+    """``normalise_text``, and each step that changed something, in plain words (for ``changes``)."""
+    changes = []
+    unmarked = text.removeprefix("\ufeff")
+    if unmarked != text:
+        changes.append("byte-order mark removed")
+    lf = unmarked.replace("\r\n", "\n").replace("\r", "\n")
+    if lf != unmarked:
+        changes.append("line endings made LF")
+    nfc = unicodedata.normalize("NFC", lf)
+    if nfc != lf:
+        changes.append("Unicode NFC normalisation")
+    body = nfc.strip()
+    if body != nfc.rstrip("\n"):  # a final line break is the file format's, not a change to the text
+        changes.append("whitespace removed at the start or end")
+    return body + "\n", changes
 
 
 def slug(value: str) -> str:
@@ -39,16 +57,21 @@ def decode_input(raw: bytes, name: str) -> str:
     return text
 
 
-def clean_body(text: str, name: str) -> str:
-    """The normalised article body, or an error when it is too large, empty or has control characters."""
-    body = normalise_text(text)
+def clean_body(text: str, name: str, rules: list[str] = ()) -> tuple[str, list[str]]:
+    """The normalised article body (after the named cleaning ``rules``, ``cleaning.RULES``) and the changes
+    made to ``text``, in plain words; or an error when it is too large, empty or has control characters."""
+    from newsmark.contributor.cleaning import clean
+
+    cleaned, changes = clean(text, rules) if rules else (text, [])
+    body, normalised = normalise_with_changes(cleaned)
+    changes = changes + normalised
     if len(body.encode("utf-8")) > MAX_FILE_BYTES:
         raise NewsmarkError(f"{name}: the text is larger than the {MAX_FILE_BYTES} byte limit for one article")
     problems = [problem for problem in text_findings(body, name) if problem.severity == "error"]
     if problems:
         first = problems[0]
         raise NewsmarkError(f"{name}: after normalisation, line {first.line} col {first.col}: {first.message}")
-    return body
+    return body, changes
 
 
 def parse_seed(raw: bytes, name: str) -> tuple[str, str]:
@@ -135,7 +158,7 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
         raise NewsmarkError(f"{seed_file}: larger than the {MAX_FILE_BYTES} byte limit")
     raw = seed_file.read_bytes()
     date, body = parse_seed(raw, seed_file.name)
-    text = clean_body(body, seed_file.name)
+    text, _ = clean_body(body, seed_file.name)
     article_id = check_article_id(article_id or slug(seed_file.stem))
     seed_rel = f"seeds/{seed_file.name}"
     meta = {
@@ -188,10 +211,13 @@ def unique_id(root: Path, base: str, taken: set[str] = frozenset(), everything_t
 def article_metadata(body: str, root: Path, date: str, title: str | None = None, article_id: str | None = None,
                      language: str = "en", source_name: str | None = None, url: str | None = None,
                      license: str = UNKNOWN, story: str | None = None, taken: set[str] = frozenset(),
-                     everything_taken: bool = False) -> dict:
+                     everything_taken: bool = False, authors: list[str] = (), provenance: dict | None = None,
+                     changes: list[str] = ()) -> dict:
     """The metadata of a new article with the normalised ``body``, checked as ``validate`` will check it.
     The id defaults to a slug of the date and title (or of the first words), unique in the corpus and
-    among ``taken`` (see ``unique_id``). Raises NewsmarkError naming the field."""
+    among ``taken`` (see ``unique_id``). ``authors`` is the credit the source's licence asks for,
+    ``provenance`` where the text came from (with the SHA-256 of the text as given), ``changes`` what was
+    done to that text. Raises NewsmarkError naming the field."""
     from newsmark.pipeline.schemas import compiled_validator, validator
 
     try:
@@ -202,11 +228,17 @@ def article_metadata(body: str, root: Path, date: str, title: str | None = None,
         words = title or " ".join(body.split()[:8])
         article_id = unique_id(root, slug(f"{date} {words}")[:MAX_ID_LENGTH].rstrip("-"), taken, everything_taken)
     check_article_id(article_id)
-    source = {"name": source_name, "url": url} if (source_name or url) else None
+    source = {"name": source_name, "url": url} if (source_name or url or authors) else None
+    if authors:
+        source["authors"] = list(authors)
     meta = {"id": article_id, "title": title, "date": date, "language": language, "source": source,
             "license": license}
     if story:
         meta["story"] = story
+    if provenance:
+        meta["provenance"] = provenance
+    if changes:
+        meta["changes"] = list(changes)
     fast = compiled_validator("article")
     errors = [] if fast is not None and fast.is_valid(meta) else \
         sorted(validator("article").iter_errors(meta), key=lambda e: list(e.path))
@@ -231,11 +263,27 @@ def article_plan(root: Path, body: str, meta: dict) -> dict[Path, str]:
 
 def new_article(text: str, root: str | Path, date: str, title: str | None = None, article_id: str | None = None,
                 language: str = "en", source_name: str | None = None, url: str | None = None,
-                license: str = UNKNOWN, story: str | None = None) -> dict:
+                license: str = UNKNOWN, story: str | None = None, authors: list[str] = (),
+                source_file: str | None = None, raw: bytes | None = None) -> dict:
     """Add one article from its raw text: corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton.
+    ``source_file`` and ``raw`` (the bytes as given) are recorded as its provenance, with every change the
+    normalisation made to the text.
 
     Metadata is checked against the article schema before anything is written."""
     root = Path(root)
-    body = clean_body(text, "the text")
-    meta = article_metadata(body, root, date, title, article_id, language, source_name, url, license, story)
+    body, changes = clean_body(text, "the text")
+    given = raw if raw is not None else text.encode("utf-8")
+    provenance = {"file": source_file or "-", "sha256": hashlib.sha256(given).hexdigest()}
+    meta = article_metadata(body, root, date, title, article_id, language, source_name, url, license, story,
+                            authors=authors, provenance=provenance, changes=changes)
     return _write(article_plan(root, body, meta), root, meta["id"])
+
+
+def source_file_name(path: str | Path, root: str | Path) -> str:
+    """How provenance names a source file: its path relative to the corpus folder when it lies inside it
+    (seeds/wikinews/2019.csv), else its bare name (a path on one contributor's machine means nothing to
+    anyone else); standard input is "-"."""
+    if str(path) == "-":
+        return "-"
+    absolute, top = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    return absolute.relative_to(top).as_posix() if absolute.is_relative_to(top) else absolute.name

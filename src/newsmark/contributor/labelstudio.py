@@ -30,7 +30,7 @@ from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_all_atomic
 from newsmark.findings import ERROR
 from newsmark.labels import label_table, labels_by_name, names
-from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles, is_unstarted
+from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles
 from newsmark.pipeline.read import INDEPENDENT, inventory, is_article_id, parse_yaml, read_article_text, read_yaml, relpath
 
 TEXT, ENTITY, CLAIM, TOPICS, CLAIMER = "text", "entity", "claim", "topics", "claimer"
@@ -151,7 +151,7 @@ def export_tasks(root: str | Path, ids: list[str] | None, out: str | Path, as_an
     if missing:
         raise NewsmarkError(f"no annotations/<id>.yaml for: {', '.join(missing)}")
     tasks = []
-    articles = checked_articles(root, wanted, unstarted_ok=True)
+    articles = checked_articles(root, wanted)
     if suggestions:
         from newsmark.contributor.suggest import Gazetteer, suggestion_results
 
@@ -640,7 +640,7 @@ def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None
     else:
         doc, _ = read_yaml(path, root) if path.is_file() and not path.is_symlink() else (None, [])
     if text is None or doc is None or not isinstance(doc.data, dict) or \
-            not all(is_unstarted(f) for f in check_schema(doc, "annotation")):
+            check_schema(doc, "annotation"):
         problems.add(task, f"{relpath(path, root)} does not validate; fix it first (newsmark validate)")
         return None
     if task["data"].get(TEXT) not in (None, text):

@@ -23,7 +23,7 @@ from newsmark.reporters import finding_line
 from newsmark.labels import LABEL_SETS, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.parallel import counter, map_chunks
-from newsmark.pipeline.read import (INDEPENDENT, Article, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
+from newsmark.pipeline.read import (COMPLETE, INDEPENDENT, Article, annotation_status, pending_counts, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
                            yaml_from_bytes)
 from newsmark.pipeline.schemas import PATTERN_HINTS, compiled_validator, validator
@@ -60,8 +60,8 @@ def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, c
     if now is not None and not details:
         summary = lastrun.load_summary(root, now.state)
         if summary is not None:  # nothing changed since the last run
-            findings, files, ids = summary
-            return Report(findings=findings, files=files, articles=dict.fromkeys(ids))
+            findings, files, ids, pending = summary
+            return Report(findings=findings, files=files, articles=dict.fromkeys(ids), pending=pending)
         last = lastrun.load(root)
         if last is not None:
             try:
@@ -103,6 +103,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: "lastrun.Scan
             if now is not None:  # what the next run needs to start from this one
                 per_article[result.id] = result.findings
                 lines[result.id] = _line(result.contribution, "minhash" in (result.contribution or {}))
+    report.pending = pending_counts(report.articles.values())
     corpus = []
     for (annotator, article_id), path in sorted(found.layers.items()):
         if article_id in ids or paths is None:
@@ -146,7 +147,8 @@ def _remember(root: Path, now: "lastrun.Scan", report: Report, found: Inventory,
         slots = (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id))
         part = report.articles[article_id]
         articles[article_id] = {"slots": [None if s is None else corpus_rel(s) for s in slots],
-                                "findings": _as_lists(findings), "key": part["key"] if part else None}
+                                "findings": _as_lists(findings), "key": part["key"] if part else None,
+                                "status": part.get("status") if part else None}
     lastrun.save(root, lastrun.LastRun(now.state, now.stamps, report.files, _as_lists(found.findings),
                                        articles, report.surfaces, tally.state() if tally else None, pairs,
                                        len(found.layers), _as_lists(corpus)), lines)
@@ -190,7 +192,8 @@ def _revalidate(root: Path, now: "lastrun.Scan", last: "lastrun.LastRun") -> Rep
         if (old or {}).get("surfaces") != (new or {}).get("surfaces"):
             _move_surfaces(last.surfaces, article_id, old, new)
             surfaces_changed = True
-        last.articles[article_id].update(findings=_as_lists(result.findings), key=new["key"] if new else None)
+        last.articles[article_id].update(findings=_as_lists(result.findings), key=new["key"] if new else None,
+                                         status=new.get("status") if new else None)
         lines[article_id] = _line(new, signed)
     corpus = check_released_labels(root)
     if tally is not None:  # (None: no readable split rule, so no statistics to compare)
@@ -203,7 +206,8 @@ def _revalidate(root: Path, now: "lastrun.Scan", last: "lastrun.LastRun") -> Rep
     last.tally = tally.state() if tally else None
     if lastrun.append_lines(root, last, lines):
         lastrun.save(root, last, None, surfaces_changed)
-    return Report(findings=sorted(last.findings()), files=last.files, articles=dict.fromkeys(last.articles))
+    return Report(findings=sorted(last.findings()), files=last.files, articles=dict.fromkeys(last.articles),
+                  pending=pending_counts(last.articles.values()))
 
 
 def _line(contribution: dict | None, signed: bool) -> bytes:
@@ -227,34 +231,19 @@ def _move_surfaces(surfaces: dict, article_id: str, old: dict | None, new: dict 
         surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
 
 
-def is_unstarted(item: Finding) -> bool:
-    """Whether ``item`` only says that an annotation is not begun: the empty ``annotators`` or ``topics`` of
-    the skeleton `newsmark new` writes, which an annotation tool fills in."""
-    return item.code == "NM306" and item.path.startswith("annotations/") and \
-        item.message.startswith(("annotators: the list needs at least 1 item", "topics: the list needs at least 1 item"))
-
-
-def checked_articles(root: Path, ids: list[str], unstarted_ok: bool = False) -> list[Article]:
+def checked_articles(root: Path, ids: list[str]) -> list[Article]:
     """The articles ``ids`` as read, for a tool that edits or exports them; raises NewsmarkError listing
     the errors when any of them does not validate (its spans must be right before a tool builds on them).
-    ``unstarted_ok`` also takes a skeleton whose annotators or topics are still empty (its spans are
-    checked all the same)."""
+    An article not yet annotated (a skeleton, or a file in progress) is taken like any other."""
     report = validate(root, [root / "annotations" / f"{article_id}.yaml" for article_id in ids])
-    errors = [f for f in report.errors if not f.path.startswith("schema/") and not (unstarted_ok and is_unstarted(f))]
-    found = inventory(root)
-    articles = []
-    for article_id in ids:
-        slots = (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id))
-        article = check_article(root, article_id, slots, positions=False)[0]
-        if article.annotation is None and not errors and slots[2] is not None:
-            # unstarted: the schema refused only the empty lists, so the spans were not checked yet
-            article.annotation, _ = read_yaml(slots[2], root)
-            errors += [f for f in check_annotation(article.annotation, article_id, article.text) if f.severity == ERROR]
-        articles.append(article)
+    errors = [f for f in report.errors if not f.path.startswith("schema/")]
     if errors:
         raise NewsmarkError("fix these first (newsmark validate); nothing was done:\n" + "\n".join(
             finding_line(f) for f in errors[:20]))
-    return articles
+    found = inventory(root)
+    return [check_article(root, article_id, (found.texts.get(article_id), found.metas.get(article_id),
+                                             found.annotations.get(article_id)), positions=False)[0]
+            for article_id in ids]
 
 
 def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
@@ -336,7 +325,7 @@ def check_chunk(root: Path, extra: Callable | None, signatures: bool, items: lis
         results.append(result)
         if article is not None and result.contribution is not None:
             built.append((result, article))
-            if not any(f.severity == ERROR for f in result.findings):
+            if article.status == COMPLETE and not any(f.severity == ERROR for f in result.findings):
                 valid.append(article)
     if signatures:
         _add_signatures(root, built)
@@ -641,6 +630,7 @@ def check_annotation(doc: Document, article_id: str, text: str | None) -> list[F
     if data["article"] != article_id:
         findings.append(finding("NM501", doc.path, f"article '{data['article']}' differs from the file name "
                                 f"'{article_id}'; make them equal", *doc.at(("article",))))
+    findings += check_complete(doc)
     findings += check_ids(doc)
     findings += check_claimers(doc)
     for group in ("annotators", "claims"):
@@ -653,6 +643,18 @@ def check_annotation(doc: Document, article_id: str, text: str | None) -> list[F
         if not any(f.severity == ERROR for f in span_findings):  # a wrong span would leave its name "missed"
             findings += check_missed_mentions(doc, text, article_id)
     return findings
+
+
+def check_complete(doc: Document) -> list[Finding]:
+    """NM507: an annotation that is neither the untouched skeleton nor marked ``status: in-progress`` is
+    finished, and is built: it needs an annotator and a topic."""
+    if annotation_status(doc.data) != COMPLETE:
+        return []
+    return [finding("NM507", doc.path, f"{key} is empty, but the file is a finished annotation (it has "
+                    f"{'status: complete' if 'status' in doc.data else 'annotations and no status: in-progress'}); "
+                    f"add {what}, or mark the file 'status: in-progress' while work goes on",
+                    *doc.at((key,)))
+            for key, what in (("annotators", "who annotated"), ("topics", "its IPTC topics")) if not doc.data[key]]
 
 
 def check_ids(doc: Document) -> list[Finding]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmark.findings import Finding
+from newsmark.pipeline.read import pending_counts
 from newsmark.pipeline.cache import (RACY_NS, _cache_folder, _write_into, load_signed, read_plain, save_signed, signature,
                                      valid_findings, write_plain)
 
@@ -129,15 +130,19 @@ class LastRun:
         return {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in ("surfaces", "stamps")}
 
 
-def load_summary(root: Path, state: str) -> tuple[list[Finding], int, list[str]] | None:
-    """The findings, file count and article ids of the last run, when it saw the same ``state``."""
+def load_summary(root: Path, state: str) -> tuple[list[Finding], int, list[str], dict[str, int]] | None:
+    """The findings, file count, article ids and counts of articles not yet annotated of the last run,
+    when it saw the same ``state``."""
     payload = load_signed(root, LAST_RUN)
     try:
         if payload is None or payload["state"] != state or not valid_findings(payload["findings"]) or \
                 not isinstance(payload["files"], int) or not all(isinstance(i, str) for i in payload["ids"]):
             return None
-        return [Finding(*f) for f in payload["findings"]], payload["files"], payload["ids"]
-    except (KeyError, TypeError):
+        pending = payload["pending"]
+        if not all(isinstance(k, str) and isinstance(v, int) for k, v in pending.items()):
+            return None
+        return [Finding(*f) for f in payload["findings"]], payload["files"], payload["ids"], pending
+    except (KeyError, TypeError, AttributeError):
         return None
 
 
@@ -176,6 +181,7 @@ def save(root: Path, last: LastRun, lines: dict[str, bytes] | None, surfaces_cha
     last.stamps_sha256 = stamps_sha256
     save_signed(root, DETAIL, last.to_payload())
     save_signed(root, LAST_RUN, {"state": last.state, "files": last.files, "ids": list(last.articles),
+                                 "pending": pending_counts(last.articles.values()),
                                  "findings": [[f.path, f.line, f.col, f.code, f.message] for f in sorted(last.findings())]})
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from newsmark.chars import BIDI_RE, ZERO_WIDTH_RE, codepoint, has_hidden
+from newsmark.chars import BIDI_RE, JOINERS, ZERO_WIDTH_RE, codepoint, has_hidden, joins
 from newsmark.findings import Finding, finding
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -96,6 +96,31 @@ class Document:
         return table.get(path, (1, 1))
 
 
+# An annotation file's status. A file says ``status: in-progress`` while work goes on; the skeleton that
+# ``new`` and ``import`` write (every list empty) is not started; anything else is complete. Only complete
+# annotations are built, counted in the statistics and held to completeness (rule NM507).
+COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in-progress", "not-started"
+STATUS_VALUES = (COMPLETE, IN_PROGRESS)  # what the ``status`` key may say
+
+
+def annotation_status(data: dict) -> str:
+    """COMPLETE, IN_PROGRESS or NOT_STARTED for a schema-valid annotation."""
+    if "status" in data:
+        return data["status"]
+    if not any(data[key] for key in ("annotators", "topics", "entities", "claims")):
+        return NOT_STARTED
+    return COMPLETE
+
+
+def pending_counts(records) -> dict[str, int]:
+    """How many of ``records`` (dicts, or None) carry a ``status``: the articles not yet annotated, by status."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record and record.get("status"):
+            counts[record["status"]] = counts.get(record["status"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
 @dataclass
 class Article:
     """One article as read: its id, body text, metadata and annotation (None where missing or invalid)."""
@@ -104,6 +129,11 @@ class Article:
     text: str | None = None
     meta: Document | None = None
     annotation: Document | None = None
+
+    @property
+    def status(self) -> str | None:
+        """The annotation's status (None without a valid annotation)."""
+        return None if self.annotation is None else annotation_status(self.annotation.data)
 
 
 @dataclass
@@ -283,8 +313,10 @@ def invisible_findings(value: str, rel: str, locate, where: str) -> list[Finding
     found = []
     for code, pattern, advice in (("NM111", BIDI_RE, "it can make the text display in another order than "
                                    "it is read; remove it"),
-                                  ("NM112", ZERO_WIDTH_RE, "it is invisible; remove it unless the script needs it")):
-        for count, match in enumerate(pattern.finditer(value)):
+                                  ("NM112", ZERO_WIDTH_RE, "it is invisible and, here, joins nothing; remove it")):
+        matches = (match for match in pattern.finditer(value)
+                   if not (match.group() in JOINERS and joins(value, match.start())))
+        for count, match in enumerate(matches):
             if count == MAX_REPEATS:
                 break
             found.append(finding(code, rel, f"{where} holds {codepoint(match.group())} at character "

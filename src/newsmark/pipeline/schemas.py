@@ -10,6 +10,7 @@ import re
 from functools import cache
 
 from newsmark.labels import names, schema_dir
+from newsmark.pipeline.read import STATUS_VALUES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -25,6 +26,8 @@ QID_PATTERN = r"^Q[1-9][0-9]*$"
 GUIDELINES_PATTERN = r"^[0-9]+\.[0-9]+$"
 ANNOTATOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 SEED_PATTERN = r"^seeds/[^/\\\x00-\x1f\x7f]+$"
+# an imported file: a relative path (or a bare name) without backslashes or control characters; a record, never opened
+SOURCE_FILE_PATTERN = r"^[^/\\\x00-\x1f\x7f][^\\\x00-\x1f\x7f]*$"
 
 # What each pattern means, for findings a contributor can act on.
 PATTERN_HINTS = {
@@ -60,19 +63,28 @@ def _strict(properties: dict, required: list[str], description: str) -> dict:
 def article_schema() -> dict:
     nullable_text = {"type": ["string", "null"], "minLength": 1}
     source = _strict(
-        {"name": nullable_text, "url": {"type": ["string", "null"], "pattern": URL_PATTERN}},
+        {"name": nullable_text, "url": {"type": ["string", "null"], "pattern": URL_PATTERN},
+         "authors": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1},
+                     "description": "the credit the source's licence asks for, as the source gives it "
+                                    "(e.g. Wikinews contributors)"}},
         ["name", "url"],
         "Publisher name and URL where known; null where the source does not say.",
     )
     source["type"] = ["object", "null"]
     provenance = _strict(
         {
-            "seed": {"type": "string", "pattern": SEED_PATTERN},
-            "sha256": {"type": "string", "pattern": SHA256_PATTERN},
+            "seed": {"type": "string", "pattern": SEED_PATTERN, "description": "a seed document under seeds/"},
+            "file": {"type": "string", "pattern": SOURCE_FILE_PATTERN,
+                     "description": "the imported file, relative to the corpus folder when inside it"},
+            "line": {"type": "integer", "minimum": 1, "description": "the line where the item's record starts"},
+            "sha256": {"type": "string", "pattern": SHA256_PATTERN,
+                       "description": "of the text exactly as the source gave it, before any change"},
         },
-        ["seed", "sha256"],
-        "The seed document this article was ingested from, and its hash.",
+        ["sha256"],
+        "Where the text came from (a seed, or a file and the line of its record) and the SHA-256 of the text "
+        "as the source gave it, so that any change to it can be detected.",
     )
+    provenance["oneOf"] = [{"required": ["seed"]}, {"required": ["file"]}]
     schema = _strict(
         {
             "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
@@ -83,6 +95,9 @@ def article_schema() -> dict:
             "license": {"type": "string", "pattern": SPDX_OR_UNKNOWN_PATTERN, "description": "SPDX id or unknown"},
             "story": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
             "provenance": provenance,
+            "changes": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1},
+                        "description": "each change made to the source's text, in plain words (licences such "
+                                       "as CC BY ask that changes be indicated)"},
             "synthetic": {"const": True, "description": "set only on generated test and benchmark articles"},
         },
         ["id", "title", "date", "language", "source", "license"],
@@ -150,10 +165,13 @@ def annotation_schema() -> dict:
         {
             "article": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
             "guidelines": {"type": "string", "pattern": GUIDELINES_PATTERN},
-            "annotators": {"type": "array", "minItems": 1, "items": annotator},
+            "status": {"enum": list(STATUS_VALUES),
+                       "description": "in-progress while the file is partly annotated (neither an error nor "
+                                      "released); complete (the default) once done"},
+            # empty in a skeleton; a complete annotation needs one of each (rule NM507)
+            "annotators": {"type": "array", "items": annotator},
             "topics": {
                 "type": "array",
-                "minItems": 1,
                 "uniqueItems": True,
                 "items": _label_enum("topics", "IPTC Media Topics top-level QCode"),
             },

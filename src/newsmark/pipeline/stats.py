@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from newsmark.pipeline.read import Article
+from newsmark.pipeline.read import COMPLETE, IN_PROGRESS, Article
 from newsmark.labels import labels_by_name, names
 from newsmark.pipeline.splits import SPLITS, Settings, assign_split
 
@@ -17,9 +17,13 @@ BLOCK_END = "<!-- newsmark:stats:end -->"
 
 def contribution(article: Article) -> dict | None:
     """What one article adds to the statistics (small and JSON-safe, so the validate cache can keep it);
-    None for an article that is not built (missing text, metadata or a valid annotation)."""
+    None for an article that is not built (missing text, metadata or a valid annotation). An article not
+    yet annotated adds only its status (and its split key and licence, which rules on the corpus need)."""
     if article.annotation is None or article.meta is None or article.text is None:
         return None
+    key = article.meta.data.get("story") or article.id
+    if article.status != COMPLETE:
+        return {"key": key, "license": article.meta.data["license"], "status": article.status}
     annotation = article.annotation.data
     mentions = Counter()
     surfaces: dict[str, str] = {}  # each mention text with the type of its first entity (rule NM604)
@@ -28,7 +32,7 @@ def contribution(article: Article) -> dict | None:
         for mention in entity["mentions"]:
             surfaces.setdefault(mention["text"], entity["type"])
     return {
-        "key": article.meta.data.get("story") or article.id,
+        "key": key,
         "entities": len(annotation["entities"]),
         "mentions": dict(mentions),
         "claims": dict(Counter(claim["type"] for claim in annotation["claims"])),
@@ -37,6 +41,7 @@ def contribution(article: Article) -> dict | None:
         "kinds": sorted({annotator["kind"] for annotator in annotation["annotators"]}),
         "annotators": sorted({f"{annotator['id']} ({annotator['kind']})" for annotator in annotation["annotators"]}),
         "license": article.meta.data["license"],
+        "source": (article.meta.data.get("source") or {}).get("name") or "unknown",
         "verdicts": sum("verdict" in claim for claim in annotation["claims"]),
         "wikidata": sum("wikidata" in entity for entity in annotation["entities"]),
         "surfaces": surfaces,
@@ -47,7 +52,7 @@ class Tally:
     """Running statistics: contributions are added one at a time and not kept (and can be taken away
     again: a validation after an edit takes the article's old contribution out and puts its new one in)."""
 
-    COUNTERS = ("splits", "mentions", "claims", "topics", "kinds", "annotators", "licenses")
+    COUNTERS = ("splits", "mentions", "claims", "topics", "kinds", "annotators", "licenses", "sources", "pending")
     TOTALS = ("entities", "checkworthy", "verdicts", "wikidata")
 
     def __init__(self, settings: Settings, state: dict | None = None):
@@ -55,10 +60,12 @@ class Tally:
         self.splits, self.mentions, self.claims = Counter(), Counter(), Counter()
         self.topics, self.kinds = Counter(), Counter()
         self.annotators, self.licenses = Counter(), Counter()
+        self.sources = Counter()
+        self.pending = Counter()  # articles not yet annotated, by status
         self.entities = self.checkworthy = self.verdicts = self.wikidata = 0
         if state is not None:
             for name in self.COUNTERS:
-                setattr(self, name, Counter(state[name]))
+                setattr(self, name, Counter(state.get(name, {})))
             for name in self.TOTALS:
                 setattr(self, name, int(state[name]))
 
@@ -70,6 +77,9 @@ class Tally:
     def add(self, part: dict | None, sign: int = 1) -> None:
         """Count one article's contribution in (``sign`` -1: out)."""
         if part is None:
+            return
+        if "status" in part:
+            self.pending[part["status"]] += sign
             return
         self.splits[assign_split(part["key"], self.settings)] += sign
         self.entities += sign * part["entities"]
@@ -87,6 +97,7 @@ class Tally:
             self.annotators.subtract(part["annotators"])
         self.checkworthy += sign * part["checkworthy"]
         self.licenses[part["license"]] += sign
+        self.sources[part["source"]] += sign
         self.verdicts += sign * part["verdicts"]
         self.wikidata += sign * part["wikidata"]
 
@@ -102,8 +113,10 @@ class Tally:
             "annotator_kinds": _ordered(+self.kinds, "annotator_kinds"),
             "annotators": dict(sorted((+self.annotators).items())),
             "licenses": dict(sorted((+self.licenses).items())),
+            "sources": dict(sorted((+self.sources).items())),
             "verdicts": self.verdicts,
             "wikidata": self.wikidata,
+            "not_annotated": dict(sorted((+self.pending).items())),
         }
 
 
@@ -129,7 +142,7 @@ def _counts(counts: dict[str, int]) -> str:
 def stats_rows(stats: dict) -> list[tuple[str, str]]:
     topic_labels = labels_by_name("topics")
     return [
-        ("articles", f"{stats['articles']} ({_counts(stats['splits'])})"),
+        ("articles", f"{stats['articles']} annotated ({_counts(stats['splits'])})" + _pending(stats)),
         ("entities", str(stats["entities"])),
         ("mentions", f"{sum(stats['mentions'].values())} ({_counts(stats['mentions'])})"),
         ("claims", f"{sum(stats['claims'].values())} ({_counts(stats['claims'])}); "
@@ -137,8 +150,19 @@ def stats_rows(stats: dict) -> list[tuple[str, str]]:
         ("topics", ", ".join(f"{code} {topic_labels.get(code, '?')} {n}" for code, n in stats["topics"].items())
          or "none"),
         ("annotator kinds", _counts(stats["annotator_kinds"])),
+        ("sources", _counts(stats.get("sources", {}))),
+        ("licences", _counts(stats["licenses"])),
         ("agreement", describe_agreement(stats.get("agreement"))),
     ]
+
+
+def _pending(stats: dict) -> str:
+    pending = stats.get("not_annotated", {})
+    if not pending:
+        return ""
+    in_progress = pending.get(IN_PROGRESS, 0)
+    return (f"; {sum(pending.values())} not yet annotated" + (f" ({in_progress} in progress)" if in_progress else "")
+            + ", not built")
 
 
 def describe_agreement(agreement: dict | None) -> str:
