@@ -2,13 +2,14 @@
 -> build; refusals leave files untouched."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 import yaml
 from datasets import load_dataset
 
-from conftest import REPO, copy_corpus, run_cli
+from conftest import REPO, copy_corpus, run_cli, copy_seed
 
 ARTICLE = """\
 Harbour talks resume in Ostmere
@@ -67,7 +68,7 @@ claims:
 
 @pytest.fixture
 def corpus(tmp_path):
-    root = copy_corpus(REPO, tmp_path / "corpus")
+    root = copy_seed(tmp_path / "corpus")
     (root / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text())
     source = tmp_path / "article.txt"
     source.write_text(ARTICLE.replace("\n", "\r\n"))
@@ -90,9 +91,12 @@ def test_new_anchor_validate_build(corpus, tmp_path):
     assert text == ARTICLE  # CRLF normalised, one final newline
     meta = yaml.safe_load((root / "corpus" / f"{article_id}.yaml").read_text())
     assert meta["source"] == {"name": "Ostmere Courier", "url": None} and meta["license"] == "CC-BY-4.0"
+    # provenance: the file as given (outside the corpus: its name only) and the hash of its bytes
+    assert meta["provenance"] == {"file": source.name, "sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
+    assert meta["changes"] == ["line endings made LF"]
 
-    skeleton = run_cli("validate", "--root", str(root))
-    assert skeleton.returncode == 1 and "annotators: the list needs at least 1 item" in skeleton.stdout
+    skeleton = run_cli("validate", "--root", str(root))  # the skeleton is a status, not an error
+    assert skeleton.returncode == 0 and "(1 annotated, 1 not yet annotated)" in skeleton.stdout
 
     annotation = root / "annotations" / f"{article_id}.yaml"
     annotation.write_text(ANNOTATION.format(id=article_id))
@@ -171,6 +175,20 @@ def test_anchor_repairs_offsets_after_a_text_edit(corpus):
     repaired = run_cli("anchor", article_id, "--root", str(root))
     assert repaired.returncode == 0, repaired.stdout
     assert run_cli("validate", "--root", str(root)).returncode == 0
+
+
+def test_anchor_is_not_stopped_by_a_warning_about_the_text(corpus):
+    # A zero-width space in the text is an NM112 warning: every offset is still well defined.
+    root, source = corpus
+    article_id = _new(root, source)
+    text_path = root / "corpus" / f"{article_id}.txt"
+    text_path.write_text(text_path.read_text() + "Rain\u200b fell.\n")
+    annotation = root / "annotations" / f"{article_id}.yaml"
+    annotation.write_text(ANNOTATION.format(id=article_id))
+    result = run_cli("anchor", article_id, "--root", str(root))
+    assert result.returncode == 0, result.stdout
+    checked = run_cli("validate", "--root", str(root))
+    assert checked.returncode == 0 and "NM112" in checked.stdout
 
 
 def test_anchor_refuses_unsafe_yaml(corpus):

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from datasets import load_dataset
 
-from conftest import REPO, SEED_ID, copy_corpus, run_cli
+from conftest import REPO, SEED_ID, copy_corpus, run_cli, copy_seed
 from newsmark.pipeline.assemble import outermost
 
 
@@ -17,7 +17,7 @@ def dataset(tmp_path_factory):
     """The seed and 30 synthetic articles, built once."""
     from newsmark.contributor.synth import synthesize
 
-    root = copy_corpus(REPO, tmp_path_factory.mktemp("export") / "corpus")
+    root = copy_seed(tmp_path_factory.mktemp("export") / "corpus")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     synthetic = synthesize(tmp_path_factory.mktemp("synthetic") / "corpus", 30)
     for folder in ("corpus", "annotations"):

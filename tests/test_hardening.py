@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import newsmark
-from conftest import NEWSMARK, REPO, SEED_ID, commit_all, copy_corpus, run_cli
+from conftest import NEWSMARK, REPO, SEED_ID, commit_all, copy_corpus, run_cli, copy_seed
 from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
 from newsmark.pipeline.lastrun import LAST_RUN
 
@@ -47,7 +47,7 @@ def assert_clean_failure(result, fragment: str = "") -> None:
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A copy of the repository as a contributor has it: corpus, pyproject, datasheet and a .git folder."""
-    root = copy_corpus(REPO, tmp_path / "project")
+    root = copy_seed(tmp_path / "project")
     for name in ("pyproject.toml", "DATASHEET.md"):
         shutil.copy(REPO / name, root / name)
     (root / ".git").mkdir()
@@ -437,7 +437,7 @@ def test_ner_tags_are_valid_iob2(tmp_path, synthetic_corpus):
     from datasets import load_dataset
 
     out = tmp_path / "out"
-    root = copy_corpus(REPO, tmp_path / "seed")
+    root = copy_seed(tmp_path / "seed")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     for corpus in (root, synthetic_corpus):
         assert run_cli("build", "--root", str(corpus), "--out", str(out)).returncode == 0

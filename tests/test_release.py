@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import REPO, commit_all, copy_corpus, run_cli
+from conftest import REPO, commit_all, copy_corpus, run_cli, copy_seed
 
 HUB_TEMPLATE_SECTIONS = ["## Dataset Details", "### Dataset Description", "### Dataset Sources", "## Uses",
                          "### Direct Use", "### Out-of-Scope Use", "## Dataset Structure", "## Dataset Creation",
@@ -25,7 +25,7 @@ HUB_KEYS = {"license", "license_name", "license_link", "language", "language_cre
 
 
 def _project(tmp_path, name="project"):
-    root = copy_corpus(REPO, tmp_path / name)
+    root = copy_seed(tmp_path / name)
     for file in ("pyproject.toml", "DATASHEET.md", "CITATION.cff"):
         shutil.copy(REPO / file, root / file)
     return root

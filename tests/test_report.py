@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from conftest import REPO, SEED_ID, commit_all, copy_corpus, run_cli
+from conftest import REPO, SEED_ID, commit_all, copy_corpus, run_cli, copy_seed
 from newsmark.reviewer.report import Mark, layout, render_text
 
 
@@ -39,7 +39,7 @@ def _text_of(fragment: str) -> tuple[str, bool]:
 
 @pytest.fixture
 def repo_root(tmp_path):
-    root = copy_corpus(REPO, tmp_path / "repo")
+    root = copy_seed(tmp_path / "repo")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     return root
 

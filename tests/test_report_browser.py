@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SEED_ID, copy_corpus, run_cli
+from conftest import REPO, SEED_ID, copy_corpus, run_cli, copy_seed
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -27,7 +27,7 @@ def _contrast(first: str, second: str) -> float:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = copy_corpus(REPO, tmp_path_factory.mktemp("repo"))
+    root = copy_seed(tmp_path_factory.mktemp("repo"))
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     out = tmp_path_factory.mktemp("report")
     assert run_cli("report", "--root", str(root), "--out", str(out)).returncode == 0
@@ -132,7 +132,7 @@ def test_index_page_renders(browser, site):
 def comparison(tmp_path_factory):
     """The seed with an independent layer that lacks one "Netanyahu", types c1 as a prediction and files
     the article under economy instead of politics; the report of both, side by side."""
-    root = copy_corpus(REPO, tmp_path_factory.mktemp("compare"))
+    root = copy_seed(tmp_path_factory.mktemp("compare"))
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     layer = root / "annotations" / "independent" / "ann-b"
     layer.mkdir(parents=True)

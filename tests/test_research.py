@@ -8,7 +8,7 @@ import pytest
 import yaml
 from datasets import load_dataset
 
-from conftest import REPO, SEED_ID, copy_corpus, run_cli
+from conftest import REPO, SEED_ID, copy_corpus, run_cli, copy_seed
 
 # conll2012_ontonotesv5's `named_entities` names, in its order.
 ONTONOTES_NER_TAGS = [
@@ -35,7 +35,7 @@ MENTIONS = {"U.S.": ("us", "GPE"), "40,000": ("crowd", "CARDINAL"), "$3.5 billio
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The seed plus one constructed article with numbers, abbreviations and addresses, built once."""
-    root = copy_corpus(REPO, tmp_path_factory.mktemp("research") / "corpus")
+    root = copy_seed(tmp_path_factory.mktemp("research") / "corpus")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     (root / "corpus" / "tokens.txt").write_text(TEXT)
     (root / "corpus" / "tokens.yaml").write_text("id: tokens\ntitle: null\ndate: '2024-01-02'\nlanguage: en\n"

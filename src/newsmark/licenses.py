@@ -66,3 +66,29 @@ def allows_redistribution(license_id: str) -> bool:
 
 def license_url(license_id: str) -> str | None:
     return f"https://spdx.org/licenses/{license_id}.html" if is_spdx(license_id) else None
+
+
+# Licences whose terms ask every copy to credit the source (Creative Commons BY family, Open Data Commons
+# Attribution, government open licences): a release carries an attribution notice for their texts.
+_ATTRIBUTION_PREFIXES = ("CC-BY", "ODC-By", "OGL-", "DL-DE-BY", "etalab-", "NLOD-", "CDLA-Permissive")
+
+
+def requires_attribution(license_id: str) -> bool:
+    return license_id.startswith(_ATTRIBUTION_PREFIXES)
+
+
+def license_name(license_id: str) -> str:
+    """The licence's full name from the SPDX list (the id itself when it is not on the list)."""
+    info = spdx_ids().get(license_id)
+    return getattr(info, "name", None) or license_id
+
+
+def license_text_url(license_id: str) -> str | None:
+    """Where the licence's text is: Creative Commons' own page for a CC licence (what CC asks reusers to
+    link to), else the SPDX page."""
+    if license_id.startswith("CC-") and is_spdx(license_id):
+        kind, _, version = license_id[3:].lower().rpartition("-")
+        if kind and version.replace(".", "").isdigit():
+            return f"https://creativecommons.org/{'publicdomain' if kind == 'cc0' else 'licenses'}/" \
+                   f"{'zero' if kind == 'cc0' else kind}/{version}/"
+    return license_url(license_id)

@@ -248,12 +248,12 @@ def _run_import(args) -> int:
                       args.skip_longer)
     result = import_sources(args.root, args.sources, options, args.dry_run, progress(args))
     verb = "would import" if args.dry_run else "imported"
-    print(f"{verb} {len(result['imported'])} article(s); {len(result['skipped'])} left out")
+    print(f"{verb} {len(result['imported'])} article(s); {len(result['skipped'])} skipped")
     for item in result["imported"]:
         story = f" (story {item['story']})" if item["story"] else ""
         print(f"  {item['where']} -> {item['id']}{story}")
     for item in result["skipped"]:
-        print(f"  left out {item['where']}: {item['reason']}")
+        print(f"  skipped {item['where']}: {item['reason']}")
     for warning in result["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if result["written"]:

@@ -44,15 +44,21 @@ def register(commands) -> None:
                     "data/<config>/<split>-*.parquet for the configs articles (default), mentions, claims, ner "
                     "and sentences, labels/<set>.csv, README.md (dataset card), croissant.json and manifest.json. The folder is written "
                     "beside the target and moved into place only when complete; on any error nothing is "
-                    "written and a previous build stays as it was. Also refreshes the statistics block of "
-                    "DATASHEET.md.",
+                    "written and a previous build stays as it was. Articles not yet annotated (a skeleton, or "
+                    "'status: in-progress') are left out and counted. Also refreshes the statistics block of "
+                    "DATASHEET.md. With --public, articles whose text's licence is unknown or does not allow "
+                    "redistribution are withheld too (and DATASHEET.md, which describes the whole corpus, is "
+                    "left alone): the folder `newsmark publish` may push to a public repository.",
         epilog="exit status: 0 built, 1 validation errors or a refused write, 2 usage error\n\n"
-               "example:\n  newsmark build --out dist/newsmark\n"
+               "examples:\n  newsmark build --out dist/newsmark\n"
+               "  newsmark build --public --out dist/public && newsmark publish --dataset dist/public --dry-run\n"
                "  python -c \"from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))\"",
     )
     root_option(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors; no progress bar")
+    build.add_argument("--public", action="store_true",
+                       help="withhold articles whose text may not be redistributed (for a public release)")
     build.add_argument("--no-cache", action="store_true",
                        help="check and assemble every article afresh (default: reuse the rows of unchanged "
                             "articles from <root>/.newsmark-cache; the output is byte-identical either way)")
@@ -90,7 +96,7 @@ def _run_build(args) -> int:
     require_corpus(args.root)
     try:
         result = newsmark.build(args.root, args.out, jobs=args.jobs, progress=progress(args),
-                                cache=not args.no_cache)
+                                cache=not args.no_cache, public=args.public)
     except ValidationFailed as failed:
         sys.stdout.write(text(failed.report))
         print("newsmark: build refused: the corpus has errors (above); nothing was written", file=sys.stderr)
@@ -104,8 +110,11 @@ def _run_build(args) -> int:
     if result["empty_splits"]:
         print(f"  note: empty, so left out of the card (datasets cannot load a 0-row split): "
               f"{', '.join(result['empty_splits'])}")
-    for article_id in result["left_out"]:
-        print(f"  note: {article_id} has no valid annotation yet and is left out")
+    pending = sum(result["stats"]["not_annotated"].values())
+    if pending:
+        print(f"  note: {pending} article(s) not yet annotated, left out")
+    for article_id, license_id in result["withheld"].items():
+        print(f"  note: {article_id} withheld from this public build (licence {license_id})")
     if result["warnings"]:
         print(f"  {len(result['warnings'])} validation warning(s); run newsmark validate to see them")
     if result["datasheet"] == "updated":

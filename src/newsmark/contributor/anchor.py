@@ -14,7 +14,7 @@ from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
 from newsmark.pipeline.check import iter_spans, show_path
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
-from newsmark.findings import Finding
+from newsmark.findings import ERROR, Finding
 from newsmark.pipeline.read import position, read_article_text, read_yaml, relpath
 
 
@@ -65,7 +65,9 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
                                               "missing; add it before anchoring")]
         return result
     text, text_problems = read_article_text(text_path, root)
-    result.problems = problems + text_problems
+    # Only errors stop anchoring: a warning about the text (an invisible character, NM112) leaves every
+    # offset well defined, and validate reports it anyway.
+    result.problems = [p for p in problems + text_problems if p.severity == ERROR]
     if doc is None or text is None:
         return result
     yaml, data = round_trip_load(path.read_text(encoding="utf-8"))

@@ -342,7 +342,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
         decisions.append(Decision(item.where, meta["id"], meta.get("story")))
     for license, where in bad_licenses.items():
         guess = suggestion(license)
-        problems.append(f"{where[0]}: licence {license!r} is not an SPDX licence id" +
+        problems.append(f"{where[0]}: license {license!r} is not an SPDX licence id" +
                         (f"; did you mean {guess}?" if guess else "") +
                         (f" ({len(where)} items give it: {', '.join(where[:3])}{', …' if len(where) > 3 else ''})"
                          if len(where) > 1 else ""))

@@ -158,7 +158,7 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
         raise NewsmarkError(f"{seed_file}: larger than the {MAX_FILE_BYTES} byte limit")
     raw = seed_file.read_bytes()
     date, body = parse_seed(raw, seed_file.name)
-    text, _ = clean_body(body, seed_file.name)
+    text, changes = clean_body(body, seed_file.name)
     article_id = check_article_id(article_id or slug(seed_file.stem))
     seed_rel = f"seeds/{seed_file.name}"
     meta = {
@@ -170,6 +170,8 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
         "license": "unknown",
         "provenance": {"seed": seed_rel, "sha256": hashlib.sha256(raw).hexdigest()},
     }
+    if changes:
+        meta["changes"] = changes
     plan: dict[Path, str | bytes] = {}
     seed_copy = root / seed_rel
     if seed_copy.resolve() != seed_file.resolve():

@@ -84,8 +84,8 @@ def chunk_rows(settings: Settings, articles: list[Article], known: dict[str, byt
     the card); and the prepared articles (their word tokens are all known once the batches are
     consumed). ``known``: word tokens from an earlier build, as for ``prepare``."""
     prepared = [prepare(article, settings, known) for article in articles]
-    info = {p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"]}
-            for p in prepared}
+    info = {p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"],
+                   "credit": credit(p.meta)} for p in prepared}
 
     def batches():
         for config, make in CONFIG_ROWS.items():
@@ -103,6 +103,15 @@ def chunk_rows(settings: Settings, articles: list[Article], known: dict[str, byt
                     yield config, split, batch
 
     return batches(), info, prepared
+
+
+def credit(meta: dict) -> dict:
+    """What an attribution notice says of one article: its title, source, URL, authors' credit, licence and
+    the changes made to its text (CC BY asks for each)."""
+    source = meta.get("source") or {}
+    return {"title": meta.get("title"), "source": source.get("name"), "url": source.get("url"),
+            "authors": list(source.get("authors", [])), "license": meta["license"],
+            "changes": list(meta.get("changes", []))}
 
 
 def article_row(item: Prepared) -> Iterator[dict]:

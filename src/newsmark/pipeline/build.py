@@ -13,9 +13,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from newsmark.errors import NewsmarkError, ValidationFailed
+from newsmark.licenses import allows_redistribution
 from newsmark.files import check_output_folder, output_slot, write_atomic
 from newsmark.pipeline.assemble import chunk_rows, pack_words, text_digest
-from newsmark.pipeline.card import bibtex, card_markdown, label_tables, license_markdown
+from newsmark.pipeline.card import attribution_markdown, bibtex, card_markdown, label_tables, license_markdown
 from newsmark.pipeline.buildcache import BuildCache, chunk_ids, row_fingerprint
 from newsmark.pipeline.check import (Report, agreement_summary, check_chunk, check_datasheet_markers,
                                      check_near_duplicate_splits, check_released_labels, dedup_settings, select,
@@ -108,11 +109,24 @@ def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache 
         yield [with_presence(result, found) for result in results], read_streams(streams), info
 
 
+def without_articles(tables: dict[tuple[str, str], pa.Table], ids: set[str]) -> dict[tuple[str, str], pa.Table]:
+    """A chunk's tables without the rows of the articles ``ids`` (the articles config keys rows by ``id``,
+    the others by ``article_id``)."""
+    import pyarrow.compute as pc
+
+    dropped = pa.array(sorted(ids), pa.string())
+    return {(config, split): table.filter(pc.invert(pc.is_in(table["id" if config == "articles" else "article_id"], dropped)))
+            for (config, split), table in tables.items()}
+
+
 def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes: int = MAX_SHARD_BYTES,
-          jobs: int | None = None, progress=None, cache: bool = False) -> dict:
+          jobs: int | None = None, progress=None, cache: bool = False, public: bool = False) -> dict:
     """Build the dataset folder ``out`` (default ``<root>/dist/newsmark``) from the corpus at ``root``.
     ``cache`` reuses the checked results and rows of unchanged chunks of articles from
-    ``<root>/.newsmark-cache`` (and updates it); the output is the same either way.
+    ``<root>/.newsmark-cache`` (and updates it); the output is the same either way. ``public`` leaves out
+    every article whose text's licence is unknown or does not allow redistribution (the manifest names
+    them as withheld), so that the folder may be published openly; the repository's DATASHEET.md, which
+    describes the whole corpus, is then left as it is.
 
     Raises ValidationFailed (with the report) when the corpus has errors; then nothing is written."""
     root = Path(root)
@@ -127,7 +141,8 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
     with output_slot(out) as tmp:
         writer = DatasetWriter(tmp, max_shard_bytes)
         try:
-            corpus, manifest = _write_rows(root, ids, found, settings, report, writer, jobs, progress, cache)
+            corpus, manifest = _write_rows(root, ids, found, settings, report, writer, jobs, progress, cache,
+                                           public)
             summary, outputs = writer.close()
         except BaseException:
             writer.abort()
@@ -140,20 +155,25 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
         documents = {"README.md": card_markdown(summary, corpus, settings),
                      "croissant.json": croissant(summary, corpus, settings),
                      "LICENSE.md": license_markdown(corpus),
+                     "ATTRIBUTION.md": attribution_markdown(corpus),
                      **({"DATASHEET.md": datasheet_text} if datasheet_text is not None else {}),
                      **{f"labels/{name}.csv": table for name, table in label_tables().items()}}
         finish(tmp, out, outputs, documents, manifest)
-    datasheet = update_datasheet(root, datasheet_text)
-    return {**summary, "out": str(out), "left_out": manifest["left_out"], "warnings": report.warnings,
+    datasheet = update_datasheet(root, datasheet_text) if not public else None
+    return {**summary, "out": str(out), "left_out": manifest["left_out"], "withheld": manifest["withheld"],
+            "warnings": report.warnings,
             "datasheet": datasheet, "stats": corpus["stats"]}
 
 
-def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_cache):
-    """Check every article and stream the rows of valid ones into ``writer``; raises ValidationFailed
-    when anything is wrong. Returns what the card needs of the corpus and the manifest (without outputs)."""
+def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_cache, public=False):
+    """Check every article and stream the rows of valid ones into ``writer`` (with ``public``, only those
+    whose text may be redistributed); raises ValidationFailed when anything is wrong. Returns what the card
+    needs of the corpus and the manifest (without outputs)."""
     inputs: dict[str, str] = {}
     built: dict[str, str] = {}  # article id -> split
     article_licenses: dict[str, str] = {}
+    credits: dict[str, dict] = {}  # article id -> what the attribution notice says of it
+    withheld: dict[str, str] = {}  # article id -> the licence that keeps it out of a public build
     licenses, languages = set(), set()
     tally = Tally(settings)
     keys: dict[str, str] = {}  # article id -> split key, and its signature, for the near-duplicate rule
@@ -168,9 +188,12 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
             report.articles[result.id] = None
         if not report.ok:
             continue  # keep checking, so that every finding is reported; write no more
-        writer.add(tables)
+        closed = {i for i, entry in info.items() if public and not allows_redistribution(entry["license"])}
+        writer.add(without_articles(tables, closed) if closed else tables)
         for result in results:
-            if result.id in info:
+            if result.id in closed:
+                withheld[result.id] = info[result.id]["license"]
+            elif result.id in info:
                 tally.add(result.contribution)
                 keys[result.id] = result.contribution["key"]
                 signatures[result.id] = result.contribution.get("minhash")
@@ -178,7 +201,10 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
                 inputs.update(result.digests)
                 licenses.add(info[result.id]["license"])
                 article_licenses[result.id] = info[result.id]["license"]
+                credits[result.id] = info[result.id]["credit"]
                 languages.add(info[result.id]["language"].split("-")[0])
+            elif result.contribution is not None:  # not yet annotated: counted as such, not built
+                tally.add(result.contribution)
     report.findings.extend(check_released_labels(root))
     if report.ok:
         found_pairs, pairs = check_near_duplicate_splits(root, keys, signatures, cache.pairs if cache else None)
@@ -204,10 +230,13 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
         "inputs": dict(sorted(inputs.items())),
         "splits": dict(sorted(built.items())),
         "licenses": dict(sorted(article_licenses.items())),
+        "credits": {article_id: credits[article_id]["authors"] for article_id in sorted(credits)},
         "left_out": sorted(set(ids) - set(built)),
+        "withheld": dict(sorted(withheld.items())),
     }
     stats = {**tally.stats(), "agreement": agreement_summary(root, found)}
-    return {"stats": stats, "licenses": licenses, "languages": languages}, manifest
+    return {"stats": stats, "licenses": licenses, "languages": languages, "withheld": manifest["withheld"],
+            "credits": [{"id": article_id, **credits[article_id]} for article_id in sorted(credits)]}, manifest
 
 
 def datasheet_with_stats(root: Path, stats: dict) -> str | None:

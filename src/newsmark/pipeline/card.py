@@ -8,7 +8,8 @@ from __future__ import annotations
 from datasets import ClassLabel, List, Value
 
 from newsmark.labels import label_table
-from newsmark.licenses import ANNOTATION_LICENSE, CODE_LICENSE, UNKNOWN, allows_redistribution, hub_license
+from newsmark.licenses import (ANNOTATION_LICENSE, CODE_LICENSE, allows_redistribution, hub_license, license_name,
+                               license_text_url, requires_attribution)
 from newsmark.pipeline.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, MAX_CONTEXT, features, ner_tag_names
 from newsmark.pipeline.splits import SPLITS, Settings
 from newsmark.pipeline.stats import describe_agreement, stats_markdown
@@ -64,15 +65,15 @@ def size_category(count: int) -> str:
 
 
 def dataset_license(text_licenses: set[str]) -> dict:
-    """The card's licence fields. Annotations are CC-BY-4.0 and each text keeps its own licence: one Hub id
-    when they all agree, ``unknown`` when any text's licence is unknown, else ``other`` pointing at
-    LICENSE.md, which lists them."""
-    if not text_licenses or UNKNOWN in text_licenses:
-        return {"license": UNKNOWN}
-    ids = {hub_license(license_id) for license_id in text_licenses | {ANNOTATION_LICENSE}}
-    if len(ids) == 1 and "other" not in ids:
-        return {"license": ids.pop()}
-    return {"license": "other", "license_name": "newsmark-mixed", "license_link": "LICENSE.md"}
+    """The card's licence fields. Annotations are CC-BY-4.0 and each text keeps its own licence. The Hub
+    takes a list of licence ids for a dataset under several: one id when all agree, else every Hub id in
+    use (``unknown`` among them when a text's licence is unknown); a licence the Hub does not list is
+    ``other``, named and linked to LICENSE.md, which lists every licence with its articles."""
+    ids = sorted({hub_license(license_id) for license_id in set(text_licenses) | {ANNOTATION_LICENSE}})
+    fields = {"license": ids[0] if len(ids) == 1 else ids}
+    if "other" in ids:
+        fields.update(license_name="newsmark-mixed", license_link="LICENSE.md")
+    return fields
 
 
 # Annotator kinds as the Hub's annotations_creators values.
@@ -166,17 +167,34 @@ def bibtex(citation: dict | None, version: str, repo_id: str | None) -> str | No
     return f"@misc{{newsmark_{version.replace('.', '_')},\n{body}\n}}"
 
 
-def licence_lines(stats: dict) -> list[str]:
+def _articles(count: int) -> str:
+    return f"{count} article{'s' if count != 1 else ''}"
+
+
+def _linked(license_id: str) -> str:
+    url = license_text_url(license_id)
+    return f"[{license_id}]({url})" if url else license_id
+
+
+def licence_lines(stats: dict, withheld: dict | None = None) -> list[str]:
     """What may be done with which part, for the card and the dataset folder's LICENSE.md."""
-    per_article = ", ".join(f"{license_id} ({count} article{'s' if count != 1 else ''})"
-                            for license_id, count in stats["licenses"].items())
+    per_article = ", ".join(f"{_linked(license_id)} ({_articles(count)})" for license_id, count in stats["licenses"].items())
     lines = [
         f"- **Annotations** (topics, entities, mentions, claims and everything derived from them): "
-        f"{ANNOTATION_LICENSE}.",
+        f"{_linked(ANNOTATION_LICENSE)}, credit: the newsmark contributors.",
         f"- **Article texts** keep the licence their metadata states, per row in the `license` column: "
         f"{per_article or 'none'}.",
         f"- **The newsmark tool** that builds this dataset: {CODE_LICENSE}.",
     ]
+    if any(requires_attribution(license_id) for license_id in stats["licenses"]):
+        lines += ["", "The licences of some texts ask every copy to credit the source and to say what was "
+                      "changed: [ATTRIBUTION.md](ATTRIBUTION.md) does so for each article (title, credit, URL, "
+                      "licence, changes made). Keep it with any copy of the texts."]
+    if withheld:
+        lines += ["", f"This is a public build: {_articles(len(withheld))} of the repository whose text's licence "
+                      f"is unknown or does not allow redistribution {'is' if len(withheld) == 1 else 'are'} "
+                      f"left out ({', '.join(f'`{i}`' for i in list(withheld)[:10])}"
+                      f"{', …' if len(withheld) > 10 else ''})."]
     closed = [license_id for license_id in stats["licenses"] if not allows_redistribution(license_id)]
     if closed:
         lines += ["", f"**The licence of some article texts ({', '.join(closed)}) is unknown or does not allow "
@@ -186,7 +204,34 @@ def licence_lines(stats: dict) -> list[str]:
 
 
 def license_markdown(corpus: dict) -> str:
-    return "\n".join(["# Licences of this dataset", "", *licence_lines(corpus["stats"]), ""])
+    return "\n".join(["# Licences of this dataset", "", *licence_lines(corpus["stats"], corpus.get("withheld")), ""])
+
+
+def attribution_markdown(corpus: dict) -> str:
+    """ATTRIBUTION.md: for each licence that asks for credit, every article under it with its title,
+    credit, source, URL and the changes made to its text, and the licence's name with a link to its text."""
+    by_license: dict[str, list[dict]] = {}
+    for entry in corpus.get("credits", []):
+        if requires_attribution(entry["license"]):
+            by_license.setdefault(entry["license"], []).append(entry)
+    lines = ["# Attribution", "",
+             "The article texts of this dataset are used under the licences below, which ask that every copy "
+             "credit the source, link to the licence and say what was changed. The annotations are "
+             f"{ANNOTATION_LICENSE} (credit: the newsmark contributors).", ""]
+    if not by_license:
+        lines += ["No article text of this build is under a licence that asks for attribution.", ""]
+    for license_id, entries in sorted(by_license.items()):
+        lines += [f"## {license_name(license_id)} ({license_id})", "",
+                  f"Licence text: {license_text_url(license_id) or 'not on the SPDX list'}. {_articles(len(entries))}.", ""]
+        for entry in entries:
+            title = f"\"{entry['title']}\"" if entry["title"] else f"`{entry['id']}` (untitled)"
+            credit = ", ".join(entry["authors"]) or "no credit recorded"
+            source = f", {entry['source']}" if entry["source"] else ""
+            url = f", <{entry['url']}>" if entry["url"] else ""
+            changes = "; ".join(entry["changes"]) or "none"
+            lines.append(f"- {title} by {credit}{source}{url}, {license_id}. Changes: {changes}. (`{entry['id']}`)")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _annotator_lines(stats: dict) -> list[str]:
@@ -195,8 +240,9 @@ def _annotator_lines(stats: dict) -> list[str]:
              for annotator, count in stats["annotators"].items()]
     if kinds.get("model"):
         lines += ["", f"{kinds['model']} article(s) were annotated by a model and **no person reviewed them**: treat "
-                      "those annotations as silver standard. The annotator records name the team that ran the "
-                      "model, not the model, its version or the date it ran; they are not recorded."]
+                      "those annotations as silver standard. Each annotator record of the `articles` config and "
+                      "the repository's files names the model, its version where the provider gives one, and "
+                      "the day it ran."]
     return lines
 
 
@@ -352,15 +398,21 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "#### Data Collection and Processing",
         "",
-        "Texts are kept exactly as ingested, normalised only to Unicode NFC with LF line endings and "
-        "surrounding whitespace removed; source documents are kept byte for byte in the repository's "
-        "`seeds/` with their SHA-256 in each article's provenance. Titles, publishers or licences that the "
-        "source does not give are null or `unknown`, never invented.",
+        "Texts are kept as the source gave them except for mechanical cleaning applied to every article of "
+        "a source alike (Unicode NFC, LF line endings, surrounding whitespace, and rules such as removing a "
+        "dateline or photo captions), which each article's metadata records as its changes "
+        "([ATTRIBUTION.md](ATTRIBUTION.md) lists them); source documents are kept byte for byte in the "
+        "repository's `seeds/`, and each article's provenance holds the SHA-256 of its text as the source "
+        "gave it. Titles, publishers or licences that the source does not give are null or `unknown`, never "
+        "invented. The repository's DATASHEET.md (\"Collection process\") states which items of each source "
+        "were left out and why.",
         "",
         "#### Who are the source data producers?",
         "",
         "The publishers and authors of the articles, where the source names them (`source_name`, "
-        "`source_url`); where it does not, they are unknown.",
+        "`source_url`); where it does not, they are unknown. Sources: "
+        + (", ".join(f"{name} ({_articles(count)})" for name, count in stats.get("sources", {}).items()) or "none")
+        + ".",
         "",
         "### Annotations",
         "",
@@ -395,7 +447,7 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "## Licensing",
         "",
-        *licence_lines(stats),
+        *licence_lines(stats, corpus.get("withheld")),
         "",
         "## Citation",
         "",

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from newsmark.errors import NewsmarkError
-from newsmark.licenses import allows_redistribution
+from newsmark.licenses import allows_redistribution, requires_attribution
 from newsmark.pipeline.splits import read_settings
 from newsmark.release.dataset import require_build
 
@@ -44,6 +44,14 @@ def plan(root: str | Path, repo_id: str | None, dataset: str | Path, private: bo
         raise NewsmarkError(f"refusing a public push: {len(closed)} article text(s) have a licence that is unknown "
                             f"or does not allow redistribution: {named}{more}. Publish with --gated (users "
                             "must accept conditions) or --private, or settle the licences first")
+    uncredited = [article for article, licence in manifest.get("licenses", {}).items()
+                  if requires_attribution(licence) and not manifest.get("credits", {}).get(article)]
+    if uncredited and not private:
+        more = f" and {len(uncredited) - 20} more" if len(uncredited) > 20 else ""
+        raise NewsmarkError(f"refusing a {'gated' if gated else 'public'} push: {len(uncredited)} article text(s) have a "
+                            "licence that asks for credit, but their metadata names none (source.authors): "
+                            f"{', '.join(uncredited[:20])}{more}. Add the credit the source gives (newsmark import "
+                            "--author) and rebuild")
     files = sorted((path.relative_to(dataset).as_posix(), path.stat().st_size)
                    for path in dataset.rglob("*") if path.is_file())
     return {"repo_id": repo_id, "visibility": "private" if private else "gated" if gated else "public",
