@@ -54,3 +54,19 @@ def test_every_rule_has_a_fixture():
     with_fixture = {case.name[:5] for case in CASE_DIRS}
     assert set(RULES) - with_fixture == set(COVERED_ELSEWHERE)
     assert with_fixture <= set(RULES)
+
+
+def test_nm604_compares_names_not_values(tmp_path):
+    # "1843" is a year (DATE) in tiny.yaml and a count (CARDINAL) here: values differ from article to
+    # article, so only the name clash of the NM604 fixture is reported.
+    root = build_case(CASES / "NM604_inconsistent-type", tmp_path)
+    text = "The ship Ada Lovelace sailed from London in 1851 with 1843 crates.\n"
+    (root / "corpus" / "second.txt").write_text(text)
+    annotation = root / "annotations" / "second.yaml"
+    annotation.write_text(annotation.read_text().replace(
+        "claims:", "  - id: crates\n    type: CARDINAL\n    name: \"1843\"\n    mentions:\n"
+        "      - {start: 54, end: 58, text: \"1843\"}\nclaims:"))
+    report = json.loads(run_cli("validate", "--root", str(root), "--format", "json").stdout)
+    assert [(f["path"], f["code"]) for f in report["findings"]] == [("annotations/second.yaml", "NM604"),
+                                                                     ("annotations/tiny.yaml", "NM604")]
+    assert all("1843" not in f["message"] for f in report["findings"])

@@ -10,6 +10,9 @@ from functools import cache
 from pathlib import Path
 
 LABEL_SETS = ("topics", "entity_types", "claim_types", "attributions", "verdicts", "annotator_kinds")
+# OntoNotes' numeric and temporal types: values, not names. The same string ("25", "May") is a different
+# value in every article that uses it, so only names are compared across articles (rule NM604).
+VALUE_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 
 
 def schema_dir() -> Path:

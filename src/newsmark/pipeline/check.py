@@ -20,7 +20,7 @@ from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.reporters import finding_line
-from newsmark.labels import LABEL_SETS, names, schema_dir
+from newsmark.labels import LABEL_SETS, VALUE_TYPES, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.parallel import counter, map_chunks
 from newsmark.pipeline.read import (COMPLETE, INDEPENDENT, Article, annotation_status, pending_counts, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
@@ -867,9 +867,11 @@ def check_surface_types(root: Path, surfaces: dict[str, dict[str, list[str]]]) -
     """NM604 (warning): a mention text annotated with one entity type in some articles and another in
     others. Each article whose type is not the corpus's most common one for that text is located (all of
     them on a tie); a text that really names different referents (Washington the person and the city)
-    can keep its warning."""
+    can keep its warning. Only name types are compared: a value ("25", "May" the month) means something
+    else in every article, and an age and a count may rightly share a string."""
     flagged: dict[str, list[tuple[str, str, dict]]] = {}
-    for surface, by_type in surfaces.items():
+    for surface, all_types in surfaces.items():
+        by_type = {t: ids for t, ids in all_types.items() if t not in VALUE_TYPES}
         if len(by_type) < 2:
             continue
         most = max(len(ids) for ids in by_type.values())
