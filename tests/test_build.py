@@ -14,7 +14,7 @@ from datasets import load_dataset
 from datasets.distributed import split_dataset_by_node
 
 import newsmark
-from conftest import REPO, SEED_ID, copy_corpus, run_cli
+from conftest import REPO, SEED_ID, copy_corpus, copy_seed, run_cli
 from newsmark.errors import ValidationFailed
 from newsmark.pipeline.features import CONFIGS, features
 from newsmark.labels import names
@@ -30,7 +30,9 @@ def _files(folder):
 
 @pytest.fixture
 def repo_root(tmp_path):
-    root = copy_corpus(REPO, tmp_path / "repo")
+    """The project with its first article only (the seed), its settings and its DATASHEET (whose
+    statistics block then describes another corpus: a build rewrites it)."""
+    root = copy_seed(tmp_path / "repo")
     for name in ("pyproject.toml", "DATASHEET.md"):
         shutil.copy(REPO / name, root / name)
     return root
@@ -44,7 +46,7 @@ def synthetic(synthetic_corpus, tmp_path_factory):
     return synthetic_corpus, out
 
 
-def test_real_corpus_builds_and_loads(repo_root, tmp_path):
+def test_seed_builds_and_loads(repo_root, tmp_path):
     out = tmp_path / "out"
     result = run_cli("build", "--root", str(repo_root), "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -238,7 +240,8 @@ def test_manifest_and_card(repo_root, tmp_path):
         (REPO / "corpus" / f"{SEED_ID}.txt").read_bytes()).hexdigest()
     card = (out / "README.md").read_text()
     front = yaml.safe_load(card.split("---\n")[1])
-    assert front["license"] == "unknown" and front["language"] == ["en"] and front["size_categories"] == ["n<1K"]
+    assert front["license"] == ["cc-by-4.0", "unknown"] and front["language"] == ["en"]
+    assert front["size_categories"] == ["n<1K"]
     assert [c["config_name"] for c in front["configs"]] == list(CONFIGS)
     assert all(c["version"] == VERSION and manifest["fingerprint"] in c["description"] for c in front["configs"])
     assert all(d["split"] == "train" for c in front["configs"] for d in c["data_files"])
@@ -248,6 +251,7 @@ def test_manifest_and_card(repo_root, tmp_path):
 
 def test_datasheet_block_regenerated_and_validate_warns_when_stale(repo_root, tmp_path):
     datasheet = repo_root / "DATASHEET.md"
+    newsmark.build(repo_root, tmp_path / "first")  # the block now describes this corpus
     datasheet.write_text(datasheet.read_text().replace("| entities | 15 |", "| entities | 99 |"))
     stale = newsmark.validate(repo_root)
     assert [(f.code, f.path) for f in stale.findings] == [("NM602", "DATASHEET.md")]

@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import REPO, commit_all, copy_corpus, run_cli, copy_seed
+from conftest import REPO, SEED_ID, commit_all, copy_corpus, run_cli, copy_seed
 
 HUB_TEMPLATE_SECTIONS = ["## Dataset Details", "### Dataset Description", "### Dataset Sources", "## Uses",
                          "### Direct Use", "### Out-of-Scope Use", "## Dataset Structure", "## Dataset Creation",
@@ -49,7 +49,7 @@ def test_card_loads_with_huggingface_hub_and_has_every_applicable_field(seed_bui
     card = DatasetCard.load(seed_build / "README.md")
     data = card.data.to_dict()
     assert set(data) <= HUB_KEYS
-    assert data["license"] == "unknown"  # the seed's text licence is unknown
+    assert data["license"] == ["cc-by-4.0", "unknown"]  # the annotations', and the seed text's (unknown)
     assert data["language"] == ["en"] and data["language_creators"] == ["found"]
     assert data["annotations_creators"] == ["machine-generated"]  # the seed was annotated by a model
     assert data["multilinguality"] == "monolingual" and data["size_categories"] == ["n<1K"]
@@ -63,7 +63,10 @@ def test_card_loads_with_huggingface_hub_and_has_every_applicable_field(seed_bui
     assert "[DATASHEET.md](DATASHEET.md)" in card.text and (seed_build / "DATASHEET.md").is_file()
     assert "newsmark-maintainers (model)" in card.text and "no person reviewed them" in card.text
     assert "@misc{newsmark_0_1_0" in card.text and "The newsmark maintainers" in card.text
-    assert (seed_build / "DATASHEET.md").read_text() == (REPO / "DATASHEET.md").read_text()
+    datasheet = (seed_build / "DATASHEET.md").read_text()  # the repository's, its statistics block for this build
+    assert "| articles | 1 annotated (train 1, validation 0, test 0) |" in datasheet
+    assert datasheet.split("<!-- newsmark:stats:start -->")[0] == (REPO / "DATASHEET.md").read_text().split(
+        "<!-- newsmark:stats:start -->")[0]
 
 
 def _set_licences(root, licence, verdict=False):
@@ -76,9 +79,12 @@ def _set_licences(root, licence, verdict=False):
                                            "    evidence: [\"https://example.org/check\"]\n", 1))
 
 
-@pytest.mark.parametrize("licence,expected", [("CC-BY-4.0", {"license": "cc-by-4.0"}),
-                                              ("CC0-1.0", {"license": "other", "license_name": "newsmark-mixed",
-                                                           "license_link": "LICENSE.md"})])
+@pytest.mark.parametrize("licence,expected", [
+    ("CC-BY-4.0", {"license": "cc-by-4.0"}),  # texts and annotations agree: one id
+    ("CC0-1.0", {"license": ["cc-by-4.0", "cc0-1.0"]}),  # several: the Hub's list form
+    ("CC-BY-3.0-AT", {"license": ["cc-by-4.0", "other"], "license_name": "newsmark-mixed",
+                      "license_link": "LICENSE.md"}),  # one the Hub does not list: other, linked to LICENSE.md
+])
 def test_card_licence_follows_the_texts(tmp_path, licence, expected):
     from huggingface_hub import DatasetCard
 
@@ -89,7 +95,8 @@ def test_card_licence_follows_the_texts(tmp_path, licence, expected):
     assert {key: data[key] for key in expected} == expected
     assert "fact-checking" in data["task_ids"]  # one claim now has a verdict
     licences = (out / "LICENSE.md").read_text()
-    assert f"{licence} (1 article)" in licences and "CC-BY-4.0" in licences and "Apache-2.0" in licences
+    assert f"{licence}](" in licences and "(1 article)" in licences and "CC-BY-4.0" in licences
+    assert "Apache-2.0" in licences
     assert "may not be shared further" not in licences
 
 
@@ -176,6 +183,11 @@ def test_publish_refuses_a_public_push_of_texts_it_may_not_redistribute(seed_bui
 def test_publish_dry_run_of_an_open_corpus_builds_and_plans(tmp_path):
     root = _project(tmp_path)
     _set_licences(root, "CC-BY-4.0")
+    uncredited = run_cli("publish", "--root", str(root), "--repo-id", "acme/news", "--dry-run")
+    assert uncredited.returncode == 1  # CC BY asks for credit, and the metadata names none
+    assert f"asks for credit, but their metadata names none (source.authors): {SEED_ID}" in uncredited.stderr
+    for meta in (root / "corpus").glob("*.yaml"):
+        meta.write_text(meta.read_text().replace("source: null", "source: {name: null, url: null, authors: [Ada]}"))
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"'))
     result = run_cli("publish", "--root", str(root), "--dry-run")  # builds into <root>/dist/newsmark
