@@ -2,6 +2,7 @@
 duplicates grouped into stories, and a saved web page where only the article text must come out."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -189,3 +190,95 @@ def test_hostile_sources_are_located_problems(root, tmp_path):
         assert located in result.stderr, (located, result.stderr)
     assert list((root / "corpus").iterdir()) == []
 
+
+
+def _csv(path, header, rows):
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+def test_credit_provenance_cleaning_and_skips(root, tmp_path):
+    # A feed shaped like the Wikinews scrape: a dateline line, a photo caption, a stray zero-width joiner
+    # before a quote, a test page and an over-long text.
+    body = ("Monday, March 4, 2024\u00a0\n\n\n" + PIER + "\n\nThe pier in 2019. Image: Ada Brask.\n\n"
+            "The mayor said, in the Valdrian language: \u200dThe pier is safe.\n")
+    feed = _csv(tmp_path / "feed.csv", ["url", "date", "title", "text"], [
+        ["https://news.example/pier", "2024-03-04", "Pier to be rebuilt", body],
+        ["https://news.example/test", "2024-03-05", "TEST PAGE:Self-publish", "Testing, testing."],
+        ["https://news.example/long", "2024-03-06", "A long interview", RAIL * 40],
+    ])
+    result = run_cli("import", feed, "--source-name", "Ostmere News", "--author", "Ostmere News contributors",
+                     "--license", "CC-BY-2.5", "--clean", "dateline", "--clean", "photo-caption",
+                     "--clean", "stray-joiner", "--skip-title", "^TEST PAGE:", "--skip-longer-than", "5000",
+                     "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 article(s); 2 skipped" in result.stdout
+    test_page = 2 + body.count("\n") + 1  # each item is located where its record starts
+    assert f"skipped {feed}:{test_page}: title 'TEST PAGE:Self-publish' matches --skip-title" in result.stdout
+    assert f"skipped {feed}:{test_page + 1}: text of {len(RAIL * 40):,} characters, longer than --skip-longer-than 5,000" \
+        in result.stdout
+    (meta,) = _metas(root).values()
+    assert meta["source"] == {"name": "Ostmere News", "url": "https://news.example/pier",
+                              "authors": ["Ostmere News contributors"]}
+    assert meta["license"] == "CC-BY-2.5"
+    # the record starts on line 2 although the text spans many lines; the hash is of the text as given
+    assert meta["provenance"] == {"file": "feed.csv", "line": 2,
+                                  "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
+    assert meta["changes"] == ["removed the dateline (the line 'Monday, March 4, 2024')",
+                               "removed photo captions with their credits (the line 'The pier in 2019. Image: "
+                               "Ada Brask.')",
+                               "removed 1 zero-width joiner (U+200D) that joined nothing"]
+    text = (root / "corpus" / f"{meta['id']}.txt").read_text()
+    assert text.startswith("The harbour council") and "Image:" not in text and "\u200d" not in text
+    assert text.endswith("in the Valdrian language: The pier is safe.\n")
+    report = json.loads(run_cli("validate", "--root", str(root), "--format", "json").stdout)
+    assert report["findings"] == [] and report["not_annotated"] == {"not-started": 1}
+
+
+def test_a_map_to_a_missing_column_is_refused_and_nothing_written(root, tmp_path):
+    feed = _csv(tmp_path / "feed.csv", ["date", "title", "text"], [["2024-03-04", "Pier", PIER]])
+    for mapping, column in (("text=body", "body"), ("source_name=Wikinews", "Wikinews")):
+        result = run_cli("import", feed, "--map", mapping, "--root", str(root))
+        assert result.returncode == 1
+        assert f"feed.csv:1: --map {mapping}: there is no column '{column}' (the columns are date, title, text)" \
+            in result.stderr
+    jsonl = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "text": PIER}])
+    result = run_cli("import", jsonl, "--map", "text=body", "--root", str(root))
+    assert result.returncode == 1 and "feed.jsonl:1: --map text=body: there is no column 'body'" in result.stderr
+    assert list((root / "corpus").iterdir()) == [] and list((root / "annotations").iterdir()) == []
+
+
+def test_every_problem_of_a_row_once_and_one_licence_hint_for_all_rows(root, tmp_path):
+    rows = [["2024-03-04T09:30:00+01:00", "Pier", PIER, "CC BY 2.5"],  # a date-time: its date as written
+            ["2024-03-05", "Rail", RAIL, "CC BY 2.5"],
+            ["5 March", "Ferry", "", "CC-BY-4.0"]]  # two problems in one row
+    feed = _csv(tmp_path / "feed.csv", ["date", "title", "text", "license"], rows)
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if "did you mean" in line] == [
+        f"{feed}:2: license 'CC BY 2.5' is not an SPDX licence id; did you mean CC-BY-2.5? (2 items give it: "
+        f"{feed}:2, {feed}:3)"]
+    (row,) = [line for line in lines if line.startswith(f"{feed}:4: ")]
+    assert "no text" in row and "date '5 March'" in row
+    assert list((root / "corpus").iterdir()) == []
+    fixed = _csv(tmp_path / "fixed.csv", ["date", "title", "text", "license"], rows[:1])
+    assert run_cli("import", fixed, "--root", str(root), "--license", "CC-BY-2.5").returncode == 1
+    rows[0][3] = "CC-BY-2.5"
+    fixed = _csv(tmp_path / "fixed.csv", ["date", "title", "text", "license"], rows[:1])
+    assert run_cli("import", fixed, "--root", str(root)).returncode == 0
+    assert [meta["date"] for meta in _metas(root).values()] == ["2024-03-04"]
+
+
+def test_short_texts_and_test_pages_are_warnings(root, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Test page for the new site",
+                                             "text": "Hello, world."}])
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 0
+    assert "warning: " + feed + ":1: the title 'Test page for the new site' marks a test page" in result.stderr
+    assert "warning: " + feed + ":1: the text has only 13 characters; is it a whole article?" in result.stderr

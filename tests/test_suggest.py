@@ -9,6 +9,7 @@ import re
 import shutil
 
 import pytest
+import yaml
 
 from conftest import CASES, SEED_ID, copy_corpus, run_cli
 
@@ -165,3 +166,41 @@ def test_the_gazetteer_kept_from_the_last_run_equals_a_fresh_one(synthetic_corpu
     assert per_article.stat().st_mtime_ns == before  # brought up to date, not validated afresh
     assert (kept.types, kept.example) == fresh()
     assert any(types.get("NORP") for types in kept.types.values())
+
+
+def test_suggest_never_proposes_part_of_a_longer_missed_name(tiny):
+    # "Soviet Union" (GPE) and "Soviet" (NORP) are each annotated once; the second "Soviet Union" is missed.
+    # The longest unannotated occurrence wins: it is proposed whole, and no "Soviet" is added inside it.
+    text = "The Soviet Union fell. Soviet tanks left. The Soviet Union was gone, and so were Soviet flags.\n"
+    first, second = text.index("Soviet Union"), text.index("Soviet Union", 10)
+    adjective, missed_adjective = text.index("Soviet tanks"), text.index("Soviet flags")
+    (tiny / "corpus" / "tiny.txt").write_text(text)
+    (tiny / "annotations" / "tiny.yaml").write_text(f"""article: tiny
+guidelines: "1.2"
+annotators:
+  - id: newsmark-tests
+    kind: human
+topics:
+  - medtop:11000000
+entities:
+  - id: ussr
+    type: GPE
+    name: Soviet Union
+    mentions:
+      - {{start: {first}, end: {first + 12}, text: Soviet Union}}
+  - id: soviet
+    type: NORP
+    name: Soviet
+    mentions:
+      - {{start: {adjective}, end: {adjective + 6}, text: Soviet}}
+claims: []
+""")
+    listed = json.loads(run_cli("suggest", "tiny", "--no-corpus", "--format", "json", "--root", str(tiny)).stdout)
+    assert [(s["start"], s["text"], s["entity"]) for s in listed["suggestions"]] == [
+        (second, "Soviet Union", "ussr"), (missed_adjective, "Soviet", "soviet")]
+    applied = run_cli("suggest", "tiny", "--no-corpus", "--apply", "--root", str(tiny))
+    assert applied.returncode == 0 and "(2 added)" in applied.stdout, applied.stdout
+    assert _findings(tiny) == []  # no NM410 left, and nothing nested inside the added "Soviet Union"
+    entities = yaml.safe_load((tiny / "annotations" / "tiny.yaml").read_text())["entities"]
+    spans = [(m["start"], m["end"]) for e in entities for m in e["mentions"]]
+    assert not [s for s in spans if second <= s[0] and s[1] <= second + 12 and s != (second, second + 12)]

@@ -6,6 +6,7 @@ in the repository are CC-BY-4.0; each article text keeps the licence its metadat
 """
 from __future__ import annotations
 
+import re
 from functools import cache
 
 CODE_LICENSE = "Apache-2.0"
@@ -40,8 +41,9 @@ def is_spdx(license_id: str) -> bool:
 def suggestion(license_id: str) -> str:
     """The SPDX id ``license_id`` was probably meant to be, or an empty string."""
     by_case = {key.lower(): key for key in spdx_ids()}
-    if license_id.lower() in by_case:
-        return by_case[license_id.lower()]
+    for written in (license_id, re.sub(r"[\s_]+", "-", license_id.strip())):  # "CC BY 2.5" is CC-BY-2.5
+        if written.lower() in by_case:
+            return by_case[written.lower()]
     import difflib  # only for a licence that is not an SPDX id
 
     close = difflib.get_close_matches(license_id, list(spdx_ids()), n=1, cutoff=0.8)
