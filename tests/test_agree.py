@@ -202,3 +202,16 @@ def test_three_layers_give_krippendorffs_alpha_and_every_pair(corpus):
     text = run_cli("agree", "--annotators", "adjudicated", "ann-b", "ann-c", "--root", str(corpus))
     assert "Krippendorff's alpha  type 0.000, attribution 1.000" in text.stdout
     assert run_cli("agree", "--annotators", "ann-b", "--root", str(corpus)).returncode == 2
+
+
+def test_the_double_annotation_sample_is_a_stated_random_rule(synthetic_corpus):
+    import hashlib
+    import math
+
+    result = run_cli("agree", "--sample", "0.1", "--root", str(synthetic_corpus))
+    assert result.returncode == 0, result.stderr
+    ids = sorted(path.stem for path in (synthetic_corpus / "corpus").glob("*.txt"))
+    expected = sorted(ids, key=lambda i: hashlib.sha256(f"newsmark-double-annotation:{i}".encode()).hexdigest())
+    assert result.stdout.split() == expected[:math.ceil(len(ids) / 10)]
+    assert run_cli("agree", "--sample", "0.1", "--root", str(synthetic_corpus)).stdout == result.stdout
+    assert run_cli("agree", "--sample", "1.5", "--root", str(synthetic_corpus)).returncode == 2

@@ -62,13 +62,17 @@ def register(commands) -> None:
         epilog="exit status: 0 compared, 1 a layer does not validate or nothing to compare, 2 usage error\n\n"
                "examples:\n  newsmark agree                                   # the two layers there are\n"
                "  newsmark agree --annotators jdoe adjudicated --format json\n"
-               "  newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml",
+               "  newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml\n"
+               "  newsmark agree --sample 0.1                      # which articles to annotate twice",
     )
     agree.add_argument("ids", nargs="*", metavar="ID", help="only these articles (default: every article with both)")
     agree.add_argument("--annotators", nargs="+", metavar="NAME",
                        help="the layers: annotator folder names, or 'adjudicated'; three or more give every pair's "
                             "figures and Krippendorff's alpha")
     agree.add_argument("--files", nargs=2, metavar=("A.yaml", "B.yaml"), help="compare two annotation files directly")
+    agree.add_argument("--sample", type=float, metavar="FRACTION",
+                       help="print the articles to double-annotate: the ceil(FRACTION x N) with the smallest "
+                            "SHA-256 of 'newsmark-double-annotation:<id>' (a stated random rule)")
     agree.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     root_option(agree)
     agree.set_defaults(run=_run_agree)
@@ -117,8 +121,17 @@ def _run_report(args) -> int:
 def _run_agree(args) -> int:
     import json
 
-    from newsmark.reviewer.agree import agree_corpus, agree_files
+    from newsmark.reviewer.agree import agree_corpus, agree_files, double_annotation_sample
 
+    if args.sample is not None:
+        if args.files or args.ids or args.annotators:
+            raise UsageError("--sample chooses articles by itself; leave out IDs, --annotators and --files")
+        if not 0 < args.sample <= 1:
+            raise UsageError(f"--sample {args.sample}: give a fraction above 0 and at most 1")
+        require_corpus(args.root)
+        for article_id in double_annotation_sample(args.root, args.sample):
+            print(article_id)
+        return 0
     if args.annotators is not None and len(args.annotators) < 2:
         raise UsageError("--annotators takes at least two names")
     if args.files and (args.ids or args.annotators):

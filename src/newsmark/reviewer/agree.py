@@ -22,6 +22,23 @@ def agree_corpus(root: str | Path, ids: list[str] | None = None, annotators: lis
     return agree(found, load, ids, annotators)
 
 
+SAMPLE_SALT = "newsmark-double-annotation"
+
+
+def double_annotation_sample(root: str | Path, fraction: float) -> list[str]:
+    """The articles to annotate a second time, chosen by a stated random rule rather than by hand: the
+    ceil(fraction × N) articles of the corpus with the smallest SHA-256 of ``newsmark-double-annotation:<id>``.
+    The same corpus gives the same sample; an article added later joins it only if its hash is small."""
+    import hashlib
+    import math
+
+    if not 0 < fraction <= 1:
+        raise NewsmarkError(f"--sample {fraction}: give a fraction above 0 and at most 1")
+    ids = sorted(inventory(Path(root)).texts)
+    ranked = sorted(ids, key=lambda article_id: hashlib.sha256(f"{SAMPLE_SALT}:{article_id}".encode()).hexdigest())
+    return ranked[:math.ceil(fraction * len(ids))]
+
+
 def agree_files(root: str | Path, first: str | Path, second: str | Path) -> dict:
     """The agreement of two annotation files of one article, wherever they are."""
     root = Path(root)
