@@ -78,7 +78,7 @@ def test_seed_builds_and_loads(repo_root, tmp_path):
     assert all(c["date"] == "2024-03-19" and c["verdict"] is None for c in claims)
 
 
-def test_ner_tokens_never_cut_a_mention_on_the_real_corpus(repo_root, tmp_path):
+def test_ner_tokens_never_cut_a_mention_of_the_seed(repo_root, tmp_path):
     out = tmp_path / "out"
     newsmark.build(repo_root, out)
     ner = load_dataset(str(out), "ner", split="train")

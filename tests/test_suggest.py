@@ -204,3 +204,35 @@ claims: []
     entities = yaml.safe_load((tiny / "annotations" / "tiny.yaml").read_text())["entities"]
     spans = [(m["start"], m["end"]) for e in entities for m in e["mentions"]]
     assert not [s for s in spans if second <= s[0] and s[1] <= second + 12 and s != (second, second + 12)]
+
+
+def test_a_longer_name_is_missed_even_when_a_name_inside_it_is_marked(tiny):
+    # The second "Thames Valley Police" is not marked, though the "Thames Valley" inside it is: the ORG
+    # occurrence is still missed (a shorter mention inside does not cover a longer name).
+    text = "Thames Valley Police said so. Later Thames Valley Police added more.\n"
+    first, second = text.index("Thames Valley Police"), text.index("Thames Valley Police", 5)
+    (tiny / "corpus" / "tiny.txt").write_text(text)
+    (tiny / "annotations" / "tiny.yaml").write_text(f"""article: tiny
+guidelines: "1.2"
+annotators:
+  - id: newsmark-tests
+    kind: human
+topics:
+  - medtop:02000000
+entities:
+  - id: police
+    type: ORG
+    name: Thames Valley Police
+    mentions:
+      - {{start: {first}, end: {first + 20}, text: Thames Valley Police}}
+  - id: valley
+    type: LOC
+    name: Thames Valley
+    mentions:
+      - {{start: {first}, end: {first + 13}, text: Thames Valley}}
+      - {{start: {second}, end: {second + 13}, text: Thames Valley}}
+claims: []
+""")
+    assert _findings(tiny) == [f"corpus/tiny.txt:1:{second + 1}: NM410"]
+    applied = run_cli("suggest", "tiny", "--no-corpus", "--apply", "--root", str(tiny))
+    assert "(1 added)" in applied.stdout and _findings(tiny) == []

@@ -755,27 +755,35 @@ def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bo
 
 def missed_mentions(data: dict, text: str) -> list[tuple[int, int, int]]:
     """Every word-bounded occurrence of a mention's exact text that no mention covers, as (start, end,
-    index of the first entity with a mention of that text), in text order. Where occurrences overlap, the
-    longest wins: an unannotated "Soviet Union" is one occurrence of that name, not also one of "Soviet"."""
-    covered = bytearray(len(text) + 1)
+    index of the first entity with a mention of that text), in text order. An occurrence is covered by a
+    mention with the same span or a longer one around it (a name inside a longer name, section 6.1 of the
+    guidelines), or one that crosses it; a shorter mention inside it does not cover it (a "Thames Valley"
+    marked inside an unmarked "Thames Valley Police"). Where occurrences overlap, the longest wins: an
+    unannotated "Soviet Union" is one occurrence of that name, not also one of "Soviet"."""
+    spans = []
     first_entity: dict[str, int] = {}
     for index, entity in enumerate(data["entities"]):
         for mention in entity["mentions"]:
             if isinstance(mention.get("start"), int) and isinstance(mention.get("end"), int):
-                covered[mention["start"]:mention["end"]] = b"\1" * max(0, mention["end"] - mention["start"])
+                spans.append((mention["start"], mention["end"]))
             first_entity.setdefault(mention["text"], index)
+
+    def covered(start: int, end: int) -> bool:
+        return any(s <= start and end <= e or s < start < e < end or start < s < end < e for s, e in spans)
+
     found = []
     for surface, index in first_entity.items():
         at = text.find(surface)
         while at >= 0:
             end = at + len(surface)
-            if not cuts_word(text, at, end) and not any(covered[at:end]):
+            if not cuts_word(text, at, end) and not covered(at, end):
                 found.append((at, end, index))
             at = text.find(surface, at + 1)
+    taken = bytearray(len(text) + 1)
     kept = []
     for start, end, index in sorted(found, key=lambda item: (item[0] - item[1], item[0])):  # longest first
-        if not any(covered[start:end]):
-            covered[start:end] = b"\1" * (end - start)
+        if not any(taken[start:end]):
+            taken[start:end] = b"\1" * (end - start)
             kept.append((start, end, index))
     return sorted(kept)
 
