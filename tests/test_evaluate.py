@@ -156,3 +156,26 @@ def test_a_repeated_id_and_an_empty_file(dataset, tmp_path):
     empty = write(tmp_path / "empty.jsonl", [])
     assert run_cli("evaluate", empty, "--dataset", str(dataset)).returncode == 1
     assert run_cli("evaluate", empty, "--dataset", str(tmp_path)).returncode == 1  # not a build
+
+
+def test_class_label_ids_score_like_names(dataset, tmp_path):
+    # What a model fine-tuned on the dataset emits: ner_tags and mention types as ClassLabel ids.
+    articles = load_dataset(str(dataset), "articles", split="test")
+    types = articles.features["entities"].feature["type"].names
+    ner = load_dataset(str(dataset), "ner", split="test")
+    by_name = gold_predictions(dataset)
+    by_id = [{"id": row["id"], "ner_tags": list(row["ner_tags"])} for row in ner]
+    by_id += [{"id": line["id"], "mentions": [{**m, "type": types.index(m["type"])} for m in line["mentions"]]}
+              for line in by_name if "mentions" in line]
+    scores = json.loads(run_cli("evaluate", write(tmp_path / "ids.jsonl", by_id), "--dataset", str(dataset),
+                                "--format", "json").stdout)
+    assert scores["ner"]["f1"] == 1.0 and scores["mentions"]["f1"] == 1.0
+    perturbed = [dict(line) for line in by_id]
+    first = next(line for line in perturbed if "ner_tags" in line and any(line["ner_tags"]))
+    first["ner_tags"] = [0] * len(first["ner_tags"])  # every tag O: the gold entities of that row are missed
+    worse = json.loads(run_cli("evaluate", write(tmp_path / "worse.jsonl", perturbed), "--dataset", str(dataset),
+                               "--format", "json").stdout)
+    assert worse["ner"]["f1"] < 1.0
+    first["ner_tags"] = [99] + [0] * (len(first["ner_tags"]) - 1)
+    bad = run_cli("evaluate", write(tmp_path / "bad.jsonl", perturbed), "--dataset", str(dataset))
+    assert bad.returncode == 1 and "tag id(s) 99 out of range; ids are 0 to 36 (O ... I-LANGUAGE)" in bad.stderr

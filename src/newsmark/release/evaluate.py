@@ -3,7 +3,7 @@
 Predictions are JSONL. An article line has ``id`` and any of ``mentions`` (``[{start, end, type}]``),
 ``claims`` (``[{start, end}]``), ``checkworthy_sentences`` (sentence indices) and ``topics`` (QCodes); a
 sentence line has ``id`` (``<article id>/<sentence index>``, as in the ``ner`` config) and ``ner_tags`` (tag
-names, one per token of that row). A task is scored when any line holds its key; every article (or
+names or ClassLabel ids, one per token of that row; mention types may be ids too). A task is scored when any line holds its key; every article (or
 sentence) of the split counts, and one without a prediction predicted nothing. Problems in the file are
 located errors (``predictions.jsonl:LINE: ...``); nothing is scored while there is one.
 
@@ -83,10 +83,26 @@ def _spans(value, with_type: bool, where: str, allowed_types: list[str]) -> tupl
         start, end = item["start"], item["end"]
         if type(start) is not int or type(end) is not int or not 0 <= start < end:
             return None, f"{where}[{index}]: start and end must be whole numbers with 0 <= start < end"
-        if with_type and item["type"] not in allowed_types:
-            return None, f"{where}[{index}]: type {item['type']!r} is not one of {', '.join(allowed_types)}"
-        spans.add((start, end, item["type"]) if with_type else (start, end))
+        label = item.get("type")
+        if with_type and type(label) is int:  # a ClassLabel id, as models emit them
+            if not 0 <= label < len(allowed_types):
+                return None, (f"{where}[{index}]: type id {label} is out of range; ids are 0 to "
+                              f"{len(allowed_types) - 1} ({allowed_types[0]} ... {allowed_types[-1]})")
+            label = allowed_types[label]
+        if with_type and label not in allowed_types:
+            return None, f"{where}[{index}]: type {label!r} is not one of {', '.join(allowed_types)}"
+        spans.add((start, end, label) if with_type else (start, end))
     return spans, ""
+
+
+def tag_names(tags: list, names: list[str]) -> tuple[list, str]:
+    """``tags`` as names: ClassLabel ids (what a model fine-tuned on the dataset emits) become the names of
+    the same index; an id out of range is an error, never a silent O."""
+    out_of_range = sorted({tag for tag in tags if type(tag) is int and not 0 <= tag < len(names)})
+    if out_of_range:
+        return tags, (f"tag id(s) {', '.join(map(str, out_of_range))} out of range; ids are 0 to {len(names) - 1} "
+                      f"({names[0]} ... {names[-1]})")
+    return [names[tag] if type(tag) is int else tag for tag in tags], ""
 
 
 def read_predictions(path: Path, gold: Gold) -> tuple[dict[str, dict], set[str]]:
@@ -160,7 +176,11 @@ def _read_ner_line(item: dict, gold: Gold) -> str:
     tags = item["ner_tags"]
     if not isinstance(tags, list) or len(tags) != len(row["tokens"]):
         return f"ner_tags must be a list of {len(row['tokens'])} tags, one per token of {item['id']}"
-    unknown = sorted({tag for tag in tags if tag not in gold.ner_tags}, key=str)
+    tags, message = tag_names(tags, gold.ner_tags)
+    if message:
+        return message
+    item["ner_tags"] = tags
+    unknown = sorted({tag for tag in tags if not isinstance(tag, str) or tag not in gold.ner_tags}, key=str)
     if unknown:
         return f"unknown tag(s) {', '.join(map(repr, unknown))}; tags are {', '.join(gold.ner_tags)}"
     return ""
