@@ -23,7 +23,7 @@ from newsmark.pipeline.check import (Report, agreement_summary, check_chunk, che
                                      with_presence)
 from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
 from newsmark.pipeline.croissant import croissant
-from newsmark.pipeline.read import read_citation
+from newsmark.pipeline.read import BASELINES, read_baselines, read_citation
 from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import Tally, with_stats_block
 from newsmark.pipeline.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, is_previous_build, sha256_file,
@@ -32,7 +32,7 @@ from newsmark.text import load_tokenizer
 
 # DATASHEET.md is not among them: the build rewrites its statistics, and its copy is among the outputs.
 INPUT_FILES = ("pyproject.toml", "CITATION.cff", "schema/labels.json", "schema/released-labels.json",
-               "schema/article.schema.json", "schema/annotation.schema.json")
+               "schema/article.schema.json", "schema/annotation.schema.json", BASELINES)
 
 
 def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[list, dict, dict]:
@@ -138,6 +138,7 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
     # Everything the build will write is checked before anything is: the datasheet it will update too.
     report.findings.extend(check_datasheet_markers(root))
     citation = read_citation(root, settings.version)
+    baselines = read_baselines(root)
     with output_slot(out) as tmp:
         writer = DatasetWriter(tmp, max_shard_bytes)
         try:
@@ -150,6 +151,7 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
         summary["version"] = settings.version
         summary["fingerprint"] = manifest["fingerprint"] = fingerprint(outputs)
         corpus["bibtex"] = bibtex(citation, settings.version, settings.repo_id)
+        corpus["baselines"] = baselines
         corpus["released"] = str(citation["date-released"]) if citation and "date-released" in citation else None
         datasheet_text = datasheet_with_stats(root, corpus["stats"])
         documents = {"README.md": card_markdown(summary, corpus, settings),

@@ -176,6 +176,31 @@ def _linked(license_id: str) -> str:
     return f"[{license_id}]({url})" if url else license_id
 
 
+def baseline_lines(baselines: dict | None, summary: dict) -> list[str]:
+    """The card's table of baseline figures (``benchmarks/baselines.json``), with what they were computed on."""
+    if not baselines:
+        return ["No baseline figures are recorded for this version yet (`python benchmarks/baselines.py`)."]
+    same = baselines["fingerprint"] == summary["fingerprint"]
+    lines = [f"Simple systems scored by `newsmark evaluate` on the test split ({baselines['test_articles']} "
+             f"articles) of newsmark {baselines['version']}"
+             + ("" if same else f" as built with content fingerprint `{baselines['fingerprint']}`, an earlier build "
+                                f"than this one (`{summary['fingerprint']}`): rerun to refresh")
+             + f"; `{baselines['command']}` reproduces them (CPU, fixed seeds, tuned on validation only). "
+             "Strict is exact span and type; lenient is nervaluate's partial-boundary figure, which shows how much "
+             "of the error is span conventions. The zero-shot pipeline was trained on OntoNotes, whose span "
+             "conventions differ from these guidelines (determiners, possessives, value modifiers), so its strict "
+             "figures understate it.",
+             "",
+             "| task | system | precision | recall | F1 | lenient F1 |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for row in baselines["results"]:
+        strict = row["strict"]
+        lenient = f"{row['lenient']['f1']:.3f}" if "lenient" in row else "–"
+        lines.append(f"| {row['task']} | {row['system']} | {strict['precision']:.3f} | {strict['recall']:.3f} | "
+                     f"{strict['f1']:.3f} | {lenient} |")
+    return lines
+
+
 def licence_lines(stats: dict, withheld: dict | None = None) -> list[str]:
     """What may be done with which part, for the card and the dataset folder's LICENSE.md."""
     per_article = ", ".join(f"{_linked(license_id)} ({_articles(count)})" for license_id, count in stats["licenses"].items())
@@ -385,6 +410,10 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "### Evaluation",
         "",
         EVALUATION_DOC,
+        "",
+        "### Baselines",
+        "",
+        *baseline_lines(corpus.get("baselines"), summary),
         "",
         "## Dataset Creation",
         "",

@@ -513,3 +513,32 @@ def read_citation(root: Path, version: str) -> dict | None:
         raise NewsmarkError(f"CITATION.cff:{line}:{col}: cites version {data.get('version')!r} but the dataset is "
                             f"{version}; update version and date-released in CITATION.cff for this release")
     return data
+
+
+BASELINES = "benchmarks/baselines.json"
+
+
+def read_baselines(root: Path) -> dict | None:
+    """The baseline figures ``benchmarks/baselines.py`` recorded (for the card), or None when there are none.
+    Raises NewsmarkError, located, when the file is there but not what that script writes."""
+    import json
+
+    from newsmark.errors import NewsmarkError
+
+    path = root / BASELINES
+    if not os.path.lexists(path):
+        return None
+    raw, found = read_bytes(path, BASELINES)
+    if raw is None:
+        raise NewsmarkError(f"{found[0].path}:{found[0].line}:{found[0].col}: {found[0].message}")
+    try:
+        data = json.loads(raw)
+        rows = data["results"]
+        if not all(isinstance(row["task"], str) and isinstance(row["system"], str)
+                   and all(isinstance(row["strict"][key], (int, float)) for key in ("precision", "recall", "f1"))
+                   for row in rows) or not isinstance(data["fingerprint"], str):
+            raise TypeError
+    except (ValueError, KeyError, TypeError) as err:
+        raise NewsmarkError(f"{BASELINES}:1:1: not the figures benchmarks/baselines.py writes ({type(err).__name__}); "
+                            "run it again") from None
+    return data
