@@ -168,22 +168,21 @@ def test_the_gazetteer_kept_from_the_last_run_equals_a_fresh_one(synthetic_corpu
     assert any(types.get("NORP") for types in kept.types.values())
 
 
+def _one_article(root, text: str, entities_and_claims: str) -> None:
+    """The tiny corpus with ``text`` and an annotation of these entities and claims (YAML)."""
+    (root / "corpus" / "tiny.txt").write_text(text)
+    (root / "annotations" / "tiny.yaml").write_text('article: tiny\nguidelines: "1.2"\nannotators:\n'
+                                                   "  - {id: newsmark-tests, kind: human}\ntopics: [medtop:11000000]\n"
+                                                   "entities:\n" + entities_and_claims)
+
+
 def test_suggest_never_proposes_part_of_a_longer_missed_name(tiny):
     # "Soviet Union" (GPE) and "Soviet" (NORP) are each annotated once; the second "Soviet Union" is missed.
     # The longest unannotated occurrence wins: it is proposed whole, and no "Soviet" is added inside it.
     text = "The Soviet Union fell. Soviet tanks left. The Soviet Union was gone, and so were Soviet flags.\n"
     first, second = text.index("Soviet Union"), text.index("Soviet Union", 10)
     adjective, missed_adjective = text.index("Soviet tanks"), text.index("Soviet flags")
-    (tiny / "corpus" / "tiny.txt").write_text(text)
-    (tiny / "annotations" / "tiny.yaml").write_text(f"""article: tiny
-guidelines: "1.2"
-annotators:
-  - id: newsmark-tests
-    kind: human
-topics:
-  - medtop:11000000
-entities:
-  - id: ussr
+    _one_article(tiny, text, f"""  - id: ussr
     type: GPE
     name: Soviet Union
     mentions:
@@ -211,16 +210,7 @@ def test_a_longer_name_is_missed_even_when_a_name_inside_it_is_marked(tiny):
     # occurrence is still missed (a shorter mention inside does not cover a longer name).
     text = "Thames Valley Police said so. Later Thames Valley Police added more.\n"
     first, second = text.index("Thames Valley Police"), text.index("Thames Valley Police", 5)
-    (tiny / "corpus" / "tiny.txt").write_text(text)
-    (tiny / "annotations" / "tiny.yaml").write_text(f"""article: tiny
-guidelines: "1.2"
-annotators:
-  - id: newsmark-tests
-    kind: human
-topics:
-  - medtop:02000000
-entities:
-  - id: police
+    _one_article(tiny, text, f"""  - id: police
     type: ORG
     name: Thames Valley Police
     mentions:
