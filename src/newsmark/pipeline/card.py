@@ -265,9 +265,10 @@ def _annotator_lines(stats: dict) -> list[str]:
              for annotator, count in stats["annotators"].items()]
     if kinds.get("model"):
         lines += ["", f"{kinds['model']} article(s) were annotated by a model and **no person reviewed them**: treat "
-                      "those annotations as silver standard. Each annotator record of the `articles` config and "
-                      "the repository's files names the model, its version where the provider gives one, and "
-                      "the day it ran."]
+                      "those annotations as silver standard. In the repository's annotation files a model "
+                      "annotator's record names the model, its version where the provider gives one, and the day "
+                      "it ran, where they were recorded; DATASHEET.md (\"Preprocessing, cleaning, labeling\") "
+                      "says how the annotations were made and reviewed."]
     return lines
 
 
@@ -459,9 +460,9 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "#### Personal and Sensitive Information",
         "",
-        "The articles name public figures in their public roles. No personal data about private individuals "
-        "is annotated; the texts are published news, and any person they name appears as the article names "
-        "them.",
+        "The articles are published news. They name public figures in their public roles and, in reports of "
+        "crimes, accidents and deaths, private individuals as the article names them; entities are annotated "
+        "as the text gives them, and nothing beyond the published text is collected.",
         "",
         "## Bias, Risks, and Limitations",
         "",
