@@ -179,3 +179,12 @@ def test_class_label_ids_score_like_names(dataset, tmp_path):
     first["ner_tags"] = [99] + [0] * (len(first["ner_tags"]) - 1)
     bad = run_cli("evaluate", write(tmp_path / "bad.jsonl", perturbed), "--dataset", str(dataset))
     assert bad.returncode == 1 and "tag id(s) 99 out of range; ids are 0 to 36 (O ... I-LANGUAGE)" in bad.stderr
+
+
+def test_hostile_prediction_lines_are_located_errors(dataset, tmp_path):
+    path = tmp_path / "hostile.jsonl"
+    path.write_text('{"id": "x\\udc00"}\n' + '[' * 50_000 + ']' * 50_000 + '\n')
+    result = run_cli("evaluate", str(path), "--dataset", str(dataset))
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert f"{path}:1: a string holds a lone surrogate U+DC00" in result.stderr
+    assert f"{path}:2: nested more than 64 levels deep" in result.stderr

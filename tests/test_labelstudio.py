@@ -291,7 +291,9 @@ def test_bad_exports_are_located_errors_and_change_nothing(repo_copy, case):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("{not json", r"export\.json:1:2: not JSON"),
+    ("{not json", r"export\.json:1:2: not valid JSON"),
+    ('[{"id": 1, "data": {"article": "x\\ud800"}}]', r"export\.json:1:1: a string holds a lone surrogate U\+D800"),
+    ("[" * 50_000 + "]" * 50_000, r"export\.json:1:1: nested more than 64 levels deep"),
     ('{"a": 1}', r"export\.json:1:1: a Label Studio JSON export is a list of tasks"),
     ("[1]", r"task \?: the task has no data.article"),
     ('[{"id": 4, "data": ["not", "an", "object"]}]', r"export\.json:1:3: task 4: the task has no data.article"),

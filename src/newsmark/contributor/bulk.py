@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -23,6 +22,7 @@ from typing import Iterator
 
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input, source_file_name
+from newsmark import jsondata
 from newsmark.errors import NewsmarkError
 from newsmark.files import current_umask, write_atomic
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
@@ -104,9 +104,9 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
                 if not raw.strip():
                     continue
                 try:
-                    record = json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as err:
-                    yield f"{name}:{number}: not valid JSON ({err})"
+                    record = jsondata.loads(raw)
+                except jsondata.BadJSON as err:
+                    yield f"{name}:{number}: {err}"
                     continue
                 if not isinstance(record, dict):
                     yield f"{name}:{number}: each line must be a JSON object"
@@ -167,9 +167,9 @@ def _text_file(path: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
                     yield f"{sidecar}: {problems[0].message}"
                     return
                 try:
-                    record = json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as err:
-                    yield f"{sidecar}: not valid JSON ({err})"
+                    record = jsondata.loads(raw)
+                except jsondata.BadJSON as err:
+                    yield f"{sidecar}: {err}"
                     return
             else:
                 doc, problems = read_yaml(sidecar, sidecar.parent)

@@ -26,6 +26,7 @@ from xml.sax.saxutils import quoteattr
 from newsmark.contributor.yamledit import (add_mention, block, insert_sorted, round_trip_dump, round_trip_load, sample,
                                           styled)
 from newsmark.contributor.intake import annotation_skeleton, slug
+from newsmark import jsondata
 from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_all_atomic
 from newsmark.findings import ERROR
@@ -575,12 +576,12 @@ def import_export(root: str | Path, export: str | Path, annotator: str | None = 
                             "(at most 64), starting with a letter or digit")
     try:
         raw = export.read_text(encoding="utf-8")
-        tasks = json.loads(raw)
+        tasks = jsondata.loads(raw)
     except (OSError, UnicodeDecodeError) as err:
         raise NewsmarkError(f"{export}: cannot read: {err}") from None
-    except json.JSONDecodeError as err:
-        raise NewsmarkError(f"{export}:{err.lineno}:{err.colno}: not JSON: {err.msg}; export from Label Studio "
-                            "as JSON (not JSON-MIN)") from None
+    except jsondata.BadJSON as err:
+        where = f"{getattr(err, 'lineno', 1)}:{getattr(err, 'colno', 1)}"
+        raise NewsmarkError(f"{export}:{where}: {err}; export from Label Studio as JSON (not JSON-MIN)") from None
     if not isinstance(tasks, list):
         raise NewsmarkError(f"{export}:1:1: a Label Studio JSON export is a list of tasks")
     problems = Problems(export, raw)

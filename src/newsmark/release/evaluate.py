@@ -18,11 +18,11 @@ Definitions (also in the README and the dataset card):
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsmark import jsondata
 from newsmark.errors import NewsmarkError
 from newsmark.release.dataset import config_rows, require_build
 
@@ -125,9 +125,9 @@ def read_predictions(path: Path, gold: Gold) -> tuple[dict[str, dict], set[str]]
             if not raw.strip():
                 continue
             try:
-                item = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as err:
-                _problem(problems, name, number, f"not valid JSON ({err})")
+                item = jsondata.loads(raw)
+            except jsondata.BadJSON as err:
+                _problem(problems, name, number, str(err))
                 continue
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 _problem(problems, name, number, 'each line is a JSON object with a string "id"')
