@@ -183,8 +183,8 @@ def baseline_lines(baselines: dict | None, summary: dict) -> list[str]:
     same = baselines["fingerprint"] == summary["fingerprint"]
     lines = [f"Simple systems scored by `newsmark evaluate` on the test split ({baselines['test_articles']} "
              f"articles) of newsmark {baselines['version']}"
-             + ("" if same else f" as built with content fingerprint `{baselines['fingerprint']}`, an earlier build "
-                                f"than this one (`{summary['fingerprint']}`): rerun to refresh")
+             + ("" if same else f" as built with content fingerprint `{baselines['fingerprint']}`, not this build "
+                                f"(`{summary['fingerprint']}`), whose figures may differ: rerun to refresh")
              + f"; `{baselines['command']}` reproduces them (CPU, fixed seeds, tuned on validation only). "
              "Strict is exact span and type; lenient is nervaluate's partial-boundary figure, which shows how much "
              "of the error is span conventions. The zero-shot pipeline was trained on OntoNotes, whose span "
