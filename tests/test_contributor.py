@@ -238,7 +238,10 @@ def test_new_rejects_bad_metadata_and_writes_nothing(tmp_path, args, message):
 def test_stats_table(tmp_path):
     result = run_cli("stats", "--root", str(REPO))
     assert result.returncode == 0
-    assert "mentions         37 (GPE 22, PERSON 7" in result.stdout
+    annotations = [yaml.safe_load(path.read_text()) for path in (REPO / "annotations").glob("*.yaml")]
+    mentions = sum(len(e["mentions"]) for a in annotations for e in a["entities"])
+    assert f"articles         {len(annotations)} annotated (train " in result.stdout
+    assert f"mentions         {mentions} (" in result.stdout
 
 
 def test_anchor_without_the_article_text(corpus):
