@@ -188,3 +188,13 @@ def test_hostile_prediction_lines_are_located_errors(dataset, tmp_path):
     assert result.returncode == 1 and "internal error" not in result.stderr
     assert f"{path}:1: a string holds a lone surrogate U+DC00" in result.stderr
     assert f"{path}:2: nested more than 64 levels deep" in result.stderr
+
+
+def test_tags_of_any_json_type_are_located_errors(dataset, tmp_path):
+    ner = load_dataset(str(dataset), "ner", split="test")
+    row = ner[0]
+    tags = [["B-PERSON"]] + ["O"] * (len(row["tokens"]) - 1)  # a list where a tag belongs
+    path = write(tmp_path / "lists.jsonl", [{"id": row["id"], "ner_tags": tags}])
+    result = run_cli("evaluate", path, "--dataset", str(dataset))
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert f"{path}:1: unknown tag(s) ['B-PERSON']" in result.stderr

@@ -293,3 +293,18 @@ def test_lone_surrogates_and_deep_nesting_are_located_problems(root, tmp_path):
     assert f"{feed}:1: a string holds a lone surrogate U+D800, which is not a character" in result.stderr
     assert f"{feed}:2: nested more than 64 levels deep" in result.stderr
     assert list((root / "corpus").iterdir()) == []
+
+
+def test_two_items_with_one_id_are_refused_not_merged(root, tmp_path):
+    # An explicit id that an earlier item has (given, or generated from its date and title) would make one
+    # article overwrite the other: the import refuses, naming both items, and writes nothing.
+    for records, taken_by in (
+            ([{"id": "pier", "date": "2024-03-04", "text": PIER}, {"id": "pier", "date": "2024-03-04", "text": RAIL}],
+             "pier"),
+            ([{"date": "2024-03-04", "title": "Pier", "text": PIER},
+              {"id": "2024-03-04-pier", "date": "2024-03-04", "text": RAIL}], "2024-03-04-pier")):
+        feed = _jsonl(tmp_path / "feed.jsonl", records)
+        result = run_cli("import", feed, "--root", str(root))
+        assert result.returncode == 1
+        assert f"{feed}:2: id '{taken_by}' is already taken by {feed}:1; give each item its own id" in result.stderr
+        assert list((root / "corpus").iterdir()) == []

@@ -306,6 +306,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
     # every id on disk, and those this import gives: new ids are made unique without a look at the disk
     decisions, problems, warnings, taken = [], [], [], set(found.texts) | set(found.metas) | set(found.annotations)
     bad_licenses: dict[str, list[str]] = {}
+    given_by: dict[str, str] = {}  # id -> the item of this import that has it
     for count, (item, prepared, values) in enumerate(_prepared(items, options, settings), 1):
         if progress:
             progress(count, None)
@@ -330,11 +331,16 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
             if errors:
                 problems.append(f"{item.where}: " + "; ".join(errors))
             continue
-        warnings += _warnings(item, prepared)
         key = text_key(prepared.body)
         if key in existing_keys:
             decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}"))
             continue
+        if item.values.get("id") and meta["id"] in taken:  # a generated id is made unique; a given one must be
+            problems.append(f"{item.where}: id {meta['id']!r} is already taken by "
+                            f"{given_by.get(meta['id'], 'an article of the corpus')}; give each item its own id")
+            continue
+        warnings += _warnings(item, prepared)
+        given_by[meta["id"]] = item.where
         taken.add(meta["id"])
         existing_keys[key] = meta["id"]
         ids.append(meta["id"])

@@ -180,9 +180,10 @@ def _read_ner_line(item: dict, gold: Gold) -> str:
     if message:
         return message
     item["ner_tags"] = tags
-    unknown = sorted({tag for tag in tags if not isinstance(tag, str) or tag not in gold.ner_tags}, key=str)
+    # repr, not the values: a tag may be any JSON value (a list is not hashable)
+    unknown = sorted({repr(tag) for tag in tags if not isinstance(tag, str) or tag not in gold.ner_tags})
     if unknown:
-        return f"unknown tag(s) {', '.join(map(repr, unknown))}; tags are {', '.join(gold.ner_tags)}"
+        return f"unknown tag(s) {', '.join(unknown)}; tags are names or ids of {', '.join(gold.ner_tags)}"
     return ""
 
 
