@@ -153,12 +153,22 @@ def test_export_never_replaces_a_folder_it_did_not_write(dataset, tmp_path):
     precious.mkdir()
     (precious / "notes.txt").write_text("mine")
     result = run_cli("export", "--dataset", str(dataset), "--format", "jsonl", "--out", str(precious))
-    assert result.returncode == 1 and "not an earlier export" in result.stderr
+    assert result.returncode == 1 and "exists and is not an export" in result.stderr
     assert [p.name for p in precious.iterdir()] == ["notes.txt"]
     target = _export(dataset, tmp_path, "conll")
     _export(dataset, tmp_path, "conll")  # an earlier export is replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conll", "precious"]
     assert (target / "export.json").is_file()
+
+
+@pytest.mark.parametrize("folder", ["corpus", "annotations", "schema", ".git"])
+def test_export_never_writes_into_the_corpus(dataset, tmp_path, folder):
+    root = tmp_path / "project"
+    (root / folder).mkdir(parents=True)
+    result = run_cli("export", "--dataset", str(dataset), "--format", "conll", "--out", f"{folder}/conll",
+                     "--root", str(root), cwd=root)
+    assert result.returncode == 1 and f"lies inside {folder}/ of the corpus" in result.stderr
+    assert list((root / folder).iterdir()) == []
 
 
 def test_a_claim_across_a_line_break_becomes_brat_fragments():

@@ -52,6 +52,7 @@ def register(commands) -> None:
     export.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder (or an earlier export)")
     split_option(export, "only this split (default: every split with rows)")
     dataset_option(export)
+    root_option(export)
     export.set_defaults(run=_run_export)
 
     diff = command(
@@ -104,7 +105,7 @@ def register(commands) -> None:
 def _run_export(args) -> int:
     from newsmark.release.export import export
 
-    result = export(args.dataset, args.format, args.out, args.split)
+    result = export(args.dataset, args.format, args.out, args.split, args.root)
     print(f"wrote {len(result['files'])} file(s) in {result['format']} format to {result['out']} "
           f"({', '.join(result['splits'])})")
     return 0

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from newsmark.errors import NewsmarkError
-from newsmark.files import holds_only, output_slot, read_json_bounded, swap_in
+from newsmark.files import check_output_folder, holds_only, output_slot, read_json_bounded, swap_in
 from newsmark.labels import names
 from newsmark.pipeline.assemble import outermost
 from newsmark.release.dataset import decoded_rows, present_splits, require_build
@@ -40,8 +40,9 @@ def is_previous_export(out: Path) -> bool:
         holds_only(out, set(files) | {MANIFEST})
 
 
-def export(dataset: str | Path, fmt: str, out: str | Path, split: str | None = None) -> dict:
-    """Write ``split`` (default: every split with rows) of the built ``dataset`` in format ``fmt`` to ``out``."""
+def export(dataset: str | Path, fmt: str, out: str | Path, split: str | None = None, root: str | Path = ".") -> dict:
+    """Write ``split`` (default: every split with rows) of the built ``dataset`` in format ``fmt`` to ``out``,
+    which may not lie in the corpus at ``root`` (its corpus/, annotations/, schema/, seeds/ or .git/)."""
     dataset, out = require_build(Path(dataset)), Path(out)
     if fmt not in FORMATS:
         raise NewsmarkError(f"--format {fmt}: not one of {', '.join(FORMATS)}")
@@ -50,8 +51,7 @@ def export(dataset: str | Path, fmt: str, out: str | Path, split: str | None = N
         if split not in splits:
             raise NewsmarkError(f"--split {split}: the dataset has no rows in it (it has {', '.join(splits)})")
         splits = [split]
-    if out.exists() and (not out.is_dir() or out.is_symlink() or (any(out.iterdir()) and not is_previous_export(out))):
-        raise NewsmarkError(f"--out {out}: exists and is not an earlier export; choose a new or empty folder")
+    check_output_folder(Path(root), out, "an export", is_previous_export)
     with output_slot(out) as staging:
         files: list[str] = []
         for name in splits:
