@@ -127,6 +127,8 @@ def test_claims_cutting_a_word_are_warned_about(tiny):
 def test_suggest_refuses_what_it_cannot_work_on(repo_copy):
     missing = run_cli("suggest", "no-such-article", "--root", str(repo_copy))
     assert missing.returncode == 1 and "no corpus/no-such-article.txt" in missing.stderr
+    outside = run_cli("suggest", "../../outside/x", "--apply", "--root", str(repo_copy))
+    assert outside.returncode == 1 and "'../../outside/x' is not an article id" in outside.stderr
     path = repo_copy / "annotations" / f"{SEED_ID}.yaml"
     path.write_text(path.read_text().replace("{start: 56, end: 74,", "{start: 57, end: 74,"))
     broken = run_cli("suggest", SEED_ID, "--root", str(repo_copy))

@@ -17,7 +17,7 @@ from newsmark.contributor.yamledit import add_mention, round_trip_dump, round_tr
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
 from newsmark.pipeline.check import checked_articles, corpus_surfaces, cuts_word, missed_mentions
-from newsmark.pipeline.read import position
+from newsmark.pipeline.read import is_article_id, position
 
 MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere
 
@@ -103,6 +103,9 @@ def suggestions(text: str, annotation: dict, gazetteer: Gazetteer | None) -> lis
 def suggest(root: str | Path, article_id: str, apply: bool = False, corpus: bool = True) -> dict:
     """The suggestions for one article; ``apply`` adds the in-article ones to their entities."""
     root = Path(root)
+    if not is_article_id(article_id):  # an id names files: "../x" would point outside the corpus
+        raise NewsmarkError(f"{article_id!r} is not an article id (lowercase letters and digits joined by hyphens, "
+                            "as in annotations/<id>.yaml)")
     path = root / "annotations" / f"{article_id}.yaml"
     if not path.is_file() or not (root / "corpus" / f"{article_id}.txt").is_file():
         raise NewsmarkError(f"{article_id}: no corpus/{article_id}.txt and annotations/{article_id}.yaml under {root}")
