@@ -85,6 +85,7 @@ RULES: dict[str, Rule] = {
         Rule("NM603", "datasheet-unusable", ERROR, "DATASHEET.md cannot be updated by the build"),
         Rule("NM604", "inconsistent-type", WARNING, "the same name has different entity types in different articles"),
         Rule("NM605", "near-duplicate-split", ERROR, "near-duplicate articles fall into different splits"),
+        Rule("NM606", "settings-unusable", ERROR, "pyproject.toml lacks the version or split settings a build needs"),
     ]
 }
 

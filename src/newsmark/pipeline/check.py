@@ -110,6 +110,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: "lastrun.Scan
             report.files += 1
             corpus.extend(check_layer(root, annotator, article_id, path, found))
     corpus.extend(check_released_labels(root))
+    corpus.extend(check_settings(root))
     pairs = None
     if paths is None:
         corpus.extend(check_datasheet(root, partial(corpus_stats, report.articles), agreement_summary(root, found)))
@@ -195,7 +196,7 @@ def _revalidate(root: Path, now: "lastrun.Scan", last: "lastrun.LastRun") -> Rep
         last.articles[article_id].update(findings=_as_lists(result.findings), key=new["key"] if new else None,
                                          status=new.get("status") if new else None)
         lines[article_id] = _line(new, signed)
-    corpus = check_released_labels(root)
+    corpus = check_released_labels(root) + check_settings(root)
     if tally is not None:  # (None: no readable split rule, so no statistics to compare)
         corpus.extend(check_datasheet(root, lambda settings, agreement: {**tally.stats(), "agreement": agreement}))
     corpus.extend(check_surface_types(root, last.surfaces))
@@ -814,6 +815,20 @@ def cuts_word(text: str, start: int, end: int) -> bool:
 
 
 # -- corpus-wide --------------------------------------------------------------------------------------
+
+def check_settings(root: Path) -> list[Finding]:
+    """NM606: a pyproject.toml that the build could not use (no version, no split rule, fractions out of
+    range) is an error here too, so that validate never passes a corpus the build refuses, nor skips the
+    rules that need the split rule (NM602, NM605) without saying so. A folder without one is a bare corpus."""
+    if not os.path.lexists(root / "pyproject.toml"):
+        return []
+    try:
+        read_settings(root)
+    except NewsmarkError as err:
+        return [finding("NM606", "pyproject.toml", str(err).removeprefix(f"{root / 'pyproject.toml'}: ")
+                        + "; the split rule is in docs/design.md, \"Splits\"")]
+    return []
+
 
 def check_released_labels(root: Path) -> list[Finding]:
     """NM601: every label list of the last release (schema/released-labels.json) is a prefix of today's."""
