@@ -308,3 +308,53 @@ def test_two_items_with_one_id_are_refused_not_merged(root, tmp_path):
         assert result.returncode == 1
         assert f"{feed}:2: id '{taken_by}' is already taken by {feed}:1; give each item its own id" in result.stderr
         assert list((root / "corpus").iterdir()) == []
+
+
+def test_what_a_killed_import_left_is_removed_by_the_next(root, tmp_path):
+    # A kill between staging and renaming leaves staged files; the next import (under the corpus's import
+    # lock, so no other import can be writing them) removes them, and validate passes again.
+    left = [root / "corpus" / ".a.txt.k3j2.import-tmp", root / "annotations" / ".a.yaml.x81q.import-tmp"]
+    for path in left:
+        path.write_text("half")
+    assert run_cli("validate", "--root", str(root)).returncode == 1  # NM109: files that do not belong
+    feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Pier", "text": PIER}])
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert not any(path.exists() for path in left)
+    assert run_cli("validate", "--root", str(root)).returncode == 0
+    assert not (root / ".newsmark-import.lock").exists()
+
+
+def test_an_import_waits_for_the_one_running(root, tmp_path):
+    import fcntl
+    import subprocess
+    import time
+
+    from conftest import NEWSMARK
+
+    feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Pier", "text": PIER}])
+    with open(root / ".newsmark-import.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another import holds the corpus
+        second = subprocess.Popen([str(NEWSMARK), "import", feed, "--root", str(root)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        assert second.poll() is None and list((root / "corpus").iterdir()) == []
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert "imported 1 article(s)" in out
+
+
+def test_a_source_changed_between_the_passes_writes_nothing(root, tmp_path):
+    from newsmark.contributor.bulk import import_sources
+    from newsmark.errors import NewsmarkError
+
+    feed = tmp_path / "feed.jsonl"
+    _jsonl(feed, [{"date": "2024-03-04", "title": "Pier", "text": PIER}, {"date": "2024-03-05", "text": RAIL}])
+
+    def rewrite_after_the_check(done, total):
+        if total is None and done == 2:  # the check pass has read both items: swap their texts
+            _jsonl(feed, [{"date": "2024-03-04", "title": "Pier", "text": RAIL}, {"date": "2024-03-05", "text": PIER}])
+
+    with pytest.raises(NewsmarkError, match=r"feed.jsonl:1: the source changed while it was being imported"):
+        import_sources(root, [feed], progress=rewrite_after_the_check)
+    assert list((root / "corpus").iterdir()) == [] and list((root / "annotations").iterdir()) == []

@@ -10,8 +10,10 @@ Importing the same source twice changes nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -215,6 +217,7 @@ class Decision:
     id: str | None = None
     story: str | None = None
     skipped: str | None = None  # why this item is not imported
+    digest: str | None = None  # of the item the check pass read (the write pass must read the same)
 
 
 _DATE_TIME_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
@@ -227,6 +230,12 @@ def item_date(value) -> str:
     text = str(value).strip()
     match = _DATE_TIME_RE.fullmatch(text)
     return match.group(1) if match else text
+
+
+def item_digest(item: Item) -> str:
+    """A digest of everything an item says (its text and every field), to tell that a source did not change
+    between the check pass and the write pass."""
+    return hashlib.sha256(repr(sorted(item.values.items(), key=lambda kv: kv[0])).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _skip_reason(item: Item, options: Options) -> str | None:
@@ -314,7 +323,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
             problems.append(item)
             continue
         if isinstance(prepared, str):
-            decisions.append(Decision(item.where, skipped=prepared))
+            decisions.append(Decision(item.where, skipped=prepared, digest=item_digest(item)))
             continue
         license = _license(item, options)
         if license != UNKNOWN and not is_spdx(license):
@@ -333,7 +342,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
             continue
         key = text_key(prepared.body)
         if key in existing_keys:
-            decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}"))
+            decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}", digest=item_digest(item)))
             continue
         if item.values.get("id") and meta["id"] in taken:  # a generated id is made unique; a given one must be
             problems.append(f"{item.where}: id {meta['id']!r} is already taken by "
@@ -345,7 +354,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
         existing_keys[key] = meta["id"]
         ids.append(meta["id"])
         rows.append(values)
-        decisions.append(Decision(item.where, meta["id"], meta.get("story")))
+        decisions.append(Decision(item.where, meta["id"], meta.get("story"), digest=item_digest(item)))
     for license, where in bad_licenses.items():
         guess = suggestion(license)
         problems.append(f"{where[0]}: license {license!r} is not an SPDX licence id" +
@@ -430,19 +439,54 @@ def import_sources(root: str | Path, sources: list[str | Path], options: Options
         if not path.exists():
             raise NewsmarkError(f"{path}: no such file or folder")
     settings = read_settings(root)
-    decisions, problems, warnings = _check(root, (item for path in paths for item in read_items(path, options.mapping)),
-                                           options, settings, progress)
-    if problems:
-        shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
-        raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
-    imported = [d for d in decisions if d.skipped is None]
-    result = {"imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
-              "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
-              "warnings": warnings, "written": []}
-    if dry_run or not imported:
-        return result
-    result["written"] = _write_all(root, paths, options, decisions, progress)
+    # One import at a time per corpus, from its check pass to its last rename: two imports deciding ids
+    # against the same corpus would give one id to two texts. Under the lock, what a killed import left is
+    # removed first (no other import can be writing it).
+    with import_lock(root):
+        removed = remove_killed_import_files(root)
+        decisions, problems, warnings = _check(root, (item for path in paths for item in read_items(path, options.mapping)),
+                                               options, settings, progress)
+        if problems:
+            shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
+            raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
+        imported = [d for d in decisions if d.skipped is None]
+        result = {"imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
+                  "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
+                  "warnings": warnings, "written": [], "removed": removed}
+        if dry_run or not imported:
+            return result
+        result["written"] = _write_all(root, paths, options, decisions, progress)
     return result
+
+
+STAGED_SUFFIX = ".import-tmp"  # a file an import staged beside its target and had not renamed yet
+
+
+@contextlib.contextmanager
+def import_lock(root: Path):
+    from newsmark.files import _lock
+
+    root.mkdir(parents=True, exist_ok=True)
+    lock_path = root / ".newsmark-import.lock"
+    fd = _lock(lock_path)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)  # still ours: nobody else can lock this inode until we close it
+        os.close(fd)
+
+
+def remove_killed_import_files(root: Path) -> list[str]:
+    """The files that imports killed before their renames left in corpus/ and annotations/, removed."""
+    removed = []
+    for folder in ("corpus", "annotations"):
+        if (root / folder).is_dir() and not (root / folder).is_symlink():
+            for path in sorted((root / folder).glob(f".*{STAGED_SUFFIX}")):
+                if path.is_file() and not path.is_symlink():
+                    path.unlink()
+                    removed.append(f"{folder}/{path.name}")
+    return removed
 
 
 def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[Decision], progress=None) -> list[str]:
@@ -452,7 +496,12 @@ def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[
     mode, folders = 0o666 & ~current_umask(), set()
     try:
         items = (item for path in paths for item in read_items(path, options.mapping))
-        for item, decision in zip(items, decisions):
+        for item, decision in itertools.zip_longest(items, decisions):
+            if isinstance(item, str) or item is None or decision is None or item.where != decision.where \
+                    or item_digest(item) != decision.digest:
+                where = decision.where if decision is not None else item if isinstance(item, str) else item.where
+                raise NewsmarkError(f"{where}: the source changed while it was being imported (it is not what was "
+                                    "checked); nothing was written: import it again")
             if decision.skipped is not None:
                 continue
             prepared = _body(item, options)
@@ -461,7 +510,7 @@ def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[
                 if target.parent not in folders:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(target.parent)
-                fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+                fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=STAGED_SUFFIX)
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     os.fchmod(handle.fileno(), mode)
                     handle.write(content)
