@@ -138,3 +138,18 @@ def test_public_build_withholds_texts_that_may_not_be_shared(corpus, tmp_path):
     planned = run_cli("publish", "--root", str(corpus), "--dataset", str(public), "--dry-run")
     assert planned.returncode == 0, planned.stderr
     assert "to the public dataset repository acme/news" in planned.stdout
+
+
+def test_publish_refuses_a_build_older_than_the_corpus(corpus, tmp_path):
+    # A licence turned unknown after the build: the manifest's input hashes show the folder is stale.
+    pyproject = corpus / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"'))
+    (corpus / "CHANGELOG.md").write_text("# Changelog\n\n## 0.1.0\n\n- first\n")
+    out = tmp_path / "public"
+    assert run_cli("build", "--public", "--root", str(corpus), "--out", str(out)).returncode == 0
+    assert run_cli("publish", "--root", str(corpus), "--dataset", str(out), "--dry-run").returncode == 0
+    meta = corpus / "corpus" / "done.yaml"
+    meta.write_text(meta.read_text().replace("license: CC-BY-4.0", "license: unknown"))
+    stale = run_cli("publish", "--root", str(corpus), "--dataset", str(out), "--dry-run")
+    assert stale.returncode == 1
+    assert "was built from other files than the corpus holds now (corpus/done.yaml changed or are gone)" in stale.stderr

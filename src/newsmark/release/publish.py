@@ -32,6 +32,11 @@ def plan(root: str | Path, repo_id: str | None, dataset: str | Path, private: bo
     if manifest.get("version") != settings.version:
         raise NewsmarkError(f"{dataset} holds version {manifest.get('version')} but pyproject.toml says "
                             f"{settings.version}; rebuild it")
+    stale = stale_inputs(root, manifest.get("inputs", {}))
+    if stale:
+        more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+        raise NewsmarkError(f"{dataset} was built from other files than the corpus holds now ({', '.join(stale[:5])}"
+                            f"{more} changed or are gone); rebuild it before publishing")
     changelog = root / "CHANGELOG.md"
     if changelog.is_file() and not any(line.startswith(f"## {settings.version}")
                                        for line in changelog.read_text(encoding="utf-8").splitlines()):
@@ -57,6 +62,21 @@ def plan(root: str | Path, repo_id: str | None, dataset: str | Path, private: bo
     return {"repo_id": repo_id, "visibility": "private" if private else "gated" if gated else "public",
             "tag": f"v{settings.version}", "commit_message": f"newsmark {settings.version}",
             "dataset": str(dataset), "files": files, "restricted_licences": len(closed)}
+
+
+def stale_inputs(root: Path, inputs: dict[str, str]) -> list[str]:
+    """The input files a build's manifest lists whose bytes the corpus no longer has (changed, gone, or now
+    a link), so that a release is always of the corpus as it is."""
+    import hashlib
+
+    from newsmark.pipeline.read import read_bytes
+
+    stale = []
+    for rel, digest in sorted(inputs.items()):
+        raw, _ = read_bytes(root / rel, rel) if os.path.lexists(root / rel) else (None, [])
+        if raw is None or hashlib.sha256(raw).hexdigest() != digest:
+            stale.append(rel)
+    return stale
 
 
 def token() -> str:
