@@ -227,6 +227,9 @@ def test_edits_are_merged_keeping_comments_and_everything_else(repo_copy):
 BAD_EXPORTS = {
     "unknown label": (lambda ex, text: results_of(ex).append(_region("Bad1", "entity", text, "Rafah", "PLACE")),
                       r"region 'Bad1': unknown entity label 'PLACE'"),
+    "two regions with one id": (lambda ex, text: results_of(ex).append(_region("Dup1", "entity", text, "Rafah", "GPE"))
+                                or results_of(ex).append(_region("Dup1", "entity", text, "Gaza", "GPE")),
+                                r"region 'Dup1': two labelled regions share this id"),
     "claim without its choices": (lambda ex, text: results_of(ex).append(_region("Bad2", "claim", text,
                                                                                   "Netanyahu agreed", "claim")),
                                   r"region 'Bad2': the claim needs one claim_type choice"),

@@ -317,6 +317,10 @@ def read_regions(task: dict, annotation: dict, text: str, problems: Problems):
                 problems.add(task, placed, region_id)
                 continue
             start, end = _trimmed(text, *placed)
+            if str(region_id) in regions:  # one would replace the other, and a mention would be lost
+                problems.add(task, "two labelled regions share this id; each region needs its own (export the "
+                             "task from Label Studio again)", region_id)
+                continue
             meta = result.get("meta") if isinstance(result.get("meta"), dict) else {}
             note = meta.get("text")
             note = (note[0] if isinstance(note, list) and note else note) if note else None
