@@ -358,3 +358,19 @@ def test_a_source_changed_between_the_passes_writes_nothing(root, tmp_path):
     with pytest.raises(NewsmarkError, match=r"feed.jsonl:1: the source changed while it was being imported"):
         import_sources(root, [feed], progress=rewrite_after_the_check)
     assert list((root / "corpus").iterdir()) == [] and list((root / "annotations").iterdir()) == []
+
+
+def test_dedup_apply_changes_nothing_when_a_member_is_a_link(root, tmp_path):
+    other = PIER.replace("winter storms", "spring storms", 1) + "Fishermen welcomed the decision."
+    for number, (text, title) in enumerate([(PIER, "Pier"), (other, "Pier again")]):
+        feed = _jsonl(tmp_path / f"f{number}.jsonl", [{"text": text, "title": title, "date": f"2024-03-0{number + 1}"}])
+        assert run_cli("import", feed, "--root", str(root)).returncode == 0
+    meta = root / "corpus" / "2024-03-02-pier-again.yaml"
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("".join(line + "\n" for line in meta.read_text().splitlines() if not line.startswith("story:")))
+    meta.unlink()
+    meta.symlink_to(outside)  # a linked metadata file: replacing it would copy the outside content in
+    result = run_cli("dedup", "--root", str(root), "--apply")
+    assert result.returncode == 1 and "corpus/2024-03-02-pier-again.yaml" in result.stderr
+    assert "nothing was changed" in result.stderr and "Traceback" not in result.stderr
+    assert meta.is_symlink() and "story:" not in outside.read_text()

@@ -26,7 +26,7 @@ from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input, source_file_name
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
-from newsmark.files import current_umask, write_atomic
+from newsmark.files import current_umask, write_all_atomic
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
@@ -560,10 +560,22 @@ def dedup(root: str | Path, apply: bool = False) -> list[dict]:
         groups.append({"members": members, "story": story, "conflict": named if len(named) > 1 else [],
                        "changes": changes})
     if apply:
+        # Every file is read and checked before any is written, and all are written together: a member that
+        # cannot be read (or is a link, which would be replaced by a copy of what it points at) stops the
+        # whole apply with nothing changed.
+        contents: dict[Path, str] = {}
         for group in groups:
             for member in group["changes"]:
-                path = root / "corpus" / f"{member}.yaml"
-                yaml_writer, data = round_trip_load(path.read_text(encoding="utf-8"))
-                data["story"] = group["story"]
-                write_atomic(path, round_trip_dump(yaml_writer, data))
+                rel = f"corpus/{member}.yaml"
+                raw, problems = read_bytes(root / rel, rel)
+                if raw is None:
+                    raise NewsmarkError(f"{rel}: {problems[0].message}; nothing was changed")
+                try:
+                    yaml_writer, data = round_trip_load(raw.decode("utf-8"))
+                    data["story"] = group["story"]
+                except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as err:
+                    raise NewsmarkError(f"{rel}: cannot be read as metadata ({type(err).__name__}); run newsmark "
+                                        "validate; nothing was changed") from None
+                contents[root / rel] = round_trip_dump(yaml_writer, data)
+        write_all_atomic(contents)
     return groups
