@@ -374,3 +374,14 @@ def test_dedup_apply_changes_nothing_when_a_member_is_a_link(root, tmp_path):
     assert result.returncode == 1 and "corpus/2024-03-02-pier-again.yaml" in result.stderr
     assert "nothing was changed" in result.stderr and "Traceback" not in result.stderr
     assert meta.is_symlink() and "story:" not in outside.read_text()
+
+
+def test_import_never_writes_through_a_linked_folder(root, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "annotations").rmdir()
+    (root / "annotations").symlink_to(elsewhere)
+    feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Pier", "text": PIER}])
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 1 and "annotations/ is a link" in result.stderr
+    assert list(elsewhere.iterdir()) == [] and list((root / "corpus").iterdir()) == []

@@ -411,6 +411,15 @@ def test_a_blind_second_annotation_becomes_an_independent_layer(repo_copy, tmp_p
     refused = run_cli("labelstudio", "import", write(tmp_path / "export.json", exported), "--independent",
                       "--root", str(repo_copy))
     assert refused.returncode == 1 and "--independent needs --annotator" in refused.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo_copy / "annotations" / "independent").mkdir()
+    (repo_copy / "annotations" / "independent" / "ann-b").symlink_to(elsewhere)  # would write outside
+    linked = run_cli("labelstudio", "import", str(tmp_path / "export.json"), "--independent", "--annotator", "ann-b",
+                     "--root", str(repo_copy))
+    assert linked.returncode == 1 and "annotations/independent/ann-b is a link" in linked.stderr
+    assert list(elsewhere.iterdir()) == []
+    (repo_copy / "annotations" / "independent" / "ann-b").unlink()
     result = run_cli("labelstudio", "import", str(tmp_path / "export.json"), "--independent", "--annotator", "ann-b",
                      "--root", str(repo_copy))
     assert result.returncode == 0, result.stderr

@@ -88,6 +88,15 @@ def check_output_folder(root: Path, out: Path, what: str, is_ours) -> None:
                                 "write); refusing to replace it: choose an empty or new folder")
 
 
+def linked_folder(root: Path, path: Path) -> Path | None:
+    """The first folder between ``root`` and the file ``path`` that is a symbolic link (writing through it
+    would put the file outside the corpus), or None."""
+    for folder in reversed(path.relative_to(root).parents[:-1]):  # annotations, annotations/independent, ...
+        if (root / folder).is_symlink():
+            return root / folder
+    return None
+
+
 def holds_only(folder: Path, allowed: set[str]) -> bool:
     """Whether ``folder`` holds no links and no file outside ``allowed`` (relative POSIX paths), and no
     folder that is not on the way to one of them."""

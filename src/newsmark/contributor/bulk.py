@@ -26,7 +26,7 @@ from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input, source_file_name
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
-from newsmark.files import current_umask, write_all_atomic
+from newsmark.files import current_umask, linked_folder, write_all_atomic
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
@@ -494,6 +494,11 @@ def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[
     staged: list[tuple[str, Path]] = []
     total, done = sum(decision.skipped is None for decision in decisions), 0
     mode, folders = 0o666 & ~current_umask(), set()
+    for folder in ("corpus", "annotations"):
+        linked = linked_folder(root, root / folder / "x")
+        if linked is not None:
+            raise NewsmarkError(f"{folder}/ is a link; the corpus holds no links (NM108): replace it with a folder; "
+                                "nothing was written")
     try:
         items = (item for path in paths for item in read_items(path, options.mapping))
         for item, decision in itertools.zip_longest(items, decisions):

@@ -28,7 +28,7 @@ from newsmark.contributor.yamledit import (add_mention, block, insert_sorted, ro
 from newsmark.contributor.intake import annotation_skeleton, slug
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
-from newsmark.files import check_output_folder, holds_only, write_all_atomic
+from newsmark.files import check_output_folder, holds_only, linked_folder, write_all_atomic
 from newsmark.findings import ERROR
 from newsmark.labels import label_table, labels_by_name, names
 from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles
@@ -620,9 +620,15 @@ def import_export(root: str | Path, export: str | Path, annotator: str | None = 
         raise NewsmarkError("the Label Studio export has problems; no file was changed:\n" + "\n".join(shown))
     if changed and not dry_run:
         for path in changed:
+            linked = linked_folder(root, path)
+            if linked is not None:  # writing through it would put the file outside the corpus
+                raise NewsmarkError(f"{relpath(linked, root)} is a link; the corpus holds no links (NM108): "
+                                    "replace it with a folder; no file was changed")
+        for path in changed:
             path.parent.mkdir(parents=True, exist_ok=True)
         write_all_atomic(changed)
     return result
+
 
 
 def _import_task(root: Path, task: dict, annotation: dict, annotator: str | None, problems: Problems,
