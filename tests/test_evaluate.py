@@ -198,3 +198,11 @@ def test_tags_of_any_json_type_are_located_errors(dataset, tmp_path):
     result = run_cli("evaluate", path, "--dataset", str(dataset))
     assert result.returncode == 1 and "internal error" not in result.stderr
     assert f"{path}:1: unknown tag(s) ['B-PERSON']" in result.stderr
+
+
+def test_a_prediction_listed_twice_is_a_located_error(dataset, tmp_path):
+    line = next(line for line in gold_predictions(dataset) if line.get("mentions"))
+    path = write(tmp_path / "twice.jsonl", [{"id": line["id"], "mentions": line["mentions"] + line["mentions"][:1]}])
+    result = run_cli("evaluate", path, "--dataset", str(dataset))
+    assert result.returncode == 1 and f"{path}:1: mentions[{len(line['mentions'])}] repeats an earlier mention" \
+        in result.stderr

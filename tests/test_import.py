@@ -385,3 +385,35 @@ def test_import_never_writes_through_a_linked_folder(root, tmp_path):
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 1 and "annotations/ is a link" in result.stderr
     assert list(elsewhere.iterdir()) == [] and list((root / "corpus").iterdir()) == []
+
+
+def test_metadata_a_validate_would_refuse_is_refused_at_import(root, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", [
+        {"date": "2024-03-04", "title": "Pier\u0007 plan", "text": PIER},
+        {"date": "2024-03-05", "title": "Rail", "source_name": "Post\u202e", "text": RAIL}])
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 1
+    assert f"{feed}:1: title: holds U+0007, a control character that validate refuses" in result.stderr
+    assert f"{feed}:2: source name: holds U+202E" in result.stderr
+    new = run_cli("new", "--text", "-", "--date", "2024-03-04", "--title", "Bad\u2028title", "--root", str(root),
+                  stdin=PIER)
+    assert new.returncode == 1 and "title: holds U+2028" in new.stderr
+    assert list((root / "corpus").iterdir()) == []
+
+
+def test_a_long_title_never_gives_an_id_with_two_hyphens(root, tmp_path):
+    # the date-and-title slug is cut to 78 characters for "-2", and there it ends in "-"
+    title = "Council xxxx " + "votes " * 12
+    feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": title, "text": PIER},
+                                             {"date": "2024-03-04", "title": title, "text": RAIL}])
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    ids = sorted(meta["id"] for meta in _metas(root).values())
+    assert len(ids) == 2 and all("--" not in i and not i.endswith("-") for i in ids), ids
+
+
+def test_a_csv_field_as_long_as_an_article(root, tmp_path):
+    text = PIER * 600  # about 110,000 characters: past the csv module's default field limit
+    feed = _csv(tmp_path / "feed.csv", ["date", "title", "text"], [["2024-03-04", "Long pier", text]])
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 0, result.stderr

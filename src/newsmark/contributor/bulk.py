@@ -124,6 +124,7 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
         if bad:
             yield f"{name}:{bad[0]}: not UTF-8 (byte 0x{bad[1]:02x}); save the file as UTF-8"
             return
+        csv.field_size_limit(MAX_SOURCE_LINE)  # an article may be as long in a CSV field as in a JSONL line
         with open(source, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             try:

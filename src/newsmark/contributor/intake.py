@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from newsmark.chars import BIDI_RE, CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
@@ -206,7 +207,7 @@ def unique_id(root: Path, base: str, taken: set[str] = frozenset(), everything_t
             (root / folder / f"{candidate}{suffix}").exists() for folder, suffix in
             (("corpus", ".txt"), ("corpus", ".yaml"), ("annotations", ".yaml"))):
         number += 1
-        candidate = f"{base[: MAX_ID_LENGTH - len(str(number)) - 1]}-{number}"
+        candidate = f"{base[: MAX_ID_LENGTH - len(str(number)) - 1].rstrip('-')}-{number}"  # never "clash--2"
     return candidate
 
 
@@ -237,6 +238,12 @@ def article_metadata(body: str, root: Path, date: str, title: str | None = None,
             "license": license}
     if story:
         meta["story"] = story
+    hidden = [(field, match.group()) for field, value in (("title", title), ("source name", source_name),
+                                                          ("url", url), *(("author", a) for a in authors))
+              if isinstance(value, str) for match in [CONTROL_RE.search(value) or BIDI_RE.search(value)] if match]
+    if hidden:  # validate would refuse them (NM105, NM111): say so now, naming the field
+        raise NewsmarkError("; ".join(f"{field}: holds {codepoint(char)}, a control character that validate "
+                                      "refuses; remove it" for field, char in hidden))
     if provenance:
         meta["provenance"] = provenance
     if changes:

@@ -91,7 +91,10 @@ def _spans(value, with_type: bool, where: str, allowed_types: list[str]) -> tupl
             label = allowed_types[label]
         if with_type and label not in allowed_types:
             return None, f"{where}[{index}]: type {label!r} is not one of {', '.join(allowed_types)}"
-        spans.add((start, end, label) if with_type else (start, end))
+        key = (start, end, label) if with_type else (start, end)
+        if key in spans:  # counted once, a repeat would hide a false positive (precision stays 1.0)
+            return None, f"{where}[{index}] repeats an earlier {where[:-1]} ({start}:{end}); list each once"
+        spans.add(key)
     return spans, ""
 
 
