@@ -417,3 +417,17 @@ def test_a_csv_field_as_long_as_an_article(root, tmp_path):
     feed = _csv(tmp_path / "feed.csv", ["date", "title", "text"], [["2024-03-04", "Long pier", text]])
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_line_over_the_limit_keeps_later_lines_numbered(root, tmp_path):
+    from newsmark.contributor.bulk import MAX_SOURCE_LINE
+
+    feed = tmp_path / "feed.jsonl"
+    with open(feed, "w") as handle:
+        handle.write(json.dumps({"date": "2024-03-04", "text": "x" * (MAX_SOURCE_LINE + 10)}) + "\n")
+        handle.write('{"date": "2024-03-05", "text": 5}\n')  # line 2: a text that is not a string
+        handle.write("not json\n")  # line 3
+    result = run_cli("import", str(feed), "--root", str(root))
+    assert result.returncode == 1
+    assert f"{feed}:1: a line longer than" in result.stderr and f"{feed}:3: not valid JSON" in result.stderr
+    assert f"{feed}:4:" not in result.stderr

@@ -103,6 +103,12 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
     if suffix == ".jsonl":
         with open(source, "rb") as handle:
             for number, raw in enumerate(iter(lambda: handle.readline(MAX_SOURCE_LINE + 1), b""), 1):
+                if len(raw) > MAX_SOURCE_LINE:  # read past the rest of the line, so later lines keep their numbers
+                    while raw and not raw.endswith(b"\n"):
+                        raw = handle.readline(MAX_SOURCE_LINE + 1)
+                    yield f"{name}:{number}: a line longer than {MAX_SOURCE_LINE:,} bytes (one article is at most " \
+                          f"{MAX_FILE_BYTES:,})"
+                    continue
                 if not raw.strip():
                     continue
                 try:
