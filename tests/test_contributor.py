@@ -252,3 +252,13 @@ def test_anchor_without_the_article_text(corpus):
     result = run_cli("anchor", article_id, "--root", str(root))
     assert result.returncode == 1
     assert result.stdout.startswith(f"corpus/{article_id}.txt:1:1: NM506 the article's text is missing")
+
+
+def test_an_id_of_digits_gives_a_skeleton_that_validates(tmp_path):
+    # "2024" unquoted would be read as the number 2024, and the skeleton would fail its own first validate.
+    root = tmp_path / "c"
+    result = run_cli("new", "--text", "-", "--date", "2024-06-03", "--id", "2024", "--root", str(root),
+                     stdin="Rain fell on Ostmere all week.\n")
+    assert result.returncode == 0, result.stderr
+    checked = run_cli("validate", "--root", str(root))
+    assert checked.returncode == 0 and "(0 annotated, 1 not yet annotated)" in checked.stdout, checked.stdout

@@ -98,7 +98,7 @@ def annotation_skeleton(article_id: str) -> str:
     """An annotation file to fill in; the comments say what each field takes."""
     return f"""\
 # Annotations of corpus/{article_id}.txt. Follow docs/annotation-guidelines.md; `newsmark validate` checks it.
-article: {article_id}
+article: "{article_id}"
 guidelines: "{GUIDELINES_VERSION}"
 # Who annotated: a real handle or team name, and kind human, model or model+human-review.
 annotators: []
