@@ -79,9 +79,37 @@ def test_figures_match_hand_computed_values(corpus):
     assert got["claims"]["kappa"] == {"type": 0.0, "attribution": 1.0, "checkworthy": 1.0}
     assert got["topics"]["kappa"] == 1.0
     messages = [(d["path"], d["line"], d["message"]) for d in got["disagreements"]]
-    assert ("annotations/independent/ann-b/tiny-two.yaml", 50,
-            "claim c2 has type 'opinion'; annotations/tiny-two.yaml has 'event' (its claim c2)") in messages
-    assert len(messages) == 1
+    layer = "annotations/independent/ann-b/tiny-two.yaml"
+    # every point an adjudicator must decide: the Bens grouped apart (each of B's entities once), the second
+    # claim's span (matched by overlap, so one claim in the figures) and its type
+    assert messages == [
+        (layer, 23, "entity ben groups 2 shared mention(s); annotations/tiny-two.yaml groups the mention 8:11 with 3 "
+                    "(its entity ben)"),
+        (layer, 33, "entity ben-2 groups 1 shared mention(s); annotations/tiny-two.yaml groups the mention 31:34 "
+                    "with 3 (its entity ben)"),
+        (layer, 45, "claim c2 spans 13:41; annotations/tiny-two.yaml spans 13:29 (its claim c2)"),
+        (layer, 50, "claim c2 has type 'opinion'; annotations/tiny-two.yaml has 'event' (its claim c2)")]
+
+
+def test_claimers_and_dates_of_matched_claims_are_disagreements(corpus):
+    # The same claim, the same speaker under another id in B (their mentions share a span), then another
+    # speaker and a date: only the last two are disagreements.
+    path = corpus / "annotations" / "independent" / "ann-b" / "tiny-two.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["claims"][0]["claimer"] = "ben"
+    adjudicated = yaml.safe_load((corpus / "annotations" / "tiny-two.yaml").read_text())
+    adjudicated["entities"][1]["id"] = "benjamin"  # the same Ben, another id
+    adjudicated["claims"][0]["claimer"] = "benjamin"
+    (corpus / "annotations" / "tiny-two.yaml").write_text(yaml.safe_dump(adjudicated, sort_keys=False))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    same_speaker = [d["message"] for d in _agree(corpus)["disagreements"] if "claimer" in d["message"]]
+    assert same_speaker == []
+    data["claims"][0]["claimer"] = "ann"
+    data["claims"][0]["date"] = "2024-01-01"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    messages = [d["message"] for d in _agree(corpus)["disagreements"]]
+    assert "claim c1 has claimer 'ann'; annotations/tiny-two.yaml has 'benjamin' (its claim c1)" in messages
+    assert "claim c1 has date '2024-01-01'; annotations/tiny-two.yaml has None (its claim c1)" in messages
 
 
 def test_identical_layers_agree_fully_and_disjoint_ones_not_at_all(corpus, tmp_path):

@@ -109,6 +109,7 @@ def compare(a: Layer, b: Layer, tally: Tally) -> None:
         tally.disagreements.append(_where(a, mentions_a[span][2], f"mention {span[0]}:{span[1]} is "
                                           f"{mentions_a[span][0]} here, {mentions_b[span][0]} in {b.path}"))
     _b3(mentions_a, mentions_b, both, tally)
+    _grouping(a, b, mentions_a, mentions_b, both, tally)
     _claims(a, b, tally)
     topics_a, topics_b = set(a.data["topics"]), set(b.data["topics"])
     tally.pairs["topics"] += [(name in topics_a, name in topics_b) for name in names("topics")]
@@ -130,6 +131,36 @@ def _b3(mentions_a, mentions_b, both, tally: Tally) -> None:
         tally.b3[2] += 1
 
 
+def _grouping(a: Layer, b: Layer, mentions_a, mentions_b, both, tally: Tally) -> None:
+    """A disagreement for each entity of ``a`` whose shared mentions ``b`` groups otherwise (what B3 measures,
+    located for the adjudicator): once per entity, at its first mention."""
+    cluster_a, cluster_b = {}, {}
+    for span in both:
+        cluster_a.setdefault(mentions_a[span][1], set()).add(span)
+        cluster_b.setdefault(mentions_b[span][1], set()).add(span)
+    reported = set()
+    for span in sorted(both):
+        entity = mentions_a[span][1]
+        ours, theirs = cluster_a[entity], cluster_b[mentions_b[span][1]]
+        if ours != theirs and entity not in reported:
+            reported.add(entity)
+            tally.disagreements.append(_where(a, mentions_a[span][2], f"entity {entity} groups {len(ours)} shared "
+                                              f"mention(s); {b.path} groups the mention {span[0]}:{span[1]} with "
+                                              f"{len(theirs)} (its entity {mentions_b[span][1]})"))
+
+
+def _same_claimer(a: Layer, b: Layer, x: str, y: str) -> bool:
+    """Whether two claimers are the same: both the author, or entities that share a mention span (the two
+    layers may give one entity different ids)."""
+    if "author" in (x, y):
+        return x == y
+
+    def spans(layer: Layer, entity_id: str) -> set:
+        return {(m["start"], m["end"]) for e in layer.data["entities"] if e["id"] == entity_id for m in e["mentions"]}
+
+    return bool(spans(a, x) & spans(b, y))
+
+
 def _claims(a: Layer, b: Layer, tally: Tally) -> None:
     claims_a, claims_b = a.data["claims"], b.data["claims"]
     spans_b = {(c["start"], c["end"]) for c in claims_b}
@@ -143,6 +174,16 @@ def _claims(a: Layer, b: Layer, tally: Tally) -> None:
             if x[key] != y[key]:
                 tally.disagreements.append(_where(a, ("claims", i, key), f"claim {x['id']} has {key} {x[key]!r}; "
                                                   f"{b.path} has {y[key]!r} (its claim {y['id']})"))
+        # matched by overlap, so the figures count them as one claim; the adjudicator still has to choose
+        if (x["start"], x["end"]) != (y["start"], y["end"]):
+            tally.disagreements.append(_where(a, ("claims", i), f"claim {x['id']} spans {x['start']}:{x['end']}; "
+                                              f"{b.path} spans {y['start']}:{y['end']} (its claim {y['id']})"))
+        if not _same_claimer(a, b, x["claimer"], y["claimer"]):
+            tally.disagreements.append(_where(a, ("claims", i, "claimer"), f"claim {x['id']} has claimer "
+                                              f"{x['claimer']!r}; {b.path} has {y['claimer']!r} (its claim {y['id']})"))
+        if x.get("date") != y.get("date"):
+            tally.disagreements.append(_where(a, ("claims", i), f"claim {x['id']} has date {x.get('date')!r}; "
+                                              f"{b.path} has {y.get('date')!r} (its claim {y['id']})"))
     for layer, other, claims, side in ((a, b, claims_a, 0), (b, a, claims_b, 1)):
         taken = {pair[side] for pair in matched}
         for index, claim in enumerate(claims):
