@@ -59,6 +59,14 @@ def copy_corpus(source: Path, target: Path) -> Path:
     return target
 
 
+def empty_project(target: Path) -> Path:
+    """A corpus folder with the project's settings and no article yet."""
+    (target / "corpus").mkdir(parents=True)
+    (target / "annotations").mkdir()
+    shutil.copy(REPO / "pyproject.toml", target / "pyproject.toml")
+    return target
+
+
 def copy_seed(target: Path) -> Path:
     """A scratch corpus holding only the project's first article (the seed) from this repository: what
     most tests need of the real corpus, at the cost of one article."""

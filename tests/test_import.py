@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 
 import pytest
 import yaml
 
-from conftest import REPO, run_cli
+from conftest import empty_project, run_cli
 
 PIER = ("The harbour council of Ostmere voted on Monday to rebuild the north pier after the winter storms "
         "damaged it beyond repair. Work is to start in May and last two years, the council said. ") * 2
@@ -39,11 +38,7 @@ while the work goes on.</p>
 
 @pytest.fixture
 def root(tmp_path):
-    root = tmp_path / "corpus"
-    (root / "corpus").mkdir(parents=True)
-    (root / "annotations").mkdir()
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    return root
+    return empty_project(tmp_path / "corpus")
 
 
 def _jsonl(path, records):

@@ -4,13 +4,12 @@ NM507; and a release credits what its licences ask for (ATTRIBUTION.md, build --
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import yaml
 from datasets import load_dataset
 
-from conftest import REPO, run_cli
+from conftest import empty_project, run_cli
 
 TEXT = "Lena Brask opened the Karn Bridge in Ostmere on Monday.\n"
 FINISHED = """article: {id}
@@ -39,10 +38,7 @@ claims:
 @pytest.fixture
 def corpus(tmp_path):
     """Three articles: one finished (CC BY, credited), one skeleton, one in progress (unknown licence)."""
-    root = tmp_path / "corpus"
-    (root / "corpus").mkdir(parents=True)
-    (root / "annotations").mkdir()
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    root = empty_project(tmp_path / "corpus")
     feed = tmp_path / "feed.jsonl"
     # the same first line (the annotation's spans) and a line of its own each, so none is a duplicate
     feed.write_text("".join(json.dumps({"id": i, "date": "2024-06-03", "title": f"Bridge {i}",
