@@ -10,6 +10,11 @@ from functools import cache
 from pathlib import Path
 
 LABEL_SETS = ("topics", "entity_types", "claim_types", "attributions", "verdicts", "annotator_kinds")
+# An annotation file's status. A file says ``status: in-progress`` while work goes on; the skeleton that
+# ``new`` and ``import`` write (every list empty) is not started; anything else is complete. Only complete
+# annotations are built, counted in the statistics and held to completeness (rule NM507).
+COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in-progress", "not-started"
+STATUS_VALUES = (COMPLETE, IN_PROGRESS)  # what the ``status`` key may say
 # OntoNotes' numeric and temporal types: values, not names. The same string ("25", "May") is a different
 # value in every article that uses it, so only names are compared across articles (rule NM604).
 VALUE_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from newsmark.findings import Finding, Report
+from newsmark.labels import IN_PROGRESS
 
 
 def _plural(count: int, word: str) -> str:
@@ -25,7 +26,7 @@ def _articles(report: Report) -> str:
     pending = sum(report.pending.values())
     if not pending:
         return _plural(len(report.articles), "article")
-    in_progress = report.pending.get("in-progress", 0)
+    in_progress = report.pending.get(IN_PROGRESS, 0)
     return (f"{_plural(len(report.articles), 'article')} ({len(report.articles) - pending} annotated, {pending} not "
             f"yet annotated{f', {in_progress} of them in progress' if in_progress else ''})")
 

@@ -20,10 +20,10 @@ from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
 from newsmark.reporters import finding_line
-from newsmark.labels import LABEL_SETS, VALUE_TYPES, names, schema_dir
+from newsmark.labels import COMPLETE, LABEL_SETS, VALUE_TYPES, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.parallel import counter, map_chunks
-from newsmark.pipeline.read import (COMPLETE, INDEPENDENT, Article, annotation_status, pending_counts, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
+from newsmark.pipeline.read import (INDEPENDENT, Article, annotation_status, pending_counts, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
                            read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
                            yaml_from_bytes)
 from newsmark.pipeline.schemas import PATTERN_HINTS, compiled_validator, validator

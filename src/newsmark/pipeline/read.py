@@ -17,6 +17,7 @@ import yaml
 
 from newsmark.chars import BIDI_RE, JOINERS, ZERO_WIDTH_RE, codepoint, has_hidden, joins
 from newsmark.findings import Finding, finding
+from newsmark.labels import COMPLETE, NOT_STARTED
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -94,13 +95,6 @@ class Document:
         while path not in table and path:
             path, table = path[:-1], self.nodes
         return table.get(path, (1, 1))
-
-
-# An annotation file's status. A file says ``status: in-progress`` while work goes on; the skeleton that
-# ``new`` and ``import`` write (every list empty) is not started; anything else is complete. Only complete
-# annotations are built, counted in the statistics and held to completeness (rule NM507).
-COMPLETE, IN_PROGRESS, NOT_STARTED = "complete", "in-progress", "not-started"
-STATUS_VALUES = (COMPLETE, IN_PROGRESS)  # what the ``status`` key may say
 
 
 def annotation_status(data: dict) -> str:

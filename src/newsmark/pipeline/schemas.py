@@ -9,8 +9,7 @@ import json
 import re
 from functools import cache
 
-from newsmark.labels import names, schema_dir
-from newsmark.pipeline.read import STATUS_VALUES
+from newsmark.labels import STATUS_VALUES, names, schema_dir
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from newsmark.pipeline.read import COMPLETE, IN_PROGRESS, Article
-from newsmark.labels import labels_by_name, names
+from newsmark.pipeline.read import Article
+from newsmark.labels import COMPLETE, IN_PROGRESS, labels_by_name, names
 from newsmark.pipeline.splits import SPLITS, Settings, assign_split
 
 BLOCK_START = "<!-- newsmark:stats:start -->"
