@@ -426,3 +426,17 @@ def test_a_line_over_the_limit_keeps_later_lines_numbered(root, tmp_path):
     assert result.returncode == 1
     assert f"{feed}:1: a line longer than" in result.stderr and f"{feed}:3: not valid JSON" in result.stderr
     assert f"{feed}:4:" not in result.stderr
+
+
+def test_what_a_page_does_not_show_is_not_imported(root, tmp_path):
+    page = PAGE.replace("<p>Fishermen,", '<p hidden>Hidden offer: buy now.</p><template><p>Template text for '
+                        'later.</p></template><p style="display: none">Invisible promo line.</p>'
+                        '<p aria-hidden="true">Screen readers skip this.</p><p>Fishermen,')
+    (tmp_path / "page.html").write_text(page)
+    result = run_cli("import", str(tmp_path / "page.html"), "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    (meta,) = _metas(root).values()
+    text = (root / "corpus" / f"{meta['id']}.txt").read_text()
+    assert "Fishermen, who lost their moorings" in text
+    for unseen in ("Hidden offer", "Template text", "Invisible promo", "Screen readers"):
+        assert unseen not in text, unseen

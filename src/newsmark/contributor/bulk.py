@@ -203,14 +203,33 @@ def _text_file(path: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
     yield Item(str(path), values, columns, path)
 
 
+# What a reader of the page never sees, so never part of the article: hidden elements and templates.
+_UNSEEN = ("//template | //*[@hidden] | //*[@aria-hidden='true'] | "
+           "//*[contains(translate(@style, ' ', ''), 'display:none')]")
+
+
+def _without_unseen(raw: bytes) -> bytes | str:
+    """The page without the elements a browser does not show; the page as it is when it cannot be parsed."""
+    import lxml.html
+
+    try:
+        tree = lxml.html.document_fromstring(raw)
+    except (ValueError, lxml.etree.ParserError):
+        return raw
+    for element in tree.xpath(_UNSEEN):
+        if element.getparent() is not None:
+            element.drop_tree()
+    return lxml.html.tostring(tree, encoding="unicode")
+
+
 def _html_file(path: Path) -> Item | str:
     """Article text and metadata from a saved page, by trafilatura, offline, from the file alone."""
     import trafilatura
 
     if path.stat().st_size > 4 * MAX_FILE_BYTES:
         return f"{path}: larger than the {4 * MAX_FILE_BYTES} byte limit for a saved page"
-    document = trafilatura.bare_extraction(path.read_bytes(), with_metadata=True, include_comments=False,
-                                           include_tables=False, favor_precision=True)
+    document = trafilatura.bare_extraction(_without_unseen(path.read_bytes()), with_metadata=True,
+                                           include_comments=False, include_tables=False, favor_precision=True)
     if document is None or not getattr(document, "text", None):
         return f"{path}: no article text found in the page"
     values = {"text": document.text, "title": document.title, "date": document.date, "url": document.url,
