@@ -260,6 +260,17 @@ def test_diff_against_a_git_revision(two_releases):
     assert json.loads(result.stdout)["removed"] == ["synthetic-000003"]
 
 
+def test_diff_of_a_revision_with_a_link_out_is_a_located_error(two_releases):
+    root, _, new = two_releases
+    (root / "corpus" / "passwd.txt").symlink_to("/etc/passwd")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(git + ["add", "corpus/passwd.txt"], check=True)
+    subprocess.run(git + ["commit", "-qm", "a link"], check=True)
+    result = run_cli("diff", "HEAD", str(new), "--root", str(root))
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert "revision HEAD: corpus/passwd.txt is a link to '/etc/passwd', outside the corpus" in result.stderr
+
+
 def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path):
     from newsmark.pipeline.splits import read_settings, split_of
 

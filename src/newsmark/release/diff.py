@@ -47,7 +47,12 @@ def dataset_folder(spec: str, root: Path):
         if archive.returncode != 0:
             raise NewsmarkError(f"git archive {spec} failed: {archive.stderr.decode(errors='replace').strip()}")
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(work / "corpus", filter="data")  # no links out, no absolute paths
+            try:
+                tar.extractall(work / "corpus", filter="data")  # no links out, no absolute paths
+            except tarfile.FilterError as err:  # a committed link that points outside the corpus
+                raise NewsmarkError(f"revision {spec}: {err.tarinfo.name} is a link to {err.tarinfo.linkname!r}, "
+                                    "outside the corpus; the corpus holds no links (NM108), so that revision "
+                                    "cannot be built") from None
         build(work / "corpus", work / "dataset")
         yield work / "dataset"
     finally:
