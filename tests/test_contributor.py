@@ -262,3 +262,25 @@ def test_an_id_of_digits_gives_a_skeleton_that_validates(tmp_path):
     assert result.returncode == 0, result.stderr
     checked = run_cli("validate", "--root", str(root))
     assert checked.returncode == 0 and "(0 annotated, 1 not yet annotated)" in checked.stdout, checked.stdout
+
+
+def test_a_command_that_writes_the_corpus_waits_for_its_writer(tmp_path):
+    import fcntl
+    import subprocess
+    import time
+
+    from conftest import NEWSMARK
+
+    root = tmp_path / "c"
+    root.mkdir()
+    text = tmp_path / "article.txt"
+    text.write_text("Rain fell on Ostmere all week.\n")
+    with open(root / ".newsmark-import.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # an import is writing
+        waiting = subprocess.Popen([str(NEWSMARK), "new", "--text", str(text), "--date", "2024-06-03", "--root",
+                                    str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        assert waiting.poll() is None and not (root / "corpus").exists()
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert (root / "corpus" / "2024-06-03-rain-fell-on-ostmere-all-week.txt").is_file()

@@ -178,6 +178,22 @@ def output_slot(out: Path):
         os.close(fd)
 
 
+@contextlib.contextmanager
+def corpus_lock(root: Path):
+    """Hold the corpus's writer lock (``.newsmark-import.lock`` at its root) while a command writes corpus/ or
+    annotations/: imports, new, ingest, anchor, suggest --apply, dedup --apply and Label Studio imports
+    wait for each other instead of deciding against files another is about to change."""
+    root.mkdir(parents=True, exist_ok=True)
+    lock_path = root / ".newsmark-import.lock"
+    fd = _lock(lock_path)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)  # still ours: nobody else can lock this inode until we close it
+        os.close(fd)
+
+
 def _lock(path: Path) -> int:
     """An exclusive lock on ``path`` (created if needed); the kernel releases it when a run dies. A lock
     file removed by its previous holder while we waited is not the lock any more: take the new one."""

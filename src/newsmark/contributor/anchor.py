@@ -13,7 +13,7 @@ from pathlib import Path
 from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
 from newsmark.pipeline.check import iter_spans, show_path
 from newsmark.errors import NewsmarkError
-from newsmark.files import write_atomic
+from newsmark.files import corpus_lock, write_atomic
 from newsmark.findings import ERROR, Finding
 from newsmark.pipeline.read import position, read_article_text, read_yaml, relpath
 
@@ -114,9 +114,10 @@ def anchor(root: str | Path, targets: list[str]) -> list[AnchorResult]:
     """Anchor the annotation files named by article ids or by corpus/annotations paths."""
     root = Path(root)
     results = []
-    for target in targets:
-        article_id = Path(target).name.partition(".")[0] if ("/" in target or "." in target) else target
-        if not (root / "annotations" / f"{article_id}.yaml").is_file():
-            raise NewsmarkError(f"{target}: no annotations/{article_id}.yaml under {root}")
-        results.append(anchor_file(root, article_id))
+    with corpus_lock(root):
+        for target in targets:
+            article_id = Path(target).name.partition(".")[0] if ("/" in target or "." in target) else target
+            if not (root / "annotations" / f"{article_id}.yaml").is_file():
+                raise NewsmarkError(f"{target}: no annotations/{article_id}.yaml under {root}")
+            results.append(anchor_file(root, article_id))
     return results

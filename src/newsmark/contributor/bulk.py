@@ -10,7 +10,6 @@ Importing the same source twice changes nothing.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import itertools
@@ -26,7 +25,7 @@ from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input, source_file_name
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
-from newsmark.files import current_umask, linked_folder, write_all_atomic
+from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_atomic
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
@@ -465,10 +464,10 @@ def import_sources(root: str | Path, sources: list[str | Path], options: Options
         if not path.exists():
             raise NewsmarkError(f"{path}: no such file or folder")
     settings = read_settings(root)
-    # One import at a time per corpus, from its check pass to its last rename: two imports deciding ids
-    # against the same corpus would give one id to two texts. Under the lock, what a killed import left is
-    # removed first (no other import can be writing it).
-    with import_lock(root):
+    # One writer at a time per corpus, from the import's check pass to its last rename: two imports deciding
+    # ids against the same corpus would give one id to two texts. Under the lock, what a killed import left
+    # is removed first (no other import can be writing it).
+    with corpus_lock(root):
         removed = remove_killed_import_files(root)
         decisions, problems, warnings = _check(root, (item for path in paths for item in read_items(path, options.mapping)),
                                                options, settings, progress)
@@ -486,21 +485,6 @@ def import_sources(root: str | Path, sources: list[str | Path], options: Options
 
 
 STAGED_SUFFIX = ".import-tmp"  # a file an import staged beside its target and had not renamed yet
-
-
-@contextlib.contextmanager
-def import_lock(root: Path):
-    from newsmark.files import _lock
-
-    root.mkdir(parents=True, exist_ok=True)
-    lock_path = root / ".newsmark-import.lock"
-    fd = _lock(lock_path)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock_path)  # still ours: nobody else can lock this inode until we close it
-        os.close(fd)
 
 
 def remove_killed_import_files(root: Path) -> list[str]:
@@ -579,8 +563,6 @@ def dedup(root: str | Path, apply: bool = False) -> list[dict]:
     id); with ``apply``, writes that story into the metadata of every member that lacks it, keeping
     comments and key order. A group whose members already name different stories is reported, not
     changed: a person decides."""
-    from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
-
     root = Path(root)
     groups = []
     for members in find_near_duplicates(root):
@@ -591,22 +573,29 @@ def dedup(root: str | Path, apply: bool = False) -> list[dict]:
         groups.append({"members": members, "story": story, "conflict": named if len(named) > 1 else [],
                        "changes": changes})
     if apply:
-        # Every file is read and checked before any is written, and all are written together: a member that
-        # cannot be read (or is a link, which would be replaced by a copy of what it points at) stops the
-        # whole apply with nothing changed.
-        contents: dict[Path, str] = {}
-        for group in groups:
-            for member in group["changes"]:
-                rel = f"corpus/{member}.yaml"
-                raw, problems = read_bytes(root / rel, rel)
-                if raw is None:
-                    raise NewsmarkError(f"{rel}: {problems[0].message}; nothing was changed")
-                try:
-                    yaml_writer, data = round_trip_load(raw.decode("utf-8"))
-                    data["story"] = group["story"]
-                except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as err:
-                    raise NewsmarkError(f"{rel}: cannot be read as metadata ({type(err).__name__}); run newsmark "
-                                        "validate; nothing was changed") from None
-                contents[root / rel] = round_trip_dump(yaml_writer, data)
-        write_all_atomic(contents)
+        with corpus_lock(root):
+            _apply_stories(root, groups)
     return groups
+
+
+def _apply_stories(root: Path, groups: list[dict]) -> None:
+    """Write each group's story into its members' metadata. Every file is read and checked before any is
+    written, and all are written together: a member that cannot be read (or is a link, which would be
+    replaced by a copy of what it points at) stops the whole apply with nothing changed."""
+    from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
+
+    contents: dict[Path, str] = {}
+    for group in groups:
+        for member in group["changes"]:
+            rel = f"corpus/{member}.yaml"
+            raw, problems = read_bytes(root / rel, rel)
+            if raw is None:
+                raise NewsmarkError(f"{rel}: {problems[0].message}; nothing was changed")
+            try:
+                yaml_writer, data = round_trip_load(raw.decode("utf-8"))
+                data["story"] = group["story"]
+            except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as err:
+                raise NewsmarkError(f"{rel}: cannot be read as metadata ({type(err).__name__}); run newsmark "
+                                    "validate; nothing was changed") from None
+            contents[root / rel] = round_trip_dump(yaml_writer, data)
+    write_all_atomic(contents)

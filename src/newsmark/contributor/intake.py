@@ -12,7 +12,7 @@ import yaml
 
 from newsmark.chars import BIDI_RE, CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
-from newsmark.files import write_atomic
+from newsmark.files import corpus_lock, write_atomic
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
 
@@ -173,19 +173,20 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
     }
     if changes:
         meta["changes"] = changes
-    plan: dict[Path, str | bytes] = {}
-    seed_copy = root / seed_rel
-    if seed_copy.resolve() != seed_file.resolve():
-        if seed_copy.exists() and seed_copy.read_bytes() != raw:
-            raise NewsmarkError(f"{seed_rel}: a different seed with this name exists; refusing to overwrite it")
-        if not seed_copy.exists():
-            plan[seed_copy] = raw
-    _plan(root / "corpus" / f"{article_id}.txt", text, plan, root)
-    _plan(root / "corpus" / f"{article_id}.yaml", metadata_yaml(meta), plan, root)
-    annotation = root / "annotations" / f"{article_id}.yaml"
-    if not annotation.exists() and not annotation.is_symlink():
-        plan[annotation] = annotation_skeleton(article_id)
-    return _write(plan, root, article_id)
+    with corpus_lock(root):
+        plan: dict[Path, str | bytes] = {}
+        seed_copy = root / seed_rel
+        if seed_copy.resolve() != seed_file.resolve():
+            if seed_copy.exists() and seed_copy.read_bytes() != raw:
+                raise NewsmarkError(f"{seed_rel}: a different seed with this name exists; refusing to overwrite it")
+            if not seed_copy.exists():
+                plan[seed_copy] = raw
+        _plan(root / "corpus" / f"{article_id}.txt", text, plan, root)
+        _plan(root / "corpus" / f"{article_id}.yaml", metadata_yaml(meta), plan, root)
+        annotation = root / "annotations" / f"{article_id}.yaml"
+        if not annotation.exists() and not annotation.is_symlink():
+            plan[annotation] = annotation_skeleton(article_id)
+        return _write(plan, root, article_id)
 
 
 def check_article_id(article_id: str) -> str:
@@ -283,9 +284,14 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
     body, changes = clean_body(text, "the text")
     given = raw if raw is not None else text.encode("utf-8")
     provenance = {"file": source_file or "-", "sha256": hashlib.sha256(given).hexdigest()}
-    meta = article_metadata(body, root, date, title, article_id, language, source_name, url, license, story,
-                            authors=authors, provenance=provenance, changes=changes)
-    return _write(article_plan(root, body, meta), root, meta["id"])
+    def metadata() -> dict:
+        return article_metadata(body, root, date, title, article_id, language, source_name, url, license, story,
+                                authors=authors, provenance=provenance, changes=changes)
+
+    metadata()  # every field checked before anything is created, the folder and the lock included
+    with corpus_lock(root):  # then the id is made unique against the files and written, no writer between
+        meta = metadata()
+        return _write(article_plan(root, body, meta), root, meta["id"])
 
 
 def source_file_name(path: str | Path, root: str | Path) -> str:

@@ -28,7 +28,7 @@ from newsmark.contributor.yamledit import (add_mention, block, insert_sorted, ro
 from newsmark.contributor.intake import annotation_skeleton, slug
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
-from newsmark.files import check_output_folder, holds_only, linked_folder, write_all_atomic
+from newsmark.files import check_output_folder, corpus_lock, holds_only, linked_folder, write_all_atomic
 from newsmark.findings import ERROR
 from newsmark.labels import label_table, labels_by_name, names
 from newsmark.pipeline.check import check_annotation, check_schema, check_strings, checked_articles
@@ -624,9 +624,10 @@ def import_export(root: str | Path, export: str | Path, annotator: str | None = 
             if linked is not None:  # writing through it would put the file outside the corpus
                 raise NewsmarkError(f"{relpath(linked, root)} is a link; the corpus holds no links (NM108): "
                                     "replace it with a folder; no file was changed")
-        for path in changed:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        write_all_atomic(changed)
+        with corpus_lock(root):
+            for path in changed:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            write_all_atomic(changed)
     return result
 
 

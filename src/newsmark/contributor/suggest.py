@@ -15,7 +15,7 @@ from pathlib import Path
 
 from newsmark.contributor.yamledit import add_mention, round_trip_dump, round_trip_load
 from newsmark.errors import NewsmarkError
-from newsmark.files import write_atomic
+from newsmark.files import corpus_lock, write_atomic
 from newsmark.pipeline.check import checked_articles, corpus_surfaces, cuts_word, missed_mentions
 from newsmark.pipeline.read import is_article_id, position
 
@@ -114,11 +114,12 @@ def suggest(root: str | Path, article_id: str, apply: bool = False, corpus: bool
     found = suggestions(text, annotation, Gazetteer.of_corpus(root) if corpus else None)
     applied = [s for s in found if s.entity is not None] if apply else []
     if applied:
-        yaml, data = round_trip_load(path.read_text(encoding="utf-8"))
-        by_id = {entity["id"]: entity for entity in data["entities"]}
-        for item in applied:
-            add_mention(data, by_id[item.entity], item.start, item.end, item.text)
-        write_atomic(path, round_trip_dump(yaml, data))
+        with corpus_lock(root):
+            yaml, data = round_trip_load(path.read_text(encoding="utf-8"))
+            by_id = {entity["id"]: entity for entity in data["entities"]}
+            for item in applied:
+                add_mention(data, by_id[item.entity], item.start, item.end, item.text)
+            write_atomic(path, round_trip_dump(yaml, data))
     return {"article": article_id, "path": f"corpus/{article_id}.txt",
             "suggestions": [s.as_dict(text) for s in found], "applied": len(applied)}
 
