@@ -163,19 +163,13 @@ def output_slot(out: Path):
     but never replaced is moved back, and stale staging folders are removed. On leaving with an error
     the staging folder is removed; call ``swap_in(staging, out)`` to publish it."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out.parent / f".{out.name}.lock"
-    fd = _lock(lock_path)
-    try:
+    with _held(out.parent / f".{out.name}.lock"):
         recover_output(out)
         staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
         try:
             yield staging
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock_path)  # still ours: nobody else can lock this inode until we close it
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -184,7 +178,13 @@ def corpus_lock(root: Path):
     annotations/: imports, new, ingest, anchor, suggest --apply, dedup --apply and Label Studio imports
     wait for each other instead of deciding against files another is about to change."""
     root.mkdir(parents=True, exist_ok=True)
-    lock_path = root / ".newsmark-import.lock"
+    with _held(root / ".newsmark-import.lock"):
+        yield
+
+
+@contextlib.contextmanager
+def _held(lock_path: Path):
+    """Hold the exclusive lock ``lock_path`` (see ``_lock``); the lock file is removed on release."""
     fd = _lock(lock_path)
     try:
         yield

@@ -50,6 +50,15 @@ def suggestion(license_id: str) -> str:
     return close[0] if close else ""
 
 
+def not_spdx(license_id: str, what: str = "license") -> str | None:
+    """Why ``license_id`` cannot be a text's licence ("license 'CC BY 2.5' is not an SPDX licence id; did you
+    mean CC-BY-2.5?"), or None when it is an SPDX id or ``unknown``."""
+    if license_id == UNKNOWN or is_spdx(license_id):
+        return None
+    guess = suggestion(license_id)
+    return f"{what} {license_id!r} is not an SPDX licence id" + (f"; did you mean {guess}?" if guess else "")
+
+
 def hub_license(license_id: str) -> str:
     """The Hub's id for an SPDX id: its lowercase form where the Hub lists it, else ``other``."""
     if license_id == UNKNOWN:

@@ -26,7 +26,7 @@ from newsmark.contributor.intake import article_metadata, article_plan, clean_bo
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_atomic
-from newsmark.licenses import UNKNOWN, is_spdx, suggestion
+from newsmark.licenses import UNKNOWN, not_spdx
 from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
 from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
 
@@ -351,7 +351,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
             decisions.append(Decision(item.where, skipped=prepared, digest=item_digest(item)))
             continue
         license = _license(item, options)
-        if license != UNKNOWN and not is_spdx(license):
+        if not_spdx(license):
             bad_licenses.setdefault(license, []).append(item.where)
             item.values["license"] = UNKNOWN  # reported once for all its items; the other fields still checked
         errors = [str(prepared)] if isinstance(prepared, NewsmarkError) else []
@@ -381,9 +381,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
         rows.append(values)
         decisions.append(Decision(item.where, meta["id"], meta.get("story"), digest=item_digest(item)))
     for license, where in bad_licenses.items():
-        guess = suggestion(license)
-        problems.append(f"{where[0]}: license {license!r} is not an SPDX licence id" +
-                        (f"; did you mean {guess}?" if guess else "") +
+        problems.append(f"{where[0]}: {not_spdx(license)}" +
                         (f" ({len(where)} items give it: {', '.join(where[:3])}{', …' if len(where) > 3 else ''})"
                          if len(where) > 1 else ""))
     if not problems:
@@ -455,10 +453,9 @@ def import_sources(root: str | Path, sources: list[str | Path], options: Options
             re.compile(options.skip_title)
         except re.error as err:
             raise NewsmarkError(f"--skip-title {options.skip_title!r}: not a regular expression ({err})") from None
-    if options.license and options.license != UNKNOWN and not is_spdx(options.license):
-        guess = suggestion(options.license)
-        raise NewsmarkError(f"--license {options.license!r} is not an SPDX licence id" +
-                            (f"; did you mean {guess}?" if guess else ""))
+    problem = not_spdx(options.license, "--license") if options.license else None
+    if problem:
+        raise NewsmarkError(problem)
     paths = [Path(source) for source in sources]
     for path in paths:
         if not path.exists():

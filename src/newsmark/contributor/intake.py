@@ -13,7 +13,7 @@ import yaml
 from newsmark.chars import BIDI_RE, CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
-from newsmark.licenses import UNKNOWN, is_spdx, suggestion
+from newsmark.licenses import UNKNOWN, not_spdx
 from newsmark.pipeline.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
 
 GUIDELINES_VERSION = "1.2"
@@ -254,10 +254,9 @@ def article_metadata(body: str, root: Path, date: str, title: str | None = None,
         sorted(validator("article").iter_errors(meta), key=lambda e: list(e.path))
     if errors:
         raise NewsmarkError("; ".join(f"{'.'.join(map(str, e.path)) or 'metadata'}: {e.message}" for e in errors))
-    if license != UNKNOWN and not is_spdx(license):
-        guess = suggestion(license)
-        raise NewsmarkError(f"license {license!r} is not an SPDX licence id" + (f"; did you mean {guess}?" if guess
-                                                                               else ""))
+    problem = not_spdx(license)
+    if problem:
+        raise NewsmarkError(problem)
     return meta
 
 

@@ -108,8 +108,9 @@ def compare(a: Layer, b: Layer, tally: Tally) -> None:
     for span in sorted(both - typed):
         tally.disagreements.append(_where(a, mentions_a[span][2], f"mention {span[0]}:{span[1]} is "
                                           f"{mentions_a[span][0]} here, {mentions_b[span][0]} in {b.path}"))
-    _b3(mentions_a, mentions_b, both, tally)
-    _grouping(a, b, mentions_a, mentions_b, both, tally)
+    clusters = _clusters(mentions_a, mentions_b, both)
+    _b3(mentions_a, mentions_b, both, clusters, tally)
+    _grouping(a, b, mentions_a, mentions_b, both, clusters, tally)
     _claims(a, b, tally)
     topics_a, topics_b = set(a.data["topics"]), set(b.data["topics"])
     tally.pairs["topics"] += [(name in topics_a, name in topics_b) for name in names("topics")]
@@ -118,11 +119,17 @@ def compare(a: Layer, b: Layer, tally: Tally) -> None:
         tally.disagreements.append(_where(layer, ("topics",), f"topic {name} is not in {other.path}"))
 
 
-def _b3(mentions_a, mentions_b, both, tally: Tally) -> None:
+def _clusters(mentions_a, mentions_b, both) -> tuple[dict, dict]:
+    """Each layer's entities as the sets of the mention spans both layers have (entity id -> spans)."""
     cluster_a, cluster_b = {}, {}
     for span in both:
         cluster_a.setdefault(mentions_a[span][1], set()).add(span)
         cluster_b.setdefault(mentions_b[span][1], set()).add(span)
+    return cluster_a, cluster_b
+
+
+def _b3(mentions_a, mentions_b, both, clusters, tally: Tally) -> None:
+    cluster_a, cluster_b = clusters
     for span in both:
         ours, theirs = cluster_a[mentions_a[span][1]], cluster_b[mentions_b[span][1]]
         shared = len(ours & theirs)
@@ -131,13 +138,10 @@ def _b3(mentions_a, mentions_b, both, tally: Tally) -> None:
         tally.b3[2] += 1
 
 
-def _grouping(a: Layer, b: Layer, mentions_a, mentions_b, both, tally: Tally) -> None:
+def _grouping(a: Layer, b: Layer, mentions_a, mentions_b, both, clusters, tally: Tally) -> None:
     """A disagreement for each entity of ``a`` whose shared mentions ``b`` groups otherwise (what B3 measures,
     located for the adjudicator): once per entity, at its first mention."""
-    cluster_a, cluster_b = {}, {}
-    for span in both:
-        cluster_a.setdefault(mentions_a[span][1], set()).add(span)
-        cluster_b.setdefault(mentions_b[span][1], set()).add(span)
+    cluster_a, cluster_b = clusters
     reported = set()
     for span in sorted(both):
         entity = mentions_a[span][1]
