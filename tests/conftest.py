@@ -1,4 +1,5 @@
 """Shared helpers: the repository's paths, a scratch copy of the corpus, and the real CLI in a subprocess."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,15 @@ def _offline_hf(tmp_path_factory):
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Chromium's own background traffic is refused on this network; these keep it from trying.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +55,15 @@ def browser():
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
     """Run the installed ``newsmark`` command as a user would."""
-    return subprocess.run([str(NEWSMARK), *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "NEWSMARK_DEBUG": ""})
+    return subprocess.run(
+        [str(NEWSMARK), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NEWSMARK_DEBUG": ""},
+    )
 
 
 def copy_corpus(source: Path, target: Path) -> Path:
@@ -117,4 +132,3 @@ def commit_all(root: Path, message: str = "base") -> list[str]:
     subprocess.run(git + ["add", "."], check=True)
     subprocess.run(git + ["commit", "-qm", message], check=True)
     return git
-

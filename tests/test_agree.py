@@ -1,5 +1,6 @@
 """`newsmark agree` through the real CLI: every figure pinned on small hand-computed layers, identical and
 disjoint layers, located disagreements, and independent layers validated like any annotation."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ import shutil
 
 import pytest
 import yaml
-
 from conftest import REPO, SEED_ID, run_cli
 
 TEXT = "Ann saw Ben. Ann and Ben left. Ben stayed."
@@ -22,24 +22,47 @@ def _span(quote: str, occurrence: int = 1) -> dict:
 
 
 def _layer(entities: dict, claims: list, topics=("medtop:13000000",), annotator="ann-a") -> dict:
-    return {"article": "tiny-two", "guidelines": "1.0", "annotators": [{"id": annotator, "kind": "human"}],
-            "topics": list(topics),
-            "entities": [{"id": entity_id, "type": entity_type, "name": spans[0]["text"], "mentions": spans}
-                         for entity_id, (entity_type, spans) in entities.items()],
-            "claims": [{"id": f"c{n}", **span, "claimer": "author", "type": claim_type, "attribution": "authorial",
-                        "checkworthy": True} for n, (span, claim_type) in enumerate(claims, 1)]}
+    return {
+        "article": "tiny-two",
+        "guidelines": "1.0",
+        "annotators": [{"id": annotator, "kind": "human"}],
+        "topics": list(topics),
+        "entities": [
+            {"id": entity_id, "type": entity_type, "name": spans[0]["text"], "mentions": spans}
+            for entity_id, (entity_type, spans) in entities.items()
+        ],
+        "claims": [
+            {
+                "id": f"c{n}",
+                **span,
+                "claimer": "author",
+                "type": claim_type,
+                "attribution": "authorial",
+                "checkworthy": True,
+            }
+            for n, (span, claim_type) in enumerate(claims, 1)
+        ],
+    }
 
 
 # Layer A: Ann twice, Ben three times; two claims.
-A = _layer({"ann": ("PERSON", [_span("Ann"), _span("Ann", 2)]),
-            "ben": ("PERSON", [_span("Ben"), _span("Ben", 2), _span("Ben", 3)])},
-           [(_span("Ann saw Ben"), "event"), (_span("Ann and Ben left"), "event")])
+A = _layer(
+    {
+        "ann": ("PERSON", [_span("Ann"), _span("Ann", 2)]),
+        "ben": ("PERSON", [_span("Ben"), _span("Ben", 2), _span("Ben", 3)]),
+    },
+    [(_span("Ann saw Ben"), "event"), (_span("Ann and Ben left"), "event")],
+)
 # Layer B: the last Ben a separate entity; the first claim the same, the second longer and an opinion.
-B = _layer({"ann": ("PERSON", [_span("Ann"), _span("Ann", 2)]),
-            "ben": ("PERSON", [_span("Ben"), _span("Ben", 2)]),
-            "ben-2": ("PERSON", [_span("Ben", 3)])},
-           [(_span("Ann saw Ben"), "event"), (_span("Ann and Ben left. Ben stayed"), "opinion")],
-           annotator="ann-b")
+B = _layer(
+    {
+        "ann": ("PERSON", [_span("Ann"), _span("Ann", 2)]),
+        "ben": ("PERSON", [_span("Ben"), _span("Ben", 2)]),
+        "ben-2": ("PERSON", [_span("Ben", 3)]),
+    },
+    [(_span("Ann saw Ben"), "event"), (_span("Ann and Ben left. Ben stayed"), "opinion")],
+    annotator="ann-b",
+)
 
 
 @pytest.fixture
@@ -83,12 +106,21 @@ def test_figures_match_hand_computed_values(corpus):
     # every point an adjudicator must decide: the Bens grouped apart (each of B's entities once), the second
     # claim's span (matched by overlap, so one claim in the figures) and its type
     assert messages == [
-        (layer, 23, "entity ben groups 2 shared mention(s); annotations/tiny-two.yaml groups the mention 8:11 with 3 "
-                    "(its entity ben)"),
-        (layer, 33, "entity ben-2 groups 1 shared mention(s); annotations/tiny-two.yaml groups the mention 31:34 "
-                    "with 3 (its entity ben)"),
+        (
+            layer,
+            23,
+            "entity ben groups 2 shared mention(s); annotations/tiny-two.yaml groups the mention 8:11 with 3 "
+            "(its entity ben)",
+        ),
+        (
+            layer,
+            33,
+            "entity ben-2 groups 1 shared mention(s); annotations/tiny-two.yaml groups the mention 31:34 "
+            "with 3 (its entity ben)",
+        ),
         (layer, 45, "claim c2 spans 13:41; annotations/tiny-two.yaml spans 13:29 (its claim c2)"),
-        (layer, 50, "claim c2 has type 'opinion'; annotations/tiny-two.yaml has 'event' (its claim c2)")]
+        (layer, 50, "claim c2 has type 'opinion'; annotations/tiny-two.yaml has 'event' (its claim c2)"),
+    ]
 
 
 def test_claimers_and_dates_of_matched_claims_are_disagreements(corpus):
@@ -113,12 +145,12 @@ def test_claimers_and_dates_of_matched_claims_are_disagreements(corpus):
 
 
 def test_identical_layers_agree_fully_and_disjoint_ones_not_at_all(corpus, tmp_path):
-    same = _agree(corpus, "--files", str(corpus / "annotations" / "tiny-two.yaml"),
-                  str(corpus / "annotations" / "tiny-two.yaml"))
+    same = _agree(
+        corpus, "--files", str(corpus / "annotations" / "tiny-two.yaml"), str(corpus / "annotations" / "tiny-two.yaml")
+    )
     assert same["mentions"]["strict_f1"] == same["entities"]["b3_f1"] == same["claims"]["overlap_f1"] == 1.0
     assert same["claims"]["kappa"]["type"] == 1.0 and same["disagreements"] == []
-    other = _layer({"saw": ("EVENT", [_span("saw")])}, [(_span("Ben stayed"), "event")],
-                   topics=("medtop:15000000",))
+    other = _layer({"saw": ("EVENT", [_span("saw")])}, [(_span("Ben stayed"), "event")], topics=("medtop:15000000",))
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(other, sort_keys=False))
     apart = _agree(corpus, "--files", str(tmp_path / "other.yaml"), str(corpus / "annotations" / "tiny-two.yaml"))
     assert apart["mentions"]["strict_f1"] == apart["claims"]["strict_f1"] == apart["claims"]["overlap_f1"] == 0.0
@@ -172,8 +204,10 @@ def test_independent_layers_are_validated_and_never_built(corpus, tmp_path):
     (corpus / "annotations" / "independent" / "not a handle").mkdir()
     found = run_cli("validate", "--root", str(corpus), "--format", "json")
     codes = sorted((f["path"], f["code"]) for f in json.loads(found.stdout)["findings"])
-    assert codes == [("annotations/independent/ann-b/gone.yaml", "NM503"),
-                     ("annotations/independent/not a handle", "NM109")]
+    assert codes == [
+        ("annotations/independent/ann-b/gone.yaml", "NM503"),
+        ("annotations/independent/not a handle", "NM109"),
+    ]
     orphan.unlink()
     (corpus / "annotations" / "independent" / "not a handle").rmdir()
     built = run_cli("build", "--root", str(corpus), "--out", str(tmp_path / "out"))
@@ -186,9 +220,11 @@ def test_the_card_and_the_datasheet_give_agreement_or_say_not_measured(corpus, t
     (corpus / "DATASHEET.md").write_text("# Datasheet\n\n<!-- newsmark:stats:start -->\n<!-- newsmark:stats:end -->\n")
     assert run_cli("build", "--root", str(corpus), "--out", str(tmp_path / "out")).returncode == 0
     card, datasheet = (tmp_path / "out" / "README.md").read_text(), (corpus / "DATASHEET.md").read_text()
-    line = ("1 double-annotated article(s), ann-b vs adjudicated: mention span F1 1.000 (with type 1.000), entity "
-            "B3 F1 0.846, claim overlap F1 1.000 (strict 0.500), kappa: claim type 0.000, attribution 1.000, "
-            "check-worthy 1.000, topics 1.000")
+    line = (
+        "1 double-annotated article(s), ann-b vs adjudicated: mention span F1 1.000 (with type 1.000), entity "
+        "B3 F1 0.846, claim overlap F1 1.000 (strict 0.500), kappa: claim type 0.000, attribution 1.000, "
+        "check-worthy 1.000, topics 1.000"
+    )
     assert f"| agreement | {line} |" in datasheet and f"| agreement | {line} |" in card
     assert f"Inter-annotator agreement: {line}" in card
     assert run_cli("validate", "--root", str(corpus)).returncode == 0  # the datasheet block is current
@@ -203,8 +239,9 @@ def test_the_card_and_the_datasheet_give_agreement_or_say_not_measured(corpus, t
 def test_a_model_annotator_is_recorded_with_its_version_and_day(corpus):
     path = corpus / "annotations" / "independent" / "ann-b" / "tiny-two.yaml"
     layer = yaml.safe_load(path.read_text())
-    layer["annotators"] = [{"id": "ann-b", "kind": "model", "model": "example-model", "version": "2024-05-01",
-                            "date": "2024-06-01"}]
+    layer["annotators"] = [
+        {"id": "ann-b", "kind": "model", "model": "example-model", "version": "2024-05-01", "date": "2024-06-01"}
+    ]
     path.write_text(yaml.safe_dump(layer, sort_keys=False))
     assert run_cli("validate", "--root", str(corpus)).returncode == 0
     layer["annotators"][0]["date"] = "2024-06-31"
@@ -216,8 +253,9 @@ def test_a_model_annotator_is_recorded_with_its_version_and_day(corpus):
 def test_three_layers_give_krippendorffs_alpha_and_every_pair(corpus):
     layer = corpus / "annotations" / "independent" / "ann-c"
     layer.mkdir()
-    (layer / "tiny-two.yaml").write_text(yaml.safe_dump({**A, "annotators": [{"id": "ann-c", "kind": "human"}]},
-                                                        sort_keys=False))
+    (layer / "tiny-two.yaml").write_text(
+        yaml.safe_dump({**A, "annotators": [{"id": "ann-c", "kind": "human"}]}, sort_keys=False)
+    )
     got = _agree(corpus, "--annotators", "adjudicated", "ann-b", "ann-c")
     # claim type over the first layer's claims, matched in the others: (event, event, event) and
     # (event, opinion, event). Coincidences: event-event 3 + 1, event-opinion 1 + 1 of n = 6 values, so
@@ -240,6 +278,6 @@ def test_the_double_annotation_sample_is_a_stated_random_rule(synthetic_corpus):
     assert result.returncode == 0, result.stderr
     ids = sorted(path.stem for path in (synthetic_corpus / "corpus").glob("*.txt"))
     expected = sorted(ids, key=lambda i: hashlib.sha256(f"newsmark-double-annotation:{i}".encode()).hexdigest())
-    assert result.stdout.split() == expected[:math.ceil(len(ids) / 10)]
+    assert result.stdout.split() == expected[: math.ceil(len(ids) / 10)]
     assert run_cli("agree", "--sample", "0.1", "--root", str(synthetic_corpus)).stdout == result.stdout
     assert run_cli("agree", "--sample", "1.5", "--root", str(synthetic_corpus)).returncode == 2

@@ -1,6 +1,7 @@
 """The package tree shows the architecture, and the imports keep to it: the shared vocabulary at the bottom,
 the pipeline above it, the tools around the pipeline, the command line on top; no import cycle at all.
 Imports inside functions count too: a lazy import is still a dependency."""
+
 from __future__ import annotations
 
 import ast
@@ -83,7 +84,7 @@ def test_no_import_cycle():
             if target not in MODULES or target == "newsmark":
                 continue  # the facade is imported as a package, never by the modules it re-exports
             if state.get(target) == 1:
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         stack.pop()
@@ -98,15 +99,34 @@ def test_no_import_cycle():
 
 def test_the_cli_declares_no_subcommand_itself():
     source = (PACKAGE / "cli" / "__init__.py").read_text()
-    assert "add_parser" not in source and "add_argument(\"--root\"" not in source
+    assert "add_parser" not in source and 'add_argument("--root"' not in source
     for family in ("pipeline", "contributor", "reviewer"):
         assert "def register(" in (PACKAGE / "cli" / f"{family}.py").read_text()
 
 
 def test_no_reference_to_a_design_file_outside_the_repository():
     outside = "DESIGN" + ".md"  # spelled in two parts, so that this file does not cite it either
-    for path in [*REPO.glob("*.md"), *REPO.glob("*.toml"), *(REPO / "docs").rglob("*.md"),
-                 *(REPO / "src").rglob("*.py"), *(REPO / "tests").rglob("*.py"), *(REPO / "benchmarks").glob("*")]:
+    for path in [
+        *REPO.glob("*.md"),
+        *REPO.glob("*.toml"),
+        *(REPO / "docs").rglob("*.md"),
+        *(REPO / "src").rglob("*.py"),
+        *(REPO / "tests").rglob("*.py"),
+        *(REPO / "benchmarks").glob("*"),
+    ]:
         if path.is_file():
             assert outside not in path.read_text(errors="replace"), path
     assert (REPO / "docs" / "design.md").is_file()
+
+
+def test_lint_and_format_pass():
+    """ruff, configured in pyproject.toml, finds nothing and would reformat nothing: CI runs it through this
+    test, so the README's test command and the workflow check the same thing."""
+    import subprocess
+    import sys
+
+    for command in (["check"], ["format", "--check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "src", "tests"], cwd=REPO, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr

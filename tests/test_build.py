@@ -1,4 +1,5 @@
 """newsmark build, checked the way users consume it: datasets.load_dataset, streaming, DuckDB, Croissant."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,22 +11,25 @@ import sys
 
 import pytest
 import yaml
+from conftest import REPO, SEED_ID, copy_seed, run_cli
 from datasets import load_dataset
 from datasets.distributed import split_dataset_by_node
 
 import newsmark
-from conftest import REPO, SEED_ID, copy_corpus, copy_seed, run_cli
 from newsmark.errors import ValidationFailed
-from newsmark.pipeline.features import CONFIGS, features
 from newsmark.labels import names
+from newsmark.pipeline.features import CONFIGS, features
 from newsmark.pipeline.splits import Settings, assign_split, bucket
 
 VERSION = "0.1.0"
 
 
 def _files(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -70,9 +74,9 @@ def test_seed_builds_and_loads(repo_root, tmp_path):
     mentions = load_dataset(str(out), "mentions", split="train")
     assert len(mentions) == sum(len(e["mentions"]) for e in annotation["entities"])
     for mention in mentions:
-        assert text[mention["start"]:mention["end"]] == mention["text"]
+        assert text[mention["start"] : mention["end"]] == mention["text"]
         offset = mention["start"] - mention["sentence_start"]
-        assert mention["sentence"][offset:offset + len(mention["text"])] == mention["text"]
+        assert mention["sentence"][offset : offset + len(mention["text"])] == mention["text"]
     claims = load_dataset(str(out), "claims", split="train")
     assert [c["id"] for c in claims] == [c["id"] for c in annotation["claims"]]
     assert all(c["date"] == "2024-03-19" and c["verdict"] is None for c in claims)
@@ -236,8 +240,10 @@ def test_manifest_and_card(repo_root, tmp_path):
     assert manifest["version"] == VERSION and manifest["splits"] == {SEED_ID: "train"}
     for rel, digest in manifest["outputs"].items():
         assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == digest
-    assert manifest["inputs"][f"corpus/{SEED_ID}.txt"] == hashlib.sha256(
-        (REPO / "corpus" / f"{SEED_ID}.txt").read_bytes()).hexdigest()
+    assert (
+        manifest["inputs"][f"corpus/{SEED_ID}.txt"]
+        == hashlib.sha256((REPO / "corpus" / f"{SEED_ID}.txt").read_bytes()).hexdigest()
+    )
     card = (out / "README.md").read_text()
     front = yaml.safe_load(card.split("---\n")[1])
     assert front["license"] == ["cc-by-4.0", "unknown"] and front["language"] == ["en"]
@@ -279,8 +285,9 @@ def test_croissant_is_valid(synthetic):
     mlcroissant = shutil.which("mlcroissant", path=os.path.dirname(sys.executable))
     if mlcroissant is None:
         pytest.skip("mlcroissant is not installed")
-    result = subprocess.run([mlcroissant, "validate", "--jsonld", str(out / "croissant.json")],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [mlcroissant, "validate", "--jsonld", str(out / "croissant.json")], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "error" not in result.stderr.lower().replace("errors", "")
     document = json.loads((out / "croissant.json").read_text())

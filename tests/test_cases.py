@@ -1,5 +1,6 @@
 """One fixture per rule code, as in the UD validator's test-cases: each tests/cases/<CODE>_<name>/ holds
 the files that differ from tests/cases/valid/ and an expected.txt of the findings they must produce."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ import re
 import shutil
 
 import pytest
-
 from conftest import CASES, copy_corpus, run_cli
+
 from newsmark.findings import RULES
 
 CASE_DIRS = sorted(p for p in CASES.iterdir() if re.match(r"NM\d{3}_", p.name))
@@ -63,10 +64,16 @@ def test_nm604_compares_names_not_values(tmp_path):
     text = "The ship Ada Lovelace sailed from London in 1851 with 1843 crates.\n"
     (root / "corpus" / "second.txt").write_text(text)
     annotation = root / "annotations" / "second.yaml"
-    annotation.write_text(annotation.read_text().replace(
-        "claims:", "  - id: crates\n    type: CARDINAL\n    name: \"1843\"\n    mentions:\n"
-        "      - {start: 54, end: 58, text: \"1843\"}\nclaims:"))
+    annotation.write_text(
+        annotation.read_text().replace(
+            "claims:",
+            '  - id: crates\n    type: CARDINAL\n    name: "1843"\n    mentions:\n'
+            '      - {start: 54, end: 58, text: "1843"}\nclaims:',
+        )
+    )
     report = json.loads(run_cli("validate", "--root", str(root), "--format", "json").stdout)
-    assert [(f["path"], f["code"]) for f in report["findings"]] == [("annotations/second.yaml", "NM604"),
-                                                                     ("annotations/tiny.yaml", "NM604")]
+    assert [(f["path"], f["code"]) for f in report["findings"]] == [
+        ("annotations/second.yaml", "NM604"),
+        ("annotations/tiny.yaml", "NM604"),
+    ]
     assert all("1843" not in f["message"] for f in report["findings"])

@@ -1,4 +1,5 @@
 """The CLI as users run it: help, exit codes, output formats."""
+
 from __future__ import annotations
 
 import json
@@ -36,11 +37,14 @@ def test_text_format(tiny):
     result = run_cli("validate", "--root", str(_broken(tiny)))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == ("annotations/tiny.yaml:19:36: NM401 entities[1].mentions[0]: text 'Charles Babbages' but "
-                        "the article has 'Charles Babbage' at 22:37 (line 1, col 23); the quote does not occur in "
-                        "the text")
-    assert lines[1] == ("corpus/tiny.yaml:4:11: NM305 language: 'English' is not a BCP 47 language tag (en, "
-                        "en-GB, pt-BR)")
+    assert lines[0] == (
+        "annotations/tiny.yaml:19:36: NM401 entities[1].mentions[0]: text 'Charles Babbages' but "
+        "the article has 'Charles Babbage' at 22:37 (line 1, col 23); the quote does not occur in "
+        "the text"
+    )
+    assert lines[1] == (
+        "corpus/tiny.yaml:4:11: NM305 language: 'English' is not a BCP 47 language tag (en, en-GB, pt-BR)"
+    )
     assert lines[-1] == "FAILED: 2 errors, 0 warnings in 2 files (1 article checked)"
     quiet = run_cli("validate", "--root", str(tiny), "-q")
     assert quiet.stdout.splitlines() == lines[:-1]
@@ -58,8 +62,13 @@ def test_json_format(tiny):
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["errors"] == 2
     assert report["findings"][1] == {
-        "path": "corpus/tiny.yaml", "line": 4, "col": 11, "code": "NM305", "severity": "error",
-        "rule": "bad-format", "message": "language: 'English' is not a BCP 47 language tag (en, en-GB, pt-BR)",
+        "path": "corpus/tiny.yaml",
+        "line": 4,
+        "col": 11,
+        "code": "NM305",
+        "severity": "error",
+        "rule": "bad-format",
+        "message": "language: 'English' is not a BCP 47 language tag (en, en-GB, pt-BR)",
     }
 
 

@@ -1,5 +1,6 @@
 """The contributor's path, driven through the real CLI: new -> quote-only annotation -> anchor -> validate
 -> build; refusals leave files untouched."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,9 +8,8 @@ import json
 
 import pytest
 import yaml
+from conftest import REPO, copy_seed, run_cli
 from datasets import load_dataset
-
-from conftest import REPO, copy_corpus, run_cli, copy_seed
 
 ARTICLE = """\
 Harbour talks resume in Ostmere
@@ -76,8 +76,21 @@ def corpus(tmp_path):
 
 
 def _new(root, source):
-    result = run_cli("new", "--text", str(source), "--date", "2024-06-03", "--title", "Harbour talks resume",
-                     "--source-name", "Ostmere Courier", "--license", "CC-BY-4.0", "--root", str(root))
+    result = run_cli(
+        "new",
+        "--text",
+        str(source),
+        "--date",
+        "2024-06-03",
+        "--title",
+        "Harbour talks resume",
+        "--source-name",
+        "Ostmere Courier",
+        "--license",
+        "CC-BY-4.0",
+        "--root",
+        str(root),
+    )
     assert result.returncode == 0, result.stderr
     article_id = "2024-06-03-harbour-talks-resume"
     assert f"article id: {article_id}" in result.stdout and f"newsmark anchor {article_id}" in result.stdout
@@ -113,11 +126,12 @@ def test_new_anchor_validate_build(corpus, tmp_path):
     data = yaml.safe_load(after)
     for entity in data["entities"]:
         for mention in entity["mentions"]:
-            assert text[mention["start"]:mention["end"]] == mention["text"]
+            assert text[mention["start"] : mention["end"]] == mention["text"]
     brask = [m["start"] for m in data["entities"][0]["mentions"]]
     assert brask == [text.index("Lena Brask"), text.index("\nBrask") + 1]
     assert [m["start"] for m in data["entities"][1]["mentions"]] == [
-        i for i in range(len(text)) if text.startswith("Ostmere", i)]
+        i for i in range(len(text)) if text.startswith("Ostmere", i)
+    ]
     assert list(data["entities"][0]["mentions"][1]) == ["start", "end", "text", "prefix"]
 
     again = run_cli("anchor", f"annotations/{article_id}.yaml", cwd=root)
@@ -257,8 +271,18 @@ def test_anchor_without_the_article_text(corpus):
 def test_an_id_of_digits_gives_a_skeleton_that_validates(tmp_path):
     # "2024" unquoted would be read as the number 2024, and the skeleton would fail its own first validate.
     root = tmp_path / "c"
-    result = run_cli("new", "--text", "-", "--date", "2024-06-03", "--id", "2024", "--root", str(root),
-                     stdin="Rain fell on Ostmere all week.\n")
+    result = run_cli(
+        "new",
+        "--text",
+        "-",
+        "--date",
+        "2024-06-03",
+        "--id",
+        "2024",
+        "--root",
+        str(root),
+        stdin="Rain fell on Ostmere all week.\n",
+    )
     assert result.returncode == 0, result.stderr
     checked = run_cli("validate", "--root", str(root))
     assert checked.returncode == 0 and "(0 annotated, 1 not yet annotated)" in checked.stdout, checked.stdout
@@ -277,8 +301,12 @@ def test_a_command_that_writes_the_corpus_waits_for_its_writer(tmp_path):
     text.write_text("Rain fell on Ostmere all week.\n")
     with open(root / ".newsmark-import.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # an import is writing
-        waiting = subprocess.Popen([str(NEWSMARK), "new", "--text", str(text), "--date", "2024-06-03", "--root",
-                                    str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waiting = subprocess.Popen(
+            [str(NEWSMARK), "new", "--text", str(text), "--date", "2024-06-03", "--root", str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1.5)
         assert waiting.poll() is None and not (root / "corpus").exists()
     out, err = waiting.communicate(timeout=120)

@@ -1,12 +1,14 @@
 """Docs stay in step with the code: every rule documented, every command helped, the guideline version."""
+
 from __future__ import annotations
 
 import re
 
 from conftest import REPO
+
 from newsmark.cli import build_parser
-from newsmark.findings import RULES
 from newsmark.contributor.intake import GUIDELINES_VERSION
+from newsmark.findings import RULES
 from newsmark.labels import label_table
 
 

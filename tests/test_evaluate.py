@@ -1,13 +1,14 @@
 """newsmark evaluate on a real build: gold scores 1.0 everywhere, figures match seqeval called directly and
 small cases computed by hand, and bad predictions are located errors with nothing scored."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from conftest import run_cli
 from datasets import load_dataset
 
-from conftest import run_cli
 from newsmark.release.evaluate import Gold, one_to_one_overlaps, prf, score_claims, score_topics
 
 TASK_KEYS = ("mentions", "ner", "claims", "checkworthy", "topics")
@@ -30,12 +31,20 @@ def gold_predictions(out, split="test") -> list[dict]:
     for row in sentences:
         if row["checkworthy"]:
             worthy.setdefault(row["article_id"], []).append(row["sentence_index"])
-    lines = [{"id": row["id"],
-              "mentions": [{"start": m["start"], "end": m["end"], "type": types[e["type"]]}
-                           for e in row["entities"] for m in e["mentions"]],
-              "claims": [{"start": c["start"], "end": c["end"]} for c in row["claims"]],
-              "checkworthy_sentences": worthy.get(row["id"], []),
-              "topics": [topics[t] for t in row["topics"]]} for row in articles]
+    lines = [
+        {
+            "id": row["id"],
+            "mentions": [
+                {"start": m["start"], "end": m["end"], "type": types[e["type"]]}
+                for e in row["entities"]
+                for m in e["mentions"]
+            ],
+            "claims": [{"start": c["start"], "end": c["end"]} for c in row["claims"]],
+            "checkworthy_sentences": worthy.get(row["id"], []),
+            "topics": [topics[t] for t in row["topics"]],
+        }
+        for row in articles
+    ]
     ner = load_dataset(str(out), "ner", split=split)
     tags = ner.features["ner_tags"].feature.names
     lines += [{"id": row["id"], "ner_tags": [tags[t] for t in row["ner_tags"]]} for row in ner]
@@ -91,9 +100,14 @@ def test_mentions_by_hand(dataset, tmp_path):
     retyped = dict(first["mentions"][0], type="LAW" if first["mentions"][0]["type"] != "LAW" else "LANGUAGE")
     first["mentions"][0] = retyped  # one right span with the wrong type
     first["mentions"].append({"start": 0, "end": 1, "type": "ORG"})  # one spurious (no gold span starts 0:1)
-    result = run_cli("evaluate", write(tmp_path / "m.jsonl", [{"id": line["id"], "mentions": line["mentions"]}
-                                                               for line in lines]),
-                     "--dataset", str(dataset), "--format", "json")
+    result = run_cli(
+        "evaluate",
+        write(tmp_path / "m.jsonl", [{"id": line["id"], "mentions": line["mentions"]} for line in lines]),
+        "--dataset",
+        str(dataset),
+        "--format",
+        "json",
+    )
     scores = json.loads(result.stdout)
     predicted = gold_count  # one removed, one added
     assert scores["mentions"]["exact_span_and_type"]["true_positives"] == gold_count - 2
@@ -117,27 +131,42 @@ def test_claims_overlap_is_one_to_one_greatest_first():
 
 
 def test_topics_micro_and_macro_by_hand():
-    gold = Gold(topics=["t1", "t2", "t3"], articles={
-        "a": {"topics": {"t1", "t2"}, "claims": [], "mentions": set(), "sentences": {}},
-        "b": {"topics": {"t1"}, "claims": [], "mentions": set(), "sentences": {}}})
+    gold = Gold(
+        topics=["t1", "t2", "t3"],
+        articles={
+            "a": {"topics": {"t1", "t2"}, "claims": [], "mentions": set(), "sentences": {}},
+            "b": {"topics": {"t1"}, "claims": [], "mentions": set(), "sentences": {}},
+        },
+    )
     scores = score_topics(gold, {"a": {"topics": {"t1"}}, "b": {"topics": {"t1", "t3"}}})
     # t1: tp 2; t2: fn 1; t3: fp 1 -> micro P 2/3, R 2/3; macro over t1 (1.0), t2 (0), t3 (0) = 1/3
     assert scores["micro"]["precision"] == pytest.approx(2 / 3) and scores["micro"]["recall"] == pytest.approx(2 / 3)
     assert scores["macro_f1"] == pytest.approx(1 / 3)
 
 
-@pytest.mark.parametrize("line,message", [
-    ("not json", "not valid JSON"),
-    ('{"id": "no-such-article", "topics": []}', "id 'no-such-article' is not an article of this split"),
-    ('["a list"]', 'each line is a JSON object with a string "id"'),
-    ('{"id": "ARTICLE", "mentions": [{"start": 3, "end": 1, "type": "ORG"}]}',
-     "mentions[0]: start and end must be whole numbers with 0 <= start < end"),
-    ('{"id": "ARTICLE", "mentions": [{"start": 0, "end": 1, "type": "CITY"}]}', "mentions[0]: type 'CITY' is not one of"),
-    ('{"id": "ARTICLE", "topics": ["politics"]}', "topics must be a list of IPTC QCodes"),
-    ('{"id": "ARTICLE", "scores": 1}', "unknown key(s) scores"),
-    ('{"id": "ARTICLE/0", "ner_tags": ["O"]}', "ner_tags must be a list of"),
-    ('{"id": "ARTICLE", "checkworthy_sentences": [999]}', "checkworthy_sentences must be a list of sentence indices"),
-])
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("not json", "not valid JSON"),
+        ('{"id": "no-such-article", "topics": []}', "id 'no-such-article' is not an article of this split"),
+        ('["a list"]', 'each line is a JSON object with a string "id"'),
+        (
+            '{"id": "ARTICLE", "mentions": [{"start": 3, "end": 1, "type": "ORG"}]}',
+            "mentions[0]: start and end must be whole numbers with 0 <= start < end",
+        ),
+        (
+            '{"id": "ARTICLE", "mentions": [{"start": 0, "end": 1, "type": "CITY"}]}',
+            "mentions[0]: type 'CITY' is not one of",
+        ),
+        ('{"id": "ARTICLE", "topics": ["politics"]}', "topics must be a list of IPTC QCodes"),
+        ('{"id": "ARTICLE", "scores": 1}', "unknown key(s) scores"),
+        ('{"id": "ARTICLE/0", "ner_tags": ["O"]}', "ner_tags must be a list of"),
+        (
+            '{"id": "ARTICLE", "checkworthy_sentences": [999]}',
+            "checkworthy_sentences must be a list of sentence indices",
+        ),
+    ],
+)
 def test_bad_predictions_are_located_errors(dataset, tmp_path, line, message):
     article = gold_predictions(dataset)[0]["id"]
     path = tmp_path / "bad.jsonl"
@@ -165,16 +194,23 @@ def test_class_label_ids_score_like_names(dataset, tmp_path):
     ner = load_dataset(str(dataset), "ner", split="test")
     by_name = gold_predictions(dataset)
     by_id = [{"id": row["id"], "ner_tags": list(row["ner_tags"])} for row in ner]
-    by_id += [{"id": line["id"], "mentions": [{**m, "type": types.index(m["type"])} for m in line["mentions"]]}
-              for line in by_name if "mentions" in line]
-    scores = json.loads(run_cli("evaluate", write(tmp_path / "ids.jsonl", by_id), "--dataset", str(dataset),
-                                "--format", "json").stdout)
+    by_id += [
+        {"id": line["id"], "mentions": [{**m, "type": types.index(m["type"])} for m in line["mentions"]]}
+        for line in by_name
+        if "mentions" in line
+    ]
+    scores = json.loads(
+        run_cli("evaluate", write(tmp_path / "ids.jsonl", by_id), "--dataset", str(dataset), "--format", "json").stdout
+    )
     assert scores["ner"]["f1"] == 1.0 and scores["mentions"]["f1"] == 1.0
     perturbed = [dict(line) for line in by_id]
     first = next(line for line in perturbed if "ner_tags" in line and any(line["ner_tags"]))
     first["ner_tags"] = [0] * len(first["ner_tags"])  # every tag O: the gold entities of that row are missed
-    worse = json.loads(run_cli("evaluate", write(tmp_path / "worse.jsonl", perturbed), "--dataset", str(dataset),
-                               "--format", "json").stdout)
+    worse = json.loads(
+        run_cli(
+            "evaluate", write(tmp_path / "worse.jsonl", perturbed), "--dataset", str(dataset), "--format", "json"
+        ).stdout
+    )
     assert worse["ner"]["f1"] < 1.0
     first["ner_tags"] = [99] + [0] * (len(first["ner_tags"]) - 1)
     bad = run_cli("evaluate", write(tmp_path / "bad.jsonl", perturbed), "--dataset", str(dataset))
@@ -183,7 +219,7 @@ def test_class_label_ids_score_like_names(dataset, tmp_path):
 
 def test_hostile_prediction_lines_are_located_errors(dataset, tmp_path):
     path = tmp_path / "hostile.jsonl"
-    path.write_text('{"id": "x\\udc00"}\n' + '[' * 50_000 + ']' * 50_000 + '\n')
+    path.write_text('{"id": "x\\udc00"}\n' + "[" * 50_000 + "]" * 50_000 + "\n")
     result = run_cli("evaluate", str(path), "--dataset", str(dataset))
     assert result.returncode == 1 and "internal error" not in result.stderr
     assert f"{path}:1: a string holds a lone surrogate U+DC00" in result.stderr
@@ -204,5 +240,7 @@ def test_a_prediction_listed_twice_is_a_located_error(dataset, tmp_path):
     line = next(line for line in gold_predictions(dataset) if line.get("mentions"))
     path = write(tmp_path / "twice.jsonl", [{"id": line["id"], "mentions": line["mentions"] + line["mentions"][:1]}])
     result = run_cli("evaluate", path, "--dataset", str(dataset))
-    assert result.returncode == 1 and f"{path}:1: mentions[{len(line['mentions'])}] repeats an earlier mention" \
-        in result.stderr
+    assert (
+        result.returncode == 1
+        and f"{path}:1: mentions[{len(line['mentions'])}] repeats an earlier mention" in result.stderr
+    )

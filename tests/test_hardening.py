@@ -1,6 +1,7 @@
 """Nothing lost, nothing wrongly trusted: each family of faults and hostile contributions, reproduced through
 the real CLI on real files. Every case checks the exit code, the finding code and location where there is
 one, that no traceback reaches the user, and that nothing outside the intended output changed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import NEWSMARK, REPO, SEED_ID, commit_all, copy_seed, run_cli
 
 import newsmark
-from conftest import NEWSMARK, REPO, SEED_ID, commit_all, copy_corpus, run_cli, copy_seed
 from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
 from newsmark.pipeline.lastrun import LAST_RUN
 
@@ -61,14 +62,27 @@ def _json_findings(result) -> list[dict]:
 
 # -- data loss: where build and report may write ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("where", ["root", "cwd", "ancestor", "corpus", "annotations", "schema", "git"])
 def test_build_never_writes_over_or_into_the_corpus(project, where):
     (project / "manifest.json").write_text('{"name": "newsmark", "outputs": {}}')  # looks like a build
-    out = {"root": project, "cwd": Path("."), "ancestor": project.parent, "corpus": project / "corpus" / "dataset",
-           "annotations": project / "annotations", "schema": project / "schema" / "x", "git": project / ".git"}[where]
+    out = {
+        "root": project,
+        "cwd": Path("."),
+        "ancestor": project.parent,
+        "corpus": project / "corpus" / "dataset",
+        "annotations": project / "annotations",
+        "schema": project / "schema" / "x",
+        "git": project / ".git",
+    }[where]
     before = snapshot(project.parent)
-    result = subprocess.run([str(NEWSMARK), "build", "--root", str(project), "--out", str(out)], cwd=project,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(NEWSMARK), "build", "--root", str(project), "--out", str(out)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert_clean_failure(result, "--out")
     assert snapshot(project.parent) == before
 
@@ -115,19 +129,26 @@ def test_a_killed_build_never_loses_the_previous_output(tmp_path, synthetic_corp
     path.write_text(path.read_text().replace("checkworthy: true", "checkworthy: false", 1))
     rng = random.Random(3)
     for _ in range(6):
-        process = subprocess.Popen([str(NEWSMARK), "build", "--root", str(root), "--out", str(out), "-j", "2"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [str(NEWSMARK), "build", "--root", str(root), "--out", str(out), "-j", "2"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(rng.uniform(0.2, 4.0))
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         current = snapshot(out)  # always a complete build: the previous one or the new one
         manifest = json.loads((out / "manifest.json").read_text())
-        assert set(current) - {"data"} - {p for p in current if current[p] == "dir"} == \
-            set(manifest["outputs"]) | {"manifest.json"}
+        assert set(current) - {"data"} - {p for p in current if current[p] == "dir"} == set(manifest["outputs"]) | {
+            "manifest.json"
+        }
         for rel, digest in manifest["outputs"].items():
             assert current[rel] == digest
-        assert current == previous or manifest["inputs"]["annotations/synthetic-000004.yaml"] == \
-            hashlib.sha256(path.read_bytes()).hexdigest()
+        assert (
+            current == previous
+            or manifest["inputs"]["annotations/synthetic-000004.yaml"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        )
     assert run_cli("build", "--root", str(root), "--out", str(out)).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["changed", "dist"]  # leftovers cleared
 
@@ -176,8 +197,9 @@ def _children(pid: int) -> set[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("command,how", [("validate", signal.SIGKILL), ("build", signal.SIGKILL),
-                                         ("validate", signal.SIGTERM)])
+@pytest.mark.parametrize(
+    "command,how", [("validate", signal.SIGKILL), ("build", signal.SIGKILL), ("validate", signal.SIGTERM)]
+)
 def test_workers_exit_when_their_parent_dies(tmp_path, command, how):
     from newsmark.contributor.synth import synthesize
 
@@ -196,8 +218,12 @@ def test_workers_exit_when_their_parent_dies(tmp_path, command, how):
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.05)
-    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
-             and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+    alive = [
+        pid
+        for pid in workers
+        if Path(f"/proc/{pid}").exists()
+        and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    ]
     assert alive == []
 
 
@@ -237,8 +263,10 @@ def test_every_pattern_is_anchored_at_the_true_end(tiny, field, dirt):
     assert result.returncode == 1, (field, dirt, result.stdout)
     findings = _json_findings(result)
     line = next(i for i, text_line in enumerate(path.read_text().split("\n"), 1) if marker in text_line)
-    assert any(f["path"] == rel and f["line"] in (line, line + 1) and f["code"] in ("NM105", "NM305", "NM501")
-               for f in findings), findings
+    assert any(
+        f["path"] == rel and f["line"] in (line, line + 1) and f["code"] in ("NM105", "NM305", "NM501")
+        for f in findings
+    ), findings
 
 
 def test_a_file_name_with_a_newline_is_not_an_article(tiny):
@@ -248,19 +276,30 @@ def test_a_file_name_with_a_newline_is_not_an_article(tiny):
     assert [(f["code"], f["path"]) for f in _json_findings(result)] == [("NM109", "corpus/evil\\x0a.txt")]
 
 
-@pytest.mark.parametrize("option,value", [("--id", "evil\n"), ("--url", "https://example.org/\n"),
-                                          ("--story", "rafah\n"), ("--license", "CC0-1.0\n"),
-                                          ("--language", "en\n"), ("--id", "con"), ("--id", "LPT1".lower())])
+@pytest.mark.parametrize(
+    "option,value",
+    [
+        ("--id", "evil\n"),
+        ("--url", "https://example.org/\n"),
+        ("--story", "rafah\n"),
+        ("--license", "CC0-1.0\n"),
+        ("--language", "en\n"),
+        ("--id", "con"),
+        ("--id", "LPT1".lower()),
+    ],
+)
 def test_new_refuses_values_that_validate_would_refuse(tmp_path, option, value):
     root = tmp_path / "c"
     (root / "corpus").mkdir(parents=True)
-    result = run_cli("new", "--root", str(root), "--text", "-", "--date", "2024-03-19", option, value,
-                     stdin="Some text.\n")
+    result = run_cli(
+        "new", "--root", str(root), "--text", "-", "--date", "2024-03-19", option, value, stdin="Some text.\n"
+    )
     assert_clean_failure(result)
     assert list((root / "corpus").iterdir()) == []
 
 
 # -- trust: the validate cache ----------------------------------------------------------------------------
+
 
 def _broken_copy(tiny: Path) -> Path:
     path = tiny / "annotations" / "tiny.yaml"
@@ -354,17 +393,25 @@ def test_ci_validates_without_the_cache():
 
 # -- trust: what a reviewer sees --------------------------------------------------------------------------
 
+
 def test_bidi_and_zero_width_characters_in_yaml_fields(tiny):
     meta = tiny / "corpus" / "tiny.yaml"
     meta.write_text(meta.read_text().replace("title: null", 'title: "The \\u202eevil\\u202c word"'))
     annotation = tiny / "annotations" / "tiny.yaml"
-    annotation.write_text(annotation.read_text().replace("name: Ada Lovelace", 'name: "Ada\\u200b Lovelace"')
-                          .replace("name: London", 'name: "Lon\\x1b[2Kdon"'))
+    annotation.write_text(
+        annotation.read_text()
+        .replace("name: Ada Lovelace", 'name: "Ada\\u200b Lovelace"')
+        .replace("name: London", 'name: "Lon\\x1b[2Kdon"')
+    )
     result = run_cli("validate", "--root", str(tiny), "--format", "json", "--no-cache")
     assert result.returncode == 1
     found = {(f["path"], f["line"], f["code"]) for f in _json_findings(result)}
-    assert found == {("corpus/tiny.yaml", 2, "NM111"), ("corpus/tiny.yaml", 2, "NM111"),
-                     ("annotations/tiny.yaml", 12, "NM112"), ("annotations/tiny.yaml", 22, "NM105")}
+    assert found == {
+        ("corpus/tiny.yaml", 2, "NM111"),
+        ("corpus/tiny.yaml", 2, "NM111"),
+        ("annotations/tiny.yaml", 12, "NM112"),
+        ("annotations/tiny.yaml", 22, "NM105"),
+    }
 
 
 def test_findings_never_print_control_characters(tiny):
@@ -389,15 +436,16 @@ def test_report_shows_invisible_characters(project, tmp_path):
 
 # -- input that crashed ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value,code", [("3.0e0", "NM303"), ("12.0", "NM303"), ("-0.0", "NM303"),
-                                        ("1" * 5000, "NM209")])
+
+@pytest.mark.parametrize(
+    "value,code", [("3.0e0", "NM303"), ("12.0", "NM303"), ("-0.0", "NM303"), ("1" * 5000, "NM209")]
+)
 def test_offsets_that_are_not_integers(tiny, value, code):
     annotation = tiny / "annotations" / "tiny.yaml"
     annotation.write_text(annotation.read_text().replace("{start: 43, end: 49,", f"{{start: {value}, end: 49,"))
     result = run_cli("validate", "--root", str(tiny), "--format", "json", "--no-cache")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert [(f["path"], f["line"], f["code"]) for f in _json_findings(result)] == \
-        [("annotations/tiny.yaml", 24, code)]
+    assert [(f["path"], f["line"], f["code"]) for f in _json_findings(result)] == [("annotations/tiny.yaml", 24, code)]
 
 
 @pytest.mark.parametrize("labels", [[None], ["PERSON", 3], "PERSON"])
@@ -422,6 +470,7 @@ def test_build_checks_the_datasheet_before_writing_anything(project, tmp_path, d
         datasheet.write_bytes(text.encode() + "Caf\u00e9\n".encode("latin-1"))
     else:
         datasheet.write_text(text + f"\n{start}\n{end}\n")
+
     def corpus_files():  # the build cache (scratch space beside the corpus) may fill in a refused build
         return {rel: digest for rel, digest in snapshot(project).items() if not rel.startswith(CACHE_DIR)}
 
@@ -453,8 +502,11 @@ def test_ner_tags_are_valid_iob2(tmp_path, synthetic_corpus):
 @pytest.mark.parametrize("occurrence", ["0", "-1", "1.0", "true"])
 def test_anchor_occurrences_count_from_one(tiny, occurrence):
     annotation = tiny / "annotations" / "tiny.yaml"
-    annotation.write_text(annotation.read_text().replace("{start: 43, end: 49, text: London}",
-                                                         f"{{text: London, occurrence: {occurrence}}}"))
+    annotation.write_text(
+        annotation.read_text().replace(
+            "{start: 43, end: 49, text: London}", f"{{text: London, occurrence: {occurrence}}}"
+        )
+    )
     before = annotation.read_bytes()
     result = run_cli("anchor", "--root", str(tiny), "tiny")
     assert result.returncode == 1 and "annotations/tiny.yaml:24:9: NM406" in result.stdout, result.stdout
@@ -468,22 +520,27 @@ def test_validate_of_a_path_that_does_not_exist_is_a_usage_error(tiny):
 
 def test_a_file_where_the_output_folder_should_be(project, tmp_path):
     (tmp_path / "dist").write_text("a file")
-    assert_clean_failure(run_cli("build", "--root", str(project), "--out", str(tmp_path / "dist" / "newsmark")),
-                         "dist")
+    assert_clean_failure(run_cli("build", "--root", str(project), "--out", str(tmp_path / "dist" / "newsmark")), "dist")
     assert_clean_failure(run_cli("build", "--root", str(project), "--out", str(tmp_path / "dist")), "not a folder")
 
 
 def _in_private_mount(script: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-euc", script],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "NEWSMARK_DEBUG": ""})
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-euc", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NEWSMARK_DEBUG": ""},
+    )
 
 
 def _can_mount(tmp_path) -> bool:
     probe = tmp_path / "probe"
     probe.mkdir()
-    return shutil.which("unshare") is not None and \
-        _in_private_mount(f"mount -t tmpfs -o size=64k tmpfs {probe}").returncode == 0
+    return (
+        shutil.which("unshare") is not None
+        and _in_private_mount(f"mount -t tmpfs -o size=64k tmpfs {probe}").returncode == 0
+    )
 
 
 @pytest.mark.parametrize("problem", ["full", "read-only"])
@@ -492,8 +549,11 @@ def test_full_disk_and_read_only_output_are_one_line_errors(project, tmp_path, p
         pytest.skip("needs unshare and mount (root) to make a small or read-only filesystem")
     disk = tmp_path / "disk"
     disk.mkdir()
-    mount = (f"mount -t tmpfs -o size=96k tmpfs {disk}" if problem == "full"
-             else f"mount -t tmpfs -o size=8m tmpfs {disk} && mount -o remount,ro {disk}")
+    mount = (
+        f"mount -t tmpfs -o size=96k tmpfs {disk}"
+        if problem == "full"
+        else f"mount -t tmpfs -o size=8m tmpfs {disk} && mount -o remount,ro {disk}"
+    )
     result = _in_private_mount(f"{mount}; exec {NEWSMARK} build --root {project} --out {disk}/newsmark")
     assert_clean_failure(result, "No space left on device" if problem == "full" else "Read-only file system")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -501,19 +561,33 @@ def test_full_disk_and_read_only_output_are_one_line_errors(project, tmp_path, p
 
 # -- bounded cost per article -----------------------------------------------------------------------------
 
+
 def _one_sentence_article(root: Path, mentions: int) -> str:
     words = [f"Name{i:05d}" for i in range(mentions)]
     text = " and ".join(words) + " met.\n"
     entities, at = [], 0
     for i, word in enumerate(words):
-        entities.append({"id": f"e{i}", "type": "PERSON", "name": word,
-                         "mentions": [{"start": at, "end": at + len(word), "text": word}]})
+        entities.append(
+            {
+                "id": f"e{i}",
+                "type": "PERSON",
+                "name": word,
+                "mentions": [{"start": at, "end": at + len(word), "text": word}],
+            }
+        )
         at += len(word) + len(" and ")
     (root / "corpus" / "long.txt").write_text(text)
-    (root / "corpus" / "long.yaml").write_text("id: long\ntitle: null\ndate: '2024-01-02'\nlanguage: en\n"
-                                               "source: null\nlicense: unknown\n")
-    annotation = {"article": "long", "guidelines": "1.0", "annotators": [{"id": "t", "kind": "human"}],
-                  "topics": ["medtop:13000000"], "entities": entities, "claims": []}
+    (root / "corpus" / "long.yaml").write_text(
+        "id: long\ntitle: null\ndate: '2024-01-02'\nlanguage: en\nsource: null\nlicense: unknown\n"
+    )
+    annotation = {
+        "article": "long",
+        "guidelines": "1.0",
+        "annotators": [{"id": "t", "kind": "human"}],
+        "topics": ["medtop:13000000"],
+        "entities": entities,
+        "claims": [],
+    }
     (root / "annotations" / "long.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False))
     return text
 
@@ -524,15 +598,16 @@ def test_sentence_context_is_capped_per_row(tiny, tmp_path):
     from newsmark.pipeline.features import MAX_CONTEXT
 
     text = _one_sentence_article(tiny, 400)
-    (tiny / "pyproject.toml").write_text('[project]\nname = "t"\nversion = "0.0.1"\n[tool.newsmark]\n'
-                                         'salt = "t"\ntest_fraction = 0.0\n')
+    (tiny / "pyproject.toml").write_text(
+        '[project]\nname = "t"\nversion = "0.0.1"\n[tool.newsmark]\nsalt = "t"\ntest_fraction = 0.0\n'
+    )
     out = tmp_path / "out"
     assert run_cli("build", "--root", str(tiny), "--out", str(out)).returncode == 0
     mentions = load_dataset(str(out), "mentions", split="train").filter(lambda r: r["article_id"] == "long")
     assert len(mentions) == 400
     for row in mentions:
         assert len(row["sentence"]) == MAX_CONTEXT
-        assert text[row["sentence_start"]:row["sentence_start"] + MAX_CONTEXT] == row["sentence"]
+        assert text[row["sentence_start"] : row["sentence_start"] + MAX_CONTEXT] == row["sentence"]
         assert row["sentence_start"] <= row["start"] and row["end"] <= row["sentence_start"] + MAX_CONTEXT
 
 
@@ -540,13 +615,21 @@ def test_report_handles_deeply_nested_mentions(tiny, tmp_path):
     depth = 1100  # past Python's recursion limit; the quotes alone come near the file size limit
     text = "(" * depth + "x" + ")" * depth + "\n"
     (tiny / "corpus" / "tiny.txt").write_text(text)
-    entities = [{"id": f"e{i}", "type": "ORG", "name": "Org", "mentions": [
-        {"start": i, "end": 2 * depth + 1 - i, "text": text[i:2 * depth + 1 - i]}]} for i in range(depth)]
+    entities = [
+        {
+            "id": f"e{i}",
+            "type": "ORG",
+            "name": "Org",
+            "mentions": [{"start": i, "end": 2 * depth + 1 - i, "text": text[i : 2 * depth + 1 - i]}],
+        }
+        for i in range(depth)
+    ]
     annotation = yaml.safe_load((tiny / "annotations" / "tiny.yaml").read_text())
     annotation.update(entities=entities, claims=[])
-    (tiny / "annotations" / "tiny.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False, width=10 ** 6))
-    (tiny / "pyproject.toml").write_text((REPO / "tests" / "cases" / "NM602_stale-datasheet" / "pyproject.toml")
-                                         .read_text())
+    (tiny / "annotations" / "tiny.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False, width=10**6))
+    (tiny / "pyproject.toml").write_text(
+        (REPO / "tests" / "cases" / "NM602_stale-datasheet" / "pyproject.toml").read_text()
+    )
     assert run_cli("validate", "--root", str(tiny), "--no-cache").returncode == 0
     result = run_cli("report", "--root", str(tiny), "--out", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
@@ -555,6 +638,7 @@ def test_report_handles_deeply_nested_mentions(tiny, tmp_path):
 
 
 # -- report --changed --------------------------------------------------------------------------------------
+
 
 def _git_corpus(tmp_path) -> tuple[Path, list[str]]:
     from newsmark.contributor.synth import synthesize
@@ -571,16 +655,27 @@ def test_changed_revision_is_never_an_option(tmp_path):
         result = run_cli("report", "--root", str(root), f"--changed={revision}", "--out", str(tmp_path / "r"))
         assert_clean_failure(result, "never starts with '-'")
     assert victim.read_text() == "precious"
-    assert_clean_failure(run_cli("report", "--root", str(root), "--changed", "no-such-branch",
-                                 "--out", str(tmp_path / "r")), "not a commit")
+    assert_clean_failure(
+        run_cli("report", "--root", str(root), "--changed", "no-such-branch", "--out", str(tmp_path / "r")),
+        "not a commit",
+    )
 
 
 def test_changed_names_removed_articles_and_includes_untracked_ones(tmp_path):
     from newsmark.contributor.synth import synthesize
 
     root, git = _git_corpus(tmp_path)
-    subprocess.run(git + ["rm", "-q", "corpus/synthetic-000001.txt", "corpus/synthetic-000001.yaml",
-                          "annotations/synthetic-000001.yaml"], check=True)
+    subprocess.run(
+        git
+        + [
+            "rm",
+            "-q",
+            "corpus/synthetic-000001.txt",
+            "corpus/synthetic-000001.yaml",
+            "annotations/synthetic-000001.yaml",
+        ],
+        check=True,
+    )
     synthesize(root, 1, first=7)  # new and not yet added to git
     result = run_cli("report", "--root", str(root), "--changed", "HEAD", "--out", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
@@ -590,6 +685,7 @@ def test_changed_names_removed_articles_and_includes_untracked_ones(tmp_path):
 
 # -- file modes --------------------------------------------------------------------------------------------
 
+
 def test_written_files_get_the_umask_mode(tmp_path):
     root = tmp_path / "c"
     for name in ("corpus", "annotations"):
@@ -598,25 +694,40 @@ def test_written_files_get_the_umask_mode(tmp_path):
     shutil.copy(REPO / "DATASHEET.md", root / "DATASHEET.md")
     os.chmod(root / "DATASHEET.md", 0o640)
     env_umask = "umask 022; "
-    new = subprocess.run(f"{env_umask}{NEWSMARK} new --root {root} --text - --date 2024-03-19 --title Test",
-                         shell=True, input="Ada met Charles in London.\n", capture_output=True, text=True)
+    new = subprocess.run(
+        f"{env_umask}{NEWSMARK} new --root {root} --text - --date 2024-03-19 --title Test",
+        shell=True,
+        input="Ada met Charles in London.\n",
+        capture_output=True,
+        text=True,
+    )
     assert new.returncode == 0, new.stderr
     article_id = "2024-03-19-test"
     annotation = root / "annotations" / f"{article_id}.yaml"
-    annotation.write_text(annotation.read_text().replace("annotators: []", "annotators: [{id: t, kind: human}]")
-                          .replace("topics: []", "topics: [medtop:13000000]")
-                          .replace("entities: []", "entities: [{id: ada, type: PERSON, name: Ada, mentions: "
-                                                   "[{text: Ada}]}]"))
+    annotation.write_text(
+        annotation.read_text()
+        .replace("annotators: []", "annotators: [{id: t, kind: human}]")
+        .replace("topics: []", "topics: [medtop:13000000]")
+        .replace("entities: []", "entities: [{id: ada, type: PERSON, name: Ada, mentions: [{text: Ada}]}]")
+    )
     os.chmod(annotation, 0o664)
-    steps = [f"{NEWSMARK} anchor --root {root} {article_id}",
-             f"{NEWSMARK} report --root {root} --out {tmp_path / 'r'}",
-             f"{NEWSMARK} build --root {root} --out {tmp_path / 'out'}"]
+    steps = [
+        f"{NEWSMARK} anchor --root {root} {article_id}",
+        f"{NEWSMARK} report --root {root} --out {tmp_path / 'r'}",
+        f"{NEWSMARK} build --root {root} --out {tmp_path / 'out'}",
+    ]
     for step in steps:
         result = subprocess.run(env_umask + step, shell=True, capture_output=True, text=True)
         assert result.returncode == 0, step + result.stdout + result.stderr
-    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in
-             [root / "corpus" / f"{article_id}.txt", root / "corpus" / f"{article_id}.yaml",
-              tmp_path / "r" / "index.html", tmp_path / "r" / "articles" / f"{article_id}.html"]}
+    modes = {
+        path: stat.S_IMODE(path.stat().st_mode)
+        for path in [
+            root / "corpus" / f"{article_id}.txt",
+            root / "corpus" / f"{article_id}.yaml",
+            tmp_path / "r" / "index.html",
+            tmp_path / "r" / "articles" / f"{article_id}.html",
+        ]
+    }
     assert set(modes.values()) == {0o644}, modes
     assert stat.S_IMODE(annotation.stat().st_mode) == 0o664  # anchor kept the file's own mode
     assert stat.S_IMODE((root / "DATASHEET.md").stat().st_mode) == 0o640

@@ -1,5 +1,6 @@
 """newsmark import through the real CLI: every input format, all or nothing, idempotence, exact and near
 duplicates grouped into stories, and a saved web page where only the article text must come out."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,13 +8,16 @@ import json
 
 import pytest
 import yaml
-
 from conftest import empty_project, run_cli
 
-PIER = ("The harbour council of Ostmere voted on Monday to rebuild the north pier after the winter storms "
-        "damaged it beyond repair. Work is to start in May and last two years, the council said. ") * 2
-RAIL = ("A new rail line will connect Valdria and Karnholt by 2027, the transport ministry said in a statement "
-        "on Friday, adding that tenders would open next month. ") * 2
+PIER = (
+    "The harbour council of Ostmere voted on Monday to rebuild the north pier after the winter storms "
+    "damaged it beyond repair. Work is to start in May and last two years, the council said. "
+) * 2
+RAIL = (
+    "A new rail line will connect Valdria and Karnholt by 2027, the transport ministry said in a statement "
+    "on Friday, adding that tenders would open next month. "
+) * 2
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><title>Pier to be rebuilt | Harbour Times</title>
 <meta property="og:site_name" content="Harbour Times">
@@ -51,20 +55,40 @@ def _metas(root):
 
 
 def test_jsonl_csv_folder_and_html_all_import(root, tmp_path):
-    feed = _jsonl(tmp_path / "feed.jsonl", [
-        {"text": PIER, "title": "Pier plan", "date": "2024-03-01", "url": "https://example.org/pier",
-         "source": "Example News", "license": "CC-BY-4.0"},
-        {"body": RAIL, "headline": "Rail link", "published": "2024-03-02"},
-    ])
-    (tmp_path / "export.csv").write_text('title,article,date,licence\n"Bank results","The Ostmere bank reported a '
-                                         'profit of 4 million for the year.",2024-04-01,CC0-1.0\n')
+    feed = _jsonl(
+        tmp_path / "feed.jsonl",
+        [
+            {
+                "text": PIER,
+                "title": "Pier plan",
+                "date": "2024-03-01",
+                "url": "https://example.org/pier",
+                "source": "Example News",
+                "license": "CC-BY-4.0",
+            },
+            {"body": RAIL, "headline": "Rail link", "published": "2024-03-02"},
+        ],
+    )
+    (tmp_path / "export.csv").write_text(
+        'title,article,date,licence\n"Bank results","The Ostmere bank reported a '
+        'profit of 4 million for the year.",2024-04-01,CC0-1.0\n'
+    )
     texts = tmp_path / "texts"
     texts.mkdir()
     (texts / "one.txt").write_text("Ferries to Karnholt will run twice a day from June, the operator said.\n")
     (texts / "one.yaml").write_text("title: Ferry timetable\ndate: '2024-05-01'\nlicense: CC-BY-4.0\n")
     (tmp_path / "page.html").write_text(PAGE)
-    result = run_cli("import", feed, str(tmp_path / "export.csv"), str(texts), str(tmp_path / "page.html"),
-                     "--root", str(root), "--license", "CC-BY-SA-4.0")
+    result = run_cli(
+        "import",
+        feed,
+        str(tmp_path / "export.csv"),
+        str(texts),
+        str(tmp_path / "page.html"),
+        "--root",
+        str(root),
+        "--license",
+        "CC-BY-SA-4.0",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     metas = _metas(root)
     assert len(metas) == 5
@@ -89,17 +113,27 @@ def test_jsonl_csv_folder_and_html_all_import(root, tmp_path):
 
 def test_all_or_nothing_with_every_problem_located(root, tmp_path):
     feed = tmp_path / "feed.jsonl"
-    feed.write_text(json.dumps({"text": PIER, "date": "2024-03-01"}) + "\n"
-                    + json.dumps({"text": RAIL, "date": "2024-02-30"}) + "\n"
-                    + "{broken\n"
-                    + json.dumps({"title": "no text", "date": "2024-01-01"}) + "\n"
-                    + json.dumps({"text": "Some text.", "date": "2024-01-01", "license": "CC-BY-4"}) + "\n")
-    (tmp_path / "export.csv").write_text("text,date\n\"Fine text here.\",2024-01-01\n\"\u202eHidden\",2024-01-02\n")
+    feed.write_text(
+        json.dumps({"text": PIER, "date": "2024-03-01"})
+        + "\n"
+        + json.dumps({"text": RAIL, "date": "2024-02-30"})
+        + "\n"
+        + "{broken\n"
+        + json.dumps({"title": "no text", "date": "2024-01-01"})
+        + "\n"
+        + json.dumps({"text": "Some text.", "date": "2024-01-01", "license": "CC-BY-4"})
+        + "\n"
+    )
+    (tmp_path / "export.csv").write_text('text,date\n"Fine text here.",2024-01-01\n"\u202eHidden",2024-01-02\n')
     result = run_cli("import", str(feed), str(tmp_path / "export.csv"), "--root", str(root))
     assert result.returncode == 1 and "nothing was written" in result.stderr
-    for located in (f"{feed}:2: date '2024-02-30'", f"{feed}:3: not valid JSON", f"{feed}:4: no text",
-                    f"{feed}:5: license 'CC-BY-4' is not an SPDX licence id; did you mean CC-BY-4.0?",
-                    f"{tmp_path / 'export.csv'}:3: "):
+    for located in (
+        f"{feed}:2: date '2024-02-30'",
+        f"{feed}:3: not valid JSON",
+        f"{feed}:4: no text",
+        f"{feed}:5: license 'CC-BY-4' is not an SPDX licence id; did you mean CC-BY-4.0?",
+        f"{tmp_path / 'export.csv'}:3: ",
+    ):
         assert located in result.stderr, (located, result.stderr)
     assert list((root / "corpus").iterdir()) == [] and list((root / "annotations").iterdir()) == []
 
@@ -119,23 +153,31 @@ def test_importing_twice_changes_nothing_and_dry_run_writes_nothing(root, tmp_pa
 def test_exact_and_near_duplicates(root, tmp_path):
     # Republished: a new headline, one word changed, a sentence added.
     retold = PIER.replace("winter storms", "spring storms", 1) + "Fishermen welcomed the decision."
-    feed = _jsonl(tmp_path / "feed.jsonl", [
-        {"text": PIER, "title": "Pier to be rebuilt", "date": "2024-03-01"},
-        {"text": "  " + PIER.upper() + "  ", "title": "Shouted copy", "date": "2024-03-02"},  # same words
-        {"text": retold, "title": "Ostmere approves pier plan", "date": "2024-03-03"},
-        {"text": RAIL, "title": "Rail link", "date": "2024-03-04"},
-    ])
+    feed = _jsonl(
+        tmp_path / "feed.jsonl",
+        [
+            {"text": PIER, "title": "Pier to be rebuilt", "date": "2024-03-01"},
+            {"text": "  " + PIER.upper() + "  ", "title": "Shouted copy", "date": "2024-03-02"},  # same words
+            {"text": retold, "title": "Ostmere approves pier plan", "date": "2024-03-03"},
+            {"text": RAIL, "title": "Rail link", "date": "2024-03-04"},
+        ],
+    )
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 0, result.stderr
     assert f"skipped {feed}:2: same text as 2024-03-01-pier-to-be-rebuilt" in result.stdout
     metas = _metas(root)
-    assert set(metas) == {"2024-03-01-pier-to-be-rebuilt", "2024-03-03-ostmere-approves-pier-plan",
-                          "2024-03-04-rail-link"}
+    assert set(metas) == {
+        "2024-03-01-pier-to-be-rebuilt",
+        "2024-03-03-ostmere-approves-pier-plan",
+        "2024-03-04-rail-link",
+    }
     assert metas["2024-03-03-ostmere-approves-pier-plan"]["story"] == "2024-03-01-pier-to-be-rebuilt"
     assert "story" not in metas["2024-03-04-rail-link"] and "story" not in metas["2024-03-01-pier-to-be-rebuilt"]
     # A later import of another retelling joins the same story, and so the same split.
-    later = _jsonl(tmp_path / "later.jsonl", [{"text": retold + " The mayor agreed.", "title": "Mayor backs pier",
-                                               "date": "2024-03-09"}])
+    later = _jsonl(
+        tmp_path / "later.jsonl",
+        [{"text": retold + " The mayor agreed.", "title": "Mayor backs pier", "date": "2024-03-09"}],
+    )
     assert run_cli("import", later, "--root", str(root)).returncode == 0
     assert _metas(root)["2024-03-09-mayor-backs-pier"]["story"] == "2024-03-01-pier-to-be-rebuilt"
 
@@ -143,8 +185,12 @@ def test_exact_and_near_duplicates(root, tmp_path):
 def test_near_duplicate_pairs_find_planted_copies_and_leave_others():
     from newsmark.neardup import DedupSettings, clusters, near_duplicate_pairs, signatures
 
-    texts = {"pier": PIER, "rail": RAIL, "pier-copy": PIER.replace("Monday", "Tuesday"),
-             "football": "An entirely different report about football results in Heddenby on Sunday."}
+    texts = {
+        "pier": PIER,
+        "rail": RAIL,
+        "pier-copy": PIER.replace("Monday", "Tuesday"),
+        "football": "An entirely different report about football results in Heddenby on Sunday.",
+    }
     pairs = near_duplicate_pairs(list(texts), signatures(list(texts.values()), DedupSettings()), DedupSettings())
     assert [(a, b) for a, b, _ in pairs] == [("pier", "pier-copy")]
     assert clusters([("b", "a"), ("c", "b"), ("x", "y")]) == [["a", "b", "c"], ["x", "y"]]
@@ -157,8 +203,10 @@ def test_dedup_groups_near_duplicates_into_one_story(root, tmp_path):
         assert run_cli("import", feed, "--root", str(root)).returncode == 0
     # Taken apart by hand, as happens when articles arrive without the import's grouping.
     meta = root / "corpus" / "2024-03-02-pier-again.yaml"
-    meta.write_text("# added by hand\n" + "".join(line + "\n" for line in meta.read_text().splitlines()
-                                                  if not line.startswith("story:")))
+    meta.write_text(
+        "# added by hand\n"
+        + "".join(line + "\n" for line in meta.read_text().splitlines() if not line.startswith("story:"))
+    )
     report = run_cli("dedup", "--root", str(root))
     assert report.returncode == 0
     assert "2024-03-01-pier, 2024-03-02-pier-again: would share story 2024-03-01-pier" in report.stdout
@@ -170,21 +218,25 @@ def test_dedup_groups_near_duplicates_into_one_story(root, tmp_path):
 
 
 def test_hostile_sources_are_located_problems(root, tmp_path):
-    (tmp_path / "latin1.csv").write_bytes(b"text,date\n\"Fine.\",2024-01-01\n\"Caf\xe9 story.\",2024-01-02\n")
+    (tmp_path / "latin1.csv").write_bytes(b'text,date\n"Fine.",2024-01-01\n"Caf\xe9 story.",2024-01-02\n')
     texts = tmp_path / "texts"
     texts.mkdir()
     (texts / "secret.txt").symlink_to("/etc/passwd")  # a link in a folder of texts is never followed
     (texts / "story.txt").write_text("A story about the harbour.\n")
     (texts / "story.yaml").write_text("date: [2024\n")
     (tmp_path / "notes.docx").write_text("not a source")
-    result = run_cli("import", str(tmp_path / "latin1.csv"), str(texts), str(tmp_path / "notes.docx"),
-                     "--root", str(root))
+    result = run_cli(
+        "import", str(tmp_path / "latin1.csv"), str(texts), str(tmp_path / "notes.docx"), "--root", str(root)
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
-    for located in (f"{tmp_path / 'latin1.csv'}:3: not UTF-8 (byte 0xe9)", f"{texts / 'secret.txt'}: symbolic link",
-                    f"{texts / 'story.yaml'}:", f"{tmp_path / 'notes.docx'}: not a source"):
+    for located in (
+        f"{tmp_path / 'latin1.csv'}:3: not UTF-8 (byte 0xe9)",
+        f"{texts / 'secret.txt'}: symbolic link",
+        f"{texts / 'story.yaml'}:",
+        f"{tmp_path / 'notes.docx'}: not a source",
+    ):
         assert located in result.stderr, (located, result.stderr)
     assert list((root / "corpus").iterdir()) == []
-
 
 
 def _csv(path, header, rows):
@@ -200,34 +252,67 @@ def _csv(path, header, rows):
 def test_credit_provenance_cleaning_and_skips(root, tmp_path):
     # A feed shaped like the Wikinews scrape: a dateline line, a photo caption, a stray zero-width joiner
     # before a quote, a test page and an over-long text.
-    body = ("Monday, March 4, 2024\u00a0\n\n\n" + PIER + "\n\nThe pier in 2019. Image: Ada Brask.\n\n"
-            "The mayor said, in the Valdrian language: \u200dThe pier is safe.\n")
-    feed = _csv(tmp_path / "feed.csv", ["url", "date", "title", "text"], [
-        ["https://news.example/pier", "2024-03-04", "Pier to be rebuilt", body],
-        ["https://news.example/test", "2024-03-05", "TEST PAGE:Self-publish", "Testing, testing."],
-        ["https://news.example/long", "2024-03-06", "A long interview", RAIL * 40],
-    ])
-    result = run_cli("import", feed, "--source-name", "Ostmere News", "--author", "Ostmere News contributors",
-                     "--license", "CC-BY-2.5", "--clean", "dateline", "--clean", "photo-caption",
-                     "--clean", "stray-joiner", "--skip-title", "^TEST PAGE:", "--skip-longer-than", "5000",
-                     "--root", str(root))
+    body = (
+        "Monday, March 4, 2024\u00a0\n\n\n" + PIER + "\n\nThe pier in 2019. Image: Ada Brask.\n\n"
+        "The mayor said, in the Valdrian language: \u200dThe pier is safe.\n"
+    )
+    feed = _csv(
+        tmp_path / "feed.csv",
+        ["url", "date", "title", "text"],
+        [
+            ["https://news.example/pier", "2024-03-04", "Pier to be rebuilt", body],
+            ["https://news.example/test", "2024-03-05", "TEST PAGE:Self-publish", "Testing, testing."],
+            ["https://news.example/long", "2024-03-06", "A long interview", RAIL * 40],
+        ],
+    )
+    result = run_cli(
+        "import",
+        feed,
+        "--source-name",
+        "Ostmere News",
+        "--author",
+        "Ostmere News contributors",
+        "--license",
+        "CC-BY-2.5",
+        "--clean",
+        "dateline",
+        "--clean",
+        "photo-caption",
+        "--clean",
+        "stray-joiner",
+        "--skip-title",
+        "^TEST PAGE:",
+        "--skip-longer-than",
+        "5000",
+        "--root",
+        str(root),
+    )
     assert result.returncode == 0, result.stderr
     assert "imported 1 article(s); 2 skipped" in result.stdout
     test_page = 2 + body.count("\n") + 1  # each item is located where its record starts
     assert f"skipped {feed}:{test_page}: title 'TEST PAGE:Self-publish' matches --skip-title" in result.stdout
-    assert f"skipped {feed}:{test_page + 1}: text of {len(RAIL * 40):,} characters, longer than --skip-longer-than 5,000" \
+    assert (
+        f"skipped {feed}:{test_page + 1}: text of {len(RAIL * 40):,} characters, longer than --skip-longer-than 5,000"
         in result.stdout
+    )
     (meta,) = _metas(root).values()
-    assert meta["source"] == {"name": "Ostmere News", "url": "https://news.example/pier",
-                              "authors": ["Ostmere News contributors"]}
+    assert meta["source"] == {
+        "name": "Ostmere News",
+        "url": "https://news.example/pier",
+        "authors": ["Ostmere News contributors"],
+    }
     assert meta["license"] == "CC-BY-2.5"
     # the record starts on line 2 although the text spans many lines; the hash is of the text as given
-    assert meta["provenance"] == {"file": "feed.csv", "line": 2,
-                                  "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
-    assert meta["changes"] == ["removed the dateline (the line 'Monday, March 4, 2024')",
-                               "removed photo captions with their credits (the line 'The pier in 2019. Image: "
-                               "Ada Brask.')",
-                               "removed 1 zero-width joiner (U+200D) that joined nothing"]
+    assert meta["provenance"] == {
+        "file": "feed.csv",
+        "line": 2,
+        "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+    }
+    assert meta["changes"] == [
+        "removed the dateline (the line 'Monday, March 4, 2024')",
+        "removed photo captions with their credits (the line 'The pier in 2019. Image: Ada Brask.')",
+        "removed 1 zero-width joiner (U+200D) that joined nothing",
+    ]
     text = (root / "corpus" / f"{meta['id']}.txt").read_text()
     assert text.startswith("The harbour council") and "Image:" not in text and "\u200d" not in text
     assert text.endswith("in the Valdrian language: The pier is safe.\n")
@@ -240,8 +325,10 @@ def test_a_map_to_a_missing_column_is_refused_and_nothing_written(root, tmp_path
     for mapping, column in (("text=body", "body"), ("source_name=Wikinews", "Wikinews")):
         result = run_cli("import", feed, "--map", mapping, "--root", str(root))
         assert result.returncode == 1
-        assert f"feed.csv:1: --map {mapping}: there is no column '{column}' (the columns are date, title, text)" \
+        assert (
+            f"feed.csv:1: --map {mapping}: there is no column '{column}' (the columns are date, title, text)"
             in result.stderr
+        )
     jsonl = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "text": PIER}])
     result = run_cli("import", jsonl, "--map", "text=body", "--root", str(root))
     assert result.returncode == 1 and "feed.jsonl:1: --map text=body: there is no column 'body'" in result.stderr
@@ -249,16 +336,19 @@ def test_a_map_to_a_missing_column_is_refused_and_nothing_written(root, tmp_path
 
 
 def test_every_problem_of_a_row_once_and_one_licence_hint_for_all_rows(root, tmp_path):
-    rows = [["2024-03-04T09:30:00+01:00", "Pier", PIER, "CC BY 2.5"],  # a date-time: its date as written
-            ["2024-03-05", "Rail", RAIL, "CC BY 2.5"],
-            ["5 March", "Ferry", "", "CC-BY-4.0"]]  # two problems in one row
+    rows = [
+        ["2024-03-04T09:30:00+01:00", "Pier", PIER, "CC BY 2.5"],  # a date-time: its date as written
+        ["2024-03-05", "Rail", RAIL, "CC BY 2.5"],
+        ["5 March", "Ferry", "", "CC-BY-4.0"],
+    ]  # two problems in one row
     feed = _csv(tmp_path / "feed.csv", ["date", "title", "text", "license"], rows)
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert [line for line in lines if "did you mean" in line] == [
         f"{feed}:2: license 'CC BY 2.5' is not an SPDX licence id; did you mean CC-BY-2.5? (2 items give it: "
-        f"{feed}:2, {feed}:3)"]
+        f"{feed}:2, {feed}:3)"
+    ]
     (row,) = [line for line in lines if line.startswith(f"{feed}:4: ")]
     assert "no text" in row and "date '5 March'" in row
     assert list((root / "corpus").iterdir()) == []
@@ -271,8 +361,10 @@ def test_every_problem_of_a_row_once_and_one_licence_hint_for_all_rows(root, tmp
 
 
 def test_short_texts_and_test_pages_are_warnings(root, tmp_path):
-    feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Test page for the new site",
-                                             "text": "Hello, world."}])
+    feed = _jsonl(
+        tmp_path / "feed.jsonl",
+        [{"date": "2024-03-04", "title": "Test page for the new site", "text": "Hello, world."}],
+    )
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 0
     assert "warning: " + feed + ":1: the title 'Test page for the new site' marks a test page" in result.stderr
@@ -281,8 +373,10 @@ def test_short_texts_and_test_pages_are_warnings(root, tmp_path):
 
 def test_lone_surrogates_and_deep_nesting_are_located_problems(root, tmp_path):
     feed = tmp_path / "feed.jsonl"
-    feed.write_text('{"date": "2024-01-01", "title": "T\\ud800", "text": "Hello world, and some more words."}\n'
-                    '{"date": "2024-01-01", "text": ' + '{"a": ' * 100_000 + '1' + '}' * 100_000 + '}\n')
+    feed.write_text(
+        '{"date": "2024-01-01", "title": "T\\ud800", "text": "Hello world, and some more words."}\n'
+        '{"date": "2024-01-01", "text": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}\n"
+    )
     result = run_cli("import", str(feed), "--root", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert f"{feed}:1: a string holds a lone surrogate U+D800, which is not a character" in result.stderr
@@ -294,10 +388,18 @@ def test_two_items_with_one_id_are_refused_not_merged(root, tmp_path):
     # An explicit id that an earlier item has (given, or generated from its date and title) would make one
     # article overwrite the other: the import refuses, naming both items, and writes nothing.
     for records, taken_by in (
-            ([{"id": "pier", "date": "2024-03-04", "text": PIER}, {"id": "pier", "date": "2024-03-04", "text": RAIL}],
-             "pier"),
-            ([{"date": "2024-03-04", "title": "Pier", "text": PIER},
-              {"id": "2024-03-04-pier", "date": "2024-03-04", "text": RAIL}], "2024-03-04-pier")):
+        (
+            [{"id": "pier", "date": "2024-03-04", "text": PIER}, {"id": "pier", "date": "2024-03-04", "text": RAIL}],
+            "pier",
+        ),
+        (
+            [
+                {"date": "2024-03-04", "title": "Pier", "text": PIER},
+                {"id": "2024-03-04-pier", "date": "2024-03-04", "text": RAIL},
+            ],
+            "2024-03-04-pier",
+        ),
+    ):
         feed = _jsonl(tmp_path / "feed.jsonl", records)
         result = run_cli("import", feed, "--root", str(root))
         assert result.returncode == 1
@@ -330,8 +432,12 @@ def test_an_import_waits_for_the_one_running(root, tmp_path):
     feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Pier", "text": PIER}])
     with open(root / ".newsmark-import.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another import holds the corpus
-        second = subprocess.Popen([str(NEWSMARK), "import", feed, "--root", str(root)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+        second = subprocess.Popen(
+            [str(NEWSMARK), "import", feed, "--root", str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1.5)
         assert second.poll() is None and list((root / "corpus").iterdir()) == []
     out, err = second.communicate(timeout=120)
@@ -383,15 +489,20 @@ def test_import_never_writes_through_a_linked_folder(root, tmp_path):
 
 
 def test_metadata_a_validate_would_refuse_is_refused_at_import(root, tmp_path):
-    feed = _jsonl(tmp_path / "feed.jsonl", [
-        {"date": "2024-03-04", "title": "Pier\u0007 plan", "text": PIER},
-        {"date": "2024-03-05", "title": "Rail", "source_name": "Post\u202e", "text": RAIL}])
+    feed = _jsonl(
+        tmp_path / "feed.jsonl",
+        [
+            {"date": "2024-03-04", "title": "Pier\u0007 plan", "text": PIER},
+            {"date": "2024-03-05", "title": "Rail", "source_name": "Post\u202e", "text": RAIL},
+        ],
+    )
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 1
     assert f"{feed}:1: title: holds U+0007, a control character that validate refuses" in result.stderr
     assert f"{feed}:2: source name: holds U+202E" in result.stderr
-    new = run_cli("new", "--text", "-", "--date", "2024-03-04", "--title", "Bad\u2028title", "--root", str(root),
-                  stdin=PIER)
+    new = run_cli(
+        "new", "--text", "-", "--date", "2024-03-04", "--title", "Bad\u2028title", "--root", str(root), stdin=PIER
+    )
     assert new.returncode == 1 and "title: holds U+2028" in new.stderr
     assert list((root / "corpus").iterdir()) == []
 
@@ -399,8 +510,10 @@ def test_metadata_a_validate_would_refuse_is_refused_at_import(root, tmp_path):
 def test_a_long_title_never_gives_an_id_with_two_hyphens(root, tmp_path):
     # the date-and-title slug is cut to 78 characters for "-2", and there it ends in "-"
     title = "Council xxxx " + "votes " * 12
-    feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": title, "text": PIER},
-                                             {"date": "2024-03-04", "title": title, "text": RAIL}])
+    feed = _jsonl(
+        tmp_path / "feed.jsonl",
+        [{"date": "2024-03-04", "title": title, "text": PIER}, {"date": "2024-03-04", "title": title, "text": RAIL}],
+    )
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 0, result.stderr
     ids = sorted(meta["id"] for meta in _metas(root).values())
@@ -429,9 +542,12 @@ def test_a_line_over_the_limit_keeps_later_lines_numbered(root, tmp_path):
 
 
 def test_what_a_page_does_not_show_is_not_imported(root, tmp_path):
-    page = PAGE.replace("<p>Fishermen,", '<p hidden>Hidden offer: buy now.</p><template><p>Template text for '
-                        'later.</p></template><p style="display: none">Invisible promo line.</p>'
-                        '<p aria-hidden="true">Screen readers skip this.</p><p>Fishermen,')
+    page = PAGE.replace(
+        "<p>Fishermen,",
+        "<p hidden>Hidden offer: buy now.</p><template><p>Template text for "
+        'later.</p></template><p style="display: none">Invisible promo line.</p>'
+        '<p aria-hidden="true">Screen readers skip this.</p><p>Fishermen,',
+    )
     (tmp_path / "page.html").write_text(page)
     result = run_cli("import", str(tmp_path / "page.html"), "--root", str(root))
     assert result.returncode == 0, result.stderr

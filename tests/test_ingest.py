@@ -1,15 +1,16 @@
 """newsmark ingest: normalisation, metadata, idempotence, refusal to clobber, bad seeds."""
+
 from __future__ import annotations
 
 import hashlib
 
 import pytest
 import yaml
+from conftest import REPO, SEED_ID, run_cli
 
 import newsmark
-from conftest import REPO, SEED_ID, run_cli
-from newsmark.errors import NewsmarkError
 from newsmark.contributor.intake import normalise_text
+from newsmark.errors import NewsmarkError
 
 SEED = REPO / "seeds" / "000_833129a6a27d8038.txt"
 
@@ -23,8 +24,12 @@ def test_ingest_reproduces_the_repository_corpus(tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"article id: {SEED_ID}" in result.stdout
     files = _files(tmp_path)
-    assert set(files) == {f"seeds/{SEED.name}", f"corpus/{SEED_ID}.txt", f"corpus/{SEED_ID}.yaml",
-                          f"annotations/{SEED_ID}.yaml"}
+    assert set(files) == {
+        f"seeds/{SEED.name}",
+        f"corpus/{SEED_ID}.txt",
+        f"corpus/{SEED_ID}.yaml",
+        f"annotations/{SEED_ID}.yaml",
+    }
     assert files[f"seeds/{SEED.name}"] == SEED.read_bytes()
     for rel in (f"corpus/{SEED_ID}.txt", f"corpus/{SEED_ID}.yaml"):
         assert files[rel] == (REPO / rel).read_bytes()
@@ -77,7 +82,11 @@ def test_ingest_with_explicit_id_and_crlf_nfd_seed(tmp_path):
     assert meta["provenance"]["sha256"] == hashlib.sha256(seed.read_bytes()).hexdigest()
     assert (root / "seeds" / "incoming.txt").read_bytes() == seed.read_bytes()
     # (the byte-order mark is the file's encoding, not part of the text)
-    assert meta["changes"] == ["line endings made LF", "Unicode NFC normalisation", "whitespace removed at the start or end"]
+    assert meta["changes"] == [
+        "line endings made LF",
+        "Unicode NFC normalisation",
+        "whitespace removed at the start or end",
+    ]
     report = newsmark.validate(root)
     assert report.errors == [] and report.pending == {"not-started": 1}  # the skeleton: not yet annotated
 

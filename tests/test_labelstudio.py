@@ -2,6 +2,7 @@
 unchanged is byte-identical (the seed, and synthetic articles with emoji before their spans), edits land
 in the YAML with comments kept, and every kind of bad export is a located error that changes no file.
 The same round trip against a real Label Studio server is in test_labelstudio_server.py."""
+
 from __future__ import annotations
 
 import copy
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, SEED_ID, run_cli
 
 EMOJI = "🙂🚀 "
@@ -33,9 +33,22 @@ def as_label_studio_export(tasks: list[dict]) -> list[dict]:
     for number, task in enumerate(copy.deepcopy(tasks), 1):
         results = [dict(result, origin="prediction") for result in task.pop("predictions")[0]["result"]]
         results.sort(key=lambda result: result["type"] == "relation")
-        exported.append({"id": number, **task, "annotations": [{
-            "id": 100 + number, "result": results, "was_cancelled": False, "updated_at": "2026-11-26T10:00:00Z",
-            "completed_by": {"id": 1, "email": "ann.lee@example.org"}}], "predictions": []})
+        exported.append(
+            {
+                "id": number,
+                **task,
+                "annotations": [
+                    {
+                        "id": 100 + number,
+                        "result": results,
+                        "was_cancelled": False,
+                        "updated_at": "2026-11-26T10:00:00Z",
+                        "completed_by": {"id": 1, "email": "ann.lee@example.org"},
+                    }
+                ],
+                "predictions": [],
+            }
+        )
     return exported
 
 
@@ -45,8 +58,11 @@ def write(path: Path, data) -> str:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-            and "ls" not in p.parts and not p.name.startswith("export")}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "ls" not in p.parts and not p.name.startswith("export")
+    }
 
 
 def results_of(exported: list[dict], index: int = 0) -> list[dict]:
@@ -66,15 +82,16 @@ def emoji_corpus(tmp_path) -> Path:
         cut = text.index(". ") + 2  # a second emoji after the first sentence
         new_text = EMOJI + text[:cut] + "👩‍🔬 " + text[cut:]
 
-        def shift(offset: int) -> int:
+        def shift(offset: int, cut: int = cut) -> int:
             return offset + len(EMOJI) + (len("👩‍🔬 ") if offset >= cut else 0)
 
         for span in [m for e in data["entities"] for m in e["mentions"]] + data["claims"]:
             span["start"], span["end"] = shift(span["start"]), shift(span["end"])
-            assert new_text[span["start"]:span["end"]] == span["text"]
+            assert new_text[span["start"] : span["end"]] == span["text"]
         text_path.write_text(new_text)
-        annotation_path.write_text("# synthetic, with emoji\n" + yaml.safe_dump(data, allow_unicode=True,
-                                                                                    sort_keys=False))
+        annotation_path.write_text(
+            "# synthetic, with emoji\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        )
     assert run_cli("validate", "--root", str(root)).returncode == 0
     return root
 
@@ -85,15 +102,19 @@ def test_config_is_generated_from_the_label_sets(repo_copy):
     labels = json.loads((REPO / "schema" / "labels.json").read_text())
     entity_labels = [label.get("value") for label in config.find("Labels[@name='entity']")]
     assert entity_labels == [entry["name"] for entry in labels["entity_types"]]
-    per_region = {choices.get("name"): [c.get("value") for c in choices]
-                  for choices in config.iter("Choices") if choices.get("perRegion") == "true"}
+    per_region = {
+        choices.get("name"): [c.get("value") for c in choices]
+        for choices in config.iter("Choices")
+        if choices.get("perRegion") == "true"
+    }
     assert per_region["claim_type"] == [entry["name"] for entry in labels["claim_types"]]
     assert per_region["attribution"] == [entry["name"] for entry in labels["attributions"]]
     assert per_region["checkworthy"] == ["yes", "no"] and per_region["claimer"] == ["author"]
     topics = config.find("Choices[@name='topics']")
     assert topics.get("choice") == "multiple"
-    assert [re.search(r"\((medtop:\d+)\)$", c.get("value")).group(1) for c in topics] == \
-        [entry["name"] for entry in labels["topics"]]
+    assert [re.search(r"\((medtop:\d+)\)$", c.get("value")).group(1) for c in topics] == [
+        entry["name"] for entry in labels["topics"]
+    ]
     assert config.find("Relations/Relation").get("value") == "claimer"
 
 
@@ -109,7 +130,11 @@ def test_tasks_carry_the_annotation_with_stable_region_ids(repo_copy):
     assert mention["meta"] == {"text": ["netanyahu"]}
     claim = [r for r in results if r.get("id") == "c-c1"]
     assert {r["from_name"]: r["value"].get("choices") for r in claim} == {
-        "claim": None, "claim_type": ["position"], "attribution": ["reported_speech"], "checkworthy": ["yes"]}
+        "claim": None,
+        "claim_type": ["position"],
+        "attribution": ["reported_speech"],
+        "checkworthy": ["yes"],
+    }
     relation = next(r for r in results if r["type"] == "relation" and r["from_id"] == "c-c1")
     assert relation["to_id"].startswith("m-netanyahu-")
     author_claim = [r for r in results if r.get("id") == "c-c2" and r["from_name"] == "claimer"]
@@ -131,8 +156,9 @@ def test_unchanged_round_trip_is_byte_identical_with_emoji_before_spans(emoji_co
     before = snapshot(emoji_corpus)
     exported = as_label_studio_export(export(emoji_corpus))
     assert len(exported) == 3
-    result = run_cli("labelstudio", "import", write(emoji_corpus / "export.json", exported), "--root",
-                     str(emoji_corpus))
+    result = run_cli(
+        "labelstudio", "import", write(emoji_corpus / "export.json", exported), "--root", str(emoji_corpus)
+    )
     assert result.returncode == 0, result.stderr
     assert "0 changed, 3 unchanged" in result.stdout
     assert snapshot(emoji_corpus) == before
@@ -154,8 +180,9 @@ def test_drifted_offsets_are_re_anchored_by_the_quote(emoji_corpus):
             if "start" in value:
                 value["start"], value["end"] = utf16(text, value["start"]), utf16(text, value["end"])
     assert any(r["value"].get("start") != r["value"].get("end") for r in results_of(exported))
-    result = run_cli("labelstudio", "import", write(emoji_corpus / "export.json", exported), "--root",
-                     str(emoji_corpus))
+    result = run_cli(
+        "labelstudio", "import", write(emoji_corpus / "export.json", exported), "--root", str(emoji_corpus)
+    )
     assert result.returncode == 0, result.stderr
     assert snapshot(emoji_corpus) == before
 
@@ -167,8 +194,15 @@ def _region(region_id, name, text, quote, label=None, occurrence=1, **extra):
     value = {"start": start, "end": start + len(quote), "text": quote}
     if label is not None:
         value["labels"] = [label]
-    return {"id": region_id, "from_name": name, "to_name": "text", "type": "labels" if label else "choices",
-            "value": value, "origin": "manual", **extra}
+    return {
+        "id": region_id,
+        "from_name": name,
+        "to_name": "text",
+        "type": "labels" if label else "choices",
+        "value": value,
+        "origin": "manual",
+        **extra,
+    }
 
 
 def test_edits_are_merged_keeping_comments_and_everything_else(repo_copy):
@@ -188,10 +222,19 @@ def test_edits_are_merged_keeping_comments_and_everything_else(repo_copy):
     claim_region = _region("Cl1", "claim", text, quote, "claim")
     results.append(claim_region)
     for name, choice in (("claim_type", "event"), ("attribution", "authorial"), ("checkworthy", "no")):
-        results.append({**claim_region, "from_name": name, "type": "choices",
-                        "value": {**{k: claim_region["value"][k] for k in ("start", "end", "text")}, "choices": [choice]}})
-    mention = next(r["id"] for r in results if r.get("from_name") == "entity" and
-                   r["value"]["start"] == claim_region["value"]["start"])
+        results.append(
+            {
+                **claim_region,
+                "from_name": name,
+                "type": "choices",
+                "value": {**{k: claim_region["value"][k] for k in ("start", "end", "text")}, "choices": [choice]},
+            }
+        )
+    mention = next(
+        r["id"]
+        for r in results
+        if r.get("from_name") == "entity" and r["value"]["start"] == claim_region["value"]["start"]
+    )
     results.append({"type": "relation", "from_id": "Cl1", "to_id": mention, "direction": "right"})
     # a topic ticked (Label Studio rewrites the whole list in config order), a claim removed
     topics = next(r for r in results if r.get("from_name") == "topics")
@@ -207,8 +250,12 @@ def test_edits_are_merged_keeping_comments_and_everything_else(repo_copy):
     assert "medtop:16000000  # conflict, war and peace" in new  # comments on kept items survive
     entities = {e["id"]: e for e in data["entities"]}
     assert [m["start"] for m in entities["netanyahu"]["mentions"]] == [56, 509, 735, 959, 1209, 1478]
-    assert entities["gaza-strip"] == {"id": "gaza-strip", "type": "LOC", "name": "Gaza", "mentions": [
-        {"start": 929, "end": 933, "text": "Gaza"}]}
+    assert entities["gaza-strip"] == {
+        "id": "gaza-strip",
+        "type": "LOC",
+        "name": "Gaza",
+        "mentions": [{"start": 929, "end": 933, "text": "Gaza"}],
+    }
     assert [m["start"] for m in entities["gaza"]["mentions"]] == [171, 1607]
     new_claim = next(c for c in data["claims"] if c["text"] == quote)
     assert new_claim["claimer"] == "netanyahu" and new_claim["type"] == "event" and new_claim["checkworthy"] is False
@@ -225,45 +272,91 @@ def test_edits_are_merged_keeping_comments_and_everything_else(repo_copy):
 
 
 BAD_EXPORTS = {
-    "unknown label": (lambda ex, text: results_of(ex).append(_region("Bad1", "entity", text, "Rafah", "PLACE")),
-                      r"region 'Bad1': unknown entity label 'PLACE'"),
-    "two regions with one id": (lambda ex, text: results_of(ex).append(_region("Dup1", "entity", text, "Rafah", "GPE"))
-                                or results_of(ex).append(_region("Dup1", "entity", text, "Gaza", "GPE")),
-                                r"region 'Dup1': two labelled regions share this id"),
-    "claim without its choices": (lambda ex, text: results_of(ex).append(_region("Bad2", "claim", text,
-                                                                                  "Netanyahu agreed", "claim")),
-                                  r"region 'Bad2': the claim needs one claim_type choice"),
-    "claim without a claimer": (lambda ex, text: _claim_without_claimer(ex, text),
-                                r"region 'Bad3': the claim needs exactly one claimer"),
-    "article not in the corpus": (lambda ex, text: ex[0]["data"].update(article="999-not-here"),
-                                  r"article 999-not-here is not in the corpus"),
-    "quote not in the text": (lambda ex, text: results_of(ex).append(
-        {"id": "Bad4", "from_name": "entity", "to_name": "text", "type": "labels",
-         "value": {"start": 5, "end": 12, "text": "Atlantis", "labels": ["GPE"]}}),
-        r"region 'Bad4': its text 'Atlantis' does not occur"),
-    "ambiguous quote": (lambda ex, text: results_of(ex).append(
-        {"id": "Bad5", "from_name": "entity", "to_name": "text", "type": "labels",
-         "value": {"start": 0, "end": 6, "text": "Israel", "labels": ["GPE"]}}),
-        r"region 'Bad5': its offsets 0:6 do not match its text 'Israel', which occurs \d+ times"),
-    "note that is no entity id": (lambda ex, text: results_of(ex).append(
-        _region("Bad6", "entity", text, "Knesset", "ORG", meta={"text": ["The Knesset!"]})),
-        r"region 'Bad6': the region's note 'The Knesset!' is not an entity id"),
-    "one entity, two types": (lambda ex, text: results_of(ex).append(
-        _region("Bad7", "entity", text, "Knesset", "ORG", meta={"text": ["netanyahu"]})),
-        r"region 'Bad7': entity 'netanyahu' is labelled ORG here but PERSON"),
-    "claimer relation to a claim": (lambda ex, text: results_of(ex).append(
-        {"type": "relation", "from_id": "c-c1", "to_id": "c-c2", "labels": ["claimer"]}),
-        r"region 'c-c1': the claimer relation points at 'c-c2', which is not an entity mention"),
-    "field not in the config": (lambda ex, text: results_of(ex).append(
-        {"id": "Bad8", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["+"]}}),
-        r"region 'Bad8': a result of 'sentiment' \(choices\) is not part of newsmark's labeling config"),
-    "no topics": (lambda ex, text: results_of(ex).__setitem__(slice(None), [r for r in results_of(ex)
-                                                                           if r.get("from_name") != "topics"]),
-                  r"the annotation has no topics result"),
-    "task text changed": (lambda ex, text: ex[0]["data"].update(text=text + " More."),
-                          r"the task's text differs from corpus/"),
-    "annotator unknown": (lambda ex, text: ex[0]["annotations"][0].update(completed_by=7),
-                          r"its annotator is not known; give --annotator HANDLE"),
+    "unknown label": (
+        lambda ex, text: results_of(ex).append(_region("Bad1", "entity", text, "Rafah", "PLACE")),
+        r"region 'Bad1': unknown entity label 'PLACE'",
+    ),
+    "two regions with one id": (
+        lambda ex, text: (
+            results_of(ex).append(_region("Dup1", "entity", text, "Rafah", "GPE"))
+            or results_of(ex).append(_region("Dup1", "entity", text, "Gaza", "GPE"))
+        ),
+        r"region 'Dup1': two labelled regions share this id",
+    ),
+    "claim without its choices": (
+        lambda ex, text: results_of(ex).append(_region("Bad2", "claim", text, "Netanyahu agreed", "claim")),
+        r"region 'Bad2': the claim needs one claim_type choice",
+    ),
+    "claim without a claimer": (
+        lambda ex, text: _claim_without_claimer(ex, text),
+        r"region 'Bad3': the claim needs exactly one claimer",
+    ),
+    "article not in the corpus": (
+        lambda ex, text: ex[0]["data"].update(article="999-not-here"),
+        r"article 999-not-here is not in the corpus",
+    ),
+    "quote not in the text": (
+        lambda ex, text: results_of(ex).append(
+            {
+                "id": "Bad4",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 5, "end": 12, "text": "Atlantis", "labels": ["GPE"]},
+            }
+        ),
+        r"region 'Bad4': its text 'Atlantis' does not occur",
+    ),
+    "ambiguous quote": (
+        lambda ex, text: results_of(ex).append(
+            {
+                "id": "Bad5",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 0, "end": 6, "text": "Israel", "labels": ["GPE"]},
+            }
+        ),
+        r"region 'Bad5': its offsets 0:6 do not match its text 'Israel', which occurs \d+ times",
+    ),
+    "note that is no entity id": (
+        lambda ex, text: results_of(ex).append(
+            _region("Bad6", "entity", text, "Knesset", "ORG", meta={"text": ["The Knesset!"]})
+        ),
+        r"region 'Bad6': the region's note 'The Knesset!' is not an entity id",
+    ),
+    "one entity, two types": (
+        lambda ex, text: results_of(ex).append(
+            _region("Bad7", "entity", text, "Knesset", "ORG", meta={"text": ["netanyahu"]})
+        ),
+        r"region 'Bad7': entity 'netanyahu' is labelled ORG here but PERSON",
+    ),
+    "claimer relation to a claim": (
+        lambda ex, text: results_of(ex).append(
+            {"type": "relation", "from_id": "c-c1", "to_id": "c-c2", "labels": ["claimer"]}
+        ),
+        r"region 'c-c1': the claimer relation points at 'c-c2', which is not an entity mention",
+    ),
+    "field not in the config": (
+        lambda ex, text: results_of(ex).append(
+            {"id": "Bad8", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["+"]}}
+        ),
+        r"region 'Bad8': a result of 'sentiment' \(choices\) is not part of newsmark's labeling config",
+    ),
+    "no topics": (
+        lambda ex, text: results_of(ex).__setitem__(
+            slice(None), [r for r in results_of(ex) if r.get("from_name") != "topics"]
+        ),
+        r"the annotation has no topics result",
+    ),
+    "task text changed": (
+        lambda ex, text: ex[0]["data"].update(text=text + " More."),
+        r"the task's text differs from corpus/",
+    ),
+    "annotator unknown": (
+        lambda ex, text: ex[0]["annotations"][0].update(completed_by=7),
+        r"its annotator is not known; give --annotator HANDLE",
+    ),
 }
 
 
@@ -271,8 +364,9 @@ def _claim_without_claimer(exported, text):
     region = _region("Bad3", "claim", text, "Netanyahu agreed", "claim")
     results_of(exported).append(region)
     for name, choice in (("claim_type", "event"), ("attribution", "authorial"), ("checkworthy", "no")):
-        results_of(exported).append({**region, "from_name": name, "type": "choices",
-                                     "value": {**region["value"], "choices": [choice]}})
+        results_of(exported).append(
+            {**region, "from_name": name, "type": "choices", "value": {**region["value"], "choices": [choice]}}
+        )
 
 
 @pytest.mark.parametrize("case", sorted(BAD_EXPORTS))
@@ -282,7 +376,8 @@ def test_bad_exports_are_located_errors_and_change_nothing(repo_copy, case):
     # a good edit in the same export must not land either: all or nothing
     text = exported[0]["data"]["text"]
     next(r for r in results_of(exported) if r.get("id") == "c-c1" and r["from_name"] == "checkworthy")["value"][
-        "choices"] = ["no"]
+        "choices"
+    ] = ["no"]
     breaker(exported, text)
     before = snapshot(repo_copy)
     result = run_cli("labelstudio", "import", write(repo_copy / "export.json", exported), "--root", str(repo_copy))
@@ -293,14 +388,17 @@ def test_bad_exports_are_located_errors_and_change_nothing(repo_copy, case):
     assert snapshot(repo_copy) == before
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", r"export\.json:1:2: not valid JSON"),
-    ('[{"id": 1, "data": {"article": "x\\ud800"}}]', r"export\.json:1:1: a string holds a lone surrogate U\+D800"),
-    ("[" * 50_000 + "]" * 50_000, r"export\.json:1:1: nested more than 64 levels deep"),
-    ('{"a": 1}', r"export\.json:1:1: a Label Studio JSON export is a list of tasks"),
-    ("[1]", r"task \?: the task has no data.article"),
-    ('[{"id": 4, "data": ["not", "an", "object"]}]', r"export\.json:1:3: task 4: the task has no data.article"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", r"export\.json:1:2: not valid JSON"),
+        ('[{"id": 1, "data": {"article": "x\\ud800"}}]', r"export\.json:1:1: a string holds a lone surrogate U\+D800"),
+        ("[" * 50_000 + "]" * 50_000, r"export\.json:1:1: nested more than 64 levels deep"),
+        ('{"a": 1}', r"export\.json:1:1: a Label Studio JSON export is a list of tasks"),
+        ("[1]", r"task \?: the task has no data.article"),
+        ('[{"id": 4, "data": ["not", "an", "object"]}]', r"export\.json:1:3: task 4: the task has no data.article"),
+    ],
+)
 def test_unreadable_exports(repo_copy, content, message):
     (repo_copy / "export.json").write_text(content)
     result = run_cli("labelstudio", "import", str(repo_copy / "export.json"), "--root", str(repo_copy))
@@ -310,13 +408,15 @@ def test_unreadable_exports(repo_copy, content, message):
 
 def test_bad_annotator_handle_and_missing_files_are_refused(repo_copy):
     (repo_copy / "export.json").write_text("[]")
-    result = run_cli("labelstudio", "import", str(repo_copy / "export.json"), "--annotator", "a b", "--root",
-                     str(repo_copy))
+    result = run_cli(
+        "labelstudio", "import", str(repo_copy / "export.json"), "--annotator", "a b", "--root", str(repo_copy)
+    )
     assert result.returncode == 1 and "--annotator 'a b'" in result.stderr
     result = run_cli("labelstudio", "import", str(repo_copy / "missing.json"), "--root", str(repo_copy))
     assert result.returncode == 1 and "missing.json: cannot read" in result.stderr
-    result = run_cli("labelstudio", "export", "no-such-article", "--out", str(repo_copy / "ls"), "--root",
-                     str(repo_copy))
+    result = run_cli(
+        "labelstudio", "export", "no-such-article", "--out", str(repo_copy / "ls"), "--root", str(repo_copy)
+    )
     assert result.returncode == 1 and "no annotations/<id>.yaml for: no-such-article" in result.stderr
 
 
@@ -345,25 +445,58 @@ def test_a_new_article_is_annotated_from_its_skeleton(tmp_path):
     (root / "annotations").mkdir()
     text = "Mary Somerville met Ada Lovelace in London on Monday. Somerville later wrote to Lovelace."
     (tmp_path / "a.txt").write_text(text)
-    assert run_cli("new", "--text", str(tmp_path / "a.txt"), "--date", "2024-06-03", "--title", "Two scientists",
-                   "--root", str(root)).returncode == 0
+    assert (
+        run_cli(
+            "new",
+            "--text",
+            str(tmp_path / "a.txt"),
+            "--date",
+            "2024-06-03",
+            "--title",
+            "Two scientists",
+            "--root",
+            str(root),
+        ).returncode
+        == 0
+    )
     (task,) = export(root)
     assert task["predictions"][0]["result"] == []
-    regions = [_region("r1", "entity", text, "Mary Somerville", "PERSON"),
-               _region("r2", "entity", text, "Ada Lovelace", "PERSON"),
-               _region("r3", "entity", text, "London", "GPE"),
-               _region("r4", "entity", text, "Somerville", "PERSON", occurrence=2, meta={"text": ["mary-somerville"]}),
-               _region("r5", "claim", text, "Mary Somerville met Ada Lovelace in London on Monday", "claim")]
+    regions = [
+        _region("r1", "entity", text, "Mary Somerville", "PERSON"),
+        _region("r2", "entity", text, "Ada Lovelace", "PERSON"),
+        _region("r3", "entity", text, "London", "GPE"),
+        _region("r4", "entity", text, "Somerville", "PERSON", occurrence=2, meta={"text": ["mary-somerville"]}),
+        _region("r5", "claim", text, "Mary Somerville met Ada Lovelace in London on Monday", "claim"),
+    ]
     claim_value = {k: regions[-1]["value"][k] for k in ("start", "end", "text")}
-    regions += [{"id": "r5", "from_name": name, "to_name": "text", "type": "choices",
-                 "value": {**claim_value, "choices": [choice]}}
-                for name, choice in (("claim_type", "event"), ("attribution", "authorial"), ("checkworthy", "yes"),
-                                     ("claimer", "author"))]
-    regions.append({"id": "t", "from_name": "topics", "to_name": "text", "type": "choices",
-                    "value": {"choices": ["science and technology (medtop:13000000)"]}})
+    regions += [
+        {
+            "id": "r5",
+            "from_name": name,
+            "to_name": "text",
+            "type": "choices",
+            "value": {**claim_value, "choices": [choice]},
+        }
+        for name, choice in (
+            ("claim_type", "event"),
+            ("attribution", "authorial"),
+            ("checkworthy", "yes"),
+            ("claimer", "author"),
+        )
+    ]
+    regions.append(
+        {
+            "id": "t",
+            "from_name": "topics",
+            "to_name": "text",
+            "type": "choices",
+            "value": {"choices": ["science and technology (medtop:13000000)"]},
+        }
+    )
     exported = [{"id": 7, "data": task["data"], "annotations": [{"id": 1, "result": regions, "completed_by": 3}]}]
-    result = run_cli("labelstudio", "import", write(tmp_path / "export.json", exported), "--annotator", "jdoe",
-                     "--root", str(root))
+    result = run_cli(
+        "labelstudio", "import", write(tmp_path / "export.json", exported), "--annotator", "jdoe", "--root", str(root)
+    )
     assert result.returncode == 0, result.stderr
     validated = run_cli("validate", "--root", str(root))
     assert validated.returncode == 0, validated.stdout
@@ -371,16 +504,21 @@ def test_a_new_article_is_annotated_from_its_skeleton(tmp_path):
     data = yaml.safe_load(path.read_text())
     assert data["annotators"] == [{"id": "jdoe", "kind": "human"}] and data["topics"] == ["medtop:13000000"]
     assert {e["id"]: [m["text"] for m in e["mentions"]] for e in data["entities"]} == {
-        "mary-somerville": ["Mary Somerville", "Somerville"], "ada-lovelace": ["Ada Lovelace"], "london": ["London"]}
+        "mary-somerville": ["Mary Somerville", "Somerville"],
+        "ada-lovelace": ["Ada Lovelace"],
+        "london": ["London"],
+    }
     assert "# Who annotated" in path.read_text()  # the skeleton's comments stay
     assert "  - id: jdoe\n    kind: human\n" in path.read_text()  # lists written as `newsmark new` writes them
     assert "NM410" not in validated.stdout  # "Lovelace" alone is not a mention text, so nothing is missed
 
 
 def test_export_never_writes_into_the_corpus_or_over_other_files(repo_copy):
-    for out, message in ((repo_copy / "annotations", "lies inside annotations/"),
-                         (repo_copy, "is the corpus root"),
-                         (repo_copy / "notes", "holds files that newsmark did not write")):
+    for out, message in (
+        (repo_copy / "annotations", "lies inside annotations/"),
+        (repo_copy, "is the corpus root"),
+        (repo_copy / "notes", "holds files that newsmark did not write"),
+    ):
         (repo_copy / "notes").mkdir(exist_ok=True)
         (repo_copy / "notes" / "todo.txt").write_text("keep me")
         before = snapshot(repo_copy)
@@ -396,32 +534,61 @@ def test_a_blind_second_annotation_becomes_an_independent_layer(repo_copy, tmp_p
     (task,) = export(repo_copy, extra=("--blind",))
     assert "predictions" not in task and "annotations" not in task
     text = task["data"]["text"]
-    regions = [_region("r1", "entity", text, "Benjamin Netanyahu", "PERSON"),
-               _region("r2", "entity", text, "Netanyahu", "PERSON", occurrence=2, meta={"text": ["benjamin-netanyahu"]}),
-               _region("r3", "claim", text, "Israel will push forward with its planned military operation in Rafah, Gaza",
-                       "claim")]
+    regions = [
+        _region("r1", "entity", text, "Benjamin Netanyahu", "PERSON"),
+        _region("r2", "entity", text, "Netanyahu", "PERSON", occurrence=2, meta={"text": ["benjamin-netanyahu"]}),
+        _region(
+            "r3", "claim", text, "Israel will push forward with its planned military operation in Rafah, Gaza", "claim"
+        ),
+    ]
     value = {k: regions[-1]["value"][k] for k in ("start", "end", "text")}
-    regions += [{"id": "r3", "from_name": name, "to_name": "text", "type": "choices", "value": {**value, "choices": [c]}}
-                for name, c in (("claim_type", "position"), ("attribution", "reported_speech"), ("checkworthy", "yes"))]
+    regions += [
+        {"id": "r3", "from_name": name, "to_name": "text", "type": "choices", "value": {**value, "choices": [c]}}
+        for name, c in (("claim_type", "position"), ("attribution", "reported_speech"), ("checkworthy", "yes"))
+    ]
     regions.append({"type": "relation", "from_id": "r3", "to_id": "r1"})
-    regions.append({"id": "t", "from_name": "topics", "to_name": "text", "type": "choices",
-                    "value": {"choices": ["conflict, war and peace (medtop:16000000)"]}})
+    regions.append(
+        {
+            "id": "t",
+            "from_name": "topics",
+            "to_name": "text",
+            "type": "choices",
+            "value": {"choices": ["conflict, war and peace (medtop:16000000)"]},
+        }
+    )
     exported = [{"id": 1, "data": task["data"], "annotations": [{"id": 1, "result": regions, "completed_by": 2}]}]
     adjudicated = snapshot(repo_copy)
-    refused = run_cli("labelstudio", "import", write(tmp_path / "export.json", exported), "--independent",
-                      "--root", str(repo_copy))
+    refused = run_cli(
+        "labelstudio", "import", write(tmp_path / "export.json", exported), "--independent", "--root", str(repo_copy)
+    )
     assert refused.returncode == 1 and "--independent needs --annotator" in refused.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (repo_copy / "annotations" / "independent").mkdir()
     (repo_copy / "annotations" / "independent" / "ann-b").symlink_to(elsewhere)  # would write outside
-    linked = run_cli("labelstudio", "import", str(tmp_path / "export.json"), "--independent", "--annotator", "ann-b",
-                     "--root", str(repo_copy))
+    linked = run_cli(
+        "labelstudio",
+        "import",
+        str(tmp_path / "export.json"),
+        "--independent",
+        "--annotator",
+        "ann-b",
+        "--root",
+        str(repo_copy),
+    )
     assert linked.returncode == 1 and "annotations/independent/ann-b is a link" in linked.stderr
     assert list(elsewhere.iterdir()) == []
     (repo_copy / "annotations" / "independent" / "ann-b").unlink()
-    result = run_cli("labelstudio", "import", str(tmp_path / "export.json"), "--independent", "--annotator", "ann-b",
-                     "--root", str(repo_copy))
+    result = run_cli(
+        "labelstudio",
+        "import",
+        str(tmp_path / "export.json"),
+        "--independent",
+        "--annotator",
+        "ann-b",
+        "--root",
+        str(repo_copy),
+    )
     assert result.returncode == 0, result.stderr
     layer = repo_copy / "annotations" / "independent" / "ann-b" / f"{SEED_ID}.yaml"
     assert result.stdout.startswith(f"changed annotations/independent/ann-b/{SEED_ID}.yaml")

@@ -2,6 +2,7 @@
 copy in another split than its original is an error at both, `dedup --apply` clears them, the build
 refuses until then; the all-rows numpy banding finds exactly the pairs datasketch's LSH index finds from
 the same signatures, and signatures are the same in every process and from the cache."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import run_cli
 
 
@@ -38,8 +38,11 @@ def datasketch_pairs(keys, rows, settings) -> set[tuple[str, str]]:
     lsh, found = MinHashLSH(num_perm=settings.permutations, params=bands(settings)), set()
     for key, values in zip(keys, rows):
         minhash = LeanMinHash(seed=1, hashvalues=values.astype("uint64"), scheme="affine32")
-        found.update((other, key) for other in lsh.query(minhash)
-                     if similarity(rows[keys.index(other)], values) >= settings.threshold)
+        found.update(
+            (other, key)
+            for other in lsh.query(minhash)
+            if similarity(rows[keys.index(other)], values) >= settings.threshold
+        )
         lsh.insert(key, minhash)
     return found
 
@@ -107,11 +110,18 @@ def test_signatures_are_the_same_in_every_process(planted):
 
     path = sorted((planted / "corpus").glob("*.txt"))[0]
     here = encode(DedupSettings(), signature(path.read_text(), DedupSettings()))
-    probe = ("import sys; from newsmark.neardup import DedupSettings, encode, signature; "
-             "print(encode(DedupSettings(), signature(open(sys.argv[1]).read(), DedupSettings())))")
+    probe = (
+        "import sys; from newsmark.neardup import DedupSettings, encode, signature; "
+        "print(encode(DedupSettings(), signature(open(sys.argv[1]).read(), DedupSettings())))"
+    )
     for seed in ("1", "2"):
-        other = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True,
-                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+        other = subprocess.run(
+            [sys.executable, "-c", probe, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
         assert other == here
 
 
@@ -141,7 +151,7 @@ def test_a_corpus_of_near_identical_articles_is_handled_pair_by_pair():
     from newsmark.neardup import DedupSettings, near_duplicate_pairs, signatures
 
     words = [f"word{i}" for i in range(200)]
-    texts = {f"bulletin-{n:03d}": " ".join(words[:n] + [f"changed{n}"] + words[n + 1:]) for n in range(120)}
+    texts = {f"bulletin-{n:03d}": " ".join(words[:n] + [f"changed{n}"] + words[n + 1 :]) for n in range(120)}
     settings = DedupSettings()
     keys, rows = list(texts), signatures(list(texts.values()), settings)
     fast = near_duplicate_pairs(keys, rows, settings)

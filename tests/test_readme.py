@@ -1,4 +1,5 @@
 """The README's Quickstart is what CI runs."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 load_dataset opens them offline with the declared Features, the rows are the annotations', evaluate runs on
 test, the texts are credited as CC BY asks, and the public build withholds the seed so that a public
 publish plan passes."""
+
 from __future__ import annotations
 
 import json
@@ -9,11 +10,11 @@ import shutil
 
 import pytest
 import yaml
-from datasets import load_dataset
-
 from conftest import REPO, SEED_ID, copy_corpus, run_cli
-from newsmark.pipeline.features import CONFIGS, features
+from datasets import load_dataset
 from test_evaluate import gold_predictions, write
+
+from newsmark.pipeline.features import CONFIGS, features
 
 SPLITS = ("train", "validation", "test")
 
@@ -59,12 +60,15 @@ def test_every_config_has_three_splits_that_load(public_build):
         assert all(len(ds[split]) > 0 for split in SPLITS), config
         assert ds["train"].features == features(config)
     mentions = load_dataset(str(public_build), "mentions")
-    assert sum(len(mentions[s]) for s in SPLITS) == sum(len(e["mentions"]) for a in annotations.values()
-                                                      for e in a["entities"])
+    assert sum(len(mentions[s]) for s in SPLITS) == sum(
+        len(e["mentions"]) for a in annotations.values() for e in a["entities"]
+    )
     claims = load_dataset(str(public_build), "claims")
     assert sum(len(claims[s]) for s in SPLITS) == sum(len(a["claims"]) for a in annotations.values())
     for split in SPLITS:
-        assert {row["article_id"] for row in mentions[split]} <= {i for i, s in manifest["splits"].items() if s == split}
+        assert {row["article_id"] for row in mentions[split]} <= {
+            i for i, s in manifest["splits"].items() if s == split
+        }
 
 
 def test_the_texts_are_credited(public_build):
@@ -89,7 +93,8 @@ def test_evaluate_runs_on_test_and_gold_scores_one(public_build, tmp_path):
 
 
 def test_a_public_publish_plan_passes(project, public_build):
-    result = run_cli("publish", "--root", str(project), "--dataset", str(public_build), "--repo-id",
-                     "newsmark/newsmark", "--dry-run")
+    result = run_cli(
+        "publish", "--root", str(project), "--dataset", str(public_build), "--repo-id", "newsmark/newsmark", "--dry-run"
+    )
     assert result.returncode == 0, result.stderr
     assert "to the public dataset repository newsmark/newsmark" in result.stdout

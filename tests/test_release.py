@@ -1,5 +1,6 @@
 """Release-grade metadata, checked as a Hub user and a Croissant consumer would: the card read back with
 huggingface_hub, every Croissant record set loaded with mlcroissant, licences and citation."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,17 +12,42 @@ import sys
 
 import pytest
 import yaml
+from conftest import REPO, SEED_ID, commit_all, copy_seed, run_cli
 
-from conftest import REPO, SEED_ID, commit_all, copy_corpus, run_cli, copy_seed
-
-HUB_TEMPLATE_SECTIONS = ["## Dataset Details", "### Dataset Description", "### Dataset Sources", "## Uses",
-                         "### Direct Use", "### Out-of-Scope Use", "## Dataset Structure", "## Dataset Creation",
-                         "### Curation Rationale", "### Source Data", "### Annotations",
-                         "#### Personal and Sensitive Information", "## Bias, Risks, and Limitations",
-                         "## Citation", "## Dataset Card Contact"]
-HUB_KEYS = {"license", "license_name", "license_link", "language", "language_creators", "annotations_creators",
-            "multilinguality", "size_categories", "source_datasets", "task_categories", "task_ids", "pretty_name",
-            "configs", "dataset_info", "tags"}
+HUB_TEMPLATE_SECTIONS = [
+    "## Dataset Details",
+    "### Dataset Description",
+    "### Dataset Sources",
+    "## Uses",
+    "### Direct Use",
+    "### Out-of-Scope Use",
+    "## Dataset Structure",
+    "## Dataset Creation",
+    "### Curation Rationale",
+    "### Source Data",
+    "### Annotations",
+    "#### Personal and Sensitive Information",
+    "## Bias, Risks, and Limitations",
+    "## Citation",
+    "## Dataset Card Contact",
+]
+HUB_KEYS = {
+    "license",
+    "license_name",
+    "license_link",
+    "language",
+    "language_creators",
+    "annotations_creators",
+    "multilinguality",
+    "size_categories",
+    "source_datasets",
+    "task_categories",
+    "task_ids",
+    "pretty_name",
+    "configs",
+    "dataset_info",
+    "tags",
+}
 
 
 def _project(tmp_path, name="project"):
@@ -65,8 +91,10 @@ def test_card_loads_with_huggingface_hub_and_has_every_applicable_field(seed_bui
     assert "@misc{newsmark_0_1_0" in card.text and "The newsmark maintainers" in card.text
     datasheet = (seed_build / "DATASHEET.md").read_text()  # the repository's, its statistics block for this build
     assert "| articles | 1 annotated (train 1, validation 0, test 0) |" in datasheet
-    assert datasheet.split("<!-- newsmark:stats:start -->")[0] == (REPO / "DATASHEET.md").read_text().split(
-        "<!-- newsmark:stats:start -->")[0]
+    assert (
+        datasheet.split("<!-- newsmark:stats:start -->")[0]
+        == (REPO / "DATASHEET.md").read_text().split("<!-- newsmark:stats:start -->")[0]
+    )
 
 
 def _set_licences(root, licence, verdict=False):
@@ -75,16 +103,26 @@ def _set_licences(root, licence, verdict=False):
     if verdict:
         annotation = next((root / "annotations").glob("*.yaml"))
         text = annotation.read_text()
-        annotation.write_text(text.replace("    checkworthy: true\n", "    checkworthy: true\n    verdict: supported\n"
-                                           "    evidence: [\"https://example.org/check\"]\n", 1))
+        annotation.write_text(
+            text.replace(
+                "    checkworthy: true\n",
+                '    checkworthy: true\n    verdict: supported\n    evidence: ["https://example.org/check"]\n',
+                1,
+            )
+        )
 
 
-@pytest.mark.parametrize("licence,expected", [
-    ("CC-BY-4.0", {"license": "cc-by-4.0"}),  # texts and annotations agree: one id
-    ("CC0-1.0", {"license": ["cc-by-4.0", "cc0-1.0"]}),  # several: the Hub's list form
-    ("CC-BY-3.0-AT", {"license": ["cc-by-4.0", "other"], "license_name": "newsmark-mixed",
-                      "license_link": "LICENSE.md"}),  # one the Hub does not list: other, linked to LICENSE.md
-])
+@pytest.mark.parametrize(
+    "licence,expected",
+    [
+        ("CC-BY-4.0", {"license": "cc-by-4.0"}),  # texts and annotations agree: one id
+        ("CC0-1.0", {"license": ["cc-by-4.0", "cc0-1.0"]}),  # several: the Hub's list form
+        (
+            "CC-BY-3.0-AT",
+            {"license": ["cc-by-4.0", "other"], "license_name": "newsmark-mixed", "license_link": "LICENSE.md"},
+        ),  # one the Hub does not list: other, linked to LICENSE.md
+    ],
+)
 def test_card_licence_follows_the_texts(tmp_path, licence, expected):
     from huggingface_hub import DatasetCard
 
@@ -115,13 +153,18 @@ def test_every_croissant_record_set_loads(seed_build, mlcroissant_cli):
     for record_set in document["recordSet"]:
         records = list(itertools.islice(dataset.records(record_set=record_set["@id"]), 3))
         assert records, record_set["@id"]
-        assert all(f"{record_set['@id']}/{field['name'].split('/')[-1]}" in records[0]
-                   for field in record_set["field"])
+        assert all(f"{record_set['@id']}/{field['name'].split('/')[-1]}" in records[0] for field in record_set["field"])
     articles = next(iter(dataset.records(record_set="articles")))
-    assert [entity["articles/entities/id"] for entity in articles["articles/entities"]][:2] == [b"israeli",
-                                                                                                b"netanyahu"]
-    result = subprocess.run([mlcroissant_cli, "validate", "--jsonld", str(seed_build / "croissant.json")],
-                            capture_output=True, text=True, timeout=300)
+    assert [entity["articles/entities/id"] for entity in articles["articles/entities"]][:2] == [
+        b"israeli",
+        b"netanyahu",
+    ]
+    result = subprocess.run(
+        [mlcroissant_cli, "validate", "--jsonld", str(seed_build / "croissant.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0 and "warning" not in (result.stdout + result.stderr).lower(), result.stderr
 
 
@@ -130,13 +173,21 @@ def test_croissant_metadata_fields(seed_build, tmp_path):
     assert document["citeAs"].startswith("@misc{newsmark_0_1_0")
     assert document["datePublished"] == yaml.safe_load((REPO / "CITATION.cff").read_text())["date-released"]
     assert document["license"] == ["https://spdx.org/licenses/CC-BY-4.0.html"]
-    for field in ("rai:dataCollection", "rai:dataAnnotationProtocol", "rai:annotatorDemographics",
-                  "rai:dataLimitations", "rai:dataBiases", "rai:personalSensitiveInformation"):
+    for field in (
+        "rai:dataCollection",
+        "rai:dataAnnotationProtocol",
+        "rai:annotatorDemographics",
+        "rai:dataLimitations",
+        "rai:dataBiases",
+        "rai:personalSensitiveInformation",
+    ):
         assert document[field], field
     assert "url" not in document  # no repository id configured: none is invented
     root = _project(tmp_path)
     pyproject = root / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/newsmark"'))
+    pyproject.write_text(
+        pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/newsmark"')
+    )
     out = _build(root, tmp_path / "dist")
     document = json.loads((out / "croissant.json").read_text())
     assert document["url"] == "https://huggingface.co/datasets/acme/newsmark"
@@ -165,6 +216,7 @@ def test_the_project_declares_its_licences():
 
 # -- publish --------------------------------------------------------------------------------------------------
 
+
 def test_publish_refuses_a_public_push_of_texts_it_may_not_redistribute(seed_build, tmp_path):
     root = _project(tmp_path)
     args = ["publish", "--root", str(root), "--dataset", str(seed_build), "--repo-id", "acme/newsmark", "--dry-run"]
@@ -189,18 +241,23 @@ def test_publish_dry_run_of_an_open_corpus_builds_and_plans(tmp_path):
     for meta in (root / "corpus").glob("*.yaml"):
         meta.write_text(meta.read_text().replace("source: null", "source: {name: null, url: null, authors: [Ada]}"))
     pyproject = root / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"'))
+    pyproject.write_text(
+        pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"')
+    )
     result = run_cli("publish", "--root", str(root), "--dry-run")  # builds into <root>/dist/newsmark
     assert result.returncode == 0, result.stderr
     assert "to the public dataset repository acme/news" in result.stdout
     assert (root / "dist" / "newsmark" / "manifest.json").is_file()
 
 
-@pytest.mark.parametrize("problem,message", [
-    ("no-repo", "no repository: pass --repo-id"),
-    ("no-changelog-entry", "CHANGELOG.md has no entry for 0.1.0"),
-    ("stale-build", "holds version 0.0.9 but pyproject.toml says 0.1.0"),
-])
+@pytest.mark.parametrize(
+    "problem,message",
+    [
+        ("no-repo", "no repository: pass --repo-id"),
+        ("no-changelog-entry", "CHANGELOG.md has no entry for 0.1.0"),
+        ("stale-build", "holds version 0.0.9 but pyproject.toml says 0.1.0"),
+    ],
+)
 def test_publish_refusals(seed_build, tmp_path, problem, message):
     root = _project(tmp_path)
     dataset = tmp_path / "built"
@@ -219,6 +276,7 @@ def test_publish_refusals(seed_build, tmp_path, problem, message):
 
 # -- diff ---------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def two_releases(tmp_path):
     """A synthetic corpus in git, built; then one article removed, one added and one edited, built again."""
@@ -227,8 +285,11 @@ def two_releases(tmp_path):
     root = synthesize(tmp_path / "corpus", 20)
     commit_all(root, "first release")
     old = _build(root, tmp_path / "old")
-    for path in [root / "corpus" / "synthetic-000003.txt", root / "corpus" / "synthetic-000003.yaml",
-                 root / "annotations" / "synthetic-000003.yaml"]:
+    for path in [
+        root / "corpus" / "synthetic-000003.txt",
+        root / "corpus" / "synthetic-000003.yaml",
+        root / "annotations" / "synthetic-000003.yaml",
+    ]:
         path.unlink()
     synthesize(root, 1, first=30)
     edited = root / "annotations" / "synthetic-000005.yaml"
@@ -246,7 +307,10 @@ def test_diff_of_two_builds(two_releases):
     assert report["moved"] == {} and report["errors"] == [] and report["label_sets"] == {}
     before, after = (json.loads((folder / "manifest.json").read_text())["splits"] for folder in (old, new))
     for split in ("train", "validation", "test"):
-        assert report["rows"]["articles"][split] == [list(before.values()).count(split), list(after.values()).count(split)]
+        assert report["rows"]["articles"][split] == [
+            list(before.values()).count(split),
+            list(after.values()).count(split),
+        ]
     text = run_cli("diff", str(old), str(new)).stdout
     assert text.startswith("## 0.0.1 (draft, compared with 0.0.1)")
     assert "1 added (`synthetic-000030`), 1 removed (`synthetic-000003`), 1 changed" in text
@@ -278,12 +342,17 @@ def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path
     settings = read_settings(root)
     meta_path = root / "corpus" / "synthetic-000000.yaml"
     meta = yaml.safe_load(meta_path.read_text())
-    story = next(f"story-{n}" for n in range(1000)
-                 if split_of("x", {"story": f"story-{n}"}, settings) != split_of("synthetic-000000", meta, settings))
+    story = next(
+        f"story-{n}"
+        for n in range(1000)
+        if split_of("x", {"story": f"story-{n}"}, settings) != split_of("synthetic-000000", meta, settings)
+    )
     meta_path.write_text(meta_path.read_text() + f"story: {story}\n")  # joining a story moves it
     moved = _build(root, tmp_path / "moved")
     result = run_cli("diff", str(old), str(moved))
-    assert result.returncode == 1 and "ERROR: 1 article(s) changed split although the split rule did not" in result.stdout
+    assert (
+        result.returncode == 1 and "ERROR: 1 article(s) changed split although the split rule did not" in result.stdout
+    )
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('salt = "synthetic"', 'salt = "synthetic-v2"'))
     rebuilt = _build(root, tmp_path / "new-rule")
@@ -294,8 +363,17 @@ def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path
 
 def test_the_datasheet_answers_what_the_datasheet_questions_ask():
     datasheet = (REPO / "DATASHEET.md").read_text()
-    for answer in ("**Curation policy**", "**Annotation**: every article was annotated by a model, Claude",
-                   "**No person reviewed these annotations**", "**Agreement**", "**External resources**: Wikidata",
-                   "**Consent and notification**", "**Contact point**", "**Release date**", "CC-BY-4.0",
-                   "Apache-2.0", "CC BY 2.5"):
+    for answer in (
+        "**Curation policy**",
+        "**Annotation**: every article was annotated by a model, Claude",
+        "**No person reviewed these annotations**",
+        "**Agreement**",
+        "**External resources**: Wikidata",
+        "**Consent and notification**",
+        "**Contact point**",
+        "**Release date**",
+        "CC-BY-4.0",
+        "Apache-2.0",
+        "CC BY 2.5",
+    ):
         assert answer in datasheet, answer

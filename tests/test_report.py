@@ -1,4 +1,5 @@
 """newsmark report: structure of the pages on the real corpus, escaping, nesting of crossing spans."""
+
 from __future__ import annotations
 
 import random
@@ -8,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 import yaml
+from conftest import REPO, SEED_ID, commit_all, copy_seed, run_cli
 
-from conftest import REPO, SEED_ID, commit_all, copy_corpus, run_cli, copy_seed
 from newsmark.reviewer.report import Mark, layout, render_text
 
 
@@ -61,8 +62,11 @@ def test_real_corpus_page_structure(repo_root, tmp_path):
     assert 'aria-label="Benjamin Netanyahu: Benjamin Netanyahu · PERSON · Q43723"' in page
     assert "conflict, war and peace" in page and "politics" in page
     assert "(no title given by the source)" in page
-    assert "<script src" not in page and "<link" not in page and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (
+        "<script src" not in page
+        and "<link" not in page
+        and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
     index = (out / "index.html").read_text()
     assert f'href="articles/{SEED_ID}.html"' in index and index.count("<svg") == 5
 
@@ -70,19 +74,42 @@ def test_real_corpus_page_structure(repo_root, tmp_path):
 def test_text_is_escaped(tmp_path):
     root = tmp_path / "c"
     hostile = 'Mayor <script>alert("x")</script> & "friends" met Ada.\n'
-    result = run_cli("new", "--text", "-", "--date", "2024-01-01", "--title", "<b>bold</b> & co", "--root", str(root),
-                     stdin=hostile)
+    result = run_cli(
+        "new", "--text", "-", "--date", "2024-01-01", "--title", "<b>bold</b> & co", "--root", str(root), stdin=hostile
+    )
     assert result.returncode == 0, result.stderr
     article_id = re.search(r"article id: (\S+)", result.stdout).group(1)
     start = hostile.index("Ada")
-    (root / "annotations" / f"{article_id}.yaml").write_text(yaml.safe_dump({
-        "article": article_id, "guidelines": "1.0", "annotators": [{"id": "tests", "kind": "human"}],
-        "topics": ["medtop:11000000"],
-        "entities": [{"id": "ada", "type": "PERSON", "name": "Ada <i>", "mentions": [
-            {"start": start, "end": start + 3, "text": "Ada"}]}],
-        "claims": [{"id": "c1", "start": 0, "end": hostile.index(" met"), "text": hostile[:hostile.index(" met")],
-                    "claimer": "author", "type": "event", "attribution": "authorial", "checkworthy": False}],
-    }))
+    (root / "annotations" / f"{article_id}.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "article": article_id,
+                "guidelines": "1.0",
+                "annotators": [{"id": "tests", "kind": "human"}],
+                "topics": ["medtop:11000000"],
+                "entities": [
+                    {
+                        "id": "ada",
+                        "type": "PERSON",
+                        "name": "Ada <i>",
+                        "mentions": [{"start": start, "end": start + 3, "text": "Ada"}],
+                    }
+                ],
+                "claims": [
+                    {
+                        "id": "c1",
+                        "start": 0,
+                        "end": hostile.index(" met"),
+                        "text": hostile[: hostile.index(" met")],
+                        "claimer": "author",
+                        "type": "event",
+                        "attribution": "authorial",
+                        "checkworthy": False,
+                    }
+                ],
+            }
+        )
+    )
     (root / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text())
     assert run_cli("report", "--root", str(root), "--out", str(tmp_path / "r")).returncode == 0
     page = (tmp_path / "r" / "articles" / f"{article_id}.html").read_text()
@@ -98,8 +125,10 @@ def test_crossing_and_nested_spans_render_as_a_tree():
     text = "".join(rng.choice("abc <&>\n") for _ in range(400))
     for _ in range(200):
         spans = sorted({(a, a + rng.randint(1, 60)) for a in rng.sample(range(380), 25)})
-        entities = [{"id": f"e{i}", "type": "ORG", "name": "n", "mentions": [
-            {"start": s, "end": e, "text": text[s:e]}]} for i, (s, e) in enumerate(spans[:15])]
+        entities = [
+            {"id": f"e{i}", "type": "ORG", "name": "n", "mentions": [{"start": s, "end": e, "text": text[s:e]}]}
+            for i, (s, e) in enumerate(spans[:15])
+        ]
         claims = [{"id": f"c{i}", "start": s, "end": e, "text": text[s:e]} for i, (s, e) in enumerate(spans[15:])]
         rendered = render_text(text, {"entities": entities, "claims": claims})
         assert _text_of(rendered) == (text, True)
@@ -108,14 +137,19 @@ def test_crossing_and_nested_spans_render_as_a_tree():
 
 
 def test_layout_splits_only_where_spans_cross():
-    events = [(event, m.ref, m.start, m.end, m.first)
-              for event, m in layout([Mark(0, 10, "c", "a"), Mark(5, 15, "c", "b"), Mark(2, 4, "m", "x")])]
+    events = [
+        (event, m.ref, m.start, m.end, m.first)
+        for event, m in layout([Mark(0, 10, "c", "a"), Mark(5, 15, "c", "b"), Mark(2, 4, "m", "x")])
+    ]
     assert events == [
         ("open", "a", 0, 10, True),
-        ("open", "x", 2, 4, True), ("close", "x", 2, 4, True),
-        ("open", "b", 5, 10, True), ("close", "b", 5, 10, True),
+        ("open", "x", 2, 4, True),
+        ("close", "x", 2, 4, True),
+        ("open", "b", 5, 10, True),
+        ("close", "b", 5, 10, True),
         ("close", "a", 0, 10, True),
-        ("open", "b", 10, 15, False), ("close", "b", 10, 15, False),
+        ("open", "b", 10, 15, False),
+        ("close", "b", 10, 15, False),
     ]
 
 

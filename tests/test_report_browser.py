@@ -1,6 +1,7 @@
 """The report in a real browser: headless Chromium (Debian's package) driven by Playwright, at desktop and
 phone widths. Skipped only where Chromium is not installed; .ci/run installs it and sets
 NEWSMARK_REQUIRE_BROWSER=1, which turns the skip into a failure."""
+
 from __future__ import annotations
 
 import os
@@ -8,16 +9,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from conftest import REPO, SEED_ID, copy_corpus, run_cli, copy_seed
+from conftest import REPO, SEED_ID, copy_seed, run_cli
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def _contrast(first: str, second: str) -> float:
     """WCAG 2 contrast ratio of two CSS rgb()/rgba() colours (alpha ignored: the marks are opaque)."""
+
     def luminance(colour: str) -> float:
-        channels = [int(v) / 255 for v in colour[colour.index("(") + 1:].rstrip(")").split(",")[:3]]
+        channels = [int(v) / 255 for v in colour[colour.index("(") + 1 :].rstrip(")").split(",")[:3]]
         linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -70,8 +71,10 @@ def test_article_page_renders_with_visible_mentions(browser, site, name):
     # WCAG AA: the text and the type label against every type's background reach 4.5:1, and each
     # mention's outline against the page 3:1.
     for mark in page.locator("mark[data-entity]").all():
-        background, ink, label = mark.evaluate("el => [getComputedStyle(el).backgroundColor, "
-                                               "getComputedStyle(el).color, getComputedStyle(el, '::after').color]")
+        background, ink, label = mark.evaluate(
+            "el => [getComputedStyle(el).backgroundColor, "
+            "getComputedStyle(el).color, getComputedStyle(el, '::after').color]"
+        )
         assert _contrast(ink, background) >= 4.5 and _contrast(label, background) >= 4.5
     assert _contrast("rgb(128, 128, 128)", "rgb(255, 255, 255)") >= 3  # the 50% black outline on white
     # Only the CSS tooltip shows: no native title tooltip on top of it.
@@ -137,8 +140,12 @@ def comparison(tmp_path_factory):
     layer = root / "annotations" / "independent" / "ann-b"
     layer.mkdir(parents=True)
     text = (root / "annotations" / f"{SEED_ID}.yaml").read_text()
-    text = text.replace('      - {start: 735, end: 744, text: "Netanyahu"}\n', "").replace("    type: position", "    type: prediction", 1)
-    (layer / f"{SEED_ID}.yaml").write_text(text.replace("  - medtop:11000000  # politics", "  - medtop:04000000  # economy"))
+    text = text.replace('      - {start: 735, end: 744, text: "Netanyahu"}\n', "").replace(
+        "    type: position", "    type: prediction", 1
+    )
+    (layer / f"{SEED_ID}.yaml").write_text(
+        text.replace("  - medtop:11000000  # politics", "  - medtop:04000000  # economy")
+    )
     out = tmp_path_factory.mktemp("compare-report")
     result = run_cli("report", "--compare", "ann-b", "adjudicated", "--root", str(root), "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -151,7 +158,9 @@ def test_comparison_view_marks_differences_and_links_to_them(browser, comparison
     page, problems = _open(browser, (comparison / "compare" / f"{SEED_ID}.html").as_uri(), VIEWPORTS[name])
     sides = page.locator(".sides > section")
     assert sides.count() == 2
-    assert sides.nth(0).locator("h2").inner_text() == "ann-b" and sides.nth(1).locator("h2").inner_text() == "adjudicated"
+    assert (
+        sides.nth(0).locator("h2").inner_text() == "ann-b" and sides.nth(1).locator("h2").inner_text() == "adjudicated"
+    )
     # the Netanyahu only the adjudicated layer has is outlined there; agreed mentions are plain
     only = page.locator("#s1-m-735-744")
     assert "only" in only.get_attribute("class")

@@ -1,33 +1,118 @@
 """The dataset as researchers use it beside the corpora they compare against: OntoNotes label order, spaCy
 tokens, three splits, a sentence-level check-worthiness table, and labels SQL engines can join."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 import yaml
+from conftest import REPO, SEED_ID, copy_seed, run_cli
 from datasets import load_dataset
-
-from conftest import REPO, SEED_ID, copy_corpus, run_cli, copy_seed
 
 # conll2012_ontonotesv5's `named_entities` names, in its order.
 ONTONOTES_NER_TAGS = [
-    "O", "B-PERSON", "I-PERSON", "B-NORP", "I-NORP", "B-FAC", "I-FAC", "B-ORG", "I-ORG", "B-GPE", "I-GPE", "B-LOC",
-    "I-LOC", "B-PRODUCT", "I-PRODUCT", "B-DATE", "I-DATE", "B-TIME", "I-TIME", "B-PERCENT", "I-PERCENT", "B-MONEY",
-    "I-MONEY", "B-QUANTITY", "I-QUANTITY", "B-ORDINAL", "I-ORDINAL", "B-CARDINAL", "I-CARDINAL", "B-EVENT",
-    "I-EVENT", "B-WORK_OF_ART", "I-WORK_OF_ART", "B-LAW", "I-LAW", "B-LANGUAGE", "I-LANGUAGE",
+    "O",
+    "B-PERSON",
+    "I-PERSON",
+    "B-NORP",
+    "I-NORP",
+    "B-FAC",
+    "I-FAC",
+    "B-ORG",
+    "I-ORG",
+    "B-GPE",
+    "I-GPE",
+    "B-LOC",
+    "I-LOC",
+    "B-PRODUCT",
+    "I-PRODUCT",
+    "B-DATE",
+    "I-DATE",
+    "B-TIME",
+    "I-TIME",
+    "B-PERCENT",
+    "I-PERCENT",
+    "B-MONEY",
+    "I-MONEY",
+    "B-QUANTITY",
+    "I-QUANTITY",
+    "B-ORDINAL",
+    "I-ORDINAL",
+    "B-CARDINAL",
+    "I-CARDINAL",
+    "B-EVENT",
+    "I-EVENT",
+    "B-WORK_OF_ART",
+    "I-WORK_OF_ART",
+    "B-LAW",
+    "I-LAW",
+    "B-LANGUAGE",
+    "I-LANGUAGE",
 ]
-ONTONOTES_TYPES = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "DATE", "TIME", "PERCENT", "MONEY",
-                   "QUANTITY", "ORDINAL", "CARDINAL", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"]
+ONTONOTES_TYPES = [
+    "PERSON",
+    "NORP",
+    "FAC",
+    "ORG",
+    "GPE",
+    "LOC",
+    "PRODUCT",
+    "DATE",
+    "TIME",
+    "PERCENT",
+    "MONEY",
+    "QUANTITY",
+    "ORDINAL",
+    "CARDINAL",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+]
 
-TEXT = ("The U.S. said 40,000 people paid $3.5 billion, and officials don't agree.\n"
-        "See https://example.org/a?b=1 or write to press@example.org (well-known \"sources\" said).\n")
+TEXT = (
+    "The U.S. said 40,000 people paid $3.5 billion, and officials don't agree.\n"
+    'See https://example.org/a?b=1 or write to press@example.org (well-known "sources" said).\n'
+)
 # Every token spaCy's English tokenizer gives, then cut where the DATE mention "40,000" ... no: see MENTIONS.
 GOLDEN = [
-    ["The", "U.S.", "said", "40,000", "people", "paid", "$", "3.5", "billion", ",", "and", "officials", "do", "n't",
-     "agree", "."],
-    ["See", "https://example.org/a?b=1", "or", "write", "to", "press@example.org", "(", "well", "-", "known", '"',
-     "sources", '"', "said", ")", "."],
+    [
+        "The",
+        "U.S.",
+        "said",
+        "40,000",
+        "people",
+        "paid",
+        "$",
+        "3.5",
+        "billion",
+        ",",
+        "and",
+        "officials",
+        "do",
+        "n't",
+        "agree",
+        ".",
+    ],
+    [
+        "See",
+        "https://example.org/a?b=1",
+        "or",
+        "write",
+        "to",
+        "press@example.org",
+        "(",
+        "well",
+        "-",
+        "known",
+        '"',
+        "sources",
+        '"',
+        "said",
+        ")",
+        ".",
+    ],
 ]
 MENTIONS = {"U.S.": ("us", "GPE"), "40,000": ("crowd", "CARDINAL"), "$3.5 billion": ("sum", "MONEY")}
 
@@ -38,17 +123,39 @@ def built(tmp_path_factory):
     root = copy_seed(tmp_path_factory.mktemp("research") / "corpus")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     (root / "corpus" / "tokens.txt").write_text(TEXT)
-    (root / "corpus" / "tokens.yaml").write_text("id: tokens\ntitle: null\ndate: '2024-01-02'\nlanguage: en\n"
-                                                 "source: null\nlicense: CC0-1.0\nstory: research-story\n")
-    entities = [{"id": entity_id, "type": kind, "name": surface,
-                 "mentions": [{"start": TEXT.index(surface), "end": TEXT.index(surface) + len(surface),
-                               "text": surface}]} for surface, (entity_id, kind) in MENTIONS.items()]
+    (root / "corpus" / "tokens.yaml").write_text(
+        "id: tokens\ntitle: null\ndate: '2024-01-02'\nlanguage: en\n"
+        "source: null\nlicense: CC0-1.0\nstory: research-story\n"
+    )
+    entities = [
+        {
+            "id": entity_id,
+            "type": kind,
+            "name": surface,
+            "mentions": [{"start": TEXT.index(surface), "end": TEXT.index(surface) + len(surface), "text": surface}],
+        }
+        for surface, (entity_id, kind) in MENTIONS.items()
+    ]
     claim = "40,000 people paid $3.5 billion"
-    annotation = {"article": "tokens", "guidelines": "1.0", "annotators": [{"id": "newsmark-tests", "kind": "human"}],
-                  "topics": ["medtop:04000000"], "entities": entities,
-                  "claims": [{"id": "c1", "start": TEXT.index(claim), "end": TEXT.index(claim) + len(claim),
-                              "text": claim, "claimer": "us", "type": "numerical", "attribution": "reported_speech",
-                              "checkworthy": True}]}
+    annotation = {
+        "article": "tokens",
+        "guidelines": "1.0",
+        "annotators": [{"id": "newsmark-tests", "kind": "human"}],
+        "topics": ["medtop:04000000"],
+        "entities": entities,
+        "claims": [
+            {
+                "id": "c1",
+                "start": TEXT.index(claim),
+                "end": TEXT.index(claim) + len(claim),
+                "text": claim,
+                "claimer": "us",
+                "type": "numerical",
+                "attribution": "reported_speech",
+                "checkworthy": True,
+            }
+        ],
+    }
     (root / "annotations" / "tokens.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False))
     out = tmp_path_factory.mktemp("research-out") / "dist"
     result = run_cli("build", "--root", str(root), "--out", str(out))
@@ -91,8 +198,18 @@ def test_tokens_split_where_a_mention_boundary_falls_inside(tmp_path):
 
     text = "AcmeCorp's well-known 40,000-strong team"
     # A mention of "Acme" ends inside spaCy's token "AcmeCorp"; one of "40,000" ends inside "40,000-strong"?
-    assert [text[a:b] for a, b in tokens(text, 0, len(text), [0, 4])] == \
-        ["Acme", "Corp", "'s", "well", "-", "known", "40,000", "-", "strong", "team"]
+    assert [text[a:b] for a, b in tokens(text, 0, len(text), [0, 4])] == [
+        "Acme",
+        "Corp",
+        "'s",
+        "well",
+        "-",
+        "known",
+        "40,000",
+        "-",
+        "strong",
+        "team",
+    ]
 
 
 def test_sentences_config_lists_every_sentence_with_its_claims(built):
@@ -105,12 +222,13 @@ def test_sentences_config_lists_every_sentence_with_its_claims(built):
     claims = yaml.safe_load((REPO / "annotations" / f"{SEED_ID}.yaml").read_text())["claims"]
     features = load_dataset(str(out), "sentences")["train"].features
     for row in sentences:
-        assert text[row["start"]:row["end"]] == row["text"]
+        assert text[row["start"] : row["end"]] == row["text"]
         overlapping = [c for c in claims if c["start"] < row["end"] and c["end"] > row["start"]]
         assert row["claim_ids"] == [c["id"] for c in overlapping]
         assert row["checkworthy"] == any(c["checkworthy"] for c in overlapping)
-        assert {features["claim_types"].feature.int2str(t) for t in row["claim_types"]} == \
-            {c["type"] for c in overlapping}
+        assert {features["claim_types"].feature.int2str(t) for t in row["claim_types"]} == {
+            c["type"] for c in overlapping
+        }
     assert any(not row["claim_ids"] for row in sentences) and any(row["checkworthy"] for row in sentences)
 
 
@@ -127,9 +245,12 @@ def test_label_tables_join_in_duckdb_and_pandas(built):
     import pandas as pd
 
     _, out = built
-    by_sql = dict(duckdb.sql(
-        f"SELECT t.name, count(*) FROM '{out}/data/mentions/*.parquet' m "
-        f"JOIN '{out}/labels/entity_types.csv' t ON m.type = t.id GROUP BY t.name").fetchall())
+    by_sql = dict(
+        duckdb.sql(
+            f"SELECT t.name, count(*) FROM '{out}/data/mentions/*.parquet' m "
+            f"JOIN '{out}/labels/entity_types.csv' t ON m.type = t.id GROUP BY t.name"
+        ).fetchall()
+    )
     mentions = pd.concat(pd.read_parquet(path) for path in sorted((out / "data" / "mentions").glob("*.parquet")))
     types = pd.read_csv(out / "labels" / "entity_types.csv").add_prefix("type_")  # as the card shows
     by_pandas = mentions.merge(types, left_on="type", right_on="type_id")
@@ -138,7 +259,7 @@ def test_label_tables_join_in_duckdb_and_pandas(built):
     tags = pd.read_csv(out / "labels" / "ner_tags.csv")
     assert tags["name"].tolist() == ONTONOTES_NER_TAGS and tags["id"].tolist() == list(range(37))
     card = (out / "README.md").read_text()
-    assert "str2int(\"PERSON\")" in card and "labels/entity_types.csv" in card
+    assert 'str2int("PERSON")' in card and "labels/entity_types.csv" in card
 
 
 def test_three_splits_on_a_300_article_corpus(tmp_path, synthetic_corpus):

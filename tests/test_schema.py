@@ -1,13 +1,14 @@
 """The JSON Schemas: valid Draft 2020-12, generated from the label sets, strict."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 import yaml
+from conftest import CASES, REPO, replaced
 from jsonschema import Draft202012Validator
 
-from conftest import CASES, REPO, replaced
 from newsmark.labels import LABEL_SETS, names
 from newsmark.pipeline.schemas import SCHEMAS, schema, schema_file_text
 

@@ -1,15 +1,15 @@
 """An annotation's status through the real CLI: a skeleton or a file marked in progress is not yet annotated
 (checked, counted, never built, never an all-O `ner` row); a finished file without annotator or topic is
 NM507; and a release credits what its licences ask for (ATTRIBUTION.md, build --public, publish)."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 import yaml
-from datasets import load_dataset
-
 from conftest import empty_project, run_cli
+from datasets import load_dataset
 
 TEXT = "Lena Brask opened the Karn Bridge in Ostmere on Monday.\n"
 FINISHED = """article: {id}
@@ -41,12 +41,33 @@ def corpus(tmp_path):
     root = empty_project(tmp_path / "corpus")
     feed = tmp_path / "feed.jsonl"
     # the same first line (the annotation's spans) and a line of its own each, so none is a duplicate
-    feed.write_text("".join(json.dumps({"id": i, "date": "2024-06-03", "title": f"Bridge {i}",
-                                        "text": TEXT + f"The {i} article of three says more.\n",
-                                        "url": f"https://news.example/{i}"}) + "\n"
-                            for i in ("done", "fresh", "half")))
-    result = run_cli("import", str(feed), "--source-name", "Ostmere News", "--author", "Ostmere News staff",
-                     "--license", "CC-BY-4.0", "--root", str(root))
+    feed.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": i,
+                    "date": "2024-06-03",
+                    "title": f"Bridge {i}",
+                    "text": TEXT + f"The {i} article of three says more.\n",
+                    "url": f"https://news.example/{i}",
+                }
+            )
+            + "\n"
+            for i in ("done", "fresh", "half")
+        )
+    )
+    result = run_cli(
+        "import",
+        str(feed),
+        "--source-name",
+        "Ostmere News",
+        "--author",
+        "Ostmere News staff",
+        "--license",
+        "CC-BY-4.0",
+        "--root",
+        str(root),
+    )
     assert result.returncode == 0, result.stderr
     (root / "annotations" / "done.yaml").write_text(FINISHED.format(id="done"))
     half = FINISHED.format(id="half").replace('guidelines: "1.2"', 'status: in-progress\nguidelines: "1.2"')
@@ -59,8 +80,9 @@ def corpus(tmp_path):
 def test_not_yet_annotated_is_a_status_not_an_error(corpus):
     result = run_cli("validate", "--root", str(corpus), "--no-cache")
     assert result.returncode == 0, result.stdout
-    assert result.stdout.endswith("PASSED: 3 articles (1 annotated, 2 not yet annotated, 1 of them in progress), "
-                                  "9 files\n")
+    assert result.stdout.endswith(
+        "PASSED: 3 articles (1 annotated, 2 not yet annotated, 1 of them in progress), 9 files\n"
+    )
     report = json.loads(run_cli("validate", "--root", str(corpus), "--format", "json").stdout)
     assert report["not_annotated"] == {"in-progress": 1, "not-started": 1} and report["findings"] == []
     # the cached run (last-run summary) says the same
@@ -70,8 +92,9 @@ def test_not_yet_annotated_is_a_status_not_an_error(corpus):
 
 def test_an_in_progress_file_is_still_checked(corpus):
     path = corpus / "annotations" / "half.yaml"
-    path.write_text(path.read_text().replace("{start: 0, end: 10, text: Lena Brask}",
-                                             "{start: 0, end: 10, text: Lena Brusk}"))
+    path.write_text(
+        path.read_text().replace("{start: 0, end: 10, text: Lena Brask}", "{start: 0, end: 10, text: Lena Brusk}")
+    )
     result = run_cli("validate", "--root", str(corpus))
     assert result.returncode == 1 and "annotations/half.yaml" in result.stdout and "NM401" in result.stdout
 
@@ -101,18 +124,23 @@ def test_build_leaves_out_what_is_not_annotated_and_credits_the_rest(corpus, tmp
     attribution = (out / "ATTRIBUTION.md").read_text()
     assert "## Creative Commons Attribution 4.0 International (CC-BY-4.0)" in attribution
     assert "https://creativecommons.org/licenses/by/4.0/" in attribution
-    assert ('- "Bridge done" by Ostmere News staff, Ostmere News, <https://news.example/done>, CC-BY-4.0. '
-            "Changes: none. (`done`)") in attribution
+    assert (
+        '- "Bridge done" by Ostmere News staff, Ostmere News, <https://news.example/done>, CC-BY-4.0. '
+        "Changes: none. (`done`)"
+    ) in attribution
 
 
 def test_public_build_withholds_texts_that_may_not_be_shared(corpus, tmp_path):
     path = corpus / "annotations" / "half.yaml"  # finish the article whose licence is unknown
-    path.write_text(path.read_text().replace("status: in-progress\n", "").replace("topics: []",
-                                                                                  "topics: [medtop:11000000]"))
+    path.write_text(
+        path.read_text().replace("status: in-progress\n", "").replace("topics: []", "topics: [medtop:11000000]")
+    )
     datasheet = corpus / "DATASHEET.md"
     datasheet.write_text("# Datasheet\n")
     pyproject = corpus / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"'))
+    pyproject.write_text(
+        pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"')
+    )
     everything, public = tmp_path / "all", tmp_path / "public"
     assert run_cli("build", "--root", str(corpus), "--out", str(everything)).returncode == 0
     refused = run_cli("publish", "--root", str(corpus), "--dataset", str(everything), "--dry-run")
@@ -139,7 +167,9 @@ def test_public_build_withholds_texts_that_may_not_be_shared(corpus, tmp_path):
 def test_publish_refuses_a_build_older_than_the_corpus(corpus, tmp_path):
     # A licence turned unknown after the build: the manifest's input hashes show the folder is stale.
     pyproject = corpus / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"'))
+    pyproject.write_text(
+        pyproject.read_text().replace('salt = "newsmark-v1"', 'salt = "newsmark-v1"\nrepo_id = "acme/news"')
+    )
     (corpus / "CHANGELOG.md").write_text("# Changelog\n\n## 0.1.0\n\n- first\n")
     out = tmp_path / "public"
     assert run_cli("build", "--public", "--root", str(corpus), "--out", str(out)).returncode == 0

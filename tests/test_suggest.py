@@ -2,6 +2,7 @@
 `newsmark suggest --apply` puts it back byte-identically, names annotated in other articles are suggested
 from the corpus gazetteer (whose Aho-Corasick matching equals a plain search), and Label Studio gets the
 suggestions as predictions."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,6 @@ import shutil
 
 import pytest
 import yaml
-
 from conftest import CASES, SEED_ID, copy_corpus, run_cli
 
 FORGOTTEN = '      - {start: 735, end: 744, text: "Netanyahu"}\n'
@@ -92,12 +92,18 @@ def test_names_annotated_elsewhere_are_suggested_but_not_applied(two_articles):
 
 def test_labelstudio_export_offers_the_suggestions_as_predictions(two_articles):
     out = two_articles / "ls"
-    assert run_cli("labelstudio", "export", "second", "--suggest", "--out", str(out), "--root",
-                   str(two_articles)).returncode == 0
+    assert (
+        run_cli(
+            "labelstudio", "export", "second", "--suggest", "--out", str(out), "--root", str(two_articles)
+        ).returncode
+        == 0
+    )
     (task,) = json.loads((out / "tasks.json").read_text())
     suggested = [r for r in task["predictions"][0]["result"] if r.get("id", "").startswith("s-")]
     assert [(r["value"]["text"], r["value"]["labels"]) for r in suggested] == [
-        ("Charles Babbage", ["PERSON"]), ("London", ["GPE"])]
+        ("Charles Babbage", ["PERSON"]),
+        ("London", ["GPE"]),
+    ]
 
 
 def test_gazetteer_matching_equals_a_plain_search(synthetic_corpus):
@@ -109,18 +115,23 @@ def test_gazetteer_matching_equals_a_plain_search(synthetic_corpus):
     assert len(gazetteer.types) > 20
     for path in sorted((synthetic_corpus / "corpus").glob("*.txt"))[:25]:
         text = path.read_text()
-        plain = sorted((m.start(), m.start() + len(name), name) for name in gazetteer.types
-                       for m in re.finditer(f"(?={re.escape(name)})", text)
-                       if not cuts_word(text, m.start(), m.start() + len(name)))
+        plain = sorted(
+            (m.start(), m.start() + len(name), name)
+            for name in gazetteer.types
+            for m in re.finditer(f"(?={re.escape(name)})", text)
+            if not cuts_word(text, m.start(), m.start() + len(name))
+        )
         assert sorted(gazetteer.matches(text)) == plain
 
 
 def test_claims_cutting_a_word_are_warned_about(tiny):
     path = tiny / "annotations" / "tiny.yaml"
-    path.write_text(path.read_text().replace("    start: 0\n    end: 57\n    text: Ada Lovelace wrote to Charles "
-                                             "Babbage from London in 1843",
-                                             "    start: 1\n    end: 57\n    text: da Lovelace wrote to Charles "
-                                             "Babbage from London in 1843"))
+    path.write_text(
+        path.read_text().replace(
+            "    start: 0\n    end: 57\n    text: Ada Lovelace wrote to Charles Babbage from London in 1843",
+            "    start: 1\n    end: 57\n    text: da Lovelace wrote to Charles Babbage from London in 1843",
+        )
+    )
     assert _findings(tiny) == ["annotations/tiny.yaml:31:5: NM405"]
 
 
@@ -173,9 +184,11 @@ def test_the_gazetteer_kept_from_the_last_run_equals_a_fresh_one(synthetic_corpu
 def _one_article(root, text: str, entities_and_claims: str) -> None:
     """The tiny corpus with ``text`` and an annotation of these entities and claims (YAML)."""
     (root / "corpus" / "tiny.txt").write_text(text)
-    (root / "annotations" / "tiny.yaml").write_text('article: tiny\nguidelines: "1.2"\nannotators:\n'
-                                                   "  - {id: newsmark-tests, kind: human}\ntopics: [medtop:11000000]\n"
-                                                   "entities:\n" + entities_and_claims)
+    (root / "annotations" / "tiny.yaml").write_text(
+        'article: tiny\nguidelines: "1.2"\nannotators:\n'
+        "  - {id: newsmark-tests, kind: human}\ntopics: [medtop:11000000]\n"
+        "entities:\n" + entities_and_claims
+    )
 
 
 def test_suggest_never_proposes_part_of_a_longer_missed_name(tiny):
@@ -184,7 +197,10 @@ def test_suggest_never_proposes_part_of_a_longer_missed_name(tiny):
     text = "The Soviet Union fell. Soviet tanks left. The Soviet Union was gone, and so were Soviet flags.\n"
     first, second = text.index("Soviet Union"), text.index("Soviet Union", 10)
     adjective, missed_adjective = text.index("Soviet tanks"), text.index("Soviet flags")
-    _one_article(tiny, text, f"""  - id: ussr
+    _one_article(
+        tiny,
+        text,
+        f"""  - id: ussr
     type: GPE
     name: Soviet Union
     mentions:
@@ -195,10 +211,13 @@ def test_suggest_never_proposes_part_of_a_longer_missed_name(tiny):
     mentions:
       - {{start: {adjective}, end: {adjective + 6}, text: Soviet}}
 claims: []
-""")
+""",
+    )
     listed = json.loads(run_cli("suggest", "tiny", "--no-corpus", "--format", "json", "--root", str(tiny)).stdout)
     assert [(s["start"], s["text"], s["entity"]) for s in listed["suggestions"]] == [
-        (second, "Soviet Union", "ussr"), (missed_adjective, "Soviet", "soviet")]
+        (second, "Soviet Union", "ussr"),
+        (missed_adjective, "Soviet", "soviet"),
+    ]
     applied = run_cli("suggest", "tiny", "--no-corpus", "--apply", "--root", str(tiny))
     assert applied.returncode == 0 and "(2 added)" in applied.stdout, applied.stdout
     assert _findings(tiny) == []  # no NM410 left, and nothing nested inside the added "Soviet Union"
@@ -212,7 +231,10 @@ def test_a_longer_name_is_missed_even_when_a_name_inside_it_is_marked(tiny):
     # occurrence is still missed (a shorter mention inside does not cover a longer name).
     text = "Thames Valley Police said so. Later Thames Valley Police added more.\n"
     first, second = text.index("Thames Valley Police"), text.index("Thames Valley Police", 5)
-    _one_article(tiny, text, f"""  - id: police
+    _one_article(
+        tiny,
+        text,
+        f"""  - id: police
     type: ORG
     name: Thames Valley Police
     mentions:
@@ -224,7 +246,8 @@ def test_a_longer_name_is_missed_even_when_a_name_inside_it_is_marked(tiny):
       - {{start: {first}, end: {first + 13}, text: Thames Valley}}
       - {{start: {second}, end: {second + 13}, text: Thames Valley}}
 claims: []
-""")
+""",
+    )
     assert _findings(tiny) == [f"corpus/tiny.txt:1:{second + 1}: NM410"]
     applied = run_cli("suggest", "tiny", "--no-corpus", "--apply", "--root", str(tiny))
     assert "(1 added)" in applied.stdout and _findings(tiny) == []

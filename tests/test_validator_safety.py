@@ -1,13 +1,14 @@
 """Hostile and broken input: every case ends with exit 1 and a located finding, never a traceback."""
+
 from __future__ import annotations
 
 import json
 import os
 
 import pytest
+from conftest import run_cli
 
 import newsmark
-from conftest import run_cli
 from newsmark.pipeline import check
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

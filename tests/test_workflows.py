@@ -1,7 +1,9 @@
 """CI and pre-commit configuration: parse, trigger safely, and run the same commands contributors run."""
+
 from __future__ import annotations
 
 from conftest import REPO, run_cli
+
 from newsmark.pipeline.read import parse_yaml
 
 
@@ -24,8 +26,12 @@ def test_pr_workflow_is_safe_and_runs_the_validator_tests_and_build():
     assert "newsmark validate --no-cache --format github" in runs
     assert "pytest" in runs and "newsmark build" in runs
     assert "newsmark report --changed" in runs
-    uploads = [step for job in workflow["jobs"].values() for step in job["steps"]
-               if step.get("uses", "").startswith("actions/upload-artifact@")]
+    uploads = [
+        step
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("actions/upload-artifact@")
+    ]
     assert uploads and uploads[0]["with"]["path"] == "dist/report"
     for job in workflow["jobs"].values():
         assert "permissions" not in job or job["permissions"] == {"contents": "read"}
@@ -49,8 +55,9 @@ def test_pre_commit_hooks_call_the_real_cli():
         command = hook["entry"].split()
         assert command[0] == "newsmark"
         # The hook gets changed file names; run it the way pre-commit would, from the repository root.
-        result = run_cli(*command[1:], "corpus/000-833129a6a27d8038.txt", "annotations/000-833129a6a27d8038.yaml",
-                         cwd=REPO)
+        result = run_cli(
+            *command[1:], "corpus/000-833129a6a27d8038.txt", "annotations/000-833129a6a27d8038.yaml", cwd=REPO
+        )
         assert result.returncode == 0, result.stdout
 
 

@@ -7,6 +7,7 @@ The Python API the CLI is a thin layer over::
     newsmark.build("path/to/corpus", out="dist/newsmark")  # validates first; raises ValidationFailed
     newsmark.ingest("seeds/x.txt", root="path/to/corpus")
 """
+
 from __future__ import annotations
 
 __all__ = ["validate", "build", "ingest", "__version__"]

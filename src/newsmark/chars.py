@@ -1,6 +1,7 @@
 """Characters that change what a reader sees without being seen: one definition for the checks that
 report them, the reporters that must never print them raw, and the HTML report that shows them.
 """
+
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@
 - ``output_slot``: the lock, the clean-up of what killed runs left, and the swap of a finished folder into
   place, so that the previous output survives a kill at any moment.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -74,18 +75,23 @@ def check_output_folder(root: Path, out: Path, what: str, is_ours) -> None:
     empty). Links are resolved first, so a link cannot smuggle the corpus in."""
     real_root, real_out = Path(os.path.realpath(root)), Path(os.path.realpath(out))
     if _inside(real_root, real_out):
-        raise NewsmarkError(f"--out {out}: is the corpus root or a folder that contains it; writing {what} "
-                            "there would replace the corpus. Choose a separate folder (the default is under dist/)")
+        raise NewsmarkError(
+            f"--out {out}: is the corpus root or a folder that contains it; writing {what} "
+            "there would replace the corpus. Choose a separate folder (the default is under dist/)"
+        )
     for name in PROTECTED_FOLDERS:
         if _inside(real_out, real_root / name):
-            raise NewsmarkError(f"--out {out}: lies inside {name}/ of the corpus; write {what} elsewhere "
-                                "(the default is under dist/)")
+            raise NewsmarkError(
+                f"--out {out}: lies inside {name}/ of the corpus; write {what} elsewhere (the default is under dist/)"
+            )
     if os.path.lexists(out):
         if os.path.islink(out) or not os.path.isdir(out):
             raise NewsmarkError(f"--out {out}: exists and is not a folder; remove it or choose another --out")
         if any(os.scandir(out)) and not is_ours(out):
-            raise NewsmarkError(f"--out {out}: exists and is not {what} (it holds files that newsmark did not "
-                                "write); refusing to replace it: choose an empty or new folder")
+            raise NewsmarkError(
+                f"--out {out}: exists and is not {what} (it holds files that newsmark did not "
+                "write); refusing to replace it: choose an empty or new folder"
+            )
 
 
 def linked_folder(root: Path, path: Path) -> Path | None:

@@ -4,6 +4,7 @@ A ``Finding`` is a plain value: which rule, how severe, where, and what to do ab
 build findings into an ``ArticleResult`` per article and a ``Report`` per run; the validate cache stores
 and returns ``ArticleResult``s; reporters (``reporters.py``) format a ``Report``. Nothing here prints.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

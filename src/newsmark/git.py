@@ -1,5 +1,6 @@
 """Running git on a corpus repository, safely: revisions are resolved to commits first and never read as
 options, and failures become NewsmarkErrors with the caller's message."""
+
 from __future__ import annotations
 
 import subprocess
@@ -22,5 +23,12 @@ def resolve_commit(root: Path, revision: str, what: str) -> str:
     """The commit ``revision`` names in the repository at ``root``; ``what`` names it in errors."""
     if revision.startswith("-"):
         raise NewsmarkError(f"{what} {revision!r}: a revision never starts with '-'")
-    return git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}",
-               failure=f"{what} {revision!r}: not a commit in the git repository at {root}").strip()
+    return git(
+        root,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{revision}^{{commit}}",
+        failure=f"{what} {revision!r}: not a commit in the git repository at {root}",
+    ).strip()

@@ -1,6 +1,7 @@
 """JSON that a user hands in (a feed line, a sidecar, predictions, a Label Studio export), read so that no
 value can crash a command later: nested at most MAX_DEPTH levels, and no lone surrogate in any string (JSON's
 ``\\ud800`` escapes decode to one, and it cannot be written as UTF-8 or shown)."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Everything else (JSON Schemas, ClassLabels, docs) derives from these lists, and their order is the
 ClassLabel index order of the released dataset.
 """
+
 from __future__ import annotations
 
 import json

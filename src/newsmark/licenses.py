@@ -4,6 +4,7 @@ pattern), their Hugging Face Hub ids, and whether they let a text be redistribut
 The project's own licences are fixed here too: the tool's code is Apache-2.0 and the annotations written
 in the repository are CC-BY-4.0; each article text keeps the licence its metadata states.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,17 +15,32 @@ ANNOTATION_LICENSE = "CC-BY-4.0"
 UNKNOWN = "unknown"
 
 # Licence ids the Hub's dataset cards accept (lowercase SPDX ids, or its own names); others are "other".
-HUB_LICENSES = frozenset("""
+HUB_LICENSES = frozenset(
+    """
 afl-3.0 agpl-3.0 apache-2.0 artistic-2.0 bsd-2-clause bsd-3-clause bsd-3-clause-clear bsl-1.0 c-uda cc0-1.0
 cc-by-2.0 cc-by-2.5 cc-by-3.0 cc-by-4.0 cc-by-nc-2.0 cc-by-nc-3.0 cc-by-nc-4.0 cc-by-nc-nd-3.0 cc-by-nc-nd-4.0
 cc-by-nc-sa-2.0 cc-by-nc-sa-3.0 cc-by-nc-sa-4.0 cc-by-nd-4.0 cc-by-sa-3.0 cc-by-sa-4.0 cdla-permissive-1.0
 cdla-permissive-2.0 cdla-sharing-1.0 ecl-2.0 epl-1.0 epl-2.0 etalab-2.0 eupl-1.1 eupl-1.2 gfdl gpl-2.0 gpl-3.0
 isc lgpl-2.1 lgpl-3.0 lppl-1.3c mit mpl-2.0 ms-pl ncsa odbl odc-by ofl-1.1 osl-3.0 pddl postgresql unlicense
 wtfpl zlib
-""".split())
+""".split()
+)
 # Open content and data licences: they allow copying and sharing the text (some with conditions).
-_OPEN_CONTENT_PREFIXES = ("CC-BY", "CC0-", "CC-PDDC", "ODC-", "ODbL-", "PDDL-", "CDLA-", "OGL-", "DL-DE-",
-                          "etalab-", "NLOD-", "OPUBL-", "Unlicense")
+_OPEN_CONTENT_PREFIXES = (
+    "CC-BY",
+    "CC0-",
+    "CC-PDDC",
+    "ODC-",
+    "ODbL-",
+    "PDDL-",
+    "CDLA-",
+    "OGL-",
+    "DL-DE-",
+    "etalab-",
+    "NLOD-",
+    "OPUBL-",
+    "Unlicense",
+)
 
 
 @cache
@@ -100,6 +116,8 @@ def license_text_url(license_id: str) -> str | None:
     if license_id.startswith("CC-") and is_spdx(license_id):
         kind, _, version = license_id[3:].lower().rpartition("-")
         if kind and version.replace(".", "").isdigit():
-            return f"https://creativecommons.org/{'publicdomain' if kind == 'cc0' else 'licenses'}/" \
-                   f"{'zero' if kind == 'cc0' else kind}/{version}/"
+            return (
+                f"https://creativecommons.org/{'publicdomain' if kind == 'cc0' else 'licenses'}/"
+                f"{'zero' if kind == 'cc0' else kind}/{version}/"
+            )
     return license_url(license_id)

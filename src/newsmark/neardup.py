@@ -8,6 +8,7 @@ The shingle size, number of permutations and Jaccard threshold are settings (``[
 ``dedup_shingle``, ``dedup_permutations``, ``dedup_threshold``); the defaults are documented in
 docs/design.md.
 """
+
 from __future__ import annotations
 
 import base64
@@ -100,7 +101,7 @@ def signatures(texts: list[str], settings: DedupSettings):
 
     if len(texts) <= BATCH:
         return _signatures(texts, settings)
-    return numpy.concatenate([_signatures(texts[i:i + BATCH], settings) for i in range(0, len(texts), BATCH)])
+    return numpy.concatenate([_signatures(texts[i : i + BATCH], settings) for i in range(0, len(texts), BATCH)])
 
 
 def _signatures(texts: list[str], settings: DedupSettings):
@@ -123,8 +124,8 @@ def _signatures(texts: list[str], settings: DedupSettings):
     windows = max(len(words) - size + 1, 0)
     combined = numpy.zeros(windows, dtype=numpy.uint64)
     for offset in range(size if windows else 0):
-        combined = combined * numpy.uint64(_MULTIPLIER) + words[offset:offset + windows]  # wraps modulo 2**64
-    whole = owner[:windows] == owner[size - 1:size - 1 + windows]  # windows inside one text
+        combined = combined * numpy.uint64(_MULTIPLIER) + words[offset : offset + windows]  # wraps modulo 2**64
+    whole = owner[:windows] == owner[size - 1 : size - 1 + windows]  # windows inside one text
     hashes, rows = _mix(combined[whole]), owner[:windows][whole]
     short = numpy.flatnonzero((per_text > 0) & (per_text < size))
     if len(short):  # a text of fewer words than a shingle is one shingle of all its words
@@ -147,8 +148,9 @@ def _signatures(texts: list[str], settings: DedupSettings):
         nearest = numpy.minimum.accumulate(nearest[:, ::-1], axis=1)[:, ::-1][:, :bins]  # next filled bin
         nearest[nearest == 2 * bins] = 0  # a text without words: every bin stays "empty", alike for all
         distance = (nearest - index[:bins]) % (2 * bins)
-        values = numpy.take_along_axis(values, nearest % bins, axis=1) + distance.astype(numpy.uint64) * \
-            numpy.uint64(_ROTATION)
+        values = numpy.take_along_axis(values, nearest % bins, axis=1) + distance.astype(numpy.uint64) * numpy.uint64(
+            _ROTATION
+        )
     return (values & numpy.uint64(0xFFFFFFFF)).astype(numpy.uint32)
 
 
@@ -170,7 +172,7 @@ def decode(settings: DedupSettings, value) -> object | None:
     if not isinstance(value, str) or not value.startswith(tag):
         return None
     try:
-        values = numpy.frombuffer(base64.b64decode(value[len(tag):], validate=True), dtype="<u4")
+        values = numpy.frombuffer(base64.b64decode(value[len(tag) :], validate=True), dtype="<u4")
     except ValueError:
         return None
     return values.astype(numpy.uint32) if len(values) == settings.permutations else None
@@ -198,9 +200,10 @@ def bands(settings: DedupSettings) -> tuple[int, int]:
     best, choice = float("inf"), (1, 1)
     for rows in range(1, settings.permutations + 1):
         counts = numpy.arange(1, settings.permutations // rows + 1)[:, None]  # every band count at once
-        chance = 1.0 - (1.0 - grid ** rows) ** counts
-        error = (LSH_WEIGHTS[0] * numpy.trapezoid(chance[:, below], grid[below], axis=1)
-                 + LSH_WEIGHTS[1] * numpy.trapezoid(1.0 - chance[:, above], grid[above], axis=1))
+        chance = 1.0 - (1.0 - grid**rows) ** counts
+        error = LSH_WEIGHTS[0] * numpy.trapezoid(chance[:, below], grid[below], axis=1) + LSH_WEIGHTS[
+            1
+        ] * numpy.trapezoid(1.0 - chance[:, above], grid[above], axis=1)
         at = int(error.argmin())
         if error[at] < best:
             best, choice = float(error[at]), (at + 1, rows)
@@ -223,13 +226,13 @@ def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> li
     def keep(first, second) -> None:
         low, high = numpy.minimum(first, second), numpy.maximum(first, second)
         for start in range(0, len(low), _CHUNK):
-            a, b = low[start:start + _CHUNK], high[start:start + _CHUNK]
+            a, b = low[start : start + _CHUNK], high[start : start + _CHUNK]
             estimates = (matrix[a] == matrix[b]).mean(axis=1)
             hits = estimates >= settings.threshold
             found.update(zip(zip(a[hits].tolist(), b[hits].tolist()), estimates[hits].tolist()))
 
     for band in range(band_count):
-        block = numpy.ascontiguousarray(matrix[:, band * rows:(band + 1) * rows])
+        block = numpy.ascontiguousarray(matrix[:, band * rows : (band + 1) * rows])
         band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
         order = numpy.argsort(band_keys, kind="stable")
         ordered = band_keys[order]
@@ -243,14 +246,14 @@ def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> li
         small = sizes <= _SMALL_RUN
         pairs = [(order[starts[sizes == 2]], order[ends[sizes == 2]])]
         for start, end in zip(starts[small & (sizes > 2)].tolist(), ends[small & (sizes > 2)].tolist()):
-            members = order[start:end + 1]
+            members = order[start : end + 1]
             first, second = numpy.triu_indices(len(members), 1)
             pairs.append((members[first], members[second]))
         keep(numpy.concatenate([p[0] for p in pairs]), numpy.concatenate([p[1] for p in pairs]))
         for start, end in zip(starts[~small].tolist(), ends[~small].tolist()):
-            members = order[start:end + 1]
+            members = order[start : end + 1]
             for i in range(len(members) - 1):  # one row against the rest: memory stays linear in the run
-                keep(numpy.full(len(members) - i - 1, members[i]), members[i + 1:])
+                keep(numpy.full(len(members) - i - 1, members[i]), members[i + 1 :])
     return [(keys[a], keys[b], estimate) for (a, b), estimate in sorted(found.items())]
 
 
@@ -260,14 +263,20 @@ def read_settings(root: Path) -> DedupSettings:
     import tomllib
 
     try:
-        tool = tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {}).get("newsmark", {})
+        tool = (
+            tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8"))
+            .get("tool", {})
+            .get("newsmark", {})
+        )
     except (OSError, ValueError):
         tool = {}
     defaults = DedupSettings()
     try:
-        return DedupSettings(int(tool.get("dedup_shingle", defaults.shingle)),
-                             int(tool.get("dedup_permutations", defaults.permutations)),
-                             float(tool.get("dedup_threshold", defaults.threshold)))
+        return DedupSettings(
+            int(tool.get("dedup_shingle", defaults.shingle)),
+            int(tool.get("dedup_permutations", defaults.permutations)),
+            float(tool.get("dedup_threshold", defaults.threshold)),
+        )
     except (TypeError, ValueError):
         return defaults
 

@@ -1,4 +1,5 @@
 """Formatting a validation Report for people (text), GitHub Actions (github) and programs (json)."""
+
 from __future__ import annotations
 
 import json
@@ -15,20 +16,24 @@ def summary(report: Report) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     if errors:
         files = len({f.path for f in report.findings})
-        return (f"FAILED: {_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
-                f" ({_plural(len(report.articles), 'article')} checked)")
+        return (
+            f"FAILED: {_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
+            f" ({_plural(len(report.articles), 'article')} checked)"
+        )
     tail = f", {_plural(warnings, 'warning')}" if warnings else ""
     return f"PASSED: {_articles(report)}, {_plural(report.files, 'file')}{tail}"
 
 
 def _articles(report: Report) -> str:
-    """"296 articles (2 annotated, 294 not yet annotated)", or "3 articles" when all are annotated."""
+    """ "296 articles (2 annotated, 294 not yet annotated)", or "3 articles" when all are annotated."""
     pending = sum(report.pending.values())
     if not pending:
         return _plural(len(report.articles), "article")
     in_progress = report.pending.get(IN_PROGRESS, 0)
-    return (f"{_plural(len(report.articles), 'article')} ({len(report.articles) - pending} annotated, {pending} not "
-            f"yet annotated{f', {in_progress} of them in progress' if in_progress else ''})")
+    return (
+        f"{_plural(len(report.articles), 'article')} ({len(report.articles) - pending} annotated, {pending} not "
+        f"yet annotated{f', {in_progress} of them in progress' if in_progress else ''})"
+    )
 
 
 def finding_line(f: Finding) -> str:

@@ -8,6 +8,7 @@ Sentences end at a line break, or after ``.``, ``!`` or ``?`` (and closing quote
 space and an upper-case letter, digit or opening quote, unless the word before is an abbreviation or the
 break would fall inside a protected span.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -16,9 +17,43 @@ from functools import cache
 
 _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*(?=\s+[\"'‘“(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "st", "jr", "sr", "no", "vs",
-                  "etc", "e.g", "i.e", "lt", "col", "capt", "sgt", "inc", "corp", "co", "ltd", "jan", "feb",
-                  "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec"}
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "gen",
+    "sen",
+    "rep",
+    "gov",
+    "st",
+    "jr",
+    "sr",
+    "no",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "lt",
+    "col",
+    "capt",
+    "sgt",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "aug",
+    "sept",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+}
 
 Span = tuple[int, int]
 
@@ -87,15 +122,18 @@ def load_tokenizer() -> None:
 
 def word_tokens(text: str, start: int, end: int) -> list[Span]:
     """spaCy's English tokens of text[start:end], without whitespace tokens."""
-    return [(start + token.idx, start + token.idx + len(token)) for token in _tokenizer()(text[start:end])
-            if not token.is_space]
+    return [
+        (start + token.idx, start + token.idx + len(token))
+        for token in _tokenizer()(text[start:end])
+        if not token.is_space
+    ]
 
 
 def tokens(text: str, start: int, end: int, boundaries: list[int] = (), words: list[Span] | None = None) -> list[Span]:
     """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted). ``words``:
     ``word_tokens(text, start, end)`` when already known."""
     spans = word_tokens(text, start, end) if words is None else words
-    inner = boundaries[bisect.bisect_right(boundaries, start):bisect.bisect_left(boundaries, end)]
+    inner = boundaries[bisect.bisect_right(boundaries, start) : bisect.bisect_left(boundaries, end)]
     if not inner:
         return spans
     token_starts = [token_start for token_start, _ in spans]

@@ -4,6 +4,7 @@ codes. No subcommand's arguments are declared here.
 
 Exit codes: 0 success, 1 findings or a refused operation, 2 usage error.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # never a traceback for users; NEWSMARK_DEBUG=1 shows it
         if os.environ.get("NEWSMARK_DEBUG"):
             raise
-        print(f"newsmark: internal error: {type(err).__name__}: {printable(str(err))} (set NEWSMARK_DEBUG=1 for "
-              "details)", file=sys.stderr)
+        print(
+            f"newsmark: internal error: {type(err).__name__}: {printable(str(err))} (set NEWSMARK_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return 1

@@ -1,4 +1,5 @@
 """``python -m newsmark.cli``: the same as the ``newsmark`` command."""
+
 import sys
 
 from newsmark.cli import main

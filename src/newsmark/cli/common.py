@@ -1,6 +1,7 @@
 """What the subcommands of every family share: the flags defined once (``--root``, ``-j``), the way a
 subcommand is declared (wrapped description, examples printed as written), the progress bar, and the
 usage error that exits 2."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,13 +28,23 @@ def command(commands, name: str, help: str, description: str, epilog: str) -> ar
     says which (``build_parser(only=...)``)."""
     if isinstance(commands, Skipped) or getattr(commands, "newsmark_only", name) != name:
         return Skipped()
-    return commands.add_parser(name, help=help, description=textwrap.fill(description, 88), epilog=epilog,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    return commands.add_parser(
+        name,
+        help=help,
+        description=textwrap.fill(description, 88),
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def jobs_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-j", "--jobs", type=int, metavar="N",
-                        help="worker processes (default: one per core; 1 runs everything in this process)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core; 1 runs everything in this process)",
+    )
 
 
 def progress(args):
@@ -65,8 +76,12 @@ def progress(args):
 
 
 def dataset_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default="dist/newsmark", metavar="DIR",
-                        help="a folder written by newsmark build (default: dist/newsmark)")
+    parser.add_argument(
+        "--dataset",
+        default="dist/newsmark",
+        metavar="DIR",
+        help="a folder written by newsmark build (default: dist/newsmark)",
+    )
 
 
 def split_option(parser: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
@@ -76,8 +91,12 @@ def split_option(parser: argparse.ArgumentParser, help: str, default: str | None
 
 
 def root_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", default=".", metavar="DIR",
-                        help="the corpus folder holding corpus/ and annotations/ (default: the current folder)")
+    parser.add_argument(
+        "--root",
+        default=".",
+        metavar="DIR",
+        help="the corpus folder holding corpus/ and annotations/ (default: the current folder)",
+    )
 
 
 def require_corpus(root: str) -> None:

@@ -1,4 +1,5 @@
 """The contributor's commands: ``new``, ``ingest``, ``anchor`` and ``synth``."""
+
 from __future__ import annotations
 
 import sys
@@ -15,13 +16,13 @@ def register(commands) -> None:
         "new",
         help="add an article from a text file",
         description="Add one article: normalise its text (NFC, LF, trimmed), write corpus/<id>.txt, "
-                    "corpus/<id>.yaml and an annotation skeleton with comments. The id defaults to the date "
-                    "and title as a slug (or the first words when there is no title), made unique. Give only "
-                    "what the source says: no title, publisher or licence is invented (missing ones are null "
-                    "or unknown).",
+        "corpus/<id>.yaml and an annotation skeleton with comments. The id defaults to the date "
+        "and title as a slug (or the first words when there is no title), made unique. Give only "
+        "what the source says: no title, publisher or licence is invented (missing ones are null "
+        "or unknown).",
         epilog="example:\n  newsmark new --text article.txt --date 2024-03-19 --title 'Rafah plan' "
-               "--source-name 'Example News' --url https://example.org/a --license CC-BY-4.0\n"
-               "  pbpaste | newsmark new --text - --date 2024-03-19",
+        "--source-name 'Example News' --url https://example.org/a --license CC-BY-4.0\n"
+        "  pbpaste | newsmark new --text - --date 2024-03-19",
     )
     new.add_argument("--text", required=True, metavar="FILE", help="the article text, UTF-8 ('-' reads standard input)")
     new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="date of publication")
@@ -29,9 +30,14 @@ def register(commands) -> None:
     new.add_argument("--id", dest="article_id", metavar="ID", help="article id (default: from date and title)")
     new.add_argument("--language", default="en", metavar="L", help="BCP 47 language tag (default: en)")
     new.add_argument("--source-name", metavar="N", help="publisher name, if known")
-    new.add_argument("--author", dest="authors", action="append", default=[], metavar="CREDIT",
-                     help="the credit the licence asks for, as the source gives it (e.g. 'Wikinews "
-                          "contributors'); repeatable")
+    new.add_argument(
+        "--author",
+        dest="authors",
+        action="append",
+        default=[],
+        metavar="CREDIT",
+        help="the credit the licence asks for, as the source gives it (e.g. 'Wikinews contributors'); repeatable",
+    )
     new.add_argument("--url", metavar="U", help="URL of the original, if known")
     new.add_argument("--license", default="unknown", metavar="SPDX", help="SPDX licence id (default: unknown)")
     new.add_argument("--story", metavar="S", help="story key shared by articles on the same story")
@@ -43,36 +49,61 @@ def register(commands) -> None:
         "import",
         help="add many articles from JSONL, CSV, a folder of texts or saved web pages",
         description="Import articles in bulk: JSONL (one object per line) or CSV (one row per article) with "
-                    "columns text, title, date, url, source_name, license, language, story, id (other common "
-                    "names are recognised; --map FIELD=COLUMN names one), a folder of .txt files with optional "
-                    "sidecar .yaml/.json metadata of the same stem, or saved HTML pages (text, title, date, "
-                    "site and URL extracted by trafilatura, offline). Every article gets the checks of "
-                    "newsmark new and an annotation skeleton. All or nothing: any problem is reported with its "
-                    "location (feed.jsonl:LINE, export.csv:ROW) and nothing is written. Exact duplicates of "
-                    "an article already there are skipped and named; near-duplicates (MinHash over word "
-                    "shingles) join the story of the article they duplicate, so they share its split. "
-                    "Importing the same source twice changes nothing.",
+        "columns text, title, date, url, source_name, license, language, story, id (other common "
+        "names are recognised; --map FIELD=COLUMN names one), a folder of .txt files with optional "
+        "sidecar .yaml/.json metadata of the same stem, or saved HTML pages (text, title, date, "
+        "site and URL extracted by trafilatura, offline). Every article gets the checks of "
+        "newsmark new and an annotation skeleton. All or nothing: any problem is reported with its "
+        "location (feed.jsonl:LINE, export.csv:ROW) and nothing is written. Exact duplicates of "
+        "an article already there are skipped and named; near-duplicates (MinHash over word "
+        "shingles) join the story of the article they duplicate, so they share its split. "
+        "Importing the same source twice changes nothing.",
         epilog="exit status: 0 imported (or planned with --dry-run), 1 problems (nothing written), 2 usage error\n\n"
-               "examples:\n  newsmark import feed.jsonl --license CC-BY-4.0 --dry-run\n"
-               "  newsmark import export.csv --map text=body --map date=published\n"
-               "  newsmark import pages/*.html texts/",
+        "examples:\n  newsmark import feed.jsonl --license CC-BY-4.0 --dry-run\n"
+        "  newsmark import export.csv --map text=body --map date=published\n"
+        "  newsmark import pages/*.html texts/",
     )
-    bulk.add_argument("sources", nargs="+", metavar="SOURCE", help=".jsonl, .csv, .html or .txt files, or folders of .txt")
-    bulk.add_argument("--map", action="append", metavar="FIELD=COLUMN",
-                      help="the column that holds FIELD (text, title, date, url, source_name, license, language, "
-                           "story, id); repeatable")
+    bulk.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help=".jsonl, .csv, .html or .txt files, or folders of .txt"
+    )
+    bulk.add_argument(
+        "--map",
+        action="append",
+        metavar="FIELD=COLUMN",
+        help="the column that holds FIELD (text, title, date, url, source_name, license, language, "
+        "story, id); repeatable",
+    )
     bulk.add_argument("--license", metavar="SPDX", help="licence for items that give none (default: unknown)")
     bulk.add_argument("--source-name", metavar="N", help="publisher name for items that give none")
-    bulk.add_argument("--author", dest="authors", action="append", default=[], metavar="CREDIT",
-                      help="the credit the licence asks for, recorded for every item (e.g. 'Wikinews "
-                           "contributors'); repeatable")
-    bulk.add_argument("--clean", action="append", default=[], metavar="RULE", choices=list(CLEANING_RULES),
-                      help="a mechanical cleaning rule applied to every text, recorded in each changed "
-                           f"article's changes: {', '.join(CLEANING_RULES)}; repeatable, applied in order")
-    bulk.add_argument("--skip-title", metavar="REGEX",
-                      help="leave out items whose title this regular expression finds (e.g. '^TEST PAGE')")
-    bulk.add_argument("--skip-longer-than", dest="skip_longer", type=int, metavar="N",
-                      help="leave out items whose text as given is longer than N characters")
+    bulk.add_argument(
+        "--author",
+        dest="authors",
+        action="append",
+        default=[],
+        metavar="CREDIT",
+        help="the credit the licence asks for, recorded for every item (e.g. 'Wikinews contributors'); repeatable",
+    )
+    bulk.add_argument(
+        "--clean",
+        action="append",
+        default=[],
+        metavar="RULE",
+        choices=list(CLEANING_RULES),
+        help="a mechanical cleaning rule applied to every text, recorded in each changed "
+        f"article's changes: {', '.join(CLEANING_RULES)}; repeatable, applied in order",
+    )
+    bulk.add_argument(
+        "--skip-title",
+        metavar="REGEX",
+        help="leave out items whose title this regular expression finds (e.g. '^TEST PAGE')",
+    )
+    bulk.add_argument(
+        "--skip-longer-than",
+        dest="skip_longer",
+        type=int,
+        metavar="N",
+        help="leave out items whose text as given is longer than N characters",
+    )
     bulk.add_argument("--dry-run", action="store_true", help="check everything and say what would be written")
     root_option(bulk)
     bulk.set_defaults(run=_run_import)
@@ -82,13 +113,13 @@ def register(commands) -> None:
         "dedup",
         help="find near-duplicate articles and group them into stories",
         description="Find groups of near-duplicate articles in the corpus (the same story republished: MinHash "
-                    "over word shingles, with the shingle size, permutations and threshold of [tool.newsmark]) "
-                    "and the story each group would share: the one its members already name, else its first "
-                    "article's id. With --apply, write that story into the metadata of every member that lacks "
-                    "it (comments and key order kept), so the group lands in one split. Members of one group "
-                    "that already name different stories are reported for a person to decide.",
+        "over word shingles, with the shingle size, permutations and threshold of [tool.newsmark]) "
+        "and the story each group would share: the one its members already name, else its first "
+        "article's id. With --apply, write that story into the metadata of every member that lacks "
+        "it (comments and key order kept), so the group lands in one split. Members of one group "
+        "that already name different stories are reported for a person to decide.",
         epilog="exit status: 0 done, 1 a group with conflicting stories, 2 usage error\n\n"
-               "examples:\n  newsmark dedup\n  newsmark dedup --apply && newsmark validate",
+        "examples:\n  newsmark dedup\n  newsmark dedup --apply && newsmark validate",
     )
     dedup.add_argument("--apply", action="store_true", help="write the shared story into the metadata files")
     root_option(dedup)
@@ -99,16 +130,20 @@ def register(commands) -> None:
         "ingest",
         help="add a seed document to the corpus",
         description="Read a seed document (a 'date YYYY-MM-DD' header, then the article), copy it to seeds/ "
-                    "if it is not there, and write corpus/<id>.txt (NFC, LF, trimmed, one final newline), "
-                    "corpus/<id>.yaml (title null, language en, source null, license unknown, provenance "
-                    "with the seed's sha256) and an annotation skeleton. Running it again changes nothing; "
-                    "it refuses to overwrite different content.",
+        "if it is not there, and write corpus/<id>.txt (NFC, LF, trimmed, one final newline), "
+        "corpus/<id>.yaml (title null, language en, source null, license unknown, provenance "
+        "with the seed's sha256) and an annotation skeleton. Running it again changes nothing; "
+        "it refuses to overwrite different content.",
         epilog="example:\n  newsmark ingest seeds/000_833129a6a27d8038.txt --id 000-833129a6a27d8038",
     )
     ingest.add_argument("seed", metavar="SEED_FILE", help="the seed document")
     root_option(ingest)
-    ingest.add_argument("--id", dest="article_id", metavar="ID",
-                        help="the article id (default: the seed file name, lowercased, with hyphens)")
+    ingest.add_argument(
+        "--id",
+        dest="article_id",
+        metavar="ID",
+        help="the article id (default: the seed file name, lowercased, with hyphens)",
+    )
     ingest.set_defaults(run=_run_ingest)
 
     anchor = command(
@@ -116,12 +151,12 @@ def register(commands) -> None:
         "anchor",
         help="fill in span offsets from quotes",
         description="For every mention and claim written as a quote (text:, optionally prefix:, suffix: or "
-                    "occurrence:), find it in the article text and write start/end into the annotation file, "
-                    "keeping comments and key order. Offsets whose quote no longer matches (after a text edit) "
-                    "are re-anchored when the match is unique. A file with any missing or ambiguous quote is "
-                    "left untouched and each problem is reported with its location.",
+        "occurrence:), find it in the article text and write start/end into the annotation file, "
+        "keeping comments and key order. Offsets whose quote no longer matches (after a text edit) "
+        "are re-anchored when the match is unique. A file with any missing or ambiguous quote is "
+        "left untouched and each problem is reported with its location.",
         epilog="exit status: 0 all spans anchored, 1 problems (files with problems unchanged), 2 usage error\n\n"
-               "example:\n  newsmark anchor 2024-03-19-rafah-plan\n  newsmark anchor annotations/*.yaml",
+        "example:\n  newsmark anchor 2024-03-19-rafah-plan\n  newsmark anchor annotations/*.yaml",
     )
     anchor.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or their files")
     root_option(anchor)
@@ -132,21 +167,31 @@ def register(commands) -> None:
         "synth",
         help="write a synthetic corpus for tests and benchmarks",
         description="Write a deterministic synthetic corpus (invented names, every article marked "
-                    "'synthetic: true') into a separate folder, with a pyproject.toml so it builds on its own. "
-                    "Article N is the same for a given seed however many articles are made. Never write it "
-                    "into the real corpus.",
+        "'synthetic: true') into a separate folder, with a pyproject.toml so it builds on its own. "
+        "Article N is the same for a given seed however many articles are made. Never write it "
+        "into the real corpus.",
         epilog="example:\n  newsmark synth --articles 1000 --out /tmp/synthetic && "
-               "newsmark build --root /tmp/synthetic",
+        "newsmark build --root /tmp/synthetic",
     )
     synth.add_argument("--articles", type=int, required=True, metavar="N", help="how many articles")
     synth.add_argument("--out", required=True, metavar="DIR", help="the folder to write (a new corpus root)")
     synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    synth.add_argument("--near-duplicates", type=float, default=0.0, metavar="F",
-                       help="share of articles that also get a republished copy <id>-copy (new headline, a "
-                            "paragraph dropped or two swapped, a few words replaced; no story): for measuring "
-                            "near-duplicate detection (default 0)")
-    synth.add_argument("--first", type=int, default=0, metavar="K",
-                       help="number of the first article (to add articles to an existing synthetic corpus)")
+    synth.add_argument(
+        "--near-duplicates",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="share of articles that also get a republished copy <id>-copy (new headline, a "
+        "paragraph dropped or two swapped, a few words replaced; no story): for measuring "
+        "near-duplicate detection (default 0)",
+    )
+    synth.add_argument(
+        "--first",
+        type=int,
+        default=0,
+        metavar="K",
+        help="number of the first article (to add articles to an existing synthetic corpus)",
+    )
     synth.set_defaults(run=_run_synth)
 
     hint = command(
@@ -154,21 +199,25 @@ def register(commands) -> None:
         "suggest",
         help="unannotated occurrences of names already annotated (in the article or the corpus)",
         description="List the mentions an annotator probably forgot in one article: word-bounded occurrences of "
-                    "a text that is already a mention in the article but not annotated there (the NM410 "
-                    "warnings), and of texts annotated as mentions in other articles of the corpus (a gazetteer "
-                    "of every mention text, matched with Aho-Corasick; the type shown is its commonest there). "
-                    "With --apply, add the in-article ones to their entities, keeping comments and order; the "
-                    "corpus ones need a decision (which entity?) and are only listed, or offered in Label "
-                    "Studio by `newsmark labelstudio export --suggest`.",
+        "a text that is already a mention in the article but not annotated there (the NM410 "
+        "warnings), and of texts annotated as mentions in other articles of the corpus (a gazetteer "
+        "of every mention text, matched with Aho-Corasick; the type shown is its commonest there). "
+        "With --apply, add the in-article ones to their entities, keeping comments and order; the "
+        "corpus ones need a decision (which entity?) and are only listed, or offered in Label "
+        "Studio by `newsmark labelstudio export --suggest`.",
         epilog="exit status: 0 done, 1 the article does not validate, 2 usage error\n\n"
-               "examples:\n  newsmark suggest 000-833129a6a27d8038\n"
-               "  newsmark suggest 000-833129a6a27d8038 --apply && newsmark validate\n"
-               "  newsmark suggest 000-833129a6a27d8038 --format json",
+        "examples:\n  newsmark suggest 000-833129a6a27d8038\n"
+        "  newsmark suggest 000-833129a6a27d8038 --apply && newsmark validate\n"
+        "  newsmark suggest 000-833129a6a27d8038 --format json",
     )
     hint.add_argument("article_id", metavar="ID", help="the article (its id, as in annotations/<id>.yaml)")
     hint.add_argument("--apply", action="store_true", help="add the in-article suggestions to their entities")
-    hint.add_argument("--no-corpus", dest="corpus", action="store_false",
-                      help="only the in-article suggestions (no gazetteer of the other articles)")
+    hint.add_argument(
+        "--no-corpus",
+        dest="corpus",
+        action="store_false",
+        help="only the in-article suggestions (no gazetteer of the other articles)",
+    )
     hint.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     root_option(hint)
     hint.set_defaults(run=_run_suggest)
@@ -178,17 +227,17 @@ def register(commands) -> None:
         "labelstudio",
         help="annotate in Label Studio: export tasks and a labeling config, import the annotations back",
         description="The Label Studio round trip. `export` writes label_config.xml (generated from "
-                    "schema/labels.json: entity types, claims with their type, attribution, check-worthiness "
-                    "and claimer, topics) and tasks.json (one task per article, its annotation as a "
-                    "prediction). Create a Label Studio project with that config, import the tasks, annotate, "
-                    "export the project as JSON, then `import` merges the export into annotations/<id>.yaml, "
-                    "keeping comments and key order, checking every region against the article text, and "
-                    "writing nothing when anything is wrong (each problem is located in the export).",
+        "schema/labels.json: entity types, claims with their type, attribution, check-worthiness "
+        "and claimer, topics) and tasks.json (one task per article, its annotation as a "
+        "prediction). Create a Label Studio project with that config, import the tasks, annotate, "
+        "export the project as JSON, then `import` merges the export into annotations/<id>.yaml, "
+        "keeping comments and key order, checking every region against the article text, and "
+        "writing nothing when anything is wrong (each problem is located in the export).",
         epilog="exit status: 0 done, 1 problems (nothing written), 2 usage error\n\n"
-               "examples:\n  newsmark labelstudio export --out ls/\n"
-               "  newsmark labelstudio export 000-833129a6a27d8038 --out ls/ --suggest\n"
-               "  newsmark labelstudio import ~/Downloads/project-1-at-2026-11-26.json --annotator jdoe\n"
-               "\nsee CONTRIBUTING.md, \"Annotate in Label Studio\"",
+        "examples:\n  newsmark labelstudio export --out ls/\n"
+        "  newsmark labelstudio export 000-833129a6a27d8038 --out ls/ --suggest\n"
+        "  newsmark labelstudio import ~/Downloads/project-1-at-2026-11-26.json --annotator jdoe\n"
+        '\nsee CONTRIBUTING.md, "Annotate in Label Studio"',
     )
     actions = studio.add_subparsers(dest="action", metavar="ACTION", required=True)
     export = command(
@@ -196,20 +245,27 @@ def register(commands) -> None:
         "export",
         help="write label_config.xml and tasks.json",
         description="Write label_config.xml and tasks.json into --out for the given articles (all by default). "
-                    "Each task holds the article's text and its current annotation as a prediction with "
-                    "stable region ids; a mention carries its entity id in the region's meta note. The "
-                    "articles must validate first.",
+        "Each task holds the article's text and its current annotation as a prediction with "
+        "stable region ids; a mention carries its entity id in the region's meta note. The "
+        "articles must validate first.",
         epilog="example:\n  newsmark labelstudio export --out ls/ && ls ls/",
     )
     export.add_argument("ids", nargs="*", metavar="ID", help="article ids (default: every annotated article)")
     export.add_argument("--out", required=True, metavar="DIR", help="folder for label_config.xml and tasks.json")
-    export.add_argument("--as-annotations", action="store_true",
-                        help="put the current annotation in as a completed annotation, not a prediction")
-    export.add_argument("--suggest", action="store_true",
-                        help="add the suggestions of `newsmark suggest` as extra predicted mentions")
-    export.add_argument("--blind", action="store_true",
-                        help="leave the current annotation out: tasks for an independent second annotation "
-                             "(import them with --independent)")
+    export.add_argument(
+        "--as-annotations",
+        action="store_true",
+        help="put the current annotation in as a completed annotation, not a prediction",
+    )
+    export.add_argument(
+        "--suggest", action="store_true", help="add the suggestions of `newsmark suggest` as extra predicted mentions"
+    )
+    export.add_argument(
+        "--blind",
+        action="store_true",
+        help="leave the current annotation out: tasks for an independent second annotation "
+        "(import them with --independent)",
+    )
     root_option(export)
     export.set_defaults(run=_run_labelstudio_export)
     back = command(
@@ -217,20 +273,23 @@ def register(commands) -> None:
         "import",
         help="merge a Label Studio JSON export into annotations/",
         description="Merge a Label Studio JSON export (Export > JSON) into annotations/<id>.yaml. Each task's "
-                    "newest annotation is taken. Regions are checked against the article text (and re-anchored "
-                    "by their quote when the offsets drift); mentions group into entities by the entity id in "
-                    "their meta note, else with a mention of the same type and text; claims keep their ids. "
-                    "What did not change keeps its bytes, comments and order. The annotator (--annotator, else "
-                    "the Label Studio user's e-mail name) is added to the file's annotators when it changes.",
+        "newest annotation is taken. Regions are checked against the article text (and re-anchored "
+        "by their quote when the offsets drift); mentions group into entities by the entity id in "
+        "their meta note, else with a mention of the same type and text; claims keep their ids. "
+        "What did not change keeps its bytes, comments and order. The annotator (--annotator, else "
+        "the Label Studio user's e-mail name) is added to the file's annotators when it changes.",
         epilog="exit status: 0 merged (or nothing to do), 1 problems (no file changed), 2 usage error\n\n"
-               "example:\n  newsmark labelstudio import export.json --annotator jdoe && newsmark validate",
+        "example:\n  newsmark labelstudio import export.json --annotator jdoe && newsmark validate",
     )
     back.add_argument("export", metavar="EXPORT.json", help="the JSON export of a Label Studio project")
     back.add_argument("--annotator", metavar="HANDLE", help="the handle recorded in annotators (kind human)")
     back.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
-    back.add_argument("--independent", action="store_true",
-                      help="write the annotator's own layer, annotations/independent/<annotator>/<id>.yaml, for "
-                           "newsmark agree, instead of the adjudicated annotations/<id>.yaml (needs --annotator)")
+    back.add_argument(
+        "--independent",
+        action="store_true",
+        help="write the annotator's own layer, annotations/independent/<annotator>/<id>.yaml, for "
+        "newsmark agree, instead of the adjudicated annotations/<id>.yaml (needs --annotator)",
+    )
     root_option(back)
     back.set_defaults(run=_run_labelstudio_import)
 
@@ -244,8 +303,9 @@ def _run_import(args) -> int:
         if not sep or not name or not column:
             raise UsageError(f"--map {pair!r}: write FIELD=COLUMN, e.g. --map text=body")
         mapping[name] = column
-    options = Options(mapping, args.license, args.source_name, args.authors, args.clean, args.skip_title,
-                      args.skip_longer)
+    options = Options(
+        mapping, args.license, args.source_name, args.authors, args.clean, args.skip_title, args.skip_longer
+    )
     result = import_sources(args.root, args.sources, options, args.dry_run, progress(args))
     verb = "would import" if args.dry_run else "imported"
     print(f"{verb} {len(result['imported'])} article(s); {len(result['skipped'])} skipped")
@@ -270,8 +330,10 @@ def _run_dedup(args) -> int:
         return 0
     for group in groups:
         if group["conflict"]:
-            print(f"{', '.join(group['members'])}: near-duplicates with different stories "
-                  f"({', '.join(group['conflict'])}); decide by hand")
+            print(
+                f"{', '.join(group['members'])}: near-duplicates with different stories "
+                f"({', '.join(group['conflict'])}); decide by hand"
+            )
         elif group["changes"]:
             verb = "story set to" if args.apply else "would share story"
             print(f"{', '.join(group['members'])}: {verb} {group['story']} ({len(group['changes'])} file(s))")
@@ -281,8 +343,8 @@ def _run_dedup(args) -> int:
 
 
 def _run_new(args) -> int:
-    from newsmark.errors import NewsmarkError
     from newsmark.contributor.intake import decode_input, new_article, source_file_name
+    from newsmark.errors import NewsmarkError
 
     try:
         if args.text == "-":
@@ -292,18 +354,31 @@ def _run_new(args) -> int:
                 raw = handle.read()
     except OSError as err:
         raise NewsmarkError(f"--text {args.text}: {err.strerror}") from None
-    result = new_article(decode_input(raw, f"--text {args.text}"), args.root, args.date, title=args.title, article_id=args.article_id,
-                         language=args.language, source_name=args.source_name, url=args.url,
-                         license=args.license, story=args.story, authors=args.authors,
-                         source_file=source_file_name(args.text, args.root), raw=raw)
+    result = new_article(
+        decode_input(raw, f"--text {args.text}"),
+        args.root,
+        args.date,
+        title=args.title,
+        article_id=args.article_id,
+        language=args.language,
+        source_name=args.source_name,
+        url=args.url,
+        license=args.license,
+        story=args.story,
+        authors=args.authors,
+        source_file=source_file_name(args.text, args.root),
+        raw=raw,
+    )
     for path in result["written"]:
         print(f"wrote {path}")
     article_id = result["id"]
-    print(f"article id: {article_id}\n\nnext steps:\n"
-          f"  1. annotate annotations/{article_id}.yaml (docs/annotation-guidelines.md)\n"
-          f"  2. newsmark anchor {article_id}      # fills in offsets from your quotes\n"
-          f"  3. newsmark validate\n"
-          f"  4. commit the three files and open a pull request (CONTRIBUTING.md)")
+    print(
+        f"article id: {article_id}\n\nnext steps:\n"
+        f"  1. annotate annotations/{article_id}.yaml (docs/annotation-guidelines.md)\n"
+        f"  2. newsmark anchor {article_id}      # fills in offsets from your quotes\n"
+        f"  3. newsmark validate\n"
+        f"  4. commit the three files and open a pull request (CONTRIBUTING.md)"
+    )
     return 0
 
 
@@ -368,8 +443,10 @@ def _run_labelstudio_import(args) -> int:
     verb = "would change" if args.dry_run else "changed"
     for path in result["files"]:
         print(f"{verb} {path}")
-    print(f"{len(result['changed'])} {verb}, {len(result['unchanged'])} unchanged, {len(result['skipped'])} "
-          "without an annotation")
+    print(
+        f"{len(result['changed'])} {verb}, {len(result['unchanged'])} unchanged, {len(result['skipped'])} "
+        "without an annotation"
+    )
     return 0
 
 
@@ -391,7 +468,9 @@ def _run_suggest(args) -> int:
         else:
             print(f"{where} {item['type']}? annotated in {item['articles']} other article(s), e.g. {item['example']}")
     own = sum(item["entity"] is not None for item in result["suggestions"])
-    print(f"{len(result['suggestions'])} suggestion(s): {own} in-article"
-          + (f" ({result['applied']} added)" if args.apply else " (--apply adds them)")
-          + f", {len(result['suggestions']) - own} from the corpus")
+    print(
+        f"{len(result['suggestions'])} suggestion(s): {own} in-article"
+        + (f" ({result['applied']} added)" if args.apply else " (--apply adds them)")
+        + f", {len(result['suggestions']) - own} from the corpus"
+    )
     return 0

@@ -1,4 +1,5 @@
 """The pipeline's commands: ``validate`` and ``build``."""
+
 from __future__ import annotations
 
 import os
@@ -15,24 +16,34 @@ def register(commands) -> None:
         "validate",
         help="check the corpus and print findings",
         description="Check every article text, metadata file and annotation file: encoding, YAML, the JSON "
-                    "Schemas, spans, ids and references. Each finding is printed as "
-                    "'path:line:col: CODE message'; docs/validation-rules.md explains every CODE.",
+        "Schemas, spans, ids and references. Each finding is printed as "
+        "'path:line:col: CODE message'; docs/validation-rules.md explains every CODE.",
         epilog="exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n\n"
-               "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json\n"
-               "  newsmark validate annotations/2024-03-19-rafah.yaml   # that article only (pre-commit)",
+        "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json\n"
+        "  newsmark validate annotations/2024-03-19-rafah.yaml   # that article only (pre-commit)",
     )
-    validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="check only the articles these corpus/ or annotations/ files belong to "
-                               "(default: everything)")
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="check only the articles these corpus/ or annotations/ files belong to (default: everything)",
+    )
     root_option(validate)
-    validate.add_argument("--format", choices=["text", "github", "json"], default="text",
-                          help="text (default): one line per finding and a summary; github: GitHub Actions "
-                               "annotations; json: a machine-readable report")
-    validate.add_argument("-q", "--quiet", action="store_true",
-                          help="print findings only: no summary line, no progress bar")
-    validate.add_argument("--no-cache", action="store_true",
-                          help="check every article afresh (default: reuse results of unchanged articles from "
-                               "<root>/.newsmark-cache)")
+    validate.add_argument(
+        "--format",
+        choices=["text", "github", "json"],
+        default="text",
+        help="text (default): one line per finding and a summary; github: GitHub Actions "
+        "annotations; json: a machine-readable report",
+    )
+    validate.add_argument(
+        "-q", "--quiet", action="store_true", help="print findings only: no summary line, no progress bar"
+    )
+    validate.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every article afresh (default: reuse results of unchanged articles from <root>/.newsmark-cache)",
+    )
     jobs_option(validate)
     validate.set_defaults(run=_run_validate)
 
@@ -41,27 +52,33 @@ def register(commands) -> None:
         "build",
         help="validate, then write the dataset folder",
         description="Validate the corpus; if there is no error, write a complete Hugging Face dataset folder: "
-                    "data/<config>/<split>-*.parquet for the configs articles (default), mentions, claims, ner "
-                    "and sentences, labels/<set>.csv, README.md (dataset card), croissant.json and manifest.json. The folder is written "
-                    "beside the target and moved into place only when complete; on any error nothing is "
-                    "written and a previous build stays as it was. Articles not yet annotated (a skeleton, or "
-                    "'status: in-progress') are left out and counted. Also refreshes the statistics block of "
-                    "DATASHEET.md. With --public, articles whose text's licence is unknown or does not allow "
-                    "redistribution are withheld too (and DATASHEET.md, which describes the whole corpus, is "
-                    "left alone): the folder `newsmark publish` may push to a public repository.",
+        "data/<config>/<split>-*.parquet for the configs articles (default), mentions, claims, ner "
+        "and sentences, labels/<set>.csv, README.md (dataset card), croissant.json and manifest.json. The folder is written "
+        "beside the target and moved into place only when complete; on any error nothing is "
+        "written and a previous build stays as it was. Articles not yet annotated (a skeleton, or "
+        "'status: in-progress') are left out and counted. Also refreshes the statistics block of "
+        "DATASHEET.md. With --public, articles whose text's licence is unknown or does not allow "
+        "redistribution are withheld too (and DATASHEET.md, which describes the whole corpus, is "
+        "left alone): the folder `newsmark publish` may push to a public repository.",
         epilog="exit status: 0 built, 1 validation errors or a refused write, 2 usage error\n\n"
-               "examples:\n  newsmark build --out dist/newsmark\n"
-               "  newsmark build --public --out dist/public && newsmark publish --dataset dist/public --dry-run\n"
-               "  python -c \"from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))\"",
+        "examples:\n  newsmark build --out dist/newsmark\n"
+        "  newsmark build --public --out dist/public && newsmark publish --dataset dist/public --dry-run\n"
+        "  python -c \"from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))\"",
     )
     root_option(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors; no progress bar")
-    build.add_argument("--public", action="store_true",
-                       help="withhold articles whose text may not be redistributed (for a public release)")
-    build.add_argument("--no-cache", action="store_true",
-                       help="check and assemble every article afresh (default: reuse the rows of unchanged "
-                            "articles from <root>/.newsmark-cache; the output is byte-identical either way)")
+    build.add_argument(
+        "--public",
+        action="store_true",
+        help="withhold articles whose text may not be redistributed (for a public release)",
+    )
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check and assemble every article afresh (default: reuse the rows of unchanged "
+        "articles from <root>/.newsmark-cache; the output is byte-identical either way)",
+    )
     jobs_option(build)
     build.set_defaults(run=_run_build)
 
@@ -80,8 +97,9 @@ def _run_validate(args) -> int:
                 raise UsageError(f"{path}: no such file")
             if article_id_of(args.root, path) is None and not is_under(path, os.path.join(args.root, "schema")):
                 raise UsageError(f"{path}: not a file under {args.root}/corpus/ or {args.root}/annotations/")
-    report = newsmark.validate(args.root, paths, cache=not args.no_cache, jobs=args.jobs,
-                               progress=progress(args), details=False)
+    report = newsmark.validate(
+        args.root, paths, cache=not args.no_cache, jobs=args.jobs, progress=progress(args), details=False
+    )
     output = REPORTERS[args.format](report)
     if args.quiet and args.format != "json":
         output = output.removesuffix(summary(report) + "\n")
@@ -95,8 +113,9 @@ def _run_build(args) -> int:
 
     require_corpus(args.root)
     try:
-        result = newsmark.build(args.root, args.out, jobs=args.jobs, progress=progress(args),
-                                cache=not args.no_cache, public=args.public)
+        result = newsmark.build(
+            args.root, args.out, jobs=args.jobs, progress=progress(args), cache=not args.no_cache, public=args.public
+        )
     except ValidationFailed as failed:
         sys.stdout.write(text(failed.report))
         print("newsmark: build refused: the corpus has errors (above); nothing was written", file=sys.stderr)
@@ -108,8 +127,10 @@ def _run_build(args) -> int:
         counts = ", ".join(f"{split} {info['num_examples']}" for split, info in splits.items())
         print(f"  {config:<9} {counts}")
     if result["empty_splits"]:
-        print(f"  note: empty, so left out of the card (datasets cannot load a 0-row split): "
-              f"{', '.join(result['empty_splits'])}")
+        print(
+            f"  note: empty, so left out of the card (datasets cannot load a 0-row split): "
+            f"{', '.join(result['empty_splits'])}"
+        )
     pending = sum(result["stats"]["not_annotated"].values())
     if pending:
         print(f"  note: {pending} article(s) not yet annotated, left out")

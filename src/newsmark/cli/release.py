@@ -1,4 +1,5 @@
 """The researcher's and releaser's commands: ``evaluate``, ``export``, ``diff`` and ``publish``."""
+
 from __future__ import annotations
 
 import json
@@ -14,23 +15,27 @@ def register(commands) -> None:
         "evaluate",
         help="score a model's predictions on a split of the built dataset",
         description="Score predictions (JSONL) against one split of a built dataset. An article line: "
-                    "{\"id\": ..., \"mentions\": [{\"start\", \"end\", \"type\"}], \"claims\": [{\"start\", "
-                    "\"end\"}], \"checkworthy_sentences\": [index, ...], \"topics\": [QCode, ...]} (any of the four); "
-                    "a sentence line: {\"id\": \"<article id>/<sentence index>\", \"ner_tags\": [tag, ...]}, one tag "
-                    "per token of that ner row. Each task present is scored: mentions (exact span + type, micro "
-                    "and per type, with nervaluate's schemes), ner (seqeval, strict IOB2), claims (exact span and "
-                    "one-to-one overlap), check-worthy sentences (positive class) and topics (micro and macro F1). "
-                    "Malformed lines and ids not in the split are located errors, and nothing is scored.",
+        '{"id": ..., "mentions": [{"start", "end", "type"}], "claims": [{"start", '
+        '"end"}], "checkworthy_sentences": [index, ...], "topics": [QCode, ...]} (any of the four); '
+        'a sentence line: {"id": "<article id>/<sentence index>", "ner_tags": [tag, ...]}, one tag '
+        "per token of that ner row. Each task present is scored: mentions (exact span + type, micro "
+        "and per type, with nervaluate's schemes), ner (seqeval, strict IOB2), claims (exact span and "
+        "one-to-one overlap), check-worthy sentences (positive class) and topics (micro and macro F1). "
+        "Malformed lines and ids not in the split are located errors, and nothing is scored.",
         epilog="exit status: 0 scored, 1 problems in the predictions or the dataset, 2 usage error\n\n"
-               "examples:\n  newsmark evaluate predictions.jsonl --dataset dist/newsmark --split test\n"
-               "  newsmark evaluate predictions.jsonl --format json | jq .mentions.f1",
+        "examples:\n  newsmark evaluate predictions.jsonl --dataset dist/newsmark --split test\n"
+        "  newsmark evaluate predictions.jsonl --format json | jq .mentions.f1",
     )
     evaluate.add_argument("predictions", metavar="PREDICTIONS", help="the predictions, JSONL")
     dataset_option(evaluate)
     split_option(evaluate, "the split to score on (default: test)", default="test")
-    evaluate.add_argument("--format", choices=["text", "json"], default="text",
-                          help="text (default): a table; json: each task a top-level key with precision, recall "
-                               "and f1 of its headline metric, and the other figures beside them")
+    evaluate.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default): a table; json: each task a top-level key with precision, recall "
+        "and f1 of its headline metric, and the other figures beside them",
+    )
     evaluate.set_defaults(run=_run_evaluate)
 
     export = command(
@@ -38,17 +43,18 @@ def register(commands) -> None:
         "export",
         help="write the built dataset as spaCy DocBin, CoNLL, brat standoff or JSONL",
         description="Write a built dataset in another format: spacy (<split>.spacy DocBin: ner tokens, outermost "
-                    "mentions in doc.ents, all mentions in doc.spans['mentions'], claims in doc.spans['claims'] "
-                    "with their attributes in doc.user_data, topics in doc.cats), conll (<split>.conll, "
-                    "CoNLL-2003 style 'token TAG' lines), brat (<split>/<id>.txt and .ann, with annotation.conf) "
-                    "or jsonl (<split>.jsonl, one article per line, labels as names). The folder is written "
-                    "beside --out and moved into place when complete.",
+        "mentions in doc.ents, all mentions in doc.spans['mentions'], claims in doc.spans['claims'] "
+        "with their attributes in doc.user_data, topics in doc.cats), conll (<split>.conll, "
+        "CoNLL-2003 style 'token TAG' lines), brat (<split>/<id>.txt and .ann, with annotation.conf) "
+        "or jsonl (<split>.jsonl, one article per line, labels as names). The folder is written "
+        "beside --out and moved into place when complete.",
         epilog="exit status: 0 written, 1 a problem with the dataset or --out, 2 usage error\n\n"
-               "examples:\n  newsmark export --format spacy --out exports/spacy\n"
-               "  newsmark export --format conll --split test --dataset dist/newsmark --out exports/conll",
+        "examples:\n  newsmark export --format spacy --out exports/spacy\n"
+        "  newsmark export --format conll --split test --dataset dist/newsmark --out exports/conll",
     )
-    export.add_argument("--format", required=True, choices=["spacy", "conll", "brat", "jsonl"],
-                        help="the format to write")
+    export.add_argument(
+        "--format", required=True, choices=["spacy", "conll", "brat", "jsonl"], help="the format to write"
+    )
     export.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder (or an earlier export)")
     split_option(export, "only this split (default: every split with rows)")
     dataset_option(export)
@@ -60,20 +66,24 @@ def register(commands) -> None:
         "diff",
         help="what changed between two releases (a draft CHANGELOG entry)",
         description="Compare two releases: each of OLD and NEW is a dataset folder written by newsmark build, or "
-                    "a git revision of the corpus (built in a temporary folder). Reports articles added, removed "
-                    "and changed (text, metadata, annotation), rows per config and split, label count deltas, "
-                    "label-set changes and articles whose split changed. A split change of an article in both "
-                    "releases is an error unless the split rule changed; so is a label set that was reordered "
-                    "or lost a label. The text output is a draft of the CHANGELOG entry.",
+        "a git revision of the corpus (built in a temporary folder). Reports articles added, removed "
+        "and changed (text, metadata, annotation), rows per config and split, label count deltas, "
+        "label-set changes and articles whose split changed. A split change of an article in both "
+        "releases is an error unless the split rule changed; so is a label set that was reordered "
+        "or lost a label. The text output is a draft of the CHANGELOG entry.",
         epilog="exit status: 0 compared, 1 an error in the comparison (a split move, a broken label set) or a "
-               "problem reading the releases, 2 usage error\n\n"
-               "examples:\n  newsmark diff v0.1.0 HEAD\n  newsmark diff dist/newsmark-v0.1.0 dist/newsmark --format json",
+        "problem reading the releases, 2 usage error\n\n"
+        "examples:\n  newsmark diff v0.1.0 HEAD\n  newsmark diff dist/newsmark-v0.1.0 dist/newsmark --format json",
     )
     diff.add_argument("old", metavar="OLD", help="dataset folder or git revision of the earlier release")
     diff.add_argument("new", metavar="NEW", help="dataset folder or git revision of the later release")
     root_option(diff)  # the repository whose git revisions OLD and NEW may name
-    diff.add_argument("--format", choices=["text", "json"], default="text",
-                      help="text (default): a CHANGELOG draft; json: the comparison as data")
+    diff.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default): a CHANGELOG draft; json: the comparison as data",
+    )
     diff.set_defaults(run=_run_diff)
 
     publish = command(
@@ -81,24 +91,27 @@ def register(commands) -> None:
         "publish",
         help="upload a built version to the Hugging Face Hub and tag it",
         description="Upload the dataset folder (built now, or --dataset DIR) to a Hugging Face dataset repository "
-                    "in one commit, and tag that commit v<version>, so that load_dataset(repo, "
-                    "revision='v<version>') gets exactly this release. A public push is refused while any "
-                    "article's licence is unknown or does not allow redistribution (the articles are named): "
-                    "--gated or --private are the ways around it. The token comes from your Hugging Face login "
-                    "(hf auth login) or HF_TOKEN, never from a file in the repository. CHANGELOG.md needs an "
-                    "entry for the version.",
+        "in one commit, and tag that commit v<version>, so that load_dataset(repo, "
+        "revision='v<version>') gets exactly this release. A public push is refused while any "
+        "article's licence is unknown or does not allow redistribution (the articles are named): "
+        "--gated or --private are the ways around it. The token comes from your Hugging Face login "
+        "(hf auth login) or HF_TOKEN, never from a file in the repository. CHANGELOG.md needs an "
+        "entry for the version.",
         epilog="exit status: 0 published (or planned, with --dry-run), 1 refused or failed, 2 usage error\n\n"
-               "examples:\n  newsmark publish --repo-id acme/newsmark --dry-run\n"
-               "  newsmark publish --repo-id acme/newsmark --gated",
+        "examples:\n  newsmark publish --repo-id acme/newsmark --dry-run\n"
+        "  newsmark publish --repo-id acme/newsmark --gated",
     )
     root_option(publish)
-    publish.add_argument("--repo-id", metavar="OWNER/NAME",
-                         help="the Hub dataset repository (default: repo_id in [tool.newsmark])")
+    publish.add_argument(
+        "--repo-id", metavar="OWNER/NAME", help="the Hub dataset repository (default: repo_id in [tool.newsmark])"
+    )
     visibility = publish.add_mutually_exclusive_group()
     visibility.add_argument("--private", action="store_true", help="a private repository")
     visibility.add_argument("--gated", action="store_true", help="a public repository whose users must ask for access")
     publish.add_argument("--dataset", metavar="DIR", help="publish this built folder instead of building now")
-    publish.add_argument("--dry-run", action="store_true", help="print what would be uploaded and tagged; upload nothing")
+    publish.add_argument(
+        "--dry-run", action="store_true", help="print what would be uploaded and tagged; upload nothing"
+    )
     publish.set_defaults(run=_run_publish)
 
 
@@ -106,8 +119,10 @@ def _run_export(args) -> int:
     from newsmark.release.export import export
 
     result = export(args.dataset, args.format, args.out, args.split, args.root)
-    print(f"wrote {len(result['files'])} file(s) in {result['format']} format to {result['out']} "
-          f"({', '.join(result['splits'])})")
+    print(
+        f"wrote {len(result['files'])} file(s) in {result['format']} format to {result['out']} "
+        f"({', '.join(result['splits'])})"
+    )
     return 0
 
 
@@ -128,9 +143,11 @@ def _run_publish(args) -> int:
         dataset = newsmark.build(args.root)["out"]
     steps = plan(args.root, args.repo_id, dataset, private=args.private, gated=args.gated)
     size = sum(size for _, size in steps["files"])
-    print(f"{'would upload' if args.dry_run else 'uploading'} {len(steps['files'])} file(s), {size:,} bytes, from "
-          f"{steps['dataset']} to the {steps['visibility']} dataset repository {steps['repo_id']} in one commit "
-          f"({steps['commit_message']!r}) and tag it {steps['tag']}")
+    print(
+        f"{'would upload' if args.dry_run else 'uploading'} {len(steps['files'])} file(s), {size:,} bytes, from "
+        f"{steps['dataset']} to the {steps['visibility']} dataset repository {steps['repo_id']} in one commit "
+        f"({steps['commit_message']!r}) and tag it {steps['tag']}"
+    )
     if args.dry_run:
         for rel, file_size in steps["files"]:
             print(f"  {rel} ({file_size:,} bytes)")

@@ -1,4 +1,5 @@
 """The reviewer's commands: ``stats``, ``report`` and ``agree``."""
+
 from __future__ import annotations
 
 import sys
@@ -15,7 +16,7 @@ def register(commands) -> None:
         "stats",
         help="print corpus statistics",
         description="Count articles per split, mentions per entity type, claims per claim type, topics and "
-                    "annotator kinds over the validated articles.",
+        "annotator kinds over the validated articles.",
         epilog="example:\n  newsmark stats --root path/to/corpus",
     )
     root_option(stats)
@@ -26,24 +27,32 @@ def register(commands) -> None:
         "report",
         help="render the corpus as a static HTML site",
         description="Write index.html (statistics as SVG charts, a table of articles) and one page per "
-                    "article: the text with every mention highlighted by entity type (hover or focus for "
-                    "name, type and Wikidata id) and every claim underlined, with a side panel of entities "
-                    "and claims. Self-contained: no network assets. Only valid articles are rendered.",
+        "article: the text with every mention highlighted by entity type (hover or focus for "
+        "name, type and Wikidata id) and every claim underlined, with a side panel of entities "
+        "and claims. Self-contained: no network assets. Only valid articles are rendered.",
         epilog="examples:\n  newsmark report                      # dist/report/index.html\n"
-               "  newsmark report --compare ann-b adjudicated  # and compare/<id>.html side by side\n"
-               "  newsmark report 000-833129a6a27d8038  # that article's page (and the index)\n"
-               "  newsmark report --changed origin/main # the articles a pull request changes",
+        "  newsmark report --compare ann-b adjudicated  # and compare/<id>.html side by side\n"
+        "  newsmark report 000-833129a6a27d8038  # that article's page (and the index)\n"
+        "  newsmark report --changed origin/main # the articles a pull request changes",
     )
     report.add_argument("ids", nargs="*", metavar="ID", help="render only these articles (default: all)")
     root_option(report)
     report.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/report)")
-    report.add_argument("--changed", metavar="REV", help="render only the articles whose files differ from git "
-                                                         "revision REV, and new untracked ones (removed articles "
-                                                         "are named, not rendered)")
-    report.add_argument("--compare", nargs=2, metavar=("A", "B"),
-                        help="also write compare/<id>.html: two annotation layers side by side (annotator folder "
-                             "names under annotations/independent/, or 'adjudicated'), differences marked and "
-                             "listed with links to their spans")
+    report.add_argument(
+        "--changed",
+        metavar="REV",
+        help="render only the articles whose files differ from git "
+        "revision REV, and new untracked ones (removed articles "
+        "are named, not rendered)",
+    )
+    report.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="also write compare/<id>.html: two annotation layers side by side (annotator folder "
+        "names under annotations/independent/, or 'adjudicated'), differences marked and "
+        "listed with links to their spans",
+    )
     jobs_option(report)
     report.set_defaults(run=_run_report)
 
@@ -52,38 +61,45 @@ def register(commands) -> None:
         "agree",
         help="inter-annotator agreement of two annotation layers, and their disagreements",
         description="Compare two annotation layers of the same articles: independent layers in "
-                    "annotations/independent/<annotator>/<id>.yaml, or one of them and the adjudicated "
-                    "annotations/<id>.yaml (named 'adjudicated'). Reports mention strict span F1 and span+type "
-                    "F1, entity coreference B3 F1 over the mentions both annotated, claim strict span F1 and "
-                    "overlap F1 (one-to-one, greatest overlap first, at least half the shorter span), Cohen's "
-                    "kappa on claim type, attribution and check-worthiness over matched claims and on each "
-                    "topic's presence, and every disagreement located (path:line), for an adjudicator to work "
-                    "through. --files compares two annotation files of one article wherever they are.",
+        "annotations/independent/<annotator>/<id>.yaml, or one of them and the adjudicated "
+        "annotations/<id>.yaml (named 'adjudicated'). Reports mention strict span F1 and span+type "
+        "F1, entity coreference B3 F1 over the mentions both annotated, claim strict span F1 and "
+        "overlap F1 (one-to-one, greatest overlap first, at least half the shorter span), Cohen's "
+        "kappa on claim type, attribution and check-worthiness over matched claims and on each "
+        "topic's presence, and every disagreement located (path:line), for an adjudicator to work "
+        "through. --files compares two annotation files of one article wherever they are.",
         epilog="exit status: 0 compared, 1 a layer does not validate or nothing to compare, 2 usage error\n\n"
-               "examples:\n  newsmark agree                                   # the two layers there are\n"
-               "  newsmark agree --annotators jdoe adjudicated --format json\n"
-               "  newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml\n"
-               "  newsmark agree --sample 0.1                      # which articles to annotate twice",
+        "examples:\n  newsmark agree                                   # the two layers there are\n"
+        "  newsmark agree --annotators jdoe adjudicated --format json\n"
+        "  newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml\n"
+        "  newsmark agree --sample 0.1                      # which articles to annotate twice",
     )
     agree.add_argument("ids", nargs="*", metavar="ID", help="only these articles (default: every article with both)")
-    agree.add_argument("--annotators", nargs="+", metavar="NAME",
-                       help="the layers: annotator folder names, or 'adjudicated'; three or more give every pair's "
-                            "figures and Krippendorff's alpha")
+    agree.add_argument(
+        "--annotators",
+        nargs="+",
+        metavar="NAME",
+        help="the layers: annotator folder names, or 'adjudicated'; three or more give every pair's "
+        "figures and Krippendorff's alpha",
+    )
     agree.add_argument("--files", nargs=2, metavar=("A.yaml", "B.yaml"), help="compare two annotation files directly")
-    agree.add_argument("--sample", type=float, metavar="FRACTION",
-                       help="print the articles to double-annotate: the ceil(FRACTION x N) with the smallest "
-                            "SHA-256 of 'newsmark-double-annotation:<id>' (a stated random rule)")
+    agree.add_argument(
+        "--sample",
+        type=float,
+        metavar="FRACTION",
+        help="print the articles to double-annotate: the ceil(FRACTION x N) with the smallest "
+        "SHA-256 of 'newsmark-double-annotation:<id>' (a stated random rule)",
+    )
     agree.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     root_option(agree)
     agree.set_defaults(run=_run_agree)
 
 
 def _run_stats(args) -> int:
-    from newsmark.pipeline.splits import read_settings
-    from newsmark.pipeline.stats import corpus_stats, stats_rows
-
     from newsmark.pipeline.check import agreement_summary
     from newsmark.pipeline.read import inventory
+    from newsmark.pipeline.splits import read_settings
+    from newsmark.pipeline.stats import corpus_stats, stats_rows
 
     require_corpus(args.root)
     report = newsmark.validate(args.root)
@@ -93,8 +109,10 @@ def _run_stats(args) -> int:
     for name, value in stats_rows(stats):
         print(f"{name:<{width}}  {value}")
     if report.errors:
-        print(f"({len(report.errors)} validation error(s): articles with errors are not counted; run "
-              "newsmark validate)", file=sys.stderr)
+        print(
+            f"({len(report.errors)} validation error(s): articles with errors are not counted; run newsmark validate)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -106,8 +124,14 @@ def _run_report(args) -> int:
     changed = frozenset(changed_articles(Path(args.root), args.changed)) if args.changed else frozenset()
     if args.changed:
         ids = sorted(set(ids or []) | changed)
-    result = report(args.root, args.out, ids, jobs=args.jobs, may_be_gone=changed,
-                    compare=tuple(args.compare) if args.compare else None)
+    result = report(
+        args.root,
+        args.out,
+        ids,
+        jobs=args.jobs,
+        may_be_gone=changed,
+        compare=tuple(args.compare) if args.compare else None,
+    )
     print(f"wrote {len(result['pages'])} article page(s) and {Path(result['out']) / 'index.html'}")
     if args.compare:
         print(f"wrote {len(result['compared'])} comparison page(s) in {Path(result['out']) / 'compare'}")
@@ -152,21 +176,32 @@ def _run_agree(args) -> int:
         print(f"agreement over {result['articles']} article(s): {', '.join(result['annotators'])}")
         print("  Krippendorff's alpha  " + ", ".join(f"{key} {shown(value)}" for key, value in result["alpha"].items()))
         for pair, figures in result["pairs"].items():
-            print(f"  {pair}: mention span F1 {shown(figures['mentions']['strict_f1'])}, entity B3 F1 "
-                  f"{shown(figures['entities']['b3_f1'])}, claim overlap F1 {shown(figures['claims']['overlap_f1'])}")
+            print(
+                f"  {pair}: mention span F1 {shown(figures['mentions']['strict_f1'])}, entity B3 F1 "
+                f"{shown(figures['entities']['b3_f1'])}, claim overlap F1 {shown(figures['claims']['overlap_f1'])}"
+            )
         return 0
 
     mentions, claims = result["mentions"], result["claims"]
     who = " vs ".join(result.get("annotators", args.files or []))
     print(f"agreement over {result['articles']} article(s): {who}")
-    print(f"  mentions  strict span F1 {shown(mentions['strict_f1'])}, span+type F1 {shown(mentions['strict_typed_f1'])}"
-          f" ({mentions['a']} vs {mentions['b']})")
-    print(f"  entities  B3 F1 {shown(result['entities']['b3_f1'])} over {result['entities']['mentions_compared']} "
-          "shared mention(s)")
-    print(f"  claims    strict span F1 {shown(claims['strict_f1'])}, overlap F1 {shown(claims['overlap_f1'])} "
-          f"({claims['matched']} matched of {claims['a']} vs {claims['b']})")
-    print("  kappa     " + ", ".join(f"{key} {shown(value)}" for key, value in claims["kappa"].items())
-          + f", topics {shown(result['topics']['kappa'])}")
+    print(
+        f"  mentions  strict span F1 {shown(mentions['strict_f1'])}, span+type F1 {shown(mentions['strict_typed_f1'])}"
+        f" ({mentions['a']} vs {mentions['b']})"
+    )
+    print(
+        f"  entities  B3 F1 {shown(result['entities']['b3_f1'])} over {result['entities']['mentions_compared']} "
+        "shared mention(s)"
+    )
+    print(
+        f"  claims    strict span F1 {shown(claims['strict_f1'])}, overlap F1 {shown(claims['overlap_f1'])} "
+        f"({claims['matched']} matched of {claims['a']} vs {claims['b']})"
+    )
+    print(
+        "  kappa     "
+        + ", ".join(f"{key} {shown(value)}" for key, value in claims["kappa"].items())
+        + f", topics {shown(result['topics']['kappa'])}"
+    )
     if result["disagreements"]:
         print(f"{len(result['disagreements'])} disagreement(s):")
     for item in result["disagreements"]:

@@ -5,16 +5,17 @@ A span may be written as just ``text: "..."`` (W3C TextQuoteSelector ``exact``),
 choose among repeats. The file is edited round-trip (comments, key order and quoting survive) and is
 rewritten only when every span in it resolves; otherwise it is left untouched and each problem is reported.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
-from newsmark.pipeline.check import iter_spans, show_path
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
 from newsmark.findings import ERROR, Finding
+from newsmark.pipeline.check import iter_spans, show_path
 from newsmark.pipeline.read import position, read_article_text, read_yaml, relpath
 
 
@@ -47,10 +48,10 @@ def resolve(text: str, span: dict) -> tuple[int | None, str]:
     if len(starts) == 1:
         return starts[0], ""
     if not starts:
-        return None, "the quote does not occur in the text" + (" with that prefix/suffix" if
-                                                                "prefix" in span or "suffix" in span else "")
-    return None, (f"the quote matches {len(starts)} times ({where}); add prefix:, suffix: or occurrence: "
-                  "to choose one")
+        return None, "the quote does not occur in the text" + (
+            " with that prefix/suffix" if "prefix" in span or "suffix" in span else ""
+        )
+    return None, (f"the quote matches {len(starts)} times ({where}); add prefix:, suffix: or occurrence: to choose one")
 
 
 def anchor_file(root: Path, article_id: str) -> AnchorResult:
@@ -61,8 +62,9 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
     doc, problems = read_yaml(path, root)  # the safe reader first: no aliases, tags or huge files get further
     text_path = root / "corpus" / f"{article_id}.txt"
     if not text_path.exists() and not text_path.is_symlink():
-        result.problems = problems + [Finding(f"corpus/{article_id}.txt", 1, 1, "NM506", "the article's text is "
-                                              "missing; add it before anchoring")]
+        result.problems = problems + [
+            Finding(f"corpus/{article_id}.txt", 1, 1, "NM506", "the article's text is missing; add it before anchoring")
+        ]
         return result
     text, text_problems = read_article_text(text_path, root)
     # Only errors stop anchoring: a warning about the text (an invisible character, NM112) leaves every
@@ -74,16 +76,26 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
     try:
         spans = list(iter_spans(data))
     except (KeyError, TypeError, AttributeError):
-        raise NewsmarkError(f"{rel}: entities/mentions/claims are not shaped as the schema says; run "
-                            "`newsmark validate` and fix the findings first") from None
+        raise NewsmarkError(
+            f"{rel}: entities/mentions/claims are not shaped as the schema says; run "
+            "`newsmark validate` and fix the findings first"
+        ) from None
     changed = False
     for span_path, span, _ in spans:
         line, col = doc.at(span_path)
         occurrence = span.get("occurrence", 1)
         if not isinstance(span.get("text"), str) or not span["text"] or type(occurrence) is not int or occurrence < 1:
-            result.problems.append(Finding(rel, line, col, "NM406", f"{show_path(span_path)}: needs a non-empty "
-                                           "text: quote (and occurrence: a whole number from 1, counting matches "
-                                           "from the start of the text) to anchor"))
+            result.problems.append(
+                Finding(
+                    rel,
+                    line,
+                    col,
+                    "NM406",
+                    f"{show_path(span_path)}: needs a non-empty "
+                    "text: quote (and occurrence: a whole number from 1, counting matches "
+                    "from the start of the text) to anchor",
+                )
+            )
             continue
         start, end = span.get("start"), span.get("end")
         if isinstance(start, int) and isinstance(end, int) and text[start:end] == span["text"]:
@@ -91,8 +103,9 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
         new_start, reason = resolve(text, span)
         if new_start is None:
             stale = f"its offsets {start}:{end} no longer match and " if start is not None else ""
-            result.problems.append(Finding(rel, line, col, "NM406", f"{show_path(span_path)} {span['text']!r}: "
-                                           f"{stale}{reason}"))
+            result.problems.append(
+                Finding(rel, line, col, "NM406", f"{show_path(span_path)} {span['text']!r}: {stale}{reason}")
+            )
             continue
         new_end = new_start + len(span["text"])
         if "start" in span:

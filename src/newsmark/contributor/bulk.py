@@ -8,6 +8,7 @@ of an article in the corpus or earlier in the import are not imported and are na
 join the story of what they duplicate (a story is the first duplicate's own ``story``, or its id).
 Importing the same source twice changes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,14 +17,14 @@ import itertools
 import os
 import re
 import tempfile
-from itertools import islice
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Iterator
 
+from newsmark import jsondata
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input, source_file_name
-from newsmark import jsondata
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_atomic
 from newsmark.licenses import UNKNOWN, not_spdx
@@ -87,8 +88,11 @@ def _pick(record: dict, mapping: dict[str, str]) -> tuple[dict, dict]:
 def _missing_columns(record_columns, mapping: dict[str, str]) -> list[str]:
     """The --map columns a record lacks: a mapping that names no column is an error, never a silent fall back
     to the default columns."""
-    return [f"--map {name}={column}: there is no column '{column}'" for name, column in mapping.items()
-            if column not in record_columns]
+    return [
+        f"--map {name}={column}: there is no column '{column}'"
+        for name, column in mapping.items()
+        if column not in record_columns
+    ]
 
 
 def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
@@ -105,8 +109,10 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
                 if len(raw) > MAX_SOURCE_LINE:  # read past the rest of the line, so later lines keep their numbers
                     while raw and not raw.endswith(b"\n"):
                         raw = handle.readline(MAX_SOURCE_LINE + 1)
-                    yield f"{name}:{number}: a line longer than {MAX_SOURCE_LINE:,} bytes (one article is at most " \
-                          f"{MAX_FILE_BYTES:,})"
+                    yield (
+                        f"{name}:{number}: a line longer than {MAX_SOURCE_LINE:,} bytes (one article is at most "
+                        f"{MAX_FILE_BYTES:,})"
+                    )
                     continue
                 if not raw.strip():
                     continue
@@ -135,7 +141,9 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
             try:
                 missing = _missing_columns(reader.fieldnames or [], mapping)
                 if missing:
-                    yield f"{name}:1: " + "; ".join(missing) + f" (the columns are {', '.join(reader.fieldnames or [])})"
+                    yield (
+                        f"{name}:1: " + "; ".join(missing) + f" (the columns are {', '.join(reader.fieldnames or [])})"
+                    )
                     return
                 start = reader.line_num + 1  # a record may span lines: it is located where it starts
                 for record in reader:
@@ -203,8 +211,9 @@ def _text_file(path: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
 
 
 # What a reader of the page never sees, so never part of the article: hidden elements and templates.
-_UNSEEN = ("//template | //*[@hidden] | //*[@aria-hidden='true'] | "
-           "//*[contains(translate(@style, ' ', ''), 'display:none')]")
+_UNSEEN = (
+    "//template | //*[@hidden] | //*[@aria-hidden='true'] | //*[contains(translate(@style, ' ', ''), 'display:none')]"
+)
 
 
 def _without_unseen(raw: bytes) -> bytes | str:
@@ -227,12 +236,22 @@ def _html_file(path: Path) -> Item | str:
 
     if path.stat().st_size > 4 * MAX_FILE_BYTES:
         return f"{path}: larger than the {4 * MAX_FILE_BYTES} byte limit for a saved page"
-    document = trafilatura.bare_extraction(_without_unseen(path.read_bytes()), with_metadata=True,
-                                           include_comments=False, include_tables=False, favor_precision=True)
+    document = trafilatura.bare_extraction(
+        _without_unseen(path.read_bytes()),
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+    )
     if document is None or not getattr(document, "text", None):
         return f"{path}: no article text found in the page"
-    values = {"text": document.text, "title": document.title, "date": document.date, "url": document.url,
-              "source_name": document.sitename}
+    values = {
+        "text": document.text,
+        "title": document.title,
+        "date": document.date,
+        "url": document.url,
+        "source_name": document.sitename,
+    }
     return Item(str(path), {key: value for key, value in values.items() if value}, source=path)
 
 
@@ -245,8 +264,10 @@ class Decision:
     digest: str | None = None  # of the item the check pass read (the write pass must read the same)
 
 
-_DATE_TIME_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
-                           r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+_DATE_TIME_RE = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
 
 
 def item_date(value) -> str:
@@ -260,7 +281,9 @@ def item_date(value) -> str:
 def item_digest(item: Item) -> str:
     """A digest of everything an item says (its text and every field), to tell that a source did not change
     between the check pass and the write pass."""
-    return hashlib.sha256(repr(sorted(item.values.items(), key=lambda kv: kv[0])).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(
+        repr(sorted(item.values.items(), key=lambda kv: kv[0])).encode("utf-8", "surrogatepass")
+    ).hexdigest()
 
 
 def _skip_reason(item: Item, options: Options) -> str | None:
@@ -293,8 +316,16 @@ def _body(item: Item, options: Options) -> Prepared:
     return Prepared(body, changes, hashlib.sha256(given).hexdigest())
 
 
-def _metadata(root: Path, item: Item, prepared: Prepared, options: Options, article_id: str | None, story,
-              taken=frozenset(), everything_taken: bool = False) -> dict:
+def _metadata(
+    root: Path,
+    item: Item,
+    prepared: Prepared,
+    options: Options,
+    article_id: str | None,
+    story,
+    taken=frozenset(),
+    everything_taken: bool = False,
+) -> dict:
     values = item.values
     if "date" not in values:
         raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
@@ -302,10 +333,23 @@ def _metadata(root: Path, item: Item, prepared: Prepared, options: Options, arti
     if item.line is not None:
         provenance["line"] = item.line
     provenance["sha256"] = prepared.sha256
-    return article_metadata(prepared.body, root, item_date(values["date"]), values.get("title"), article_id,
-                            values.get("language", "en"), values.get("source_name") or options.source_name,
-                            values.get("url"), _license(item, options), story, taken, everything_taken,
-                            authors=options.authors, provenance=provenance, changes=prepared.changes)
+    return article_metadata(
+        prepared.body,
+        root,
+        item_date(values["date"]),
+        values.get("title"),
+        article_id,
+        values.get("language", "en"),
+        values.get("source_name") or options.source_name,
+        values.get("url"),
+        _license(item, options),
+        story,
+        taken,
+        everything_taken,
+        authors=options.authors,
+        provenance=provenance,
+        changes=prepared.changes,
+    )
 
 
 def _license(item: Item, options: Options) -> str:
@@ -317,8 +361,9 @@ def _warnings(item: Item, prepared: Prepared) -> list[str]:
     found = []
     title = item.values.get("title")
     if isinstance(title, str) and TEST_TITLE_RE.search(title):
-        found.append(f"{item.where}: the title {title!r} marks a test page, not an article (--skip-title leaves "
-                     "such items out)")
+        found.append(
+            f"{item.where}: the title {title!r} marks a test page, not an article (--skip-title leaves such items out)"
+        )
     if len(prepared.body) - 1 < SHORT_TEXT:
         found.append(f"{item.where}: the text has only {len(prepared.body) - 1} characters; is it a whole article?")
     return found
@@ -357,8 +402,16 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
         errors = [str(prepared)] if isinstance(prepared, NewsmarkError) else []
         meta = None
         try:
-            meta = _metadata(root, item, prepared if not errors else Prepared("x\n", [], "0" * 64), options,
-                             item.values.get("id"), item.values.get("story"), taken, everything_taken=True)
+            meta = _metadata(
+                root,
+                item,
+                prepared if not errors else Prepared("x\n", [], "0" * 64),
+                options,
+                item.values.get("id"),
+                item.values.get("story"),
+                taken,
+                everything_taken=True,
+            )
         except NewsmarkError as err:
             errors.append(str(err))
         if errors or item.where in bad_licenses.get(license, ()):
@@ -367,11 +420,15 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
             continue
         key = text_key(prepared.body)
         if key in existing_keys:
-            decisions.append(Decision(item.where, skipped=f"same text as {existing_keys[key]}", digest=item_digest(item)))
+            decisions.append(
+                Decision(item.where, skipped=f"same text as {existing_keys[key]}", digest=item_digest(item))
+            )
             continue
         if item.values.get("id") and meta["id"] in taken:  # a generated id is made unique; a given one must be
-            problems.append(f"{item.where}: id {meta['id']!r} is already taken by "
-                            f"{given_by.get(meta['id'], 'an article of the corpus')}; give each item its own id")
+            problems.append(
+                f"{item.where}: id {meta['id']!r} is already taken by "
+                f"{given_by.get(meta['id'], 'an article of the corpus')}; give each item its own id"
+            )
             continue
         warnings += _warnings(item, prepared)
         given_by[meta["id"]] = item.where
@@ -381,12 +438,19 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
         rows.append(values)
         decisions.append(Decision(item.where, meta["id"], meta.get("story"), digest=item_digest(item)))
     for license, where in bad_licenses.items():
-        problems.append(f"{where[0]}: {not_spdx(license)}" +
-                        (f" ({len(where)} items give it: {', '.join(where[:3])}{', …' if len(where) > 3 else ''})"
-                         if len(where) > 1 else ""))
+        problems.append(
+            f"{where[0]}: {not_spdx(license)}"
+            + (
+                f" ({len(where)} items give it: {', '.join(where[:3])}{', …' if len(where) > 3 else ''})"
+                if len(where) > 1
+                else ""
+            )
+        )
     if not problems:
         _join_stories(root, decisions, ids, rows, settings)
     return decisions, problems, warnings
+
+
 def _join_stories(root: Path, decisions: list[Decision], ids: list[str], rows: list, settings: DedupSettings) -> None:
     """Give every imported article that is a near-duplicate of others, and names no story itself, the
     story of its group: one a member already names (the corpus's articles first), else the id of the
@@ -400,7 +464,9 @@ def _join_stories(root: Path, decisions: list[Decision], ids: list[str], rows: l
         if not any(member in imported and imported[member].story is None for member in group):
             continue
         group.sort(key=order.__getitem__)
-        named = [story for story in (imported[m].story if m in imported else _story_of(root, m) for m in group) if story]
+        named = [
+            story for story in (imported[m].story if m in imported else _story_of(root, m) for m in group) if story
+        ]
         story = named[0] if named else group[0]
         for member in group:
             if member in imported and imported[member].story is None and member != story:
@@ -436,8 +502,9 @@ def _story_of(root: Path, article_id: str) -> str | None:
     return doc.data.get("story") if doc is not None and isinstance(doc.data, dict) else None
 
 
-def import_sources(root: str | Path, sources: list[str | Path], options: Options | None = None,
-                   dry_run: bool = False, progress=None) -> dict:
+def import_sources(
+    root: str | Path, sources: list[str | Path], options: Options | None = None, dry_run: bool = False, progress=None
+) -> dict:
     """Import every item of ``sources`` into the corpus at ``root``; raises NewsmarkError listing every
     problem (and writes nothing) when any item has one. ``progress(done, total)`` is told of each item
     checked (total None) and each article written."""
@@ -466,15 +533,20 @@ def import_sources(root: str | Path, sources: list[str | Path], options: Options
     # is removed first (no other import can be writing it).
     with corpus_lock(root):
         removed = remove_killed_import_files(root)
-        decisions, problems, warnings = _check(root, (item for path in paths for item in read_items(path, options.mapping)),
-                                               options, settings, progress)
+        decisions, problems, warnings = _check(
+            root, (item for path in paths for item in read_items(path, options.mapping)), options, settings, progress
+        )
         if problems:
             shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
             raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
         imported = [d for d in decisions if d.skipped is None]
-        result = {"imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
-                  "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
-                  "warnings": warnings, "written": [], "removed": removed}
+        result = {
+            "imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
+            "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
+            "warnings": warnings,
+            "written": [],
+            "removed": removed,
+        }
         if dry_run or not imported:
             return result
         result["written"] = _write_all(root, paths, options, decisions, progress)
@@ -504,16 +576,24 @@ def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[
     for folder in ("corpus", "annotations"):
         linked = linked_folder(root, root / folder / "x")
         if linked is not None:
-            raise NewsmarkError(f"{folder}/ is a link; the corpus holds no links (NM108): replace it with a folder; "
-                                "nothing was written")
+            raise NewsmarkError(
+                f"{folder}/ is a link; the corpus holds no links (NM108): replace it with a folder; nothing was written"
+            )
     try:
         items = (item for path in paths for item in read_items(path, options.mapping))
         for item, decision in itertools.zip_longest(items, decisions):
-            if isinstance(item, str) or item is None or decision is None or item.where != decision.where \
-                    or item_digest(item) != decision.digest:
+            if (
+                isinstance(item, str)
+                or item is None
+                or decision is None
+                or item.where != decision.where
+                or item_digest(item) != decision.digest
+            ):
                 where = decision.where if decision is not None else item if isinstance(item, str) else item.where
-                raise NewsmarkError(f"{where}: the source changed while it was being imported (it is not what was "
-                                    "checked); nothing was written: import it again")
+                raise NewsmarkError(
+                    f"{where}: the source changed while it was being imported (it is not what was "
+                    "checked); nothing was written: import it again"
+                )
             if decision.skipped is not None:
                 continue
             prepared = _body(item, options)
@@ -546,7 +626,9 @@ def find_near_duplicates(root: str | Path) -> list[list[str]]:
 
     root = Path(root)
     settings = read_settings(root)
-    texts = ((article_id, read_article_text(path, root)[0]) for article_id, path in sorted(inventory(root).texts.items()))
+    texts = (
+        (article_id, read_article_text(path, root)[0]) for article_id, path in sorted(inventory(root).texts.items())
+    )
     ids, rows = [], []
     for batch in _batches((pair for pair in texts if pair[1] is not None), BATCH):
         ids += [article_id for article_id, _ in batch]
@@ -567,8 +649,9 @@ def dedup(root: str | Path, apply: bool = False) -> list[dict]:
         named = sorted({story for story in stories.values() if story})
         story = named[0] if len(named) == 1 else (members[0] if not named else None)
         changes = [member for member in members if story is not None and stories[member] != story]
-        groups.append({"members": members, "story": story, "conflict": named if len(named) > 1 else [],
-                       "changes": changes})
+        groups.append(
+            {"members": members, "story": story, "conflict": named if len(named) > 1 else [], "changes": changes}
+        )
     if apply:
         with corpus_lock(root):
             _apply_stories(root, groups)
@@ -592,7 +675,9 @@ def _apply_stories(root: Path, groups: list[dict]) -> None:
                 yaml_writer, data = round_trip_load(raw.decode("utf-8"))
                 data["story"] = group["story"]
             except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as err:
-                raise NewsmarkError(f"{rel}: cannot be read as metadata ({type(err).__name__}); run newsmark "
-                                    "validate; nothing was changed") from None
+                raise NewsmarkError(
+                    f"{rel}: cannot be read as metadata ({type(err).__name__}); run newsmark "
+                    "validate; nothing was changed"
+                ) from None
             contents[root / rel] = round_trip_dump(yaml_writer, data)
     write_all_atomic(contents)

@@ -6,6 +6,7 @@ removes a character that carries nothing (a zero-width joiner that joins nothing
 removed in plain words, so that the article's metadata records the change made to the source text (CC BY
 asks that changes be indicated) while its provenance keeps the SHA-256 of the text as the source gave it.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,12 +58,20 @@ def drop_stray_joiners(text: str) -> tuple[str, str | None]:
 # Each rule takes a text and gives it back cleaned, with a statement of the change (None: nothing changed).
 RULES = {
     # "Friday, January 4, 2019" (often followed by a no-break space) as the text's first line
-    "dateline": LineRule("dateline", re.compile(rf"[ \t\u00a0]*{_WEEKDAY}, {_MONTH} [0-9]{{1,2}}, [0-9]{{4}}[ \t\u00a0]*"),
-                         "the dateline", first_line_only=True),
+    "dateline": LineRule(
+        "dateline",
+        re.compile(rf"[ \t\u00a0]*{_WEEKDAY}, {_MONTH} [0-9]{{1,2}}, [0-9]{{4}}[ \t\u00a0]*"),
+        "the dateline",
+        first_line_only=True,
+    ),
     # "Placards. Image: John Lubbock (flickr)." or "Sirhan in 1969  (Image: CDCR)": a caption of at most
     # 300 characters whose line ends with the credit
-    "photo-caption": LineRule("photo-caption", re.compile(r"[^\n]{0,300}?\(?Image: [^\n]{1,80}"),
-                              "photo captions with their credits", first_line_only=False),
+    "photo-caption": LineRule(
+        "photo-caption",
+        re.compile(r"[^\n]{0,300}?\(?Image: [^\n]{1,80}"),
+        "photo captions with their credits",
+        first_line_only=False,
+    ),
     "stray-joiner": drop_stray_joiners,
 }
 

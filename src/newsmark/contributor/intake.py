@@ -1,4 +1,5 @@
 """Turning a source document into corpus files: text normalisation, metadata, annotation skeleton."""
+
 from __future__ import annotations
 
 import datetime
@@ -85,13 +86,14 @@ def parse_seed(raw: bytes, name: str) -> tuple[str, str]:
         datetime.date.fromisoformat(match.group(1))
     except ValueError:
         raise NewsmarkError(f"{name}:1:1: '{match.group(1)}' in the header is not a calendar date") from None
-    return match.group(1), text[match.end():]
+    return match.group(1), text[match.end() :]
 
 
 def metadata_yaml(meta: dict) -> str:
     # libyaml's emitter when there is one: the same text, five times faster (a bulk import writes thousands)
-    return yaml.dump(meta, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True,
-                     width=1000)
+    return yaml.dump(
+        meta, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, allow_unicode=True, width=1000
+    )
 
 
 def annotation_skeleton(article_id: str) -> str:
@@ -134,8 +136,10 @@ def _plan(path: Path, content: str, plan: dict, root: Path) -> None:
         raise NewsmarkError(f"{path.relative_to(root)}: is a symbolic link; refusing to write through it")
     if path.exists():
         if path.read_bytes() != content.encode("utf-8"):
-            raise NewsmarkError(f"{path.relative_to(root)}: exists with different content; refusing to overwrite "
-                                "it (remove it first, or pass another --id)")
+            raise NewsmarkError(
+                f"{path.relative_to(root)}: exists with different content; refusing to overwrite "
+                "it (remove it first, or pass another --id)"
+            )
         return
     plan[path] = content
 
@@ -192,11 +196,15 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
 def check_article_id(article_id: str) -> str:
     """``article_id`` when it can name the article's files everywhere, else a NewsmarkError."""
     if not is_article_id(article_id):
-        raise NewsmarkError(f"id {article_id!r} must be lowercase letters and digits joined by single hyphens "
-                            f"(at most {MAX_ID_LENGTH} characters)")
+        raise NewsmarkError(
+            f"id {article_id!r} must be lowercase letters and digits joined by single hyphens "
+            f"(at most {MAX_ID_LENGTH} characters)"
+        )
     if article_id in RESERVED_NAMES:
-        raise NewsmarkError(f"id {article_id!r} is a device name on Windows, where its files could not be "
-                            "checked out; choose another id")
+        raise NewsmarkError(
+            f"id {article_id!r} is a device name on Windows, where its files could not be "
+            "checked out; choose another id"
+        )
     return article_id
 
 
@@ -204,19 +212,36 @@ def unique_id(root: Path, base: str, taken: set[str] = frozenset(), everything_t
     """``base``, or ``base-2``, ``base-3``… whichever no article uses yet (nor any id in ``taken``;
     with ``everything_taken``, ``taken`` holds every id of the corpus and no file is looked at)."""
     candidate, number = base, 1
-    while candidate in taken or not everything_taken and any(
-            (root / folder / f"{candidate}{suffix}").exists() for folder, suffix in
-            (("corpus", ".txt"), ("corpus", ".yaml"), ("annotations", ".yaml"))):
+    while (
+        candidate in taken
+        or not everything_taken
+        and any(
+            (root / folder / f"{candidate}{suffix}").exists()
+            for folder, suffix in (("corpus", ".txt"), ("corpus", ".yaml"), ("annotations", ".yaml"))
+        )
+    ):
         number += 1
         candidate = f"{base[: MAX_ID_LENGTH - len(str(number)) - 1].rstrip('-')}-{number}"  # never "clash--2"
     return candidate
 
 
-def article_metadata(body: str, root: Path, date: str, title: str | None = None, article_id: str | None = None,
-                     language: str = "en", source_name: str | None = None, url: str | None = None,
-                     license: str = UNKNOWN, story: str | None = None, taken: set[str] = frozenset(),
-                     everything_taken: bool = False, authors: list[str] = (), provenance: dict | None = None,
-                     changes: list[str] = ()) -> dict:
+def article_metadata(
+    body: str,
+    root: Path,
+    date: str,
+    title: str | None = None,
+    article_id: str | None = None,
+    language: str = "en",
+    source_name: str | None = None,
+    url: str | None = None,
+    license: str = UNKNOWN,
+    story: str | None = None,
+    taken: set[str] = frozenset(),
+    everything_taken: bool = False,
+    authors: list[str] = (),
+    provenance: dict | None = None,
+    changes: list[str] = (),
+) -> dict:
     """The metadata of a new article with the normalised ``body``, checked as ``validate`` will check it.
     The id defaults to a slug of the date and title (or of the first words), unique in the corpus and
     among ``taken`` (see ``unique_id``). ``authors`` is the credit the source's licence asks for,
@@ -235,23 +260,38 @@ def article_metadata(body: str, root: Path, date: str, title: str | None = None,
     source = {"name": source_name, "url": url} if (source_name or url or authors) else None
     if authors:
         source["authors"] = list(authors)
-    meta = {"id": article_id, "title": title, "date": date, "language": language, "source": source,
-            "license": license}
+    meta = {"id": article_id, "title": title, "date": date, "language": language, "source": source, "license": license}
     if story:
         meta["story"] = story
-    hidden = [(field, match.group()) for field, value in (("title", title), ("source name", source_name),
-                                                          ("url", url), *(("author", a) for a in authors))
-              if isinstance(value, str) for match in [CONTROL_RE.search(value) or BIDI_RE.search(value)] if match]
+    hidden = [
+        (field, match.group())
+        for field, value in (
+            ("title", title),
+            ("source name", source_name),
+            ("url", url),
+            *(("author", a) for a in authors),
+        )
+        if isinstance(value, str)
+        for match in [CONTROL_RE.search(value) or BIDI_RE.search(value)]
+        if match
+    ]
     if hidden:  # validate would refuse them (NM105, NM111): say so now, naming the field
-        raise NewsmarkError("; ".join(f"{field}: holds {codepoint(char)}, a control character that validate "
-                                      "refuses; remove it" for field, char in hidden))
+        raise NewsmarkError(
+            "; ".join(
+                f"{field}: holds {codepoint(char)}, a control character that validate refuses; remove it"
+                for field, char in hidden
+            )
+        )
     if provenance:
         meta["provenance"] = provenance
     if changes:
         meta["changes"] = list(changes)
     fast = compiled_validator("article")
-    errors = [] if fast is not None and fast.is_valid(meta) else \
-        sorted(validator("article").iter_errors(meta), key=lambda e: list(e.path))
+    errors = (
+        []
+        if fast is not None and fast.is_valid(meta)
+        else sorted(validator("article").iter_errors(meta), key=lambda e: list(e.path))
+    )
     if errors:
         raise NewsmarkError("; ".join(f"{'.'.join(map(str, e.path)) or 'metadata'}: {e.message}" for e in errors))
     problem = not_spdx(license)
@@ -270,10 +310,21 @@ def article_plan(root: Path, body: str, meta: dict) -> dict[Path, str]:
     return plan
 
 
-def new_article(text: str, root: str | Path, date: str, title: str | None = None, article_id: str | None = None,
-                language: str = "en", source_name: str | None = None, url: str | None = None,
-                license: str = UNKNOWN, story: str | None = None, authors: list[str] = (),
-                source_file: str | None = None, raw: bytes | None = None) -> dict:
+def new_article(
+    text: str,
+    root: str | Path,
+    date: str,
+    title: str | None = None,
+    article_id: str | None = None,
+    language: str = "en",
+    source_name: str | None = None,
+    url: str | None = None,
+    license: str = UNKNOWN,
+    story: str | None = None,
+    authors: list[str] = (),
+    source_file: str | None = None,
+    raw: bytes | None = None,
+) -> dict:
     """Add one article from its raw text: corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton.
     ``source_file`` and ``raw`` (the bytes as given) are recorded as its provenance, with every change the
     normalisation made to the text.
@@ -283,9 +334,23 @@ def new_article(text: str, root: str | Path, date: str, title: str | None = None
     body, changes = clean_body(text, "the text")
     given = raw if raw is not None else text.encode("utf-8")
     provenance = {"file": source_file or "-", "sha256": hashlib.sha256(given).hexdigest()}
+
     def metadata() -> dict:
-        return article_metadata(body, root, date, title, article_id, language, source_name, url, license, story,
-                                authors=authors, provenance=provenance, changes=changes)
+        return article_metadata(
+            body,
+            root,
+            date,
+            title,
+            article_id,
+            language,
+            source_name,
+            url,
+            license,
+            story,
+            authors=authors,
+            provenance=provenance,
+            changes=changes,
+        )
 
     metadata()  # every field checked before anything is created, the folder and the lock included
     with corpus_lock(root):  # then the id is made unique against the files and written, no writer between

@@ -7,6 +7,7 @@ Two sources, both exact and word-bounded:
   mention text, matched in one pass with an Aho-Corasick automaton), with its commonest type there. These
   need a person's decision (which entity?), so they are listed, and offered in Label Studio as predictions.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -34,8 +35,17 @@ class Suggestion:
 
     def as_dict(self, text: str) -> dict:
         line, col = position(text, self.start)
-        return {"start": self.start, "end": self.end, "line": line, "col": col, "text": self.text,
-                "type": self.type, "entity": self.entity, "articles": self.articles, "example": self.example}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "line": line,
+            "col": col,
+            "text": self.text,
+            "type": self.type,
+            "entity": self.entity,
+            "articles": self.articles,
+            "example": self.example,
+        }
 
 
 class Gazetteer:
@@ -60,7 +70,7 @@ class Gazetteer:
             self.automaton.make_automaton()
 
     @classmethod
-    def of_corpus(cls, root: Path) -> "Gazetteer":
+    def of_corpus(cls, root: Path) -> Gazetteer:
         """The gazetteer of a corpus, from the mention texts that ``validate`` gathers (kept from its last
         whole run when nothing changed since; else each article's from the validate cache, so that only
         changed articles are read again)."""
@@ -83,11 +93,13 @@ def suggestions(text: str, annotation: dict, gazetteer: Gazetteer | None) -> lis
     (the longest match wins where corpus names overlap), each in text order. A text the article itself
     annotates is always covered or an in-article suggestion, so every corpus one comes from other articles."""
     entities = annotation["entities"]
-    own = [Suggestion(start, end, text[start:end], entities[index]["type"], entities[index]["id"])
-           for start, end, index in missed_mentions(annotation, text)]
+    own = [
+        Suggestion(start, end, text[start:end], entities[index]["type"], entities[index]["id"])
+        for start, end, index in missed_mentions(annotation, text)
+    ]
     covered = bytearray(len(text) + 1)
     for span in [m for e in entities for m in e["mentions"]] + [{"start": s.start, "end": s.end} for s in own]:
-        covered[span["start"]:span["end"]] = b"\1" * (span["end"] - span["start"])
+        covered[span["start"] : span["end"]] = b"\1" * (span["end"] - span["start"])
     corpus = []
     matches = gazetteer.matches(text) if gazetteer is not None else []
     for start, end, surface in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):  # longest first
@@ -95,8 +107,11 @@ def suggestions(text: str, annotation: dict, gazetteer: Gazetteer | None) -> lis
             continue
         covered[start:end] = b"\1" * (end - start)
         counts = gazetteer.types[surface]
-        corpus.append(Suggestion(start, end, surface, counts.most_common(1)[0][0], None, sum(counts.values()),
-                                 gazetteer.example[surface]))
+        corpus.append(
+            Suggestion(
+                start, end, surface, counts.most_common(1)[0][0], None, sum(counts.values()), gazetteer.example[surface]
+            )
+        )
     return own + sorted(corpus, key=lambda s: s.start)
 
 
@@ -104,8 +119,10 @@ def suggest(root: str | Path, article_id: str, apply: bool = False, corpus: bool
     """The suggestions for one article; ``apply`` adds the in-article ones to their entities."""
     root = Path(root)
     if not is_article_id(article_id):  # an id names files: "../x" would point outside the corpus
-        raise NewsmarkError(f"{article_id!r} is not an article id (lowercase letters and digits joined by hyphens, "
-                            "as in annotations/<id>.yaml)")
+        raise NewsmarkError(
+            f"{article_id!r} is not an article id (lowercase letters and digits joined by hyphens, "
+            "as in annotations/<id>.yaml)"
+        )
     path = root / "annotations" / f"{article_id}.yaml"
     if not path.is_file() or not (root / "corpus" / f"{article_id}.txt").is_file():
         raise NewsmarkError(f"{article_id}: no corpus/{article_id}.txt and annotations/{article_id}.yaml under {root}")
@@ -120,8 +137,12 @@ def suggest(root: str | Path, article_id: str, apply: bool = False, corpus: bool
             for item in applied:
                 add_mention(data, by_id[item.entity], item.start, item.end, item.text)
             write_atomic(path, round_trip_dump(yaml, data))
-    return {"article": article_id, "path": f"corpus/{article_id}.txt",
-            "suggestions": [s.as_dict(text) for s in found], "applied": len(applied)}
+    return {
+        "article": article_id,
+        "path": f"corpus/{article_id}.txt",
+        "suggestions": [s.as_dict(text) for s in found],
+        "applied": len(applied),
+    }
 
 
 def suggestion_results(text: str, annotation: dict, gazetteer: Gazetteer | None) -> list[dict]:
@@ -130,11 +151,15 @@ def suggestion_results(text: str, annotation: dict, gazetteer: Gazetteer | None)
     becomes a new entity."""
     results = []
     for number, item in enumerate(suggestions(text, annotation, gazetteer), 1):
-        result = {"id": f"s-{number}", "from_name": "entity", "to_name": "text", "type": "labels",
-                  "value": {"start": item.start, "end": item.end, "text": item.text, "labels": [item.type]},
-                  "score": 0.5}
+        result = {
+            "id": f"s-{number}",
+            "from_name": "entity",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": item.start, "end": item.end, "text": item.text, "labels": [item.type]},
+            "score": 0.5,
+        }
         if item.entity is not None:
             result["meta"] = {"text": [item.entity]}
         results.append(result)
     return results
-

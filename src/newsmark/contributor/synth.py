@@ -6,6 +6,7 @@ places and organisations. Sizes follow the benchmark reference (about 2,100 char
 random invented words. ``near_duplicates`` plants republished copies (a new headline, a paragraph
 dropped or two swapped, a few words replaced) for measuring near-duplicate detection.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,16 +15,33 @@ from pathlib import Path
 
 import yaml
 
+from newsmark.contributor.intake import GUIDELINES_VERSION, metadata_yaml
 from newsmark.errors import NewsmarkError
 from newsmark.files import write_atomic
-from newsmark.contributor.intake import GUIDELINES_VERSION, metadata_yaml
 from newsmark.labels import names
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_PEOPLE = ["Alda Verhoen", "Tomas Kerrigan", "Ines Marovic", "Odile Brant", "Rafe Quillon", "Sanne Edvik",
-           "Jonah Pellery", "Mira Castellane", "Piet Harlow", "Nadia Ferroux"]
-_ORGS = ["Harbour Council", "Northgate Energy", "Vellis Institute", "Civic Rail Board", "Ostmere Bank",
-         "Granary Union", "Lumen Health Trust"]
+_PEOPLE = [
+    "Alda Verhoen",
+    "Tomas Kerrigan",
+    "Ines Marovic",
+    "Odile Brant",
+    "Rafe Quillon",
+    "Sanne Edvik",
+    "Jonah Pellery",
+    "Mira Castellane",
+    "Piet Harlow",
+    "Nadia Ferroux",
+]
+_ORGS = [
+    "Harbour Council",
+    "Northgate Energy",
+    "Vellis Institute",
+    "Civic Rail Board",
+    "Ostmere Bank",
+    "Granary Union",
+    "Lumen Health Trust",
+]
 _PLACES = ["Ostmere", "Valdria", "Port Calloway", "Heddenby", "Marisol Bay", "Karnholt"]
 _LOCS = ["the Sable Hills", "Lake Orrin", "the Teller Coast"]
 _DATES = ["Monday", "last week", "March 3", "the spring of 2023", "Friday"]
@@ -49,8 +67,9 @@ _EDITS = {"said": "stated", "plan": "proposal", "costs": "expenses", "decision":
 
 
 def _filler(rng: random.Random) -> str:
-    sentences = [" ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(9, 14))).capitalize() + "."
-                 for _ in range(2)]
+    sentences = [
+        " ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(9, 14))).capitalize() + "." for _ in range(2)
+    ]
     return " ".join(sentences) + " "
 
 
@@ -59,8 +78,15 @@ def _article(rng: random.Random, index: int, sentences: int) -> tuple[str, dict,
     entities: dict[str, dict] = {}
     claims = []
     text = ""
-    pools = {"P": ("PERSON", _PEOPLE), "O": ("ORG", _ORGS), "G": ("GPE", _PLACES), "L": ("LOC", _LOCS),
-             "D": ("DATE", _DATES), "M": ("MONEY", _MONEY), "C": ("PERCENT", _PERCENT)}
+    pools = {
+        "P": ("PERSON", _PEOPLE),
+        "O": ("ORG", _ORGS),
+        "G": ("GPE", _PLACES),
+        "L": ("LOC", _LOCS),
+        "D": ("DATE", _DATES),
+        "M": ("MONEY", _MONEY),
+        "C": ("PERCENT", _PERCENT),
+    }
     for number in range(sentences):
         template, claim_type = _SENTENCES[rng.randrange(len(_SENTENCES))]
         sentence_start = len(text)
@@ -77,34 +103,52 @@ def _article(rng: random.Random, index: int, sentences: int) -> tuple[str, dict,
             start = len(text)
             text += name
             entity_id = f"{entity_type.lower()}-{pool.index(surface)}"
-            entity = entities.setdefault(entity_id, {"id": entity_id, "type": entity_type, "name": name,
-                                                     "mentions": []})
+            entity = entities.setdefault(
+                entity_id, {"id": entity_id, "type": entity_type, "name": name, "mentions": []}
+            )
             entity["mentions"].append({"start": start, "end": len(text), "text": name})
             if key == "P" and claimer == "author":
                 claimer = entity_id
             text += rest
         end = len(text)
         if number % 2 == 0:
-            claims.append({
-                "id": f"c{len(claims) + 1}", "start": sentence_start, "end": end - 1,
-                "text": text[sentence_start:end - 1], "claimer": claimer, "type": claim_type,
-                "attribution": "authorial" if claimer == "author" else "reported_speech",
-                "checkworthy": claim_type not in ("opinion",),
-            })
+            claims.append(
+                {
+                    "id": f"c{len(claims) + 1}",
+                    "start": sentence_start,
+                    "end": end - 1,
+                    "text": text[sentence_start : end - 1],
+                    "claimer": claimer,
+                    "type": claim_type,
+                    "attribution": "authorial" if claimer == "author" else "reported_speech",
+                    "checkworthy": claim_type not in ("opinion",),
+                }
+            )
         text += " " if number % 4 != 3 else "\n\n"
         if number % 3 != 2:
             text += _filler(rng)
     text = text.strip() + "\n"
     topics = rng.sample(names("topics"), 3)
     story = f"synthetic-story-{index // 3:06d}" if index % 3 else None
-    meta = {"id": article_id, "title": f"Synthetic article {index}", "date": f"2024-{1 + index % 12:02d}-"
-            f"{1 + index % 28:02d}", "language": "en", "source": None, "license": "CC0-1.0"}
+    meta = {
+        "id": article_id,
+        "title": f"Synthetic article {index}",
+        "date": f"2024-{1 + index % 12:02d}-{1 + index % 28:02d}",
+        "language": "en",
+        "source": None,
+        "license": "CC0-1.0",
+    }
     if story:
         meta["story"] = story
     meta["synthetic"] = True
-    annotation = {"article": article_id, "guidelines": GUIDELINES_VERSION,
-                  "annotators": [{"id": "newsmark-synth", "kind": "model"}], "topics": topics,
-                  "entities": sorted(entities.values(), key=lambda e: e["id"]), "claims": claims}
+    annotation = {
+        "article": article_id,
+        "guidelines": GUIDELINES_VERSION,
+        "annotators": [{"id": "newsmark-synth", "kind": "model"}],
+        "topics": topics,
+        "entities": sorted(entities.values(), key=lambda e: e["id"]),
+        "claims": claims,
+    }
     return text, meta, annotation
 
 
@@ -118,7 +162,7 @@ def _rebuild(text: str, annotation: dict, pieces: list) -> tuple[str, dict]:
             new_text += piece
         else:
             moves.append((piece[0], piece[1], len(new_text) - piece[0]))
-            new_text += text[piece[0]:piece[1]]
+            new_text += text[piece[0] : piece[1]]
 
     def moved(span: dict) -> dict | None:
         for start, end, shift in moves:
@@ -132,8 +176,9 @@ def _rebuild(text: str, annotation: dict, pieces: list) -> tuple[str, dict]:
         if mentions:
             entities.append({**entity, "mentions": mentions})
     kept = {entity["id"] for entity in entities} | {"author"}
-    claims = sorted((c for c in map(moved, annotation["claims"]) if c and c["claimer"] in kept),
-                    key=lambda c: c["start"])
+    claims = sorted(
+        (c for c in map(moved, annotation["claims"]) if c and c["claimer"] in kept), key=lambda c: c["start"]
+    )
     return new_text, {**annotation, "entities": entities, "claims": claims}
 
 
@@ -152,8 +197,11 @@ def _near_copy(rng: random.Random, text: str, meta: dict, annotation: dict, copy
         order[i], order[i + 1] = order[i + 1], order[i]
     spans = [(m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"]]
     spans += [(c["start"], c["end"]) for c in annotation["claims"]]
-    edits = [m for m in re.finditer(r"\b(%s)\b" % "|".join(_EDITS), text)
-             if not any(start < m.end() and m.start() < end for start, end in spans)]
+    edits = [
+        m
+        for m in re.finditer(r"\b(" + "|".join(_EDITS) + r")\b", text)
+        if not any(start < m.end() and m.start() < end for start, end in spans)
+    ]
     edits = sorted(rng.sample(edits, min(3, len(edits))), key=lambda m: m.start())
     pieces = []
     for number, index in enumerate(order):
@@ -168,21 +216,26 @@ def _near_copy(rng: random.Random, text: str, meta: dict, annotation: dict, copy
     return new_text, new_meta, {**new_annotation, "article": copy_id}
 
 
-def synthesize(out: str | Path, articles: int, seed: int = 0, sentences: int = 10, first: int = 0,
-               near_duplicates: float = 0.0) -> Path:
+def synthesize(
+    out: str | Path, articles: int, seed: int = 0, sentences: int = 10, first: int = 0, near_duplicates: float = 0.0
+) -> Path:
     """Write ``articles`` synthetic articles (numbered from ``first``) into the corpus folder ``out``; with
     ``near_duplicates``, that share of them also gets a republished copy ``<id>-copy`` without a story
     (for measuring and testing near-duplicate detection)."""
     out = Path(out)
     real = [p.name for p in (out / "corpus").glob("*") if not p.name.startswith("synthetic-")]
     if real:
-        raise NewsmarkError(f"{out}/corpus holds non-synthetic files ({real[0]}, ...); write synthetic "
-                            "corpora to a separate folder")
+        raise NewsmarkError(
+            f"{out}/corpus holds non-synthetic files ({real[0]}, ...); write synthetic corpora to a separate folder"
+        )
     pyproject = out / "pyproject.toml"
     if not pyproject.exists():
-        write_atomic(pyproject, '[project]\nname = "newsmark-synthetic"\nversion = "0.0.1"\n\n'
-                                '[tool.newsmark]\nsalt = "synthetic"\ntest_fraction = 0.1\n'
-                                'validation_fraction = 0.1\n')
+        write_atomic(
+            pyproject,
+            '[project]\nname = "newsmark-synthetic"\nversion = "0.0.1"\n\n'
+            '[tool.newsmark]\nsalt = "synthetic"\ntest_fraction = 0.1\n'
+            "validation_fraction = 0.1\n",
+        )
     for index in range(first, first + articles):
         # One generator per article: article N is the same however many articles are made.
         rng = random.Random(f"{seed}:{index}")
@@ -192,8 +245,11 @@ def synthesize(out: str | Path, articles: int, seed: int = 0, sentences: int = 1
         for text, meta, annotation in made:
             write_atomic(out / "corpus" / f"{meta['id']}.txt", text)
             write_atomic(out / "corpus" / f"{meta['id']}.yaml", metadata_yaml(meta))
-            write_atomic(out / "annotations" / f"{meta['id']}.yaml",
-                         "# synthetic: generated by newsmark synth for tests and benchmarks\n"
-                         + yaml.dump(annotation, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000,
-                                     default_flow_style=None))
+            write_atomic(
+                out / "annotations" / f"{meta['id']}.yaml",
+                "# synthetic: generated by newsmark synth for tests and benchmarks\n"
+                + yaml.dump(
+                    annotation, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None
+                ),
+            )
     return out

@@ -1,6 +1,7 @@
 """Editing annotation YAML in place: ruamel's round trip keeps comments, key order and quoting, and new
 items are written in the style of the file around them (flow-style mentions, its quoting, text order).
 ``anchor``, ``suggest --apply``, ``dedup --apply`` and the Label Studio import all edit through here."""
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,9 @@ def round_trip_load(text: str):
         sequence_indent, offset = 4, 2
     yaml.indent(mapping=2, sequence=sequence_indent, offset=offset or 0)
     # Keep an explicit null as written ("title: null"); ruamel's default would print nothing after the colon.
-    yaml.representer.add_representer(type(None), lambda representer, _: representer.represent_scalar(
-        "tag:yaml.org,2002:null", "null"))
+    yaml.representer.add_representer(
+        type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return yaml, yaml.load(text)
 
 
@@ -73,5 +75,8 @@ def insert_sorted(sequence, item, start: int) -> None:
 
 def add_mention(data, entity, start: int, end: int, text: str) -> None:
     """Add a mention to ``entity`` (a node of ``data``) in text order, written as the file writes mentions."""
-    insert_sorted(entity["mentions"], flow({"start": start, "end": end,
-                                            "text": styled(text, sample(data, "mentions", "text"))}), start)
+    insert_sorted(
+        entity["mentions"],
+        flow({"start": start, "end": end, "text": styled(text, sample(data, "mentions", "text"))}),
+        start,
+    )

@@ -13,6 +13,7 @@ Figures (docs/design.md, "Agreement"):
 A figure whose items are all absent (no mention in either layer) is 1.0 for the F1s; κ is None (null)
 with no item to compare, and 1.0 when both annotators used one and the same label throughout.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -61,7 +62,7 @@ def cohen_kappa(pairs: list[tuple]) -> float | None:
     count = len(pairs)
     observed = sum(a == b for a, b in pairs) / count
     first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(first[label] * second[label] for label in first) / count ** 2
+    expected = sum(first[label] * second[label] for label in first) / count**2
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
@@ -70,8 +71,9 @@ def _mentions(layer: Layer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
     found = {}
     for i, entity in enumerate(layer.data["entities"]):
         for j, mention in enumerate(entity["mentions"]):
-            found.setdefault((mention["start"], mention["end"]),
-                             (entity["type"], entity["id"], ("entities", i, "mentions", j)))
+            found.setdefault(
+                (mention["start"], mention["end"]), (entity["type"], entity["id"], ("entities", i, "mentions", j))
+            )
     return found
 
 
@@ -101,13 +103,20 @@ def compare(a: Layer, b: Layer, tally: Tally) -> None:
     typed = {span for span in both if mentions_a[span][0] == mentions_b[span][0]}
     tally.mentions.update(a=len(mentions_a), b=len(mentions_b), both=len(both), both_typed=len(typed))
     for span in sorted(set(mentions_a) ^ set(mentions_b)):
-        layer, other, (entity_type, entity_id, path) = (a, b, mentions_a[span]) if span in mentions_a else \
-            (b, a, mentions_b[span])
-        tally.disagreements.append(_where(layer, path, f"mention {span[0]}:{span[1]} ({entity_type}, {entity_id}) "
-                                                       f"is not in {other.path}"))
+        layer, other, (entity_type, entity_id, path) = (
+            (a, b, mentions_a[span]) if span in mentions_a else (b, a, mentions_b[span])
+        )
+        tally.disagreements.append(
+            _where(layer, path, f"mention {span[0]}:{span[1]} ({entity_type}, {entity_id}) is not in {other.path}")
+        )
     for span in sorted(both - typed):
-        tally.disagreements.append(_where(a, mentions_a[span][2], f"mention {span[0]}:{span[1]} is "
-                                          f"{mentions_a[span][0]} here, {mentions_b[span][0]} in {b.path}"))
+        tally.disagreements.append(
+            _where(
+                a,
+                mentions_a[span][2],
+                f"mention {span[0]}:{span[1]} is {mentions_a[span][0]} here, {mentions_b[span][0]} in {b.path}",
+            )
+        )
     clusters = _clusters(mentions_a, mentions_b, both)
     _b3(mentions_a, mentions_b, both, clusters, tally)
     _grouping(a, b, mentions_a, mentions_b, both, clusters, tally)
@@ -148,9 +157,15 @@ def _grouping(a: Layer, b: Layer, mentions_a, mentions_b, both, clusters, tally:
         ours, theirs = cluster_a[entity], cluster_b[mentions_b[span][1]]
         if ours != theirs and entity not in reported:
             reported.add(entity)
-            tally.disagreements.append(_where(a, mentions_a[span][2], f"entity {entity} groups {len(ours)} shared "
-                                              f"mention(s); {b.path} groups the mention {span[0]}:{span[1]} with "
-                                              f"{len(theirs)} (its entity {mentions_b[span][1]})"))
+            tally.disagreements.append(
+                _where(
+                    a,
+                    mentions_a[span][2],
+                    f"entity {entity} groups {len(ours)} shared "
+                    f"mention(s); {b.path} groups the mention {span[0]}:{span[1]} with "
+                    f"{len(theirs)} (its entity {mentions_b[span][1]})",
+                )
+            )
 
 
 def _same_claimer(a: Layer, b: Layer, x: str, y: str) -> bool:
@@ -169,31 +184,62 @@ def _claims(a: Layer, b: Layer, tally: Tally) -> None:
     claims_a, claims_b = a.data["claims"], b.data["claims"]
     spans_b = {(c["start"], c["end"]) for c in claims_b}
     matched = match_claims(claims_a, claims_b)
-    tally.claims.update(a=len(claims_a), b=len(claims_b), matched=len(matched),
-                        strict=sum((c["start"], c["end"]) in spans_b for c in claims_a))
+    tally.claims.update(
+        a=len(claims_a),
+        b=len(claims_b),
+        matched=len(matched),
+        strict=sum((c["start"], c["end"]) in spans_b for c in claims_a),
+    )
     for i, j in matched:
         x, y = claims_a[i], claims_b[j]
         for key in ("type", "attribution", "checkworthy"):
             tally.pairs[key].append((x[key], y[key]))
             if x[key] != y[key]:
-                tally.disagreements.append(_where(a, ("claims", i, key), f"claim {x['id']} has {key} {x[key]!r}; "
-                                                  f"{b.path} has {y[key]!r} (its claim {y['id']})"))
+                tally.disagreements.append(
+                    _where(
+                        a,
+                        ("claims", i, key),
+                        f"claim {x['id']} has {key} {x[key]!r}; {b.path} has {y[key]!r} (its claim {y['id']})",
+                    )
+                )
         # matched by overlap, so the figures count them as one claim; the adjudicator still has to choose
         if (x["start"], x["end"]) != (y["start"], y["end"]):
-            tally.disagreements.append(_where(a, ("claims", i), f"claim {x['id']} spans {x['start']}:{x['end']}; "
-                                              f"{b.path} spans {y['start']}:{y['end']} (its claim {y['id']})"))
+            tally.disagreements.append(
+                _where(
+                    a,
+                    ("claims", i),
+                    f"claim {x['id']} spans {x['start']}:{x['end']}; "
+                    f"{b.path} spans {y['start']}:{y['end']} (its claim {y['id']})",
+                )
+            )
         if not _same_claimer(a, b, x["claimer"], y["claimer"]):
-            tally.disagreements.append(_where(a, ("claims", i, "claimer"), f"claim {x['id']} has claimer "
-                                              f"{x['claimer']!r}; {b.path} has {y['claimer']!r} (its claim {y['id']})"))
+            tally.disagreements.append(
+                _where(
+                    a,
+                    ("claims", i, "claimer"),
+                    f"claim {x['id']} has claimer "
+                    f"{x['claimer']!r}; {b.path} has {y['claimer']!r} (its claim {y['id']})",
+                )
+            )
         if x.get("date") != y.get("date"):
-            tally.disagreements.append(_where(a, ("claims", i), f"claim {x['id']} has date {x.get('date')!r}; "
-                                              f"{b.path} has {y.get('date')!r} (its claim {y['id']})"))
+            tally.disagreements.append(
+                _where(
+                    a,
+                    ("claims", i),
+                    f"claim {x['id']} has date {x.get('date')!r}; {b.path} has {y.get('date')!r} (its claim {y['id']})",
+                )
+            )
     for layer, other, claims, side in ((a, b, claims_a, 0), (b, a, claims_b, 1)):
         taken = {pair[side] for pair in matched}
         for index, claim in enumerate(claims):
             if index not in taken:
-                tally.disagreements.append(_where(layer, ("claims", index), f"claim {claim['id']} "
-                                                  f"{claim['start']}:{claim['end']} has no counterpart in {other.path}"))
+                tally.disagreements.append(
+                    _where(
+                        layer,
+                        ("claims", index),
+                        f"claim {claim['id']} {claim['start']}:{claim['end']} has no counterpart in {other.path}",
+                    )
+                )
 
 
 def _where(layer: Layer, path: tuple, message: str) -> dict:
@@ -205,12 +251,21 @@ def figures(tally: Tally) -> dict:
     precision, recall, count = tally.b3
     b3_p, b3_r = (precision / count, recall / count) if count else (1.0, 1.0)
     return {
-        "mentions": {"strict_f1": f1(m["both"], m["a"], m["b"]), "strict_typed_f1": f1(m["both_typed"], m["a"], m["b"]),
-                     "a": m["a"], "b": m["b"]},
+        "mentions": {
+            "strict_f1": f1(m["both"], m["a"], m["b"]),
+            "strict_typed_f1": f1(m["both_typed"], m["a"], m["b"]),
+            "a": m["a"],
+            "b": m["b"],
+        },
         "entities": {"b3_f1": f1_of(b3_p, b3_r), "mentions_compared": count},
-        "claims": {"strict_f1": f1(c["strict"], c["a"], c["b"]), "overlap_f1": f1(c["matched"], c["a"], c["b"]),
-                   "matched": c["matched"], "a": c["a"], "b": c["b"],
-                   "kappa": {key: cohen_kappa(tally.pairs[key]) for key in ("type", "attribution", "checkworthy")}},
+        "claims": {
+            "strict_f1": f1(c["strict"], c["a"], c["b"]),
+            "overlap_f1": f1(c["matched"], c["a"], c["b"]),
+            "matched": c["matched"],
+            "a": c["a"],
+            "b": c["b"],
+            "kappa": {key: cohen_kappa(tally.pairs[key]) for key in ("type", "attribution", "checkworthy")},
+        },
         "topics": {"kappa": cohen_kappa(tally.pairs["topics"])},
         "disagreements": sorted(tally.disagreements, key=lambda d: (d["path"], d["line"], d["message"])),
     }
@@ -234,8 +289,10 @@ def check_layer_names(found, names_: list[str], option: str) -> None:
     present = sorted({annotator for annotator, _ in found.layers})
     for name in names_:
         if name != ADJUDICATED and name not in present:
-            raise NewsmarkError(f"{option} {name}: no annotations/independent/{name}/ folder "
-                                f"(there are: {', '.join(present) or 'none'})")
+            raise NewsmarkError(
+                f"{option} {name}: no annotations/independent/{name}/ folder "
+                f"(there are: {', '.join(present) or 'none'})"
+            )
 
 
 def _merge(total: Tally, part: Tally) -> None:
@@ -260,11 +317,15 @@ def agree(found, load, ids: list[str] | None = None, annotators: list[str] | Non
         elif len(present) == 2:
             annotators = present
         else:
-            raise NewsmarkError(f"{len(present)} independent annotators in annotations/independent/"
-                                f"{' (' + ', '.join(present) + ')' if present else ''}; name two with --annotators")
+            raise NewsmarkError(
+                f"{len(present)} independent annotators in annotations/independent/"
+                f"{' (' + ', '.join(present) + ')' if present else ''}; name two with --annotators"
+            )
     if len(annotators) != 2 or annotators[0] == annotators[1]:
-        raise NewsmarkError("--annotators takes two different names (an annotator's folder under "
-                            f"annotations/independent/, or {ADJUDICATED})")
+        raise NewsmarkError(
+            "--annotators takes two different names (an annotator's folder under "
+            f"annotations/independent/, or {ADJUDICATED})"
+        )
     check_layer_names(found, annotators, "--annotators")
 
     articles = sorted(set(found.annotations) | {article_id for _, article_id in found.layers})
@@ -298,10 +359,16 @@ def summary(found, load) -> dict | None:
     except NewsmarkError as err:
         return {"error": str(err).split("\n")[0]}
     claims = result["claims"]
-    return {"articles": result["articles"], "annotators": result["annotators"],
-            "mentions_f1": result["mentions"]["strict_f1"], "mentions_typed_f1": result["mentions"]["strict_typed_f1"],
-            "b3_f1": result["entities"]["b3_f1"], "claims_strict_f1": claims["strict_f1"],
-            "claims_overlap_f1": claims["overlap_f1"], "kappa": {**claims["kappa"], "topics": result["topics"]["kappa"]}}
+    return {
+        "articles": result["articles"],
+        "annotators": result["annotators"],
+        "mentions_f1": result["mentions"]["strict_f1"],
+        "mentions_typed_f1": result["mentions"]["strict_typed_f1"],
+        "b3_f1": result["entities"]["b3_f1"],
+        "claims_strict_f1": claims["strict_f1"],
+        "claims_overlap_f1": claims["overlap_f1"],
+        "kappa": {**claims["kappa"], "topics": result["topics"]["kappa"]},
+    }
 
 
 def krippendorff_alpha(units: list[list]) -> float | None:
@@ -333,7 +400,7 @@ def agree_many(found, load, annotators: list[str], ids: list[str] | None = None)
     articles = ids if ids is not None else sorted(set(found.annotations) | {a for _, a in found.layers})
     fields = ("type", "attribution", "checkworthy")
     units: dict[str, list[list]] = {key: [[] for _ in annotators] for key in (*fields, "topics")}
-    pairs = {(a, b): Tally() for i, a in enumerate(annotators) for b in annotators[i + 1:]}
+    pairs = {(a, b): Tally() for i, a in enumerate(annotators) for b in annotators[i + 1 :]}
     count = 0
     for article_id in articles:
         paths = [layer_path(found, name, article_id) for name in annotators]
@@ -356,7 +423,12 @@ def agree_many(found, load, annotators: list[str], ids: list[str] | None = None)
                 units["topics"][row].append(name in layer.data["topics"])
     if not count:
         raise NewsmarkError(f"no article has all of {', '.join(annotators)}")
-    return {"articles": count, "annotators": annotators,
-            "alpha": {key: krippendorff_alpha(rows) for key, rows in units.items()},
-            "pairs": {f"{a} vs {b}": {k: v for k, v in figures(tally).items() if k != "disagreements"}
-                      for (a, b), tally in pairs.items()}}
+    return {
+        "articles": count,
+        "annotators": annotators,
+        "alpha": {key: krippendorff_alpha(rows) for key, rows in units.items()},
+        "pairs": {
+            f"{a} vs {b}": {k: v for k, v in figures(tally).items() if k != "disagreements"}
+            for (a, b), tally in pairs.items()
+        },
+    }

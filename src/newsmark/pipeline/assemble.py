@@ -3,13 +3,14 @@
 Input is what the check stage read (plain dicts); output is plain rows (label names, not indices).
 The build calls this per chunk of articles in the worker processes, in article id order.
 """
+
 from __future__ import annotations
 
 import bisect
 import hashlib
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from newsmark.labels import names
 from newsmark.pipeline.features import MAX_CONTEXT
@@ -29,7 +30,7 @@ class Prepared:
     annotation: dict
     split: str
     sentence_spans: list[tuple[int, int]]
-    context: "_SentenceIndex"
+    context: _SentenceIndex
     claims: list[dict]
     # spaCy's word tokens of each sentence span, filled as the ner rows need them; pre-filled from the
     # build cache when the text is unchanged, so that an annotation edit never needs spaCy
@@ -42,9 +43,17 @@ def prepare(article: Article, settings: Settings, known: dict[str, bytes] | None
     mention_spans = sorted((m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"])
     sentence_spans = sentences(text, protected=mention_spans)
     packed = known.get(text_digest(text)) if known else None
-    return Prepared(article.id, text, meta, annotation, split_of(article.id, meta, settings), sentence_spans,
-                    _SentenceIndex(text, sentence_spans), [_claim(c, meta["date"]) for c in annotation["claims"]],
-                    unpack_words(packed) if packed is not None else {})
+    return Prepared(
+        article.id,
+        text,
+        meta,
+        annotation,
+        split_of(article.id, meta, settings),
+        sentence_spans,
+        _SentenceIndex(text, sentence_spans),
+        [_claim(c, meta["date"]) for c in annotation["claims"]],
+        unpack_words(packed) if packed is not None else {},
+    )
 
 
 def text_digest(text: str) -> str:
@@ -66,9 +75,9 @@ def unpack_words(packed: bytes) -> dict[tuple[int, int], list[tuple[int, int]]]:
     flat.frombytes(packed)
     words, index = {}, 0
     while index < len(flat):
-        start, end, count = flat[index:index + 3]
+        start, end, count = flat[index : index + 3]
         index += 3
-        words[(start, end)] = list(zip(flat[index:index + 2 * count:2], flat[index + 1:index + 2 * count:2]))
+        words[(start, end)] = list(zip(flat[index : index + 2 * count : 2], flat[index + 1 : index + 2 * count : 2]))
         index += 2 * count
     return words
 
@@ -78,14 +87,18 @@ def unpack_words(packed: bytes) -> dict[tuple[int, int], list[tuple[int, int]]]:
 ROW_BATCH = 5_000
 
 
-def chunk_rows(settings: Settings, articles: list[Article], known: dict[str, bytes] | None = None) -> tuple[Iterator, dict, list[Prepared]]:
+def chunk_rows(
+    settings: Settings, articles: list[Article], known: dict[str, bytes] | None = None
+) -> tuple[Iterator, dict, list[Prepared]]:
     """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of at most ``ROW_BATCH``
     rows, one config after another; each article's split, licence and language (for the manifest and
     the card); and the prepared articles (their word tokens are all known once the batches are
     consumed). ``known``: word tokens from an earlier build, as for ``prepare``."""
     prepared = [prepare(article, settings, known) for article in articles]
-    info = {p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"],
-                   "credit": credit(p.meta)} for p in prepared}
+    info = {
+        p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"], "credit": credit(p.meta)}
+        for p in prepared
+    }
 
     def batches():
         for config, make in CONFIG_ROWS.items():
@@ -109,9 +122,14 @@ def credit(meta: dict) -> dict:
     """What an attribution notice says of one article: its title, source, URL, authors' credit, licence and
     the changes made to its text (CC BY asks for each)."""
     source = meta.get("source") or {}
-    return {"title": meta.get("title"), "source": source.get("name"), "url": source.get("url"),
-            "authors": list(source.get("authors", [])), "license": meta["license"],
-            "changes": list(meta.get("changes", []))}
+    return {
+        "title": meta.get("title"),
+        "source": source.get("name"),
+        "url": source.get("url"),
+        "authors": list(source.get("authors", [])),
+        "license": meta["license"],
+        "changes": list(meta.get("changes", [])),
+    }
 
 
 def article_row(item: Prepared) -> Iterator[dict]:
@@ -130,8 +148,13 @@ def article_row(item: Prepared) -> Iterator[dict]:
         "topics": list(annotation["topics"]),
         "keywords": list(annotation.get("keywords", [])),
         "entities": [
-            {"id": e["id"], "type": e["type"], "name": e["name"], "wikidata": e.get("wikidata"),
-             "mentions": [_span(m) for m in e["mentions"]]}
+            {
+                "id": e["id"],
+                "type": e["type"],
+                "name": e["name"],
+                "wikidata": e.get("wikidata"),
+                "mentions": [_span(m) for m in e["mentions"]],
+            }
             for e in annotation["entities"]
         ],
         "claims": [dict(claim) for claim in item.claims],  # rows are encoded in place; claim rows read these
@@ -142,17 +165,33 @@ def article_row(item: Prepared) -> Iterator[dict]:
 
 def mention_rows(item: Prepared) -> Iterator[dict]:
     return (
-        {"article_id": item.id, "split": item.split, "story": item.meta.get("story"), "entity_id": e["id"], "type": e["type"], "name": e["name"],
-         "wikidata": e.get("wikidata"), **_span(m), **item.context.around(m["start"], m["end"])}
-        for e in item.annotation["entities"] for m in e["mentions"]
+        {
+            "article_id": item.id,
+            "split": item.split,
+            "story": item.meta.get("story"),
+            "entity_id": e["id"],
+            "type": e["type"],
+            "name": e["name"],
+            "wikidata": e.get("wikidata"),
+            **_span(m),
+            **item.context.around(m["start"], m["end"]),
+        }
+        for e in item.annotation["entities"]
+        for m in e["mentions"]
     )
 
 
 def claim_rows(item: Prepared) -> Iterator[dict]:
     names = {e["id"]: e["name"] for e in item.annotation["entities"]}
     return (
-        {"article_id": item.id, "split": item.split, "story": item.meta.get("story"), **claim,
-         "claimer_name": names.get(claim["claimer"], "author"), **item.context.around(claim["start"], claim["end"])}
+        {
+            "article_id": item.id,
+            "split": item.split,
+            "story": item.meta.get("story"),
+            **claim,
+            "claimer_name": names.get(claim["claimer"], "author"),
+            **item.context.around(claim["start"], claim["end"]),
+        }
         for claim in item.claims
     )
 
@@ -163,9 +202,14 @@ def _span(span: dict) -> dict:
 
 def _claim(claim: dict, article_date: str) -> dict:
     return {
-        "id": claim["id"], **_span(claim), "claimer": claim["claimer"], "type": claim["type"],
-        "attribution": claim["attribution"], "checkworthy": claim["checkworthy"],
-        "date": claim.get("date", article_date), "verdict": claim.get("verdict"),
+        "id": claim["id"],
+        **_span(claim),
+        "claimer": claim["claimer"],
+        "type": claim["type"],
+        "attribution": claim["attribution"],
+        "checkworthy": claim["checkworthy"],
+        "date": claim.get("date", article_date),
+        "verdict": claim.get("verdict"),
         "evidence": list(claim.get("evidence", [])),
     }
 
@@ -210,8 +254,13 @@ def outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 
 def ner_rows(item: Prepared) -> list[dict]:
-    article_id, split, text, sentence_spans, annotation = item.id, item.split, item.text, item.sentence_spans, \
-        item.annotation
+    article_id, split, text, sentence_spans, annotation = (
+        item.id,
+        item.split,
+        item.text,
+        item.sentence_spans,
+        item.annotation,
+    )
     mentions = [(m["start"], m["end"], e["type"]) for e in annotation["entities"] for m in e["mentions"]]
     boundaries = sorted({offset for start, end, _ in mentions for offset in (start, end)})
     tagged = [(start, end, f"B-{label}", f"I-{label}") for start, end, label in outermost(mentions)]
@@ -229,17 +278,19 @@ def ner_rows(item: Prepared) -> list[dict]:
                 current += 1
             start, end, begin, inside = tagged[current]
             tags.append("O" if t_start < start or t_end > end else begin if t_start == start else inside)
-        rows.append({
-            "id": f"{article_id}/{index}",
-            "article_id": article_id,
-            "split": split,
-            "story": item.meta.get("story"),
-            "sentence_index": index,
-            "tokens": [text[a:b] for a, b in spans],
-            "ner_tags": tags,
-            "token_starts": [a for a, _ in spans],
-            "token_ends": [b for _, b in spans],
-        })
+        rows.append(
+            {
+                "id": f"{article_id}/{index}",
+                "article_id": article_id,
+                "split": split,
+                "story": item.meta.get("story"),
+                "sentence_index": index,
+                "tokens": [text[a:b] for a, b in spans],
+                "ner_tags": tags,
+                "token_starts": [a for a, _ in spans],
+                "token_ends": [b for _, b in spans],
+            }
+        )
     return rows
 
 
@@ -270,5 +321,10 @@ def sentence_rows(item: Prepared) -> Iterator[dict]:
 
 
 # Each config's rows of one article, in the order the configs are written.
-CONFIG_ROWS = {"articles": article_row, "mentions": mention_rows, "claims": claim_rows, "ner": ner_rows,
-               "sentences": sentence_rows}
+CONFIG_ROWS = {
+    "articles": article_row,
+    "mentions": mention_rows,
+    "claims": claim_rows,
+    "ner": ner_rows,
+    "sentences": sentence_rows,
+}

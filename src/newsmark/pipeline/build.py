@@ -5,6 +5,7 @@ written straight into a staging folder. If any error turns up, the staging folde
 findings are raised: nothing reaches the output folder, and a previous build stays as it was. Memory
 stays bounded by the row batches, whatever the corpus size.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -13,26 +14,48 @@ from pathlib import Path
 import pyarrow as pa
 
 from newsmark.errors import NewsmarkError, ValidationFailed
-from newsmark.licenses import allows_redistribution
 from newsmark.files import check_output_folder, output_slot, write_atomic
+from newsmark.licenses import allows_redistribution
 from newsmark.pipeline.assemble import chunk_rows, pack_words, text_digest
-from newsmark.pipeline.card import attribution_markdown, bibtex, card_markdown, label_tables, license_markdown
 from newsmark.pipeline.buildcache import BuildCache, chunk_ids, row_fingerprint
-from newsmark.pipeline.check import (Report, agreement_summary, check_chunk, check_datasheet_markers,
-                                     check_near_duplicate_splits, check_released_labels, dedup_settings, select,
-                                     with_presence)
-from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
+from newsmark.pipeline.card import attribution_markdown, bibtex, card_markdown, label_tables, license_markdown
+from newsmark.pipeline.check import (
+    Report,
+    agreement_summary,
+    check_chunk,
+    check_datasheet_markers,
+    check_near_duplicate_splits,
+    check_released_labels,
+    dedup_settings,
+    select,
+    with_presence,
+)
 from newsmark.pipeline.croissant import croissant
+from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
 from newsmark.pipeline.read import BASELINES, read_baselines, read_citation
 from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import Tally, with_stats_block
-from newsmark.pipeline.write import (MAX_SHARD_BYTES, DatasetWriter, finish, fingerprint, is_previous_build, sha256_file,
-                            to_table)
+from newsmark.pipeline.write import (
+    MAX_SHARD_BYTES,
+    DatasetWriter,
+    fingerprint,
+    finish,
+    is_previous_build,
+    sha256_file,
+    to_table,
+)
 from newsmark.text import load_tokenizer
 
 # DATASHEET.md is not among them: the build rewrites its statistics, and its copy is among the outputs.
-INPUT_FILES = ("pyproject.toml", "CITATION.cff", "schema/labels.json", "schema/released-labels.json",
-               "schema/article.schema.json", "schema/annotation.schema.json", BASELINES)
+INPUT_FILES = (
+    "pyproject.toml",
+    "CITATION.cff",
+    "schema/labels.json",
+    "schema/released-labels.json",
+    "schema/article.schema.json",
+    "schema/annotation.schema.json",
+    BASELINES,
+)
 
 
 def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[list, dict, dict]:
@@ -44,7 +67,9 @@ def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[l
     tables: dict[tuple[str, str], list] = {}
     for config, split, rows in batches:
         tables.setdefault((config, split), []).append(to_table(config, rows))
-    streams = [(config, split, ipc_stream(pa.concat_tables(parts))) for (config, split), parts in sorted(tables.items())]
+    streams = [
+        (config, split, ipc_stream(pa.concat_tables(parts))) for (config, split), parts in sorted(tables.items())
+    ]
     if known is None:
         return streams, info, {}
     return streams, info, {item.id: (text_digest(item.text), pack_words(item.words)) for item in prepared}
@@ -71,8 +96,16 @@ def read_streams(streams) -> dict[tuple[str, str], pa.Table]:
 REUSE_WORDS_UP_TO = 16  # chunks to build
 
 
-def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache | None, jobs=None, progress=None,
-                 signatures: bool = False):
+def built_chunks(
+    root: Path,
+    found,
+    ids: list[str],
+    settings,
+    cache: BuildCache | None,
+    jobs=None,
+    progress=None,
+    signatures: bool = False,
+):
     """``(results, tables, info)`` per chunk of articles, in id order: from the cache when none of the
     chunk's files changed, else checked and assembled in worker processes (and then cached)."""
     chunks = chunk_ids(ids)
@@ -95,7 +128,9 @@ def built_chunks(root: Path, found, ids: list[str], settings, cache: BuildCache 
     advance = counter(progress, len(ids))
     # A few chunks to build (after an edit) go to a worker at once: it loads spaCy and builds them while
     # this process reads the cached chunks and writes Parquet.
-    fresh = map_lists(work, misses, jobs=jobs, progress=advance, parallel_from=1 if cache is not None else PARALLEL_FROM)
+    fresh = map_lists(
+        work, misses, jobs=jobs, progress=advance, parallel_from=1 if cache is not None else PARALLEL_FROM
+    )
     for chunk, key, cached in zip(chunks, keys, hit):
         entry = cache.read(key) if cached else None
         if entry is not None:
@@ -115,12 +150,23 @@ def without_articles(tables: dict[tuple[str, str], pa.Table], ids: set[str]) -> 
     import pyarrow.compute as pc
 
     dropped = pa.array(sorted(ids), pa.string())
-    return {(config, split): table.filter(pc.invert(pc.is_in(table["id" if config == "articles" else "article_id"], dropped)))
-            for (config, split), table in tables.items()}
+    return {
+        (config, split): table.filter(
+            pc.invert(pc.is_in(table["id" if config == "articles" else "article_id"], dropped))
+        )
+        for (config, split), table in tables.items()
+    }
 
 
-def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes: int = MAX_SHARD_BYTES,
-          jobs: int | None = None, progress=None, cache: bool = False, public: bool = False) -> dict:
+def build(
+    root: str | Path = ".",
+    out: str | Path | None = None,
+    max_shard_bytes: int = MAX_SHARD_BYTES,
+    jobs: int | None = None,
+    progress=None,
+    cache: bool = False,
+    public: bool = False,
+) -> dict:
     """Build the dataset folder ``out`` (default ``<root>/dist/newsmark``) from the corpus at ``root``.
     ``cache`` reuses the checked results and rows of unchanged chunks of articles from
     ``<root>/.newsmark-cache`` (and updates it); the output is the same either way. ``public`` leaves out
@@ -142,8 +188,7 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
     with output_slot(out) as tmp:
         writer = DatasetWriter(tmp, max_shard_bytes)
         try:
-            corpus, manifest = _write_rows(root, ids, found, settings, report, writer, jobs, progress, cache,
-                                           public)
+            corpus, manifest = _write_rows(root, ids, found, settings, report, writer, jobs, progress, cache, public)
             summary, outputs = writer.close()
         except BaseException:
             writer.abort()
@@ -154,17 +199,25 @@ def build(root: str | Path = ".", out: str | Path | None = None, max_shard_bytes
         corpus["baselines"] = baselines
         corpus["released"] = str(citation["date-released"]) if citation and "date-released" in citation else None
         datasheet_text = datasheet_with_stats(root, corpus["stats"])
-        documents = {"README.md": card_markdown(summary, corpus, settings),
-                     "croissant.json": croissant(summary, corpus, settings),
-                     "LICENSE.md": license_markdown(corpus),
-                     "ATTRIBUTION.md": attribution_markdown(corpus),
-                     **({"DATASHEET.md": datasheet_text} if datasheet_text is not None else {}),
-                     **{f"labels/{name}.csv": table for name, table in label_tables().items()}}
+        documents = {
+            "README.md": card_markdown(summary, corpus, settings),
+            "croissant.json": croissant(summary, corpus, settings),
+            "LICENSE.md": license_markdown(corpus),
+            "ATTRIBUTION.md": attribution_markdown(corpus),
+            **({"DATASHEET.md": datasheet_text} if datasheet_text is not None else {}),
+            **{f"labels/{name}.csv": table for name, table in label_tables().items()},
+        }
         finish(tmp, out, outputs, documents, manifest)
     datasheet = update_datasheet(root, datasheet_text) if not public else None
-    return {**summary, "out": str(out), "left_out": manifest["left_out"], "withheld": manifest["withheld"],
-            "warnings": report.warnings,
-            "datasheet": datasheet, "stats": corpus["stats"]}
+    return {
+        **summary,
+        "out": str(out),
+        "left_out": manifest["left_out"],
+        "withheld": manifest["withheld"],
+        "warnings": report.warnings,
+        "datasheet": datasheet,
+        "stats": corpus["stats"],
+    }
 
 
 def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_cache, public=False):
@@ -181,7 +234,9 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
     keys: dict[str, str] = {}  # article id -> split key, and its signature, for the near-duplicate rule
     signatures: dict[str, str] = {}
     with_signatures = len(ids) > 1
-    cache = BuildCache.load(root, row_fingerprint(settings, dedup_settings(root), with_signatures)) if use_cache else None
+    cache = (
+        BuildCache.load(root, row_fingerprint(settings, dedup_settings(root), with_signatures)) if use_cache else None
+    )
     for results, tables, info in built_chunks(root, found, ids, settings, cache, jobs, progress, with_signatures):
         for result in results:
             report.files += result.files
@@ -227,8 +282,11 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
         "name": "newsmark",
         "version": settings.version,
         "fingerprint": None,
-        "split_rule": {"salt": settings.salt, "test_fraction": settings.test_fraction,
-                       "validation_fraction": settings.validation_fraction},
+        "split_rule": {
+            "salt": settings.salt,
+            "test_fraction": settings.test_fraction,
+            "validation_fraction": settings.validation_fraction,
+        },
         "inputs": dict(sorted(inputs.items())),
         "splits": dict(sorted(built.items())),
         "licenses": dict(sorted(article_licenses.items())),
@@ -237,8 +295,13 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
         "withheld": dict(sorted(withheld.items())),
     }
     stats = {**tally.stats(), "agreement": agreement_summary(root, found)}
-    return {"stats": stats, "licenses": licenses, "languages": languages, "withheld": manifest["withheld"],
-            "credits": [{"id": article_id, **credits[article_id]} for article_id in sorted(credits)]}, manifest
+    return {
+        "stats": stats,
+        "licenses": licenses,
+        "languages": languages,
+        "withheld": manifest["withheld"],
+        "credits": [{"id": article_id, **credits[article_id]} for article_id in sorted(credits)],
+    }, manifest
 
 
 def datasheet_with_stats(root: Path, stats: dict) -> str | None:

@@ -14,23 +14,36 @@ build, so the output is byte-identical. The same safety rules as the validate ca
   sha256 of each chunk file ``rows/<key>.arrow``, and a chunk file whose bytes differ is not used. No
   link is followed.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import mmap
 import os
-import stat
 import re
+import stat
 import time
 import zlib
 from dataclasses import asdict
 from pathlib import Path
 
 from newsmark.findings import ArticleResult, Finding
-from newsmark.pipeline.cache import (FileDigests, _cache_folder, _write_into, content_key, installed_version,
-                                     load_signed, read_plain, save_signed, signature, slot_rels, valid_findings,
-                                     valid_pairs, write_plain)
+from newsmark.pipeline.cache import (
+    FileDigests,
+    _cache_folder,
+    _write_into,
+    content_key,
+    installed_version,
+    load_signed,
+    read_plain,
+    save_signed,
+    signature,
+    slot_rels,
+    valid_findings,
+    valid_pairs,
+    write_plain,
+)
 
 BUILD_INDEX = "build.json"
 BUILD_FILES = "build.files"  # the stat and sha256 of every input file, named with its sha256 by the index
@@ -59,24 +72,42 @@ def chunk_ids(ids: list[str]) -> list[list[str]]:
 def row_fingerprint(settings, dedup, signatures: bool) -> list[str]:
     """What besides the files and the tool fingerprint decides a chunk's rows and results."""
     versions = [f"{name}={installed_version(name)}" for name in ("pyarrow", "spacy", "numpy")]
-    return [*versions, json.dumps({"splits": asdict(settings), "dedup": asdict(dedup), "signatures": signatures},
-                                  sort_keys=True)]
+    return [
+        *versions,
+        json.dumps({"splits": asdict(settings), "dedup": asdict(dedup), "signatures": signatures}, sort_keys=True),
+    ]
 
 
-def encode_chunk(results: list[ArticleResult], info: dict, streams: list[tuple[str, str, bytes]],
-                 words: dict[str, tuple[str, bytes]]) -> bytes:
+def encode_chunk(
+    results: list[ArticleResult], info: dict, streams: list[tuple[str, str, bytes]], words: dict[str, tuple[str, bytes]]
+) -> bytes:
     """One chunk file: an 8-byte header length, the header (JSON: results, per-article info, the config,
     split and length of each Arrow stream, and the text digest and length of each article's packed word
     tokens), then the Arrow IPC streams, then the word tokens."""
-    header = json.dumps({
-        "results": [[r.id, r.files, [[f.path, f.line, f.col, f.code, f.message] for f in r.findings], r.digests,
-                     _without_surfaces(r.contribution)] for r in results],
-        "info": info,
-        "streams": [[config, split, len(data)] for config, split, data in streams],
-        "words": [[article_id, digest, len(data)] for article_id, (digest, data) in sorted(words.items())],
-    }, separators=(",", ":")).encode("utf-8")
-    return len(header).to_bytes(8, "little") + header + b"".join(data for _, _, data in streams) + \
-        b"".join(data for _, (_, data) in sorted(words.items()))
+    header = json.dumps(
+        {
+            "results": [
+                [
+                    r.id,
+                    r.files,
+                    [[f.path, f.line, f.col, f.code, f.message] for f in r.findings],
+                    r.digests,
+                    _without_surfaces(r.contribution),
+                ]
+                for r in results
+            ],
+            "info": info,
+            "streams": [[config, split, len(data)] for config, split, data in streams],
+            "words": [[article_id, digest, len(data)] for article_id, (digest, data) in sorted(words.items())],
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
+    return (
+        len(header).to_bytes(8, "little")
+        + header
+        + b"".join(data for _, _, data in streams)
+        + b"".join(data for _, (_, data) in sorted(words.items()))
+    )
 
 
 def _without_surfaces(part: dict | None) -> dict | None:
@@ -88,21 +119,26 @@ def decode_chunk(raw: bytes):
     """The inverse of ``encode_chunk``: ``(results, info, streams, words)``; raises ValueError (or
     KeyError, TypeError) on a malformed file."""
     size = int.from_bytes(raw[:8], "little")
-    header = json.loads(raw[8:8 + size])
+    header = json.loads(raw[8 : 8 + size])
     results = []
     for article_id, files, findings, digests, part in header["results"]:
-        if not (isinstance(article_id, str) and isinstance(files, int) and valid_findings(findings)
-                and isinstance(digests, dict) and (part is None or isinstance(part, dict))):
+        if not (
+            isinstance(article_id, str)
+            and isinstance(files, int)
+            and valid_findings(findings)
+            and isinstance(digests, dict)
+            and (part is None or isinstance(part, dict))
+        ):
             raise ValueError("malformed chunk header")
         results.append(ArticleResult(article_id, files, [Finding(*f) for f in findings], digests, part))
     view, offset, streams, words = memoryview(raw), 8 + size, [], {}
     for config, split, length in header["streams"]:
-        streams.append((config, split, view[offset:offset + length]))
+        streams.append((config, split, view[offset : offset + length]))
         offset += length
     for article_id, digest, length in header["words"]:
         if length % 4:
             raise ValueError("malformed word tokens")
-        words[article_id] = (digest, view[offset:offset + length])
+        words[article_id] = (digest, view[offset : offset + length])
         offset += length
     if offset != len(raw) or not isinstance(header["info"], dict):
         raise ValueError("chunk file length does not match its header")
@@ -110,8 +146,15 @@ def decode_chunk(raw: bytes):
 
 
 class BuildCache:
-    def __init__(self, root: Path, parts: list[str], digests: FileDigests | None = None, chunks: dict | None = None,
-                 pairs: dict | None = None, ranges: dict | None = None):
+    def __init__(
+        self,
+        root: Path,
+        parts: list[str],
+        digests: FileDigests | None = None,
+        chunks: dict | None = None,
+        pairs: dict | None = None,
+        ranges: dict | None = None,
+    ):
         self.root, self.parts = root, parts
         self.digests = digests or FileDigests()
         # chunk key -> [sha256, size, mtime_ns, ctime_ns, inode] of rows/<key>.arrow as written
@@ -123,18 +166,25 @@ class BuildCache:
         self.changed = False
 
     @classmethod
-    def load(cls, root: Path, parts: list[str]) -> "BuildCache":
+    def load(cls, root: Path, parts: list[str]) -> BuildCache:
         payload = load_signed(root, BUILD_INDEX)
         try:
             if payload["parts"] != parts or not all(
-                    isinstance(v, list) and len(v) == 5 and isinstance(v[0], str) for v in payload["chunks"].values()):
+                isinstance(v, list) and len(v) == 5 and isinstance(v[0], str) for v in payload["chunks"].values()
+            ):
                 return cls(root, parts)
             ranges = payload["ranges"]
             if not isinstance(ranges, dict) or not all(isinstance(v, list) and len(v) == 2 for v in ranges.values()):
                 ranges = {}
             files = read_plain(root, BUILD_FILES, payload["files_sha256"])
-            return cls(root, parts, FileDigests() if files is None else FileDigests.from_text(files), payload["chunks"],
-                       valid_pairs(payload.get("pairs")), ranges)
+            return cls(
+                root,
+                parts,
+                FileDigests() if files is None else FileDigests.from_text(files),
+                payload["chunks"],
+                valid_pairs(payload.get("pairs")),
+                ranges,
+            )
         except (KeyError, TypeError, AttributeError, ValueError):
             return cls(root, parts)
 
@@ -147,7 +197,9 @@ class BuildCache:
             if not self.digests.known(article_rels):
                 return None
             rels += article_rels
-            digests += [None if rel is None else self.digests.digest(path, rel) for path, rel in zip(slots, article_rels)]
+            digests += [
+                None if rel is None else self.digests.digest(path, rel) for path, rel in zip(slots, article_rels)
+            ]
         return content_key(self.parts, rels, digests)
 
     def read(self, key: str | None):
@@ -196,11 +248,19 @@ class BuildCache:
         for key in sorted(k for k, (low, high) in self.last_ranges.items() if low <= last and high >= first):
             entry = self._load(key)
             if entry is not None:
-                known.update({digest: bytes(data) for article_id, (digest, data) in entry[3].items() if article_id in ids})
+                known.update(
+                    {digest: bytes(data) for article_id, (digest, data) in entry[3].items() if article_id in ids}
+                )
         return known
 
-    def store(self, chunk_slots: list[tuple], results: list[ArticleResult], info: dict,
-              streams: list[tuple[str, str, bytes]], words: dict[str, tuple[str, bytes]]) -> None:
+    def store(
+        self,
+        chunk_slots: list[tuple],
+        results: list[ArticleResult],
+        info: dict,
+        streams: list[tuple[str, str, bytes]],
+        words: dict[str, tuple[str, bytes]],
+    ) -> None:
         """Remember a freshly built chunk under the digests of the bytes its check read."""
         rels, digests = [], []
         now = time.time_ns()
@@ -236,15 +296,28 @@ class BuildCache:
 
     def save(self) -> None:
         """Write the index with the chunks this build used, and delete the other chunk files."""
-        if not self.changed and not self.digests.changed and self.used == set(self.chunks) and \
-                self.ranges == self.last_ranges:
+        if (
+            not self.changed
+            and not self.digests.changed
+            and self.used == set(self.chunks)
+            and self.ranges == self.last_ranges
+        ):
             return
         chunks = {k: v for k, v in self.chunks.items() if k in self.used}
         files_sha256 = write_plain(self.root, BUILD_FILES, self.digests.to_text())
         if files_sha256 is None:
             return
-        save_signed(self.root, BUILD_INDEX, {"parts": self.parts, "files_sha256": files_sha256,
-                                             "chunks": chunks, "pairs": self.pairs, "ranges": self.ranges})
+        save_signed(
+            self.root,
+            BUILD_INDEX,
+            {
+                "parts": self.parts,
+                "files_sha256": files_sha256,
+                "chunks": chunks,
+                "pairs": self.pairs,
+                "ranges": self.ranges,
+            },
+        )
         folder = self._rows_folder(create=False)
         if folder is None:
             return

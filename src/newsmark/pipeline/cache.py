@@ -15,6 +15,7 @@ A cache may only ever make validation faster, never change its outcome. So:
 - No link is followed: the folder must be a real folder and the file a regular file, opened without
   following links or blocking, and read up to a size limit. Anything wrong means an empty cache.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -160,7 +161,11 @@ def load_signed(root: Path, name: str) -> dict | None:
         if not hmac.compare_digest(mac, _mac(key, body)):
             return None
         payload = json.loads(body)
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("tool") != tool_fingerprint():
+        if (
+            not isinstance(payload, dict)
+            or payload.get("format") != FORMAT
+            or payload.get("tool") != tool_fingerprint()
+        ):
             return None
         return payload
     except (OSError, ValueError):
@@ -217,9 +222,19 @@ def read_plain(root: Path, name: str, sha256: str) -> bytes | None:
 
 def valid_pairs(pairs) -> dict | None:
     """The cached near-duplicate pairs when they have the right shape, else None."""
-    if isinstance(pairs, dict) and isinstance(pairs.get("digest"), str) and isinstance(pairs.get("pairs"), list) \
-            and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and isinstance(p[1], str)
-                    and isinstance(p[2], float) for p in pairs["pairs"]):
+    if (
+        isinstance(pairs, dict)
+        and isinstance(pairs.get("digest"), str)
+        and isinstance(pairs.get("pairs"), list)
+        and all(
+            isinstance(p, list)
+            and len(p) == 3
+            and isinstance(p[0], str)
+            and isinstance(p[1], str)
+            and isinstance(p[2], float)
+            for p in pairs["pairs"]
+        )
+    ):
         return pairs
     return None
 
@@ -228,8 +243,15 @@ def valid_findings(findings) -> bool:
     if findings == []:
         return True  # most articles: no generator to set up
     return isinstance(findings, list) and all(
-        isinstance(f, list) and len(f) == 5 and f[3] in RULES and isinstance(f[0], str) and isinstance(f[4], str)
-        and isinstance(f[1], int) and isinstance(f[2], int) for f in findings)
+        isinstance(f, list)
+        and len(f) == 5
+        and f[3] in RULES
+        and isinstance(f[0], str)
+        and isinstance(f[4], str)
+        and isinstance(f[1], int)
+        and isinstance(f[2], int)
+        for f in findings
+    )
 
 
 class FileDigests:
@@ -242,7 +264,7 @@ class FileDigests:
         self.changed = False
 
     @classmethod
-    def from_payload(cls, files) -> "FileDigests":
+    def from_payload(cls, files) -> FileDigests:
         if not isinstance(files, dict) or not all(isinstance(v, list) and len(v) == 5 for v in files.values()):
             return cls()
         return cls(files)
@@ -282,11 +304,12 @@ class FileDigests:
     def to_text(self) -> bytes:
         """The records this run saw, one line each (``rel\\0size\\0mtime\\0ctime\\0inode\\0sha256``): for a
         large corpus, ten times quicker to write and read back than the same as JSON."""
-        return "".join(f"{rel}\0{a}\0{b}\0{c}\0{d}\0{e}\n" for rel, (a, b, c, d, e) in self.pruned().items()
-                       ).encode("utf-8", "surrogateescape")
+        return "".join(f"{rel}\0{a}\0{b}\0{c}\0{d}\0{e}\n" for rel, (a, b, c, d, e) in self.pruned().items()).encode(
+            "utf-8", "surrogateescape"
+        )
 
     @classmethod
-    def from_text(cls, raw: bytes) -> "FileDigests":
+    def from_text(cls, raw: bytes) -> FileDigests:
         files = {}
         for line in raw.decode("utf-8", "surrogateescape").splitlines():
             rel, size, mtime, ctime, inode, digest = line.split("\0")
@@ -306,8 +329,9 @@ def content_key(parts: list[str], rels: list[str | None], digests: list[str | No
 
 
 class ValidateCache:
-    def __init__(self, root: Path, files: FileDigests | None = None, articles: dict | None = None,
-                 pairs: dict | None = None):
+    def __init__(
+        self, root: Path, files: FileDigests | None = None, articles: dict | None = None, pairs: dict | None = None
+    ):
         self.root = root
         # The near-duplicate pairs of the last whole-corpus run and the digest of the signatures they came
         # from: while no text changes, rule NM605 reuses them instead of comparing every article again.
@@ -318,13 +342,16 @@ class ValidateCache:
         self.changed = False
 
     @classmethod
-    def load(cls, root: Path) -> "ValidateCache":
+    def load(cls, root: Path) -> ValidateCache:
         payload = load_signed(root, CACHE_FILE)
         try:
             articles = payload["articles"]
             for entry in articles.values():  # shape check: a bad entry discards the whole cache
-                if not valid_findings(entry["findings"]) or not isinstance(entry["files"], int) or \
-                        not isinstance(entry["id"], str):
+                if (
+                    not valid_findings(entry["findings"])
+                    or not isinstance(entry["files"], int)
+                    or not isinstance(entry["id"], str)
+                ):
                     return cls(root)
             return cls(root, FileDigests.from_payload(payload["files"]), articles, valid_pairs(payload.get("pairs")))
         except (KeyError, TypeError, AttributeError):
@@ -337,13 +364,19 @@ class ValidateCache:
             rels = slot_rels(article_slots)
             if not self.digests.known(rels):
                 continue
-            digests = [None if rel is None else self.digests.digest(path, rel) for path, rel in zip(article_slots, rels)]
+            digests = [
+                None if rel is None else self.digests.digest(path, rel) for path, rel in zip(article_slots, rels)
+            ]
             key = content_key([], rels, digests)
             entry = self.articles.get(key)
             if entry is not None and entry["id"] == article_id:
                 self.used.add(key)
-                hits[article_id] = ArticleResult(article_id, entry["files"], [Finding(*f) for f in entry["findings"]],
-                                                 contribution=entry["contribution"])
+                hits[article_id] = ArticleResult(
+                    article_id,
+                    entry["files"],
+                    [Finding(*f) for f in entry["findings"]],
+                    contribution=entry["contribution"],
+                )
         return hits
 
     def store(self, slots: tuple, result) -> None:
@@ -358,8 +391,12 @@ class ValidateCache:
             if rel is not None:
                 self.digests.remember(path, rel, result.signatures.get(rel), result.digests[rel], now)
         key = content_key([], rels, [None if rel is None else result.digests[rel] for rel in rels])
-        self.articles[key] = {"id": result.id, "files": result.files, "contribution": result.contribution,
-                              "findings": [[f.path, f.line, f.col, f.code, f.message] for f in result.findings]}
+        self.articles[key] = {
+            "id": result.id,
+            "files": result.files,
+            "contribution": result.contribution,
+            "findings": [[f.path, f.line, f.col, f.code, f.message] for f in result.findings],
+        }
         self.used.add(key)
         self.changed = True
 

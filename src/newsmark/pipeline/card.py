@@ -3,19 +3,27 @@
 Both are rendered from one build summary, the Features of ``features.py`` and the corpus statistics,
 so that numbers in the card are always the ones in the data.
 """
+
 from __future__ import annotations
 
 from datasets import ClassLabel, List, Value
 
 from newsmark.labels import label_table
-from newsmark.licenses import (ANNOTATION_LICENSE, CODE_LICENSE, allows_redistribution, hub_license, license_name,
-                               license_text_url, requires_attribution)
+from newsmark.licenses import (
+    ANNOTATION_LICENSE,
+    CODE_LICENSE,
+    allows_redistribution,
+    hub_license,
+    license_name,
+    license_text_url,
+    requires_attribution,
+)
 from newsmark.pipeline.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, MAX_CONTEXT, features, ner_tag_names
 from newsmark.pipeline.splits import SPLITS, Settings
 from newsmark.pipeline.stats import describe_agreement, stats_markdown
 
 TOKENIZER_DOC = (
-    "Tokens are those of spaCy's English tokenizer (`spacy.blank(\"en\")`, rules only): `40,000`, `3.5`, "
+    'Tokens are those of spaCy\'s English tokenizer (`spacy.blank("en")`, rules only): `40,000`, `3.5`, '
     "`U.S.`, URLs and e-mail addresses stay whole, `don't` is `do` + `n't`. Whitespace is never a token, "
     "and tokens are split further only where a mention starts or ends, so no token crosses a mention "
     "boundary or a line break. "
@@ -43,9 +51,15 @@ def label_tables() -> dict[str, str]:
     import io
 
     sets = {name: [(entry["name"], entry["label"]) for entry in entries] for name, entries in label_table().items()}
-    sets["ner_tags"] = [(tag, "outside any mention" if tag == "O" else
-                         f"{'first' if tag[0] == 'B' else 'later'} token of a {tag[2:]} mention")
-                        for tag in ner_tag_names()]
+    sets["ner_tags"] = [
+        (
+            tag,
+            "outside any mention"
+            if tag == "O"
+            else f"{'first' if tag[0] == 'B' else 'later'} token of a {tag[2:]} mention",
+        )
+        for tag in ner_tag_names()
+    ]
     tables = {}
     for name, rows in sets.items():
         buffer = io.StringIO()
@@ -57,8 +71,7 @@ def label_tables() -> dict[str, str]:
 
 
 def size_category(count: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M")):
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if count < limit:
             return name
     return "1M<n<10M"
@@ -77,8 +90,11 @@ def dataset_license(text_licenses: set[str]) -> dict:
 
 
 # Annotator kinds as the Hub's annotations_creators values.
-_CREATORS = {"human": ["expert-generated"], "model": ["machine-generated"],
-             "model+human-review": ["machine-generated", "expert-generated"]}
+_CREATORS = {
+    "human": ["expert-generated"],
+    "model": ["machine-generated"],
+    "model+human-review": ["machine-generated", "expert-generated"],
+}
 
 
 def config_description(config: str, summary: dict) -> str:
@@ -97,18 +113,30 @@ def card_data(summary: dict, corpus: dict):
     configs, infos = [], {}
     for config in CONFIGS:
         splits = summary["configs"][config]
-        entry = {"config_name": config, **({"default": True} if config == DEFAULT_CONFIG else {}),
-                 "version": summary["version"], "description": config_description(config, summary),
-                 "data_files": [{"split": split, "path": f"data/{config}/{split}-*.parquet"}
-                                for split in SPLITS if split in splits]}
+        entry = {
+            "config_name": config,
+            **({"default": True} if config == DEFAULT_CONFIG else {}),
+            "version": summary["version"],
+            "description": config_description(config, summary),
+            "data_files": [
+                {"split": split, "path": f"data/{config}/{split}-*.parquet"} for split in SPLITS if split in splits
+            ],
+        }
         configs.append(entry)
         split_dict = SplitDict()
         for split in SPLITS:
             if split in splits:
-                split_dict.add(SplitInfo(name=split, num_bytes=splits[split]["num_bytes"],
-                                         num_examples=splits[split]["num_examples"]))
-        infos[config] = DatasetInfo(features=features(config), splits=split_dict, config_name=config,
-                                    dataset_size=sum(split["num_bytes"] for split in splits.values()))
+                split_dict.add(
+                    SplitInfo(
+                        name=split, num_bytes=splits[split]["num_bytes"], num_examples=splits[split]["num_examples"]
+                    )
+                )
+        infos[config] = DatasetInfo(
+            features=features(config),
+            splits=split_dict,
+            config_name=config,
+            dataset_size=sum(split["num_bytes"] for split in splits.values()),
+        )
     task_ids = ["named-entity-recognition", "topic-classification"]
     if stats["verdicts"]:
         task_ids.append("fact-checking")
@@ -156,11 +184,18 @@ def bibtex(citation: dict | None, version: str, repo_id: str | None) -> str | No
     """A BibTeX entry made from CITATION.cff (its title, authors, date and version); None without one."""
     if not citation:
         return None
-    authors = " and ".join("{" + a["name"] + "}" if "name" in a else f"{a.get('family-names', '')}, "
-                           f"{a.get('given-names', '')}".strip(", ") for a in citation.get("authors", []))
+    authors = " and ".join(
+        "{" + a["name"] + "}" if "name" in a else f"{a.get('family-names', '')}, {a.get('given-names', '')}".strip(", ")
+        for a in citation.get("authors", [])
+    )
     year = str(citation.get("date-released", ""))[:4]
-    fields = [("title", "{" + citation["title"] + "}"), ("author", authors), ("year", year),
-              ("version", version), ("note", f"Dataset, version {version}")]
+    fields = [
+        ("title", "{" + citation["title"] + "}"),
+        ("author", authors),
+        ("year", year),
+        ("version", version),
+        ("note", f"Dataset, version {version}"),
+    ]
     if repo_id:
         fields.append(("howpublished", f"\\url{{https://huggingface.co/datasets/{repo_id}}}"))
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields if value)
@@ -181,29 +216,39 @@ def baseline_lines(baselines: dict | None, summary: dict) -> list[str]:
     if not baselines:
         return ["No baseline figures are recorded for this version yet (`python benchmarks/baselines.py`)."]
     same = baselines["fingerprint"] == summary["fingerprint"]
-    lines = [f"Simple systems scored by `newsmark evaluate` on the test split ({baselines['test_articles']} "
-             f"articles) of newsmark {baselines['version']}"
-             + ("" if same else f" as built with content fingerprint `{baselines['fingerprint']}`, not this build "
-                                f"(`{summary['fingerprint']}`), whose figures may differ: rerun to refresh")
-             + f"; `{baselines['command']}` reproduces them (CPU, fixed seeds, tuned on validation only). "
-             "Strict is exact span and type; lenient is nervaluate's partial-boundary figure, which shows how much "
-             "of the error is span conventions. The zero-shot pipeline was trained on OntoNotes, whose span "
-             "conventions differ from these guidelines (determiners, possessives, value modifiers), so its strict "
-             "figures understate it.",
-             "",
-             "| task | system | precision | recall | F1 | lenient F1 |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"Simple systems scored by `newsmark evaluate` on the test split ({baselines['test_articles']} "
+        f"articles) of newsmark {baselines['version']}"
+        + (
+            ""
+            if same
+            else f" as built with content fingerprint `{baselines['fingerprint']}`, not this build "
+            f"(`{summary['fingerprint']}`), whose figures may differ: rerun to refresh"
+        )
+        + f"; `{baselines['command']}` reproduces them (CPU, fixed seeds, tuned on validation only). "
+        "Strict is exact span and type; lenient is nervaluate's partial-boundary figure, which shows how much "
+        "of the error is span conventions. The zero-shot pipeline was trained on OntoNotes, whose span "
+        "conventions differ from these guidelines (determiners, possessives, value modifiers), so its strict "
+        "figures understate it.",
+        "",
+        "| task | system | precision | recall | F1 | lenient F1 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for row in baselines["results"]:
         strict = row["strict"]
         lenient = f"{row['lenient']['f1']:.3f}" if "lenient" in row else "–"
-        lines.append(f"| {row['task']} | {row['system']} | {strict['precision']:.3f} | {strict['recall']:.3f} | "
-                     f"{strict['f1']:.3f} | {lenient} |")
+        lines.append(
+            f"| {row['task']} | {row['system']} | {strict['precision']:.3f} | {strict['recall']:.3f} | "
+            f"{strict['f1']:.3f} | {lenient} |"
+        )
     return lines
 
 
 def licence_lines(stats: dict, withheld: dict | None = None) -> list[str]:
     """What may be done with which part, for the card and the dataset folder's LICENSE.md."""
-    per_article = ", ".join(f"{_linked(license_id)} ({_articles(count)})" for license_id, count in stats["licenses"].items())
+    per_article = ", ".join(
+        f"{_linked(license_id)} ({_articles(count)})" for license_id, count in stats["licenses"].items()
+    )
     lines = [
         f"- **Annotations** (topics, entities, mentions, claims and everything derived from them): "
         f"{_linked(ANNOTATION_LICENSE)}, credit: the newsmark contributors.",
@@ -212,19 +257,28 @@ def licence_lines(stats: dict, withheld: dict | None = None) -> list[str]:
         f"- **The newsmark tool** that builds this dataset: {CODE_LICENSE}.",
     ]
     if any(requires_attribution(license_id) for license_id in stats["licenses"]):
-        lines += ["", "The licences of some texts ask every copy to credit the source and to say what was "
-                      "changed: [ATTRIBUTION.md](ATTRIBUTION.md) does so for each article (title, credit, URL, "
-                      "licence, changes made). Keep it with any copy of the texts."]
+        lines += [
+            "",
+            "The licences of some texts ask every copy to credit the source and to say what was "
+            "changed: [ATTRIBUTION.md](ATTRIBUTION.md) does so for each article (title, credit, URL, "
+            "licence, changes made). Keep it with any copy of the texts.",
+        ]
     if withheld:
-        lines += ["", f"This is a public build: {_articles(len(withheld))} of the repository whose text's licence "
-                      f"is unknown or does not allow redistribution {'is' if len(withheld) == 1 else 'are'} "
-                      f"left out ({', '.join(f'`{i}`' for i in list(withheld)[:10])}"
-                      f"{', …' if len(withheld) > 10 else ''})."]
+        lines += [
+            "",
+            f"This is a public build: {_articles(len(withheld))} of the repository whose text's licence "
+            f"is unknown or does not allow redistribution {'is' if len(withheld) == 1 else 'are'} "
+            f"left out ({', '.join(f'`{i}`' for i in list(withheld)[:10])}"
+            f"{', …' if len(withheld) > 10 else ''}).",
+        ]
     closed = [license_id for license_id in stats["licenses"] if not allows_redistribution(license_id)]
     if closed:
-        lines += ["", f"**The licence of some article texts ({', '.join(closed)}) is unknown or does not allow "
-                      "redistribution.** Until the rights holders say otherwise, those texts may not be shared "
-                      "further; check each row's `license` column before you redistribute anything."]
+        lines += [
+            "",
+            f"**The licence of some article texts ({', '.join(closed)}) is unknown or does not allow "
+            "redistribution.** Until the rights holders say otherwise, those texts may not be shared "
+            "further; check each row's `license` column before you redistribute anything.",
+        ]
     return lines
 
 
@@ -239,17 +293,25 @@ def attribution_markdown(corpus: dict) -> str:
     for entry in corpus.get("credits", []):
         if requires_attribution(entry["license"]):
             by_license.setdefault(entry["license"], []).append(entry)
-    lines = ["# Attribution", "",
-             "The article texts of this dataset are used under the licences below, which ask that every copy "
-             "credit the source, link to the licence and say what was changed. The annotations are "
-             f"{ANNOTATION_LICENSE} (credit: the newsmark contributors).", ""]
+    lines = [
+        "# Attribution",
+        "",
+        "The article texts of this dataset are used under the licences below, which ask that every copy "
+        "credit the source, link to the licence and say what was changed. The annotations are "
+        f"{ANNOTATION_LICENSE} (credit: the newsmark contributors).",
+        "",
+    ]
     if not by_license:
         lines += ["No article text of this build is under a licence that asks for attribution.", ""]
     for license_id, entries in sorted(by_license.items()):
-        lines += [f"## {license_name(license_id)} ({license_id})", "",
-                  f"Licence text: {license_text_url(license_id) or 'not on the SPDX list'}. {_articles(len(entries))}.", ""]
+        lines += [
+            f"## {license_name(license_id)} ({license_id})",
+            "",
+            f"Licence text: {license_text_url(license_id) or 'not on the SPDX list'}. {_articles(len(entries))}.",
+            "",
+        ]
         for entry in entries:
-            title = f"\"{entry['title']}\"" if entry["title"] else f"`{entry['id']}` (untitled)"
+            title = f'"{entry["title"]}"' if entry["title"] else f"`{entry['id']}` (untitled)"
             credit = ", ".join(entry["authors"]) or "no credit recorded"
             source = f", {entry['source']}" if entry["source"] else ""
             url = f", <{entry['url']}>" if entry["url"] else ""
@@ -261,14 +323,19 @@ def attribution_markdown(corpus: dict) -> str:
 
 def _annotator_lines(stats: dict) -> list[str]:
     kinds = stats["annotator_kinds"]
-    lines = [f"- `{annotator}` on {count} article{'s' if count != 1 else ''}"
-             for annotator, count in stats["annotators"].items()]
+    lines = [
+        f"- `{annotator}` on {count} article{'s' if count != 1 else ''}"
+        for annotator, count in stats["annotators"].items()
+    ]
     if kinds.get("model"):
-        lines += ["", f"{kinds['model']} article(s) were annotated by a model and **no person reviewed them**: treat "
-                      "those annotations as silver standard. In the repository's annotation files a model "
-                      "annotator's record names the model, its version where the provider gives one, and the day "
-                      "it ran, where they were recorded; DATASHEET.md (\"Preprocessing, cleaning, labeling\") "
-                      "says how the annotations were made and reviewed."]
+        lines += [
+            "",
+            f"{kinds['model']} article(s) were annotated by a model and **no person reviewed them**: treat "
+            "those annotations as silver standard. In the repository's annotation files a model "
+            "annotator's record names the model, its version where the provider gives one, and the day "
+            'it ran, where they were recorded; DATASHEET.md ("Preprocessing, cleaning, labeling") '
+            "says how the annotations were made and reviewed.",
+        ]
     return lines
 
 
@@ -280,12 +347,21 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
     labels = label_table()
     repo = settings.repo_id or "path/to/newsmark"
     split_rows = "\n".join(
-        f"| {config} | " + " | ".join(str(summary["configs"][config].get(s, {}).get("num_examples", 0)) for s in SPLITS)
-        + " |" for config in CONFIGS
+        f"| {config} | "
+        + " | ".join(str(summary["configs"][config].get(s, {}).get("num_examples", 0)) for s in SPLITS)
+        + " |"
+        for config in CONFIGS
     )
     empty = [s for s in SPLITS if s not in summary["configs"][DEFAULT_CONFIG]]
-    empty_note = ([f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this version "
-                   "and left out of the card, because `datasets` cannot load a 0-row split.", ""] if empty else [])
+    empty_note = (
+        [
+            f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this version "
+            "and left out of the card, because `datasets` cannot load a 0-row split.",
+            "",
+        ]
+        if empty
+        else []
+    )
     citation = corpus.get("bibtex")
     configs = []
     for config in CONFIGS:
@@ -313,8 +389,11 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "### Dataset Sources",
         "",
-        (f"- **Repository:** https://huggingface.co/datasets/{settings.repo_id}" if settings.repo_id else
-         "- **Repository:** not published to the Hub yet (no `repo_id` in `[tool.newsmark]`)"),
+        (
+            f"- **Repository:** https://huggingface.co/datasets/{settings.repo_id}"
+            if settings.repo_id
+            else "- **Repository:** not published to the Hub yet (no `repo_id` in `[tool.newsmark]`)"
+        ),
         "",
         "## Uses",
         "",
@@ -335,11 +414,17 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "### Out-of-Scope Use",
         "",
         "Claims are annotated as the article makes or reports them, not verified"
-        + (f" ({stats['verdicts']} claims carry a fact-checked verdict)" if stats["verdicts"] else
-           " (no claim carries a verdict)")
+        + (
+            f" ({stats['verdicts']} claims carry a fact-checked verdict)"
+            if stats["verdicts"]
+            else " (no claim carries a verdict)"
+        )
         + ": do not use the data as a source of facts. "
-        + ("With fewer than 1,000 articles, do not draw statistical conclusions from it. "
-           if stats["articles"] < 1000 else "")
+        + (
+            "With fewer than 1,000 articles, do not draw statistical conclusions from it. "
+            if stats["articles"] < 1000
+            else ""
+        )
         + "Article texts whose licence is unknown may not be redistributed.",
         "",
         "## Dataset Structure",
@@ -353,7 +438,7 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "### Splits",
         "",
-        f"Let `bucket` be the first 8 hex digits of SHA-256(`\"{settings.salt}:\" + key`) as an integer "
+        f'Let `bucket` be the first 8 hex digits of SHA-256(`"{settings.salt}:" + key`) as an integer '
         "modulo 10000, where `key` is the article's `story` or else its `id`. An article is in `test` when "
         f"`bucket < {settings.test_fraction} × 10000`, in `validation` when `bucket < "
         f"({settings.test_fraction} + {settings.validation_fraction}) × 10000`, otherwise in `train`. "
@@ -373,19 +458,22 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "Label order is fixed (append-only across versions): it is the ClassLabel index order.",
         "",
         "Topics (IPTC Media Topics, top level): "
-        + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["topics"]) + ".",
+        + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["topics"])
+        + ".",
         "",
         "Entity types (OntoNotes 5): " + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["entity_types"]) + ".",
         "",
-        "Claim types (after AVeriTeC): " + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["claim_types"]) + ".",
+        "Claim types (after AVeriTeC): "
+        + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["claim_types"])
+        + ".",
         "",
         f"NER tags (IOB2): {', '.join(f'`{t}`' for t in ner_tag_names())}. Where mentions nest, the outermost "
         "is tagged; all of them are in the `mentions` config. Names and order are those of "
         "conll2012_ontonotesv5's `named_entities`, so a model trained on OntoNotes scores here by index.",
         "",
         "ClassLabel columns hold indices. Compare with the index, not the name: "
-        "`mentions.filter(lambda r: r[\"type\"] == features[\"type\"].str2int(\"PERSON\"))`, or decode with "
-        "`features[\"type\"].int2str(row[\"type\"])`. SQL engines see bare integers; `labels/<set>.csv` "
+        '`mentions.filter(lambda r: r["type"] == features["type"].str2int("PERSON"))`, or decode with '
+        '`features["type"].int2str(row["type"])`. SQL engines see bare integers; `labels/<set>.csv` '
         "(`id,name,description`) holds each set's names to join on:",
         "",
         "```sql",
@@ -397,9 +485,9 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "```python",
         "import pandas as pd",
-        "mentions = pd.read_parquet(\"data/mentions\")",
-        "types = pd.read_csv(\"labels/entity_types.csv\").add_prefix(\"type_\")",
-        "mentions.merge(types, left_on=\"type\", right_on=\"type_id\")  # adds type_name, type_description",
+        'mentions = pd.read_parquet("data/mentions")',
+        'types = pd.read_csv("labels/entity_types.csv").add_prefix("type_")',
+        'mentions.merge(types, left_on="type", right_on="type_id")  # adds type_name, type_description',
         "```",
         "",
         "Tables: " + ", ".join(f"`labels/{name}.csv`" for name in label_tables()) + ".",
@@ -434,7 +522,7 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "([ATTRIBUTION.md](ATTRIBUTION.md) lists them); source documents are kept byte for byte in the "
         "repository's `seeds/`, and each article's provenance holds the SHA-256 of its text as the source "
         "gave it. Titles, publishers or licences that the source does not give are null or `unknown`, never "
-        "invented. The repository's DATASHEET.md (\"Collection process\") states which items of each source "
+        'invented. The repository\'s DATASHEET.md ("Collection process") states which items of each source '
         "were left out and why.",
         "",
         "#### Who are the source data producers?",
@@ -481,8 +569,11 @@ def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
         "",
         "## Citation",
         "",
-        *((["**BibTeX:**", "", "```bibtex", citation, "```"] if citation else
-           ["No CITATION.cff was found in the repository at build time."])),
+        *(
+            ["**BibTeX:**", "", "```bibtex", citation, "```"]
+            if citation
+            else ["No CITATION.cff was found in the repository at build time."]
+        ),
         "",
         "## Dataset Card Contact",
         "",

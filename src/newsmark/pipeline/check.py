@@ -4,33 +4,57 @@ Levels gate each other as in the UD validator: a file that fails to parse is not
 annotation that fails its schema is not span-checked, so every finding is about data of the right shape.
 Each ``check_*`` function names in its docstring the codes it can raise.
 """
+
 from __future__ import annotations
 
 import datetime
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
-from newsmark.pipeline.cache import ValidateCache, signature
 from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.findings import ERROR, ArticleResult, Finding, Report, finding
-from newsmark.reporters import finding_line
 from newsmark.labels import COMPLETE, LABEL_SETS, VALUE_TYPES, names, schema_dir
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
+from newsmark.pipeline.cache import ValidateCache, signature
 from newsmark.pipeline.parallel import counter, map_chunks
-from newsmark.pipeline.read import (INDEPENDENT, Article, annotation_status, pending_counts, Document, Inventory, corpus_rel, inventory, invisible_findings, position,
-                           read_article_text, read_bytes, read_bytes_and_stat, decode, read_yaml, relpath, text_from_bytes,
-                           yaml_from_bytes)
+from newsmark.pipeline.read import (
+    INDEPENDENT,
+    Article,
+    Document,
+    Inventory,
+    annotation_status,
+    corpus_rel,
+    decode,
+    inventory,
+    invisible_findings,
+    pending_counts,
+    position,
+    read_article_text,
+    read_bytes,
+    read_bytes_and_stat,
+    read_yaml,
+    relpath,
+    text_from_bytes,
+    yaml_from_bytes,
+)
 from newsmark.pipeline.schemas import PATTERN_HINTS, compiled_validator, validator
 from newsmark.pipeline.splits import assign_split, read_settings
-from newsmark.pipeline.stats import BLOCK_START, Tally, contribution, corpus_stats, stats_block_problem, with_stats_block
-
-
+from newsmark.pipeline.stats import (
+    BLOCK_START,
+    Tally,
+    contribution,
+    corpus_stats,
+    stats_block_problem,
+    with_stats_block,
+)
+from newsmark.reporters import finding_line
 
 if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
     from newsmark.neardup import DedupSettings
@@ -40,9 +64,15 @@ if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files need
 Slots = tuple  # (text path, metadata path, annotation path), each a Path or None
 
 
-def validate(root: str | Path = ".", paths: list[str | Path] | None = None, *, cache: bool = False,
-             jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
-             details: bool = True) -> Report:
+def validate(
+    root: str | Path = ".",
+    paths: list[str | Path] | None = None,
+    *,
+    cache: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    details: bool = True,
+) -> Report:
     """Check the corpus at ``root``: every file, or only the articles that ``paths`` belong to (a text,
     metadata or annotation file stands for its whole article). Corpus-wide rules always run.
 
@@ -87,15 +117,16 @@ def corpus_surfaces(root: Path) -> dict[str, dict[str, list[str]]]:
     return validate(root, cache=True).surfaces
 
 
-def _validate(root: Path, paths, cache: bool, jobs, progress, now: "lastrun.Scan | None" = None) -> Report:
+def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan | None = None) -> Report:
     found, ids = select(root, paths)
     report = Report(findings=list(found.findings))
     store = ValidateCache.load(root) if cache else None
-    slots, lines, per_article = {}, {}, {}
+    lines, per_article = {}, {}
     # Signatures only serve NM605, a whole-corpus rule: a run over a few files (pre-commit) or a corpus of
     # one article does not compute them (nor import numpy); a later whole run computes what it lacks.
-    for results, _ in run_articles(root, found, ids, jobs=jobs, progress=progress, cache=store,
-                                   signatures=paths is None and len(ids) > 1):
+    for results, _ in run_articles(
+        root, found, ids, jobs=jobs, progress=progress, cache=store, signatures=paths is None and len(ids) > 1
+    ):
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)
@@ -116,7 +147,9 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: "lastrun.Scan
         corpus.extend(check_datasheet(root, partial(corpus_stats, report.articles), agreement_summary(root, found)))
         corpus.extend(check_surface_types(root, report.surfaces))
         keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
-        near, pairs = check_near_duplicate_splits(root, keys, report.signatures, store.pairs if store is not None else None)
+        near, pairs = check_near_duplicate_splits(
+            root, keys, report.signatures, store.pairs if store is not None else None
+        )
         corpus.extend(near)
         if store is not None:
             store.remember_pairs(pairs)
@@ -133,8 +166,16 @@ def _as_lists(findings: list[Finding]) -> list[list]:
     return [[f.path, f.line, f.col, f.code, f.message] for f in findings]
 
 
-def _remember(root: Path, now: "lastrun.Scan", report: Report, found: Inventory, per_article: dict, corpus: list,
-              pairs: dict | None, lines: dict[str, bytes]) -> None:
+def _remember(
+    root: Path,
+    now: lastrun.Scan,
+    report: Report,
+    found: Inventory,
+    per_article: dict,
+    corpus: list,
+    pairs: dict | None,
+    lines: dict[str, bytes],
+) -> None:
     """Keep what a whole run found, for the next run to start from (``lastrun``)."""
     from newsmark.pipeline import lastrun
 
@@ -147,18 +188,34 @@ def _remember(root: Path, now: "lastrun.Scan", report: Report, found: Inventory,
     for article_id, findings in per_article.items():
         slots = (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id))
         part = report.articles[article_id]
-        articles[article_id] = {"slots": [None if s is None else corpus_rel(s) for s in slots],
-                                "findings": _as_lists(findings), "key": part["key"] if part else None,
-                                "status": part.get("status") if part else None}
-    lastrun.save(root, lastrun.LastRun(now.state, now.stamps, report.files, _as_lists(found.findings),
-                                       articles, report.surfaces, tally.state() if tally else None, pairs,
-                                       len(found.layers), _as_lists(corpus)), lines)
+        articles[article_id] = {
+            "slots": [None if s is None else corpus_rel(s) for s in slots],
+            "findings": _as_lists(findings),
+            "key": part["key"] if part else None,
+            "status": part.get("status") if part else None,
+        }
+    lastrun.save(
+        root,
+        lastrun.LastRun(
+            now.state,
+            now.stamps,
+            report.files,
+            _as_lists(found.findings),
+            articles,
+            report.surfaces,
+            tally.state() if tally else None,
+            pairs,
+            len(found.layers),
+            _as_lists(corpus),
+        ),
+        lines,
+    )
 
 
 REVALIDATE_UP_TO = 64  # edited articles; beyond, a full run (with the per-article cache) is as quick
 
 
-def _revalidate(root: Path, now: "lastrun.Scan", last: "lastrun.LastRun") -> Report | None:
+def _revalidate(root: Path, now: lastrun.Scan, last: lastrun.LastRun) -> Report | None:
     """The report of a whole run after a few edits, from the last run: the edited articles are checked
     again, each one's old contribution to the totals taken out and its new one put in, and the corpus-wide
     rules run on the totals. None when a full run is needed: files added, removed or renamed, anything
@@ -193,8 +250,11 @@ def _revalidate(root: Path, now: "lastrun.Scan", last: "lastrun.LastRun") -> Rep
         if (old or {}).get("surfaces") != (new or {}).get("surfaces"):
             _move_surfaces(last.surfaces, article_id, old, new)
             surfaces_changed = True
-        last.articles[article_id].update(findings=_as_lists(result.findings), key=new["key"] if new else None,
-                                         status=new.get("status") if new else None)
+        last.articles[article_id].update(
+            findings=_as_lists(result.findings),
+            key=new["key"] if new else None,
+            status=new.get("status") if new else None,
+        )
         lines[article_id] = _line(new, signed)
     corpus = check_released_labels(root) + check_settings(root)
     if tally is not None:  # (None: no readable split rule, so no statistics to compare)
@@ -207,8 +267,12 @@ def _revalidate(root: Path, now: "lastrun.Scan", last: "lastrun.LastRun") -> Rep
     last.tally = tally.state() if tally else None
     if lastrun.append_lines(root, last, lines):
         lastrun.save(root, last, None, surfaces_changed)
-    return Report(findings=sorted(last.findings()), files=last.files, articles=dict.fromkeys(last.articles),
-                  pending=pending_counts(last.articles.values()))
+    return Report(
+        findings=sorted(last.findings()),
+        files=last.files,
+        articles=dict.fromkeys(last.articles),
+        pending=pending_counts(last.articles.values()),
+    )
 
 
 def _line(contribution: dict | None, signed: bool) -> bytes:
@@ -239,12 +303,19 @@ def checked_articles(root: Path, ids: list[str]) -> list[Article]:
     report = validate(root, [root / "annotations" / f"{article_id}.yaml" for article_id in ids])
     errors = [f for f in report.errors if not f.path.startswith("schema/")]
     if errors:
-        raise NewsmarkError("fix these first (newsmark validate); nothing was done:\n" + "\n".join(
-            finding_line(f) for f in errors[:20]))
+        raise NewsmarkError(
+            "fix these first (newsmark validate); nothing was done:\n" + "\n".join(finding_line(f) for f in errors[:20])
+        )
     found = inventory(root)
-    return [check_article(root, article_id, (found.texts.get(article_id), found.metas.get(article_id),
-                                             found.annotations.get(article_id)), positions=False)[0]
-            for article_id in ids]
+    return [
+        check_article(
+            root,
+            article_id,
+            (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id)),
+            positions=False,
+        )[0]
+        for article_id in ids
+    ]
 
 
 def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
@@ -261,7 +332,7 @@ def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
 
 
 @cache
-def dedup_settings(root: Path) -> "DedupSettings":
+def dedup_settings(root: Path) -> DedupSettings:
     from newsmark.neardup import read_settings
 
     return read_settings(root)
@@ -273,7 +344,8 @@ def _add_signatures(root: Path, built: list[tuple[ArticleResult, Article]]) -> N
     if not built:
         return
     settings = dedup_settings(root)
-    from newsmark.neardup import encode as encode_signature, signatures as minhashes
+    from newsmark.neardup import encode as encode_signature
+    from newsmark.neardup import signatures as minhashes
 
     rows = minhashes([article.text for _, article in built], settings)
     for (result, _), row in zip(built, rows):
@@ -291,8 +363,16 @@ def select(root: Path, paths) -> tuple[Inventory, list[str]]:
     return found, ids
 
 
-def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable | None = None, jobs=None,
-                 progress=None, cache=None, signatures: bool = False) -> Iterator[tuple[list[ArticleResult], object]]:
+def run_articles(
+    root: Path,
+    found: Inventory,
+    ids: list[str],
+    extra: Callable | None = None,
+    jobs=None,
+    progress=None,
+    cache=None,
+    signatures: bool = False,
+) -> Iterator[tuple[list[ArticleResult], object]]:
     """Check the articles in chunks (in worker processes), yielding ``(results, payload)`` per chunk in id
     order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
     payload (the report's pages). ``cache`` (validate only) answers unchanged articles first."""
@@ -304,8 +384,9 @@ def run_articles(root: Path, found: Inventory, ids: list[str], extra: Callable |
         advance(len(cached))
         yield [with_presence(result, found) for result in cached.values()], None
     todo = [(i, slots[i]) for i in ids if i not in cached]
-    for results, payload in map_chunks(partial(check_chunk, root, extra, signatures), todo, jobs=jobs,
-                                       progress=advance):
+    for results, payload in map_chunks(
+        partial(check_chunk, root, extra, signatures), todo, jobs=jobs, progress=advance
+    ):
         for result in results:
             if cache is not None:
                 cache.store(slots[result.id], result)
@@ -346,8 +427,9 @@ def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult,
         return ArticleResult(article_id, files, findings, digests, contribution(article), signatures), article
     except Exception as err:  # an internal error is itself a finding, never a traceback
         first = next(path for path in slots if path is not None)
-        return ArticleResult(article_id, files, [finding("NM001", relpath(first, root),
-                                                         f"{type(err).__name__}: {err}")]), None
+        return ArticleResult(
+            article_id, files, [finding("NM001", relpath(first, root), f"{type(err).__name__}: {err}")]
+        ), None
 
 
 def article_id_of(root: Path, path: str | Path) -> str | None:
@@ -360,8 +442,9 @@ def article_id_of(root: Path, path: str | Path) -> str | None:
     return None
 
 
-def check_article(root: Path, article_id: str, slots: Slots,
-                  positions: bool = True) -> tuple[Article, list[Finding], dict[str, tuple]]:
+def check_article(
+    root: Path, article_id: str, slots: Slots, positions: bool = True
+) -> tuple[Article, list[Finding], dict[str, tuple]]:
     """Read and check one article's files; returns the article (parts None where missing or invalid),
     the findings, and for every file read the sha256 of its bytes and its stat before reading (None
     when it changed while being read)."""
@@ -397,7 +480,7 @@ def check_article(root: Path, article_id: str, slots: Slots,
     return article, findings, reads
 
 
-def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> "Layer":
+def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> Layer:
     """An annotation file to compare (``newsmark agree``), refused unless it validates: a comparison of
     broken data means nothing."""
     doc, problems = read_yaml(path, root)
@@ -410,8 +493,9 @@ def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None 
             problems += check_annotation(doc, article_id, text) if text is not None else []
     errors = [f for f in problems if f.severity == ERROR]
     if doc is None or errors:
-        raise NewsmarkError(f"{path}: does not validate; fix it first:\n" + "\n".join(
-            finding_line(f) for f in errors[:20]))
+        raise NewsmarkError(
+            f"{path}: does not validate; fix it first:\n" + "\n".join(finding_line(f) for f in errors[:20])
+        )
     from newsmark.pipeline.agreement import Layer  # only a corpus with independent layers needs it
 
     return Layer(doc.path, doc)
@@ -441,8 +525,14 @@ def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: 
         return problems
     text_path = found.texts.get(article_id)
     if text_path is None:
-        return problems + [finding("NM503", rel, f"independent layer of {annotator} for {article_id}, which is not "
-                                   f"in the corpus (no corpus/{article_id}.txt); remove it or add the article")]
+        return problems + [
+            finding(
+                "NM503",
+                rel,
+                f"independent layer of {annotator} for {article_id}, which is not "
+                f"in the corpus (no corpus/{article_id}.txt); remove it or add the article",
+            )
+        ]
     text, _ = read_article_text(text_path, root)  # its own problems are reported with the article
     return problems + ([] if text is None else check_annotation(doc, article_id, text))
 
@@ -452,21 +542,39 @@ def check_presence(article_id: str, found) -> list[Finding]:
     has_text, has_meta = article_id in found.texts, article_id in found.metas
     findings = []
     if article_id in found.annotations and not (has_text or has_meta):
-        findings.append(finding("NM503", f"annotations/{article_id}.yaml", f"no article '{article_id}' in corpus/; "
-                                "add corpus/<id>.txt and .yaml, or rename this file to the article's id"))
+        findings.append(
+            finding(
+                "NM503",
+                f"annotations/{article_id}.yaml",
+                f"no article '{article_id}' in corpus/; "
+                "add corpus/<id>.txt and .yaml, or rename this file to the article's id",
+            )
+        )
     if has_text and not has_meta:
-        findings.append(finding("NM506", f"corpus/{article_id}.txt", f"add corpus/{article_id}.yaml with the "
-                                "article's metadata (newsmark new writes both)"))
+        findings.append(
+            finding(
+                "NM506",
+                f"corpus/{article_id}.txt",
+                f"add corpus/{article_id}.yaml with the article's metadata (newsmark new writes both)",
+            )
+        )
     if has_meta and not has_text:
-        findings.append(finding("NM506", f"corpus/{article_id}.yaml", f"add corpus/{article_id}.txt with the "
-                                "article's text"))
+        findings.append(
+            finding("NM506", f"corpus/{article_id}.yaml", f"add corpus/{article_id}.txt with the article's text")
+        )
     if (has_text or has_meta) and article_id not in found.annotations:
-        findings.append(finding("NM504", f"corpus/{article_id}.yaml" if has_meta else f"corpus/{article_id}.txt",
-                                f"not annotated yet; add annotations/{article_id}.yaml"))
+        findings.append(
+            finding(
+                "NM504",
+                f"corpus/{article_id}.yaml" if has_meta else f"corpus/{article_id}.txt",
+                f"not annotated yet; add annotations/{article_id}.yaml",
+            )
+        )
     return findings
 
 
 # -- strings ------------------------------------------------------------------------------------------
+
 
 def check_strings(doc: Document) -> list[Finding]:
     """NM105 control character, NM111 bidirectional control, NM112 zero-width character, in any key or
@@ -491,8 +599,11 @@ def check_strings(doc: Document) -> list[Finding]:
         at = doc.at(path, key=key)
         control = CONTROL_RE.search(value)
         if control:
-            findings.append(finding("NM105", doc.path, f"{where} holds control character "
-                                    f"{codepoint(control.group())}; remove it", *at))
+            findings.append(
+                finding(
+                    "NM105", doc.path, f"{where} holds control character {codepoint(control.group())}; remove it", *at
+                )
+            )
         findings.extend(invisible_findings(value, doc.path, lambda _index: at, where))
 
     visit(doc.data, ())
@@ -543,8 +654,12 @@ def _schema_error_findings(doc: Document, error) -> list[Finding]:
     if error.validator == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         return [
-            finding("NM301", doc.path, f"unknown key '{key}' in {where}; allowed keys: {', '.join(allowed)}",
-                    *doc.at(path + (key,), key=True))
+            finding(
+                "NM301",
+                doc.path,
+                f"unknown key '{key}' in {where}; allowed keys: {', '.join(allowed)}",
+                *doc.at(path + (key,), key=True),
+            )
             for key in error.instance
             if key not in allowed
         ]
@@ -583,8 +698,15 @@ def _constraint_message(error) -> str:
 
 
 def _json_type(value) -> str:
-    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "list",
+        dict: "mapping",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _short(value) -> str:
@@ -594,6 +716,7 @@ def _short(value) -> str:
 
 # -- metadata -----------------------------------------------------------------------------------------
 
+
 def check_metadata(doc: Document, article_id: str) -> list[Finding]:
     """NM501 id differs from the file name, NM307 impossible date, NM308 licence not on the SPDX list."""
     meta = doc.data
@@ -601,12 +724,24 @@ def check_metadata(doc: Document, article_id: str) -> list[Finding]:
     if meta["license"] != UNKNOWN and not is_spdx(meta["license"]):
         guess = suggestion(meta["license"])
         hint = f"did you mean {guess}? Otherwise use" if guess else "use"
-        findings.append(finding("NM308", doc.path, f"license {meta['license']!r} is not an SPDX licence id; {hint} "
-                                "an id from https://spdx.org/licenses/, or 'unknown' when the source gives none",
-                                *doc.at(("license",))))
+        findings.append(
+            finding(
+                "NM308",
+                doc.path,
+                f"license {meta['license']!r} is not an SPDX licence id; {hint} "
+                "an id from https://spdx.org/licenses/, or 'unknown' when the source gives none",
+                *doc.at(("license",)),
+            )
+        )
     if meta["id"] != article_id:
-        findings.append(finding("NM501", doc.path, f"id '{meta['id']}' differs from the file name "
-                                f"'{article_id}'; make them equal", *doc.at(("id",))))
+        findings.append(
+            finding(
+                "NM501",
+                doc.path,
+                f"id '{meta['id']}' differs from the file name '{article_id}'; make them equal",
+                *doc.at(("id",)),
+            )
+        )
     findings += check_date(doc, ("date",))
     return findings
 
@@ -618,19 +753,29 @@ def check_date(doc: Document, path: tuple) -> list[Finding]:
     try:
         datetime.date.fromisoformat(value)
     except ValueError:
-        return [finding("NM307", doc.path, f"{show_path(path)}: '{value}' is not a calendar date; use "
-                        "YYYY-MM-DD", *doc.at(path))]
+        return [
+            finding(
+                "NM307", doc.path, f"{show_path(path)}: '{value}' is not a calendar date; use YYYY-MM-DD", *doc.at(path)
+            )
+        ]
     return []
 
 
 # -- annotations --------------------------------------------------------------------------------------
 
+
 def check_annotation(doc: Document, article_id: str, text: str | None) -> list[Finding]:
     data = doc.data
     findings = []
     if data["article"] != article_id:
-        findings.append(finding("NM501", doc.path, f"article '{data['article']}' differs from the file name "
-                                f"'{article_id}'; make them equal", *doc.at(("article",))))
+        findings.append(
+            finding(
+                "NM501",
+                doc.path,
+                f"article '{data['article']}' differs from the file name '{article_id}'; make them equal",
+                *doc.at(("article",)),
+            )
+        )
     findings += check_complete(doc)
     findings += check_ids(doc)
     findings += check_claimers(doc)
@@ -651,11 +796,18 @@ def check_complete(doc: Document) -> list[Finding]:
     finished, and is built: it needs an annotator and a topic."""
     if annotation_status(doc.data) != COMPLETE:
         return []
-    return [finding("NM507", doc.path, f"{key} is empty, but the file is a finished annotation (it has "
-                    f"{'status: complete' if 'status' in doc.data else 'annotations and no status: in-progress'}); "
-                    f"add {what}, or mark the file 'status: in-progress' while work goes on",
-                    *doc.at((key,)))
-            for key, what in (("annotators", "who annotated"), ("topics", "its IPTC topics")) if not doc.data[key]]
+    return [
+        finding(
+            "NM507",
+            doc.path,
+            f"{key} is empty, but the file is a finished annotation (it has "
+            f"{'status: complete' if 'status' in doc.data else 'annotations and no status: in-progress'}); "
+            f"add {what}, or mark the file 'status: in-progress' while work goes on",
+            *doc.at((key,)),
+        )
+        for key, what in (("annotators", "who annotated"), ("topics", "its IPTC topics"))
+        if not doc.data[key]
+    ]
 
 
 def check_ids(doc: Document) -> list[Finding]:
@@ -667,8 +819,14 @@ def check_ids(doc: Document) -> list[Finding]:
             path = (group, i, "id")
             if item["id"] in seen:
                 first = doc.at(seen[item["id"]])[0]
-                findings.append(finding("NM502", doc.path, f"id '{item['id']}' is already used at line {first}; "
-                                        "give each entity and claim its own id", *doc.at(path)))
+                findings.append(
+                    finding(
+                        "NM502",
+                        doc.path,
+                        f"id '{item['id']}' is already used at line {first}; give each entity and claim its own id",
+                        *doc.at(path),
+                    )
+                )
             else:
                 seen[item["id"]] = path
     return findings
@@ -678,8 +836,13 @@ def check_claimers(doc: Document) -> list[Finding]:
     """NM505: a claimer is 'author' or the id of an entity of this article."""
     entity_ids = {entity["id"] for entity in doc.data["entities"]}
     return [
-        finding("NM505", doc.path, f"claimer '{claim['claimer']}' is not an entity id here; use one of the "
-                "entities' ids, or 'author' for the article's own voice", *doc.at(("claims", i, "claimer")))
+        finding(
+            "NM505",
+            doc.path,
+            f"claimer '{claim['claimer']}' is not an entity id here; use one of the "
+            "entities' ids, or 'author' for the article's own voice",
+            *doc.at(("claims", i, "claimer")),
+        )
         for i, claim in enumerate(doc.data["claims"])
         if claim["claimer"] != "author" and claim["claimer"] not in entity_ids
     ]
@@ -708,8 +871,14 @@ def check_spans(doc: Document, text: str) -> list[Finding]:
             other, other_path = owners[key]
             line = doc.at(other_path)[0]
             code, what = ("NM408", "listed again") if other == entity_id else ("NM404", f"also a mention of '{other}'")
-            findings.append(finding(code, doc.path, f"{show_path(path)} {span['start']}:{span['end']} is {what} "
-                                    f"(line {line}); keep one", *doc.at(path)))
+            findings.append(
+                finding(
+                    code,
+                    doc.path,
+                    f"{show_path(path)} {span['start']}:{span['end']} is {what} (line {line}); keep one",
+                    *doc.at(path),
+                )
+            )
         else:
             owners[key] = (entity_id, path)
     return findings
@@ -722,35 +891,75 @@ def check_span(doc: Document, text: str, path: tuple, span: dict, is_mention: bo
     at = doc.at(path)
     findings = []
     if quote != quote.strip():
-        findings.append(finding("NM407", doc.path, f"{where}: quote {_short(quote)} starts or ends with "
-                                "whitespace; trim the quote and its offsets", *doc.at(path + ("text",))))
+        findings.append(
+            finding(
+                "NM407",
+                doc.path,
+                f"{where}: quote {_short(quote)} starts or ends with whitespace; trim the quote and its offsets",
+                *doc.at(path + ("text",)),
+            )
+        )
     if "start" not in span or "end" not in span:
-        return findings + [finding("NM406", doc.path, f"{where} has no start/end; run `newsmark anchor` to fill "
-                                   "them in from the quote", *at)]
+        return findings + [
+            finding(
+                "NM406",
+                doc.path,
+                f"{where} has no start/end; run `newsmark anchor` to fill them in from the quote",
+                *at,
+            )
+        ]
     start, end = span["start"], span["end"]
     if end <= start:
-        return findings + [finding("NM403", doc.path, f"{where}: end {end} is not after start {start}",
-                                   *doc.at(path + ("end",)))]
+        return findings + [
+            finding("NM403", doc.path, f"{where}: end {end} is not after start {start}", *doc.at(path + ("end",)))
+        ]
     if end > len(text):
-        return findings + [finding("NM402", doc.path, f"{where}: end {end} is past the end of the text "
-                                   f"({len(text)} characters)", *doc.at(path + ("end",)))]
+        return findings + [
+            finding(
+                "NM402",
+                doc.path,
+                f"{where}: end {end} is past the end of the text ({len(text)} characters)",
+                *doc.at(path + ("end",)),
+            )
+        ]
     actual = text[start:end]
     if actual != quote:
         found_at = text.find(quote)
-        hint = (f"the quote occurs at {found_at}:{found_at + len(quote)}" if found_at >= 0
-                else "the quote does not occur in the text")
+        hint = (
+            f"the quote occurs at {found_at}:{found_at + len(quote)}"
+            if found_at >= 0
+            else "the quote does not occur in the text"
+        )
         line, col = position(text, start)
-        findings.append(finding("NM401", doc.path, f"{where}: text {_short(quote)} but the article has "
-                                f"{_short(actual)} at {start}:{end} (line {line}, col {col}); {hint}",
-                                *doc.at(path + ("text",))))
+        findings.append(
+            finding(
+                "NM401",
+                doc.path,
+                f"{where}: text {_short(quote)} but the article has "
+                f"{_short(actual)} at {start}:{end} (line {line}, col {col}); {hint}",
+                *doc.at(path + ("text",)),
+            )
+        )
     elif is_mention and "\n" in actual:
-        findings.append(finding("NM409", doc.path, f"{where}: {_short(quote)} at {start}:{end} runs across a line "
-                                "break; a name never does: split it into one mention per line, or fix the text",
-                                *at))
+        findings.append(
+            finding(
+                "NM409",
+                doc.path,
+                f"{where}: {_short(quote)} at {start}:{end} runs across a line "
+                "break; a name never does: split it into one mention per line, or fix the text",
+                *at,
+            )
+        )
     elif cuts_word(text, start, end):
-        findings.append(finding("NM405", doc.path, f"{where}: {_short(quote)} at {start}:{end} starts or ends "
-                                "inside a word; extend it to the whole word unless the guidelines say otherwise",
-                                *at))
+        findings.append(
+            finding(
+                "NM405",
+                doc.path,
+                f"{where}: {_short(quote)} at {start}:{end} starts or ends "
+                "inside a word; extend it to the whole word unless the guidelines say otherwise",
+                *at,
+            )
+        )
     return findings
 
 
@@ -800,11 +1009,18 @@ def check_missed_mentions(doc: Document, text: str, article_id: str) -> list[Fin
         if (index, surface) not in counts:
             counts[(index, surface)] = sum(m["text"] == surface for m in entity["mentions"])
         line = doc.at(("entities", index))[0]
-        findings.append(finding("NM410", f"corpus/{article_id}.txt", f"{_short(surface)} at {start}:{end} is not "
-                                f"annotated, but entity '{entity['id']}' ({doc.path}:{line}) has "
-                                f"{counts[(index, surface)]} mention(s) with this text; add it (newsmark suggest "
-                                f"{article_id} --apply), or annotate it as its own entity if it names another "
-                                "referent", *position(text, start)))
+        findings.append(
+            finding(
+                "NM410",
+                f"corpus/{article_id}.txt",
+                f"{_short(surface)} at {start}:{end} is not "
+                f"annotated, but entity '{entity['id']}' ({doc.path}:{line}) has "
+                f"{counts[(index, surface)]} mention(s) with this text; add it (newsmark suggest "
+                f"{article_id} --apply), or annotate it as its own entity if it names another "
+                "referent",
+                *position(text, start),
+            )
+        )
     return findings
 
 
@@ -816,6 +1032,7 @@ def cuts_word(text: str, start: int, end: int) -> bool:
 
 # -- corpus-wide --------------------------------------------------------------------------------------
 
+
 def check_settings(root: Path) -> list[Finding]:
     """NM606: a pyproject.toml that the build could not use (no version, no split rule, fractions out of
     range) is an error here too, so that validate never passes a corpus the build refuses, nor skips the
@@ -825,8 +1042,14 @@ def check_settings(root: Path) -> list[Finding]:
     try:
         read_settings(root)
     except NewsmarkError as err:
-        return [finding("NM606", "pyproject.toml", str(err).removeprefix(f"{root / 'pyproject.toml'}: ")
-                        + "; the split rule is in docs/design.md, \"Splits\"")]
+        return [
+            finding(
+                "NM606",
+                "pyproject.toml",
+                str(err).removeprefix(f"{root / 'pyproject.toml'}: ")
+                + '; the split rule is in docs/design.md, "Splits"',
+            )
+        ]
     return []
 
 
@@ -847,8 +1070,15 @@ def check_released_labels(root: Path) -> list[Finding]:
                 raise ValueError(f"'{label_set}' must be a list of label names (strings)")
     except (ValueError, OSError) as err:
         line, col = (getattr(err, "lineno", 1), getattr(err, "colno", 1))
-        return [finding("NM601", "schema/released-labels.json", f"cannot read the released label lists: {err}; "
-                        "restore the file from the last release tag", line, col)]
+        return [
+            finding(
+                "NM601",
+                "schema/released-labels.json",
+                f"cannot read the released label lists: {err}; restore the file from the last release tag",
+                line,
+                col,
+            )
+        ]
     labels_text = (schema_dir() / "labels.json").read_text(encoding="utf-8")
     findings = []
     for label_set, old in released.items():
@@ -861,8 +1091,15 @@ def check_released_labels(root: Path) -> list[Finding]:
             what = f"removes {', '.join(missing)}" if missing else f"reorders it from position {index}"
             near = new[index] if index < len(new) else new[-1]
             at = position(labels_text, max(labels_text.find(f'"{near}"'), 0))
-            findings.append(finding("NM601", rel, f"{label_set} {what}; released labels are append-only "
-                                    "(their order is the ClassLabel index): add new labels at the end", *at))
+            findings.append(
+                finding(
+                    "NM601",
+                    rel,
+                    f"{label_set} {what}; released labels are append-only "
+                    "(their order is the ClassLabel index): add new labels at the end",
+                    *at,
+                )
+            )
     return findings
 
 
@@ -877,8 +1114,10 @@ def _datasheet(root: Path) -> tuple[str | None, list[Finding]]:
         return None, [finding("NM603", p.path, p.message, p.line, p.col) for p in problems]
     text, problems = decode(raw, "DATASHEET.md")
     if text is None:
-        return None, [finding("NM603", p.path, f"{p.message}; the build rewrites its statistics block",
-                              p.line, p.col) for p in problems]
+        return None, [
+            finding("NM603", p.path, f"{p.message}; the build rewrites its statistics block", p.line, p.col)
+            for p in problems
+        ]
     problem = stats_block_problem(text)
     if problem is not None:
         index, message = problem
@@ -909,12 +1148,21 @@ def check_surface_types(root: Path, surfaces: dict[str, dict[str, list[str]]]) -
         doc, _ = read_yaml(path, root)  # read again only now, for the lines of the few flagged articles
         for surface, entity_type, by_type in items:
             at = _entity_of_surface(doc, surface, entity_type)
-            others = "; ".join(f"{t} in {len(ids)} other article(s) ({', '.join(sorted(ids)[:3])}"
-                               f"{', ...' if len(ids) > 3 else ''})" for t, ids in sorted(by_type.items())
-                               if t != entity_type)
-            findings.append(finding("NM604", f"annotations/{article_id}.yaml", f"{_short(surface)} is {entity_type} "
-                                    f"here but {others}; make the types agree as the guidelines say, unless the "
-                                    "text names different referents", *at))
+            others = "; ".join(
+                f"{t} in {len(ids)} other article(s) ({', '.join(sorted(ids)[:3])}{', ...' if len(ids) > 3 else ''})"
+                for t, ids in sorted(by_type.items())
+                if t != entity_type
+            )
+            findings.append(
+                finding(
+                    "NM604",
+                    f"annotations/{article_id}.yaml",
+                    f"{_short(surface)} is {entity_type} "
+                    f"here but {others}; make the types agree as the guidelines say, unless the "
+                    "text names different referents",
+                    *at,
+                )
+            )
     return findings
 
 
@@ -927,8 +1175,9 @@ def _entity_of_surface(doc: Document | None, surface: str, entity_type: str) -> 
     return 1, 1
 
 
-def check_near_duplicate_splits(root: Path, keys: dict[str, str], signatures: dict[str, str],
-                                previous: dict | None = None) -> tuple[list[Finding], dict]:
+def check_near_duplicate_splits(
+    root: Path, keys: dict[str, str], signatures: dict[str, str], previous: dict | None = None
+) -> tuple[list[Finding], dict]:
     """NM605: two articles that are near-duplicates (MinHash estimate of the Jaccard similarity of their
     word shingles at or above the threshold) but whose split keys (story, else id) put them into different
     splits, so that one would leak the other's text into evaluation. Each of the two is located.
@@ -970,18 +1219,29 @@ def near_duplicate_findings(root: Path, keys: dict[str, str], pairs: list, split
             continue
         for one, other, here, there in ((a, b, split_a, split_b), (b, a, split_b, split_a)):
             doc, _ = read_yaml(root / "corpus" / f"{one}.yaml", root)
-            at = doc.at(("story",)) if doc is not None and isinstance(doc.data, dict) and "story" in doc.data else (1, 1)
-            findings.append(finding("NM605", f"corpus/{one}.yaml", f"near-duplicate of corpus/{other}.txt (estimated "
-                                    f"Jaccard similarity {estimate:.2f}), but this article is in {here} and that one "
-                                    f"in {there}: give both the same story so they share a split (newsmark dedup "
-                                    "--apply does it)", *at))
+            at = (
+                doc.at(("story",)) if doc is not None and isinstance(doc.data, dict) and "story" in doc.data else (1, 1)
+            )
+            findings.append(
+                finding(
+                    "NM605",
+                    f"corpus/{one}.yaml",
+                    f"near-duplicate of corpus/{other}.txt (estimated "
+                    f"Jaccard similarity {estimate:.2f}), but this article is in {here} and that one "
+                    f"in {there}: give both the same story so they share a split (newsmark dedup "
+                    "--apply does it)",
+                    *at,
+                )
+            )
     return findings
 
 
-def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: "DedupSettings"):
-    from newsmark.neardup import decode as decode_signature, near_duplicate_pairs, signature as minhash
-
+def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: DedupSettings):
     import numpy
+
+    from newsmark.neardup import decode as decode_signature
+    from newsmark.neardup import near_duplicate_pairs
+    from newsmark.neardup import signature as minhash
 
     ids, rows = [], []
     for article_id in sorted(keys):
@@ -1016,5 +1276,11 @@ def check_datasheet(root: Path, stats_for: Callable[..., dict], agreement: dict 
     expected = with_stats_block(current, stats_for(settings, agreement))
     if expected is None or expected == current:
         return []
-    return [finding("NM602", "DATASHEET.md", "the statistics block does not match the corpus; run `newsmark "
-                    "build` to regenerate it", *position(current, current.index(BLOCK_START)))]
+    return [
+        finding(
+            "NM602",
+            "DATASHEET.md",
+            "the statistics block does not match the corpus; run `newsmark build` to regenerate it",
+            *position(current, current.index(BLOCK_START)),
+        )
+    ]

@@ -1,6 +1,7 @@
 """Croissant metadata (MLCommons) of a build: one record set per config, every field sourced from the
 Parquet files, with the responsible-AI fields the data can answer. Every record set loads with mlcroissant
 (tested)."""
+
 from __future__ import annotations
 
 import json
@@ -60,12 +61,15 @@ def _croissant_field(record: str, name: str, feature, file_set: str, parent: str
     field = {"@type": "cr:Field", "@id": field_id, "name": field_id}
     if isinstance(inner, dict):
         members = {sub: subfeature for sub, subfeature in inner.items() if not _list_of_structs(subfeature)}
-        field["subField"] = [_croissant_field(record, sub, subfeature, file_set, name)
-                             for sub, subfeature in members.items()]
+        field["subField"] = [
+            _croissant_field(record, sub, subfeature, file_set, name) for sub, subfeature in members.items()
+        ]
         if len(members) < len(inner):
             left = ", ".join(sub for sub in inner if sub not in members)
-            field["description"] = (f"{left}: a list inside each item, not described here; the mentions record "
-                                    "set has one record per mention")
+            field["description"] = (
+                f"{left}: a list inside each item, not described here; the mentions record "
+                "set has one record per mention"
+            )
     elif isinstance(inner, ClassLabel):
         field["dataType"] = "sc:Integer"
         field["description"] = "ClassLabel index into: " + ", ".join(inner.names)
@@ -91,21 +95,27 @@ def croissant(summary: dict, corpus: dict, settings) -> str:
         if not summary["configs"][config]:
             continue
         file_set = f"parquet-{config}"
-        distribution.append({
-            "@type": "cr:FileSet",
-            "@id": file_set,
-            "name": file_set,
-            "description": f"Parquet shards of the {config} config",
-            "encodingFormat": "application/x-parquet",
-            "includes": f"data/{config}/*.parquet",
-        })
-        record_sets.append({
-            "@type": "cr:RecordSet",
-            "@id": config,
-            "name": config,
-            "description": DESCRIPTIONS[config],
-            "field": [_croissant_field(config, name, feature, file_set) for name, feature in features(config).items()],
-        })
+        distribution.append(
+            {
+                "@type": "cr:FileSet",
+                "@id": file_set,
+                "name": file_set,
+                "description": f"Parquet shards of the {config} config",
+                "encodingFormat": "application/x-parquet",
+                "includes": f"data/{config}/*.parquet",
+            }
+        )
+        record_sets.append(
+            {
+                "@type": "cr:RecordSet",
+                "@id": config,
+                "name": config,
+                "description": DESCRIPTIONS[config],
+                "field": [
+                    _croissant_field(config, name, feature, file_set) for name, feature in features(config).items()
+                ],
+            }
+        )
     licences = sorted({ANNOTATION_LICENSE, *stats["licenses"]} - {UNKNOWN})
     kinds = ", ".join(f"{kind} ({count} articles)" for kind, count in stats["annotator_kinds"].items())
     document = {
@@ -118,25 +128,25 @@ def croissant(summary: dict, corpus: dict, settings) -> str:
         "version": summary["version"],
         "inLanguage": sorted(corpus["languages"]),
         "rai:dataCollection": "Articles are added to a git repository by contributors (seed documents kept as "
-                              "received, texts normalised to NFC and LF only); titles, publishers and licences the "
-                              "source does not give are left null or unknown.",
+        "received, texts normalised to NFC and LF only); titles, publishers and licences the "
+        "source does not give are left null or unknown.",
         "rai:dataCollectionType": "Manual Human Curation",
         "rai:dataAnnotationProtocol": "Annotation guidelines in the repository (docs/annotation-guidelines.md): "
-                                      "IPTC Media Topics, OntoNotes 5 entity types with every mention, claims "
-                                      "with claimer, type (after AVeriTeC), attribution and check-worthiness "
-                                      "(after CLEF CheckThat!); every file validated by newsmark validate.",
+        "IPTC Media Topics, OntoNotes 5 entity types with every mention, claims "
+        "with claimer, type (after AVeriTeC), attribution and check-worthiness "
+        "(after CLEF CheckThat!); every file validated by newsmark validate.",
         "rai:dataAnnotationAnalysis": "Inter-annotator agreement is not measured in this version.",
         "rai:annotationsPerItem": "One adjudicated annotation layer per article.",
         "rai:annotatorDemographics": f"Annotator kinds: {kinds or 'none'}. Articles annotated by a model were not "
-                                     "reviewed by a person.",
+        "reviewed by a person.",
         "rai:dataLimitations": "A small corpus of no defined population; claims are annotated as made, not "
-                               "verified; model-made annotations are silver standard.",
+        "verified; model-made annotations are silver standard.",
         "rai:dataBiases": "The articles are whatever contributors added; topics, places and people reflect that "
-                          "selection, not any news market.",
+        "selection, not any news market.",
         "rai:personalSensitiveInformation": "Public figures named in published news; no personal data about "
-                                            "private individuals is annotated.",
+        "private individuals is annotated.",
         "rai:dataUseCases": "Named entity recognition, topic classification, claim detection and "
-                            "check-worthiness; not a source of facts.",
+        "check-worthiness; not a source of facts.",
         "distribution": distribution,
         "recordSet": record_sets,
     }

@@ -3,6 +3,7 @@
 This one definition feeds the Parquet schema, the card's ``dataset_info``, Croissant, the docs and the
 tests, so they cannot drift apart.
 """
+
 from __future__ import annotations
 
 from functools import cache
@@ -20,12 +21,12 @@ DEFAULT_CONFIG = "articles"
 DESCRIPTIONS = {
     "articles": "one row per article: text, metadata, topics, entities with their mentions, and claims",
     "mentions": "one row per entity mention, with its entity, type and containing sentence (at most "
-                f"{MAX_CONTEXT:,} characters of it around the mention)",
+    f"{MAX_CONTEXT:,} characters of it around the mention)",
     "claims": "one row per claim, with its claimer, type, attribution, check-worthiness and sentence (at most "
-              f"{MAX_CONTEXT:,} characters of it around the claim)",
+    f"{MAX_CONTEXT:,} characters of it around the claim)",
     "ner": "one row per sentence: tokens and BIO ner_tags (CoNLL style; nested mentions: outermost only)",
     "sentences": "one row per sentence of every article, with the claims overlapping it and whether any is "
-                 "check-worthy (CLEF CheckThat!-style check-worthiness)",
+    "check-worthy (CLEF CheckThat!-style check-worthiness)",
 }
 
 
@@ -69,68 +70,80 @@ def _of_article() -> dict:
 def features(config: str) -> Features:
     string = Value("string")
     if config == "articles":
-        return Features({
-            "id": string,
-            "date": string,
-            "title": string,
-            "language": string,
-            "text": string,
-            "source_name": string,
-            "source_url": string,
-            "license": string,
-            "story": string,
-            "topics": List(_label("topics")),
-            "keywords": List(string),
-            "entities": List({
+        return Features(
+            {
                 "id": string,
+                "date": string,
+                "title": string,
+                "language": string,
+                "text": string,
+                "source_name": string,
+                "source_url": string,
+                "license": string,
+                "story": string,
+                "topics": List(_label("topics")),
+                "keywords": List(string),
+                "entities": List(
+                    {
+                        "id": string,
+                        "type": _label("entity_types"),
+                        "name": string,
+                        "wikidata": string,
+                        "mentions": List(_span()),
+                    }
+                ),
+                "claims": List(_claim()),
+                "annotators": List({"id": string, "kind": _label("annotator_kinds")}),
+                "guidelines": string,
+            }
+        )
+    if config == "mentions":
+        return Features(
+            {
+                **_of_article(),
+                "entity_id": string,
                 "type": _label("entity_types"),
                 "name": string,
                 "wikidata": string,
-                "mentions": List(_span()),
-            }),
-            "claims": List(_claim()),
-            "annotators": List({"id": string, "kind": _label("annotator_kinds")}),
-            "guidelines": string,
-        })
-    if config == "mentions":
-        return Features({
-            **_of_article(),
-            "entity_id": string,
-            "type": _label("entity_types"),
-            "name": string,
-            "wikidata": string,
-            **_span(),
-            "sentence": string,
-            "sentence_start": Value("int32"),
-        })
+                **_span(),
+                "sentence": string,
+                "sentence_start": Value("int32"),
+            }
+        )
     if config == "claims":
-        return Features({
-            **_of_article(),
-            **_claim(),
-            "claimer_name": string,
-            "sentence": string,
-            "sentence_start": Value("int32"),
-        })
+        return Features(
+            {
+                **_of_article(),
+                **_claim(),
+                "claimer_name": string,
+                "sentence": string,
+                "sentence_start": Value("int32"),
+            }
+        )
     if config == "ner":
-        return Features({
-            "id": string,
-            **_of_article(),
-            "sentence_index": Value("int32"),
-            "tokens": List(string),
-            "ner_tags": List(ClassLabel(names=ner_tag_names())),
-            "token_starts": List(Value("int32")),
-            "token_ends": List(Value("int32")),
-        })
+        return Features(
+            {
+                "id": string,
+                **_of_article(),
+                "sentence_index": Value("int32"),
+                "tokens": List(string),
+                "ner_tags": List(ClassLabel(names=ner_tag_names())),
+                "token_starts": List(Value("int32")),
+                "token_ends": List(Value("int32")),
+            }
+        )
     if config == "sentences":
-        return Features({
-            "id": string,
-            **_of_article(),
-            "sentence_index": Value("int32"),
-            "text": string,
-            "start": Value("int32"),
-            "end": Value("int32"),
-            "claim_ids": List(string),
-            "checkworthy": Value("bool"),
-            "claim_types": List(_label("claim_types")),
-        })
+        return Features(
+            {
+                "id": string,
+                **_of_article(),
+                "sentence_index": Value("int32"),
+                "text": string,
+                "start": Value("int32"),
+                "end": Value("int32"),
+                "claim_ids": List(string),
+                "checkworthy": Value("bool"),
+                "claim_types": List(_label("claim_types")),
+            }
+        )
     raise KeyError(config)

@@ -16,6 +16,7 @@ rewritten only when an edit changes it), ``last-run.stamps`` (the scan, plain te
 edited articles, edits appended). The plain files are trusted only by the sha256 or the exact stat that
 the signed detail records for them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,9 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmark.findings import Finding
+from newsmark.pipeline.cache import (
+    RACY_NS,
+    _cache_folder,
+    _write_into,
+    load_signed,
+    read_plain,
+    save_signed,
+    signature,
+    valid_findings,
+    write_plain,
+)
 from newsmark.pipeline.read import pending_counts
-from newsmark.pipeline.cache import (RACY_NS, _cache_folder, _write_into, load_signed, read_plain, save_signed, signature,
-                                     valid_findings, write_plain)
 
 LAST_RUN = "last-run.json"
 DETAIL = "last-run-detail.json"
@@ -68,8 +78,10 @@ def scan(root: Path) -> Scan | None:
                         walk(entry.path, f"{prefix}{entry.name}/", False)
                 else:
                     racy = racy or info.st_mtime_ns > latest
-                    stamps.append(f"{prefix}{entry.name}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0"
-                                  f"{info.st_ctime_ns}\0{info.st_ino}")
+                    stamps.append(
+                        f"{prefix}{entry.name}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0"
+                        f"{info.st_ctime_ns}\0{info.st_ino}"
+                    )
 
     try:
         walk(str(root), "", True)
@@ -123,8 +135,11 @@ class LastRun:
     stamps_sha256: str = ""  # of last-run.stamps, which holds ``stamps``
 
     def findings(self) -> list[Finding]:
-        return [Finding(*f) for f in self.inventory] + [Finding(*f) for f in self.corpus] + \
-            [Finding(*f) for entry in self.articles.values() for f in entry["findings"]]
+        return (
+            [Finding(*f) for f in self.inventory]
+            + [Finding(*f) for f in self.corpus]
+            + [Finding(*f) for entry in self.articles.values() for f in entry["findings"]]
+        )
 
     def to_payload(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in ("surfaces", "stamps")}
@@ -135,8 +150,13 @@ def load_summary(root: Path, state: str) -> tuple[list[Finding], int, list[str],
     when it saw the same ``state``."""
     payload = load_signed(root, LAST_RUN)
     try:
-        if payload is None or payload["state"] != state or not valid_findings(payload["findings"]) or \
-                not isinstance(payload["files"], int) or not all(isinstance(i, str) for i in payload["ids"]):
+        if (
+            payload is None
+            or payload["state"] != state
+            or not valid_findings(payload["findings"])
+            or not isinstance(payload["files"], int)
+            or not all(isinstance(i, str) for i in payload["ids"])
+        ):
             return None
         pending = payload["pending"]
         if not all(isinstance(k, str) and isinstance(v, int) for k, v in pending.items()):
@@ -154,11 +174,19 @@ def load(root: Path) -> LastRun | None:
         stamps = _read_stamps(root, payload["stamps_sha256"])
         if stamps is None:
             return None
-        last = LastRun(**{key: payload[key] for key in LastRun.__dataclass_fields__ if key not in ("surfaces", "stamps")},
-                       surfaces=surfaces["surfaces"], stamps=stamps)
-        if not (isinstance(last.files, int) and valid_findings(last.inventory) and valid_findings(last.corpus)
-                and isinstance(last.surfaces, dict) and isinstance(last.layers, int)
-                and all(valid_findings(entry["findings"]) and len(entry["slots"]) == 3 for entry in last.articles.values())):
+        last = LastRun(
+            **{key: payload[key] for key in LastRun.__dataclass_fields__ if key not in ("surfaces", "stamps")},
+            surfaces=surfaces["surfaces"],
+            stamps=stamps,
+        )
+        if not (
+            isinstance(last.files, int)
+            and valid_findings(last.inventory)
+            and valid_findings(last.corpus)
+            and isinstance(last.surfaces, dict)
+            and isinstance(last.layers, int)
+            and all(valid_findings(entry["findings"]) and len(entry["slots"]) == 3 for entry in last.articles.values())
+        ):
             return None
         return last
     except (KeyError, TypeError, AttributeError):
@@ -180,9 +208,17 @@ def save(root: Path, last: LastRun, lines: dict[str, bytes] | None, surfaces_cha
         return
     last.stamps_sha256 = stamps_sha256
     save_signed(root, DETAIL, last.to_payload())
-    save_signed(root, LAST_RUN, {"state": last.state, "files": last.files, "ids": list(last.articles),
-                                 "pending": pending_counts(last.articles.values()),
-                                 "findings": [[f.path, f.line, f.col, f.code, f.message] for f in sorted(last.findings())]})
+    save_signed(
+        root,
+        LAST_RUN,
+        {
+            "state": last.state,
+            "files": last.files,
+            "ids": list(last.articles),
+            "pending": pending_counts(last.articles.values()),
+            "findings": [[f.path, f.line, f.col, f.code, f.message] for f in sorted(last.findings())],
+        },
+    )
 
 
 def _read_stamps(root: Path, sha256: str) -> list[str] | None:

@@ -3,6 +3,7 @@
 Small inputs run in this process (no start-up cost). Results come back in input order; at most a few
 chunks are in flight at once, so a slow consumer (the Parquet writer) never lets results pile up.
 """
+
 from __future__ import annotations
 
 import gc
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 CHUNK_SIZE = 64
 PARALLEL_FROM = 4  # chunks; below this the pool costs more than it saves
@@ -71,15 +72,27 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def map_chunks(function: Callable[[list], list], items: Iterable, jobs: int | None = None,
-               chunk_size: int = CHUNK_SIZE, progress: Callable[[int], None] | None = None) -> Iterator:
+def map_chunks(
+    function: Callable[[list], list],
+    items: Iterable,
+    jobs: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator:
     """Yield ``function(chunk)``'s results item by item, in order. ``progress(n)`` after each chunk."""
     items = list(items)
-    yield from map_lists(function, [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)], jobs, progress)
+    yield from map_lists(
+        function, [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)], jobs, progress
+    )
 
 
-def map_lists(function: Callable[[list], list], chunks: list[list], jobs: int | None = None,
-              progress: Callable[[int], None] | None = None, parallel_from: int = PARALLEL_FROM) -> Iterator:
+def map_lists(
+    function: Callable[[list], list],
+    chunks: list[list],
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    parallel_from: int = PARALLEL_FROM,
+) -> Iterator:
     """``map_chunks`` over chunks already made (the build's content-defined chunks). From
     ``parallel_from`` chunks on, worker processes start, and begin on the first chunks, before this
     returns: the build hands them the chunks its cache lacks while it writes the ones it has."""
@@ -91,8 +104,9 @@ def map_lists(function: Callable[[list], list], chunks: list[list], jobs: int | 
 
     # fork shares the already-imported modules and compiled schema validators with the workers.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_die_with_parent,
-                               initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
     pending: deque = deque()
     queue = iter(chunks)
     for chunk in queue:

@@ -4,6 +4,7 @@ Nothing here follows a symlink, reads a file over the size limit, constructs a Y
 alias. Problems met while reading are returned as findings, never raised, so one broken file cannot hide
 the findings in the others.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always used with fullmatch: ``$`` would allow "x\n"
 # Device names Windows reserves in any folder: a file called con.txt cannot be checked out there.
-RESERVED_NAMES = frozenset(["con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
-                            *(f"lpt{n}" for n in range(1, 10))])
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))]
+)
 MAX_ID_LENGTH = 80
 MAX_INT_DIGITS = 18  # larger integers fit no offset and would only cost time to read
 
@@ -32,6 +34,8 @@ MAX_INT_DIGITS = 18  # larger integers fit no offset and would only cost time to
 def is_article_id(value: str) -> bool:
     """Whether ``value`` has the article id shape (reserved device names are reported separately)."""
     return len(value) <= MAX_ID_LENGTH and ID_RE.fullmatch(value) is not None
+
+
 _TAG = "tag:yaml.org,2002:"
 # Plain scalars get this tag from the loader and are resolved by ``_scalar`` (YAML 1.2 core rules).
 _IMPLICIT = "tag:newsmark:implicit"
@@ -70,6 +74,8 @@ class _Loader(_Parser, yaml.resolver.BaseResolver):
     def __init__(self, stream):
         _Parser.__init__(self, stream)
         yaml.resolver.BaseResolver.__init__(self)
+
+
 _INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _QUOTED_STYLES = {'"', "'", "|", ">"}
@@ -169,7 +175,11 @@ HANDLE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 def inventory(root: Path) -> Inventory:
     """List corpus/ and annotations/ without following links or descending into folders."""
     found = Inventory()
-    slots = {("corpus", ".txt"): found.texts, ("corpus", ".yaml"): found.metas, ("annotations", ".yaml"): found.annotations}
+    slots = {
+        ("corpus", ".txt"): found.texts,
+        ("corpus", ".yaml"): found.metas,
+        ("annotations", ".yaml"): found.annotations,
+    }
     for folder, suffixes in _LAYOUT.items():
         base = root / folder
         if base.is_symlink():
@@ -187,13 +197,23 @@ def inventory(root: Path) -> Inventory:
             elif not entry.is_file(follow_symlinks=False):
                 found.findings.append(finding("NM109", rel, f"{folder}/ holds files only; move this folder out"))
             elif dot and f".{suffix}" in suffixes and stem in RESERVED_NAMES:
-                found.findings.append(finding("NM110", rel, f"'{stem}' is a device name on Windows, where this "
-                                              "file cannot be checked out; choose another id"))
+                found.findings.append(
+                    finding(
+                        "NM110",
+                        rel,
+                        f"'{stem}' is a device name on Windows, where this "
+                        "file cannot be checked out; choose another id",
+                    )
+                )
             elif not dot or f".{suffix}" not in suffixes or not is_article_id(stem):
                 expected = " or ".join(f"<id>{s}" for s in suffixes)
                 found.findings.append(
-                    finding("NM109", rel, f"{folder}/ holds only {expected} files, where <id> is lowercase "
-                            "letters, digits and single hyphens (at most 80); rename or remove this file")
+                    finding(
+                        "NM109",
+                        rel,
+                        f"{folder}/ holds only {expected} files, where <id> is lowercase "
+                        "letters, digits and single hyphens (at most 80); rename or remove this file",
+                    )
                 )
             else:
                 slots[(folder, f".{suffix}")][stem] = base / entry.name
@@ -207,8 +227,14 @@ def _independent_layers(folder: Path, found: Inventory) -> None:
         if entry.is_symlink():
             found.findings.append(finding("NM108", rel, "symbolic link; replace it with the folder itself"))
         elif not entry.is_dir(follow_symlinks=False) or not HANDLE_RE.fullmatch(entry.name):
-            found.findings.append(finding("NM109", rel, f"annotations/{INDEPENDENT}/ holds one folder per annotator, "
-                                          "named by the annotator's handle; move this out"))
+            found.findings.append(
+                finding(
+                    "NM109",
+                    rel,
+                    f"annotations/{INDEPENDENT}/ holds one folder per annotator, "
+                    "named by the annotator's handle; move this out",
+                )
+            )
         else:
             for item in sorted(os.scandir(entry.path), key=lambda e: e.name):
                 stem, dot, suffix = item.name.rpartition(".")
@@ -216,8 +242,11 @@ def _independent_layers(folder: Path, found: Inventory) -> None:
                 if item.is_symlink():
                     found.findings.append(finding("NM108", item_rel, "symbolic link; replace it with the file itself"))
                 elif not item.is_file(follow_symlinks=False) or suffix != "yaml" or not dot or not is_article_id(stem):
-                    found.findings.append(finding("NM109", item_rel, f"{rel}/ holds only <id>.yaml annotation files; "
-                                                  "rename or remove this"))
+                    found.findings.append(
+                        finding(
+                            "NM109", item_rel, f"{rel}/ holds only <id>.yaml annotation files; rename or remove this"
+                        )
+                    )
                 else:
                     found.layers[(entry.name, stem)] = Path(item.path)
 
@@ -240,8 +269,17 @@ def read_bytes_and_stat(path: Path, rel: str) -> tuple[bytes | None, list[Findin
     if not stat.S_ISREG(info.st_mode):
         return None, [finding("NM109", rel, "not a regular file")], None
     if info.st_size > MAX_FILE_BYTES:
-        return None, [finding("NM107", rel, f"{info.st_size} bytes is over the {MAX_FILE_BYTES} byte limit; "
-                              "split the article or trim the file")], None
+        return (
+            None,
+            [
+                finding(
+                    "NM107",
+                    rel,
+                    f"{info.st_size} bytes is over the {MAX_FILE_BYTES} byte limit; split the article or trim the file",
+                )
+            ],
+            None,
+        )
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -255,8 +293,11 @@ def read_bytes_and_stat(path: Path, rel: str) -> tuple[bytes | None, list[Findin
         after = os.fstat(fd)
     if len(raw) > MAX_FILE_BYTES:  # grew after lstat
         return None, [finding("NM107", rel, f"over the {MAX_FILE_BYTES} byte limit")], None
-    unchanged = (before.st_size, before.st_mtime_ns, before.st_ctime_ns) == \
-        (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == (len(raw), before.st_mtime_ns, before.st_ctime_ns)
+    unchanged = (
+        (before.st_size, before.st_mtime_ns, before.st_ctime_ns)
+        == (after.st_size, after.st_mtime_ns, after.st_ctime_ns)
+        == (len(raw), before.st_mtime_ns, before.st_ctime_ns)
+    )
     return raw, [], before if unchanged else None
 
 
@@ -269,8 +310,15 @@ def decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         col = len(raw[raw.rfind(b"\n", 0, err.start) + 1 : err.start].decode("utf-8", "replace")) + 1
-        return None, [finding("NM101", rel, f"invalid UTF-8 byte 0x{raw[err.start]:02x} at byte offset "
-                              f"{err.start}; save the file as UTF-8", line, col)]
+        return None, [
+            finding(
+                "NM101",
+                rel,
+                f"invalid UTF-8 byte 0x{raw[err.start]:02x} at byte offset {err.start}; save the file as UTF-8",
+                line,
+                col,
+            )
+        ]
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -284,20 +332,38 @@ def text_findings(text: str, rel: str) -> list[Finding]:
     found = []
     cr = text.find("\r")
     if cr >= 0:
-        found.append(finding("NM103", rel, f"{text.count(chr(13))} carriage return(s); convert line endings "
-                             "to LF", *position(text, cr)))
+        found.append(
+            finding(
+                "NM103",
+                rel,
+                f"{text.count(chr(13))} carriage return(s); convert line endings to LF",
+                *position(text, cr),
+            )
+        )
     for match in _CONTROL_RE.finditer(text):
         if match.group() == "\r":
             continue
-        found.append(finding("NM105", rel, f"control character U+{ord(match.group()):04X}; remove it or "
-                             "replace it with a space or newline", *position(text, match.start())))
+        found.append(
+            finding(
+                "NM105",
+                rel,
+                f"control character U+{ord(match.group()):04X}; remove it or replace it with a space or newline",
+                *position(text, match.start()),
+            )
+        )
         if len(found) >= MAX_REPEATS:
             break
     found += invisible_findings(text, rel, lambda index: position(text, index), "the article text")
     if not unicodedata.is_normalized("NFC", text):
         index = _first_not_nfc(text)
-        found.append(finding("NM104", rel, "text is not in Unicode NFC; normalise it (e.g. with "
-                             "unicodedata.normalize('NFC', text))", *position(text, index)))
+        found.append(
+            finding(
+                "NM104",
+                rel,
+                "text is not in Unicode NFC; normalise it (e.g. with unicodedata.normalize('NFC', text))",
+                *position(text, index),
+            )
+        )
     return found
 
 
@@ -305,16 +371,24 @@ def invisible_findings(value: str, rel: str, locate, where: str) -> list[Finding
     """NM111 for bidirectional controls, NM112 for zero-width characters in ``value``; ``locate(index)``
     gives the line and column of a character."""
     found = []
-    for code, pattern, advice in (("NM111", BIDI_RE, "it can make the text display in another order than "
-                                   "it is read; remove it"),
-                                  ("NM112", ZERO_WIDTH_RE, "it is invisible and, here, joins nothing; remove it")):
-        matches = (match for match in pattern.finditer(value)
-                   if not (match.group() in JOINERS and joins(value, match.start())))
+    for code, pattern, advice in (
+        ("NM111", BIDI_RE, "it can make the text display in another order than it is read; remove it"),
+        ("NM112", ZERO_WIDTH_RE, "it is invisible and, here, joins nothing; remove it"),
+    ):
+        matches = (
+            match for match in pattern.finditer(value) if not (match.group() in JOINERS and joins(value, match.start()))
+        )
         for count, match in enumerate(matches):
             if count == MAX_REPEATS:
                 break
-            found.append(finding(code, rel, f"{where} holds {codepoint(match.group())} at character "
-                                 f"{match.start()}: {advice}", *locate(match.start())))
+            found.append(
+                finding(
+                    code,
+                    rel,
+                    f"{where} holds {codepoint(match.group())} at character {match.start()}: {advice}",
+                    *locate(match.start()),
+                )
+            )
     return found
 
 
@@ -386,8 +460,15 @@ def _alias_findings(text: str, rel: str) -> list[Finding]:
             if anchor is not None:
                 kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
                 mark = event.start_mark
-                found.append(finding("NM203", rel, f"YAML {kind} '{anchor}'; write the value out in full",
-                                     mark.line + 1, mark.column + 1))
+                found.append(
+                    finding(
+                        "NM203",
+                        rel,
+                        f"YAML {kind} '{anchor}'; write the value out in full",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                )
                 if len(found) >= 20:
                     break
     except yaml.YAMLError:
@@ -418,8 +499,14 @@ def _construct(node: yaml.Node, path: JsonPath | None, doc: Document, found: lis
         found.append(finding("NM201", doc.path, f"nested more than {MAX_DEPTH} levels deep", *_at(node)))
         return None
     if node.tag not in _STANDARD_TAGS:
-        found.append(finding("NM204", doc.path, f"tag '{node.tag.replace(_TAG, '!!')}' is not allowed; remove it "
-                             "and write a plain value", *_at(node)))
+        found.append(
+            finding(
+                "NM204",
+                doc.path,
+                f"tag '{node.tag.replace(_TAG, '!!')}' is not allowed; remove it and write a plain value",
+                *_at(node),
+            )
+        )
         return None
     if isinstance(node, yaml.MappingNode):
         result = {}
@@ -430,8 +517,14 @@ def _construct(node: yaml.Node, path: JsonPath | None, doc: Document, found: lis
             key = key_node.value
             if key in result:
                 first = next(k for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == key)
-                found.append(finding("NM202", doc.path, f"key '{key}' appears again (first at line "
-                                     f"{_at(first)[0]}); keep one", *_at(key_node)))
+                found.append(
+                    finding(
+                        "NM202",
+                        doc.path,
+                        f"key '{key}' appears again (first at line {_at(first)[0]}); keep one",
+                        *_at(key_node),
+                    )
+                )
                 continue
             child = None
             if path is not None:
@@ -465,15 +558,28 @@ def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding]):
     if value in _BOOLEANS:
         return _BOOLEANS[value]
     if value in _YAML11_BOOLEANS:
-        found.append(finding("NM206", doc.path, f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2; "
-                             f"write \"{value}\" in quotes for the string, or true/false", *_at(node)))
+        found.append(
+            finding(
+                "NM206",
+                doc.path,
+                f"'{value}' is a boolean in YAML 1.1 but a string in YAML 1.2; "
+                f'write "{value}" in quotes for the string, or true/false',
+                *_at(node),
+            )
+        )
         return value
     first = value[:1]
     if first.isdigit() or first in "-+.":
         if _INT_RE.fullmatch(value):
             if len(value.lstrip("+-")) > MAX_INT_DIGITS:
-                found.append(finding("NM209", doc.path, f"a number of {len(value)} digits; no value here needs "
-                                     f"more than {MAX_INT_DIGITS}", *_at(node)))
+                found.append(
+                    finding(
+                        "NM209",
+                        doc.path,
+                        f"a number of {len(value)} digits; no value here needs more than {MAX_INT_DIGITS}",
+                        *_at(node),
+                    )
+                )
                 return None
             return int(value)
         if _FLOAT_RE.fullmatch(value):
@@ -500,12 +606,18 @@ def read_citation(root: Path, version: str) -> dict | None:
         first = found[0]
         raise NewsmarkError(f"{first.path}:{first.line}:{first.col}: {first.message}")
     data = doc.data
-    if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not isinstance(data.get("authors"), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("title"), str)
+        or not isinstance(data.get("authors"), list)
+    ):
         raise NewsmarkError("CITATION.cff:1:1: needs at least a title and a list of authors (CFF 1.2.0)")
     if str(data.get("version")) != version:
         line, col = doc.at(("version",))
-        raise NewsmarkError(f"CITATION.cff:{line}:{col}: cites version {data.get('version')!r} but the dataset is "
-                            f"{version}; update version and date-released in CITATION.cff for this release")
+        raise NewsmarkError(
+            f"CITATION.cff:{line}:{col}: cites version {data.get('version')!r} but the dataset is "
+            f"{version}; update version and date-released in CITATION.cff for this release"
+        )
     return data
 
 
@@ -528,11 +640,15 @@ def read_baselines(root: Path) -> dict | None:
     try:
         data = json.loads(raw)
         rows = data["results"]
-        if not all(isinstance(row["task"], str) and isinstance(row["system"], str)
-                   and all(isinstance(row["strict"][key], (int, float)) for key in ("precision", "recall", "f1"))
-                   for row in rows) or not isinstance(data["fingerprint"], str):
+        if not all(
+            isinstance(row["task"], str)
+            and isinstance(row["system"], str)
+            and all(isinstance(row["strict"][key], (int, float)) for key in ("precision", "recall", "f1"))
+            for row in rows
+        ) or not isinstance(data["fingerprint"], str):
             raise TypeError
     except (ValueError, KeyError, TypeError) as err:
-        raise NewsmarkError(f"{BASELINES}:1:1: not the figures benchmarks/baselines.py writes ({type(err).__name__}); "
-                            "run it again") from None
+        raise NewsmarkError(
+            f"{BASELINES}:1:1: not the figures benchmarks/baselines.py writes ({type(err).__name__}); run it again"
+        ) from None
     return data

@@ -3,6 +3,7 @@
 The files ``schema/article.schema.json`` and ``schema/annotation.schema.json`` are written from here
 (``python -m newsmark.pipeline.schemas``) so that other tools can use them; a test keeps them in sync.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,10 +63,17 @@ def _strict(properties: dict, required: list[str], description: str) -> dict:
 def article_schema() -> dict:
     nullable_text = {"type": ["string", "null"], "minLength": 1}
     source = _strict(
-        {"name": nullable_text, "url": {"type": ["string", "null"], "pattern": URL_PATTERN},
-         "authors": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1},
-                     "description": "the credit the source's licence asks for, as the source gives it "
-                                    "(e.g. Wikinews contributors)"}},
+        {
+            "name": nullable_text,
+            "url": {"type": ["string", "null"], "pattern": URL_PATTERN},
+            "authors": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "minLength": 1},
+                "description": "the credit the source's licence asks for, as the source gives it "
+                "(e.g. Wikinews contributors)",
+            },
+        },
         ["name", "url"],
         "Publisher name and URL where known; null where the source does not say.",
     )
@@ -73,11 +81,17 @@ def article_schema() -> dict:
     provenance = _strict(
         {
             "seed": {"type": "string", "pattern": SEED_PATTERN, "description": "a seed document under seeds/"},
-            "file": {"type": "string", "pattern": SOURCE_FILE_PATTERN,
-                     "description": "the imported file, relative to the corpus folder when inside it"},
+            "file": {
+                "type": "string",
+                "pattern": SOURCE_FILE_PATTERN,
+                "description": "the imported file, relative to the corpus folder when inside it",
+            },
             "line": {"type": "integer", "minimum": 1, "description": "the line where the item's record starts"},
-            "sha256": {"type": "string", "pattern": SHA256_PATTERN,
-                       "description": "of the text exactly as the source gave it, before any change"},
+            "sha256": {
+                "type": "string",
+                "pattern": SHA256_PATTERN,
+                "description": "of the text exactly as the source gave it, before any change",
+            },
         },
         ["sha256"],
         "Where the text came from (a seed, or a file and the line of its record) and the SHA-256 of the text "
@@ -94,9 +108,13 @@ def article_schema() -> dict:
             "license": {"type": "string", "pattern": SPDX_OR_UNKNOWN_PATTERN, "description": "SPDX id or unknown"},
             "story": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
             "provenance": provenance,
-            "changes": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1},
-                        "description": "each change made to the source's text, in plain words (licences such "
-                                       "as CC BY ask that changes be indicated)"},
+            "changes": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "minLength": 1},
+                "description": "each change made to the source's text, in plain words (licences such "
+                "as CC BY ask that changes be indicated)",
+            },
             "synthetic": {"const": True, "description": "set only on generated test and benchmark articles"},
         },
         ["id", "title", "date", "language", "source", "license"],
@@ -150,11 +168,21 @@ def annotation_schema() -> dict:
         {
             "id": {"type": "string", "pattern": ANNOTATOR_PATTERN},
             "kind": _label_enum("annotator_kinds", "who produced the annotations"),
-            "model": {"type": "string", "minLength": 1,
-                      "description": "for kind model or model+human-review: the model's name as its provider gives it"},
-            "version": {"type": "string", "minLength": 1,
-                        "description": "the model's version or snapshot, as its provider gives it"},
-            "date": {"type": "string", "pattern": DATE_PATTERN, "description": "the day the model annotated (YYYY-MM-DD)"},
+            "model": {
+                "type": "string",
+                "minLength": 1,
+                "description": "for kind model or model+human-review: the model's name as its provider gives it",
+            },
+            "version": {
+                "type": "string",
+                "minLength": 1,
+                "description": "the model's version or snapshot, as its provider gives it",
+            },
+            "date": {
+                "type": "string",
+                "pattern": DATE_PATTERN,
+                "description": "the day the model annotated (YYYY-MM-DD)",
+            },
         },
         ["id", "kind"],
         "A real handle or team name, never an invented person; a model is named with its version and the "
@@ -164,9 +192,11 @@ def annotation_schema() -> dict:
         {
             "article": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
             "guidelines": {"type": "string", "pattern": GUIDELINES_PATTERN},
-            "status": {"enum": list(STATUS_VALUES),
-                       "description": "in-progress while the file is partly annotated (neither an error nor "
-                                      "released); complete (the default) once done"},
+            "status": {
+                "enum": list(STATUS_VALUES),
+                "description": "in-progress while the file is partly annotated (neither an error nor "
+                "released); complete (the default) once done",
+            },
             # empty in a skeleton; a complete annotation needs one of each (rule NM507)
             "annotators": {"type": "array", "items": annotator},
             "topics": {
@@ -214,7 +244,8 @@ def validator(kind: str):
     from jsonschema import Draft202012Validator, validators
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine(
-        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
     strict = validators.extend(Draft202012Validator, validators={"pattern": _pattern}, type_checker=checker)
     return strict(schema(kind))
 

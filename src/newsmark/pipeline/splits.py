@@ -1,4 +1,5 @@
 """The split rule (docs/design.md, "Splits") and the settings it reads from pyproject.toml."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,24 +31,33 @@ def read_settings(root: Path) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         tool = data["tool"]["newsmark"]
-        settings = Settings(str(data["project"]["version"]), str(tool["salt"]), float(tool["test_fraction"]),
-                            float(tool.get("validation_fraction", 0.0)), tool.get("repo_id"))
+        settings = Settings(
+            str(data["project"]["version"]),
+            str(tool["salt"]),
+            float(tool["test_fraction"]),
+            float(tool.get("validation_fraction", 0.0)),
+            tool.get("repo_id"),
+        )
     except FileNotFoundError:
         raise NewsmarkError(f"{path}: not found; it must give {needs}") from None
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError) as err:
         raise NewsmarkError(f"{path}: needs {needs} ({type(err).__name__}: {err})") from None
-    if settings.repo_id is not None and not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", str(settings.repo_id)):
+    if settings.repo_id is not None and not re.fullmatch(
+        r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", str(settings.repo_id)
+    ):
         raise NewsmarkError(f"{path}: [tool.newsmark].repo_id must be OWNER/NAME, as on the Hugging Face Hub")
     fractions = (settings.test_fraction, settings.validation_fraction)
     if not all(0 <= fraction <= 1 for fraction in fractions) or sum(fractions) > 1:
-        raise NewsmarkError(f"{path}: [tool.newsmark] test_fraction and validation_fraction must each be between "
-                            "0 and 1, and together at most 1")
+        raise NewsmarkError(
+            f"{path}: [tool.newsmark] test_fraction and validation_fraction must each be between "
+            "0 and 1, and together at most 1"
+        )
     return settings
 
 
 def bucket(key: str, salt: str) -> int:
     """0-9999 from the first 8 hex digits of SHA-256(salt + ":" + key)."""
-    return int(hashlib.sha256(f"{salt}:{key}".encode("utf-8")).hexdigest()[:8], 16) % 10000
+    return int(hashlib.sha256(f"{salt}:{key}".encode()).hexdigest()[:8], 16) % 10000
 
 
 def assign_split(key: str, settings: Settings) -> str:

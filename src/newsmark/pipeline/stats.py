@@ -3,12 +3,13 @@
 Computed from the validated annotations alone (no dataset build needed), so that ``validate`` can tell
 when the DATASHEET block is stale and ``build`` can regenerate it and fill the card.
 """
+
 from __future__ import annotations
 
 from collections import Counter
 
-from newsmark.pipeline.read import Article
 from newsmark.labels import COMPLETE, IN_PROGRESS, labels_by_name, names
+from newsmark.pipeline.read import Article
 from newsmark.pipeline.splits import SPLITS, Settings, assign_split
 
 BLOCK_START = "<!-- newsmark:stats:start -->"
@@ -71,8 +72,10 @@ class Tally:
 
     def state(self) -> dict:
         """The counts as plain JSON (``Tally(settings, state)`` makes the same tally again)."""
-        return {**{name: dict(+getattr(self, name)) for name in self.COUNTERS},
-                **{name: getattr(self, name) for name in self.TOTALS}}
+        return {
+            **{name: dict(+getattr(self, name)) for name in self.COUNTERS},
+            **{name: getattr(self, name) for name in self.TOTALS},
+        }
 
     def add(self, part: dict | None, sign: int = 1) -> None:
         """Count one article's contribution in (``sign`` -1: out)."""
@@ -145,10 +148,14 @@ def stats_rows(stats: dict) -> list[tuple[str, str]]:
         ("articles", f"{stats['articles']} annotated ({_counts(stats['splits'])})" + _pending(stats)),
         ("entities", str(stats["entities"])),
         ("mentions", f"{sum(stats['mentions'].values())} ({_counts(stats['mentions'])})"),
-        ("claims", f"{sum(stats['claims'].values())} ({_counts(stats['claims'])}); "
-                   f"{stats['checkworthy']} check-worthy"),
-        ("topics", ", ".join(f"{code} {topic_labels.get(code, '?')} {n}" for code, n in stats["topics"].items())
-         or "none"),
+        (
+            "claims",
+            f"{sum(stats['claims'].values())} ({_counts(stats['claims'])}); {stats['checkworthy']} check-worthy",
+        ),
+        (
+            "topics",
+            ", ".join(f"{code} {topic_labels.get(code, '?')} {n}" for code, n in stats["topics"].items()) or "none",
+        ),
         ("annotator kinds", _counts(stats["annotator_kinds"])),
         ("sources", _counts(stats.get("sources", {}))),
         ("licences", _counts(stats["licenses"])),
@@ -161,8 +168,11 @@ def _pending(stats: dict) -> str:
     if not pending:
         return ""
     in_progress = pending.get(IN_PROGRESS, 0)
-    return (f"; {sum(pending.values())} not yet annotated" + (f" ({in_progress} in progress)" if in_progress else "")
-            + ", not built")
+    return (
+        f"; {sum(pending.values())} not yet annotated"
+        + (f" ({in_progress} in progress)" if in_progress else "")
+        + ", not built"
+    )
 
 
 def describe_agreement(agreement: dict | None) -> str:
@@ -176,12 +186,14 @@ def describe_agreement(agreement: dict | None) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
     kappa = agreement["kappa"]
-    return (f"{agreement['articles']} double-annotated article(s), {' vs '.join(agreement['annotators'])}: "
-            f"mention span F1 {shown(agreement['mentions_f1'])} (with type {shown(agreement['mentions_typed_f1'])}), "
-            f"entity B3 F1 {shown(agreement['b3_f1'])}, claim overlap F1 {shown(agreement['claims_overlap_f1'])} "
-            f"(strict {shown(agreement['claims_strict_f1'])}), kappa: claim type {shown(kappa['type'])}, "
-            f"attribution {shown(kappa['attribution'])}, check-worthy {shown(kappa['checkworthy'])}, "
-            f"topics {shown(kappa['topics'])}")
+    return (
+        f"{agreement['articles']} double-annotated article(s), {' vs '.join(agreement['annotators'])}: "
+        f"mention span F1 {shown(agreement['mentions_f1'])} (with type {shown(agreement['mentions_typed_f1'])}), "
+        f"entity B3 F1 {shown(agreement['b3_f1'])}, claim overlap F1 {shown(agreement['claims_overlap_f1'])} "
+        f"(strict {shown(agreement['claims_strict_f1'])}), kappa: claim type {shown(kappa['type'])}, "
+        f"attribution {shown(kappa['attribution'])}, check-worthy {shown(kappa['checkworthy'])}, "
+        f"topics {shown(kappa['topics'])}"
+    )
 
 
 def stats_markdown(stats: dict) -> str:

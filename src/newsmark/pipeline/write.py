@@ -4,6 +4,7 @@ Everything goes into a temporary folder beside the target, which replaces the ta
 complete, so a failed build never leaves half a dataset. No timestamps or absolute paths go inside:
 the same inputs give byte-identical output.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -178,9 +179,11 @@ class DatasetWriter:
         self.tmp = tmp
         self.pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="newsmark-parquet")
         self.queued: deque = deque()
-        self.writers = {(config, split): SplitWriter(tmp / "data" / config, config, split, max_shard_bytes,
-                                                     self._submit)
-                        for config in CONFIGS for split in SPLITS}
+        self.writers = {
+            (config, split): SplitWriter(tmp / "data" / config, config, split, max_shard_bytes, self._submit)
+            for config in CONFIGS
+            for split in SPLITS
+        }
 
     def _submit(self, function, *args):
         while len(self.queued) >= self.WRITES_AHEAD:
@@ -210,8 +213,11 @@ class DatasetWriter:
             if not paths:
                 empty.append(f"{config}/{split}")
                 continue
-            configs[config][split] = {"num_examples": writer.num_examples, "num_bytes": writer.num_bytes,
-                                      "files": [p.relative_to(self.tmp).as_posix() for p in paths]}
+            configs[config][split] = {
+                "num_examples": writer.num_examples,
+                "num_bytes": writer.num_bytes,
+                "files": [p.relative_to(self.tmp).as_posix() for p in paths],
+            }
             for path in paths:
                 outputs[path.relative_to(self.tmp).as_posix()] = sha256_file(path)
         self.pool.shutdown()

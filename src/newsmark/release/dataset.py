@@ -1,6 +1,7 @@
 """Reading a dataset folder that ``newsmark build`` wrote, for the tools that work on a release: rows of a
 config and split as plain values, with ClassLabel names taken from the files' own Features (so an older
 release with fewer labels reads correctly)."""
+
 from __future__ import annotations
 
 from pathlib import Path

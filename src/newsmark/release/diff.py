@@ -6,6 +6,7 @@ changed (text, metadata or annotation, from the manifests' input hashes), row co
 split, label count deltas, label-set changes, and articles whose split changed. A split change of an
 article present in both is an error unless the split rule itself changed (a major version).
 """
+
 from __future__ import annotations
 
 import io
@@ -41,18 +42,31 @@ def dataset_folder(spec: str, root: Path):
     commit = resolve_commit(root, spec, "not a dataset folder (no manifest.json), so a revision:")
     work = Path(tempfile.mkdtemp(prefix="newsmark-diff-"))
     try:
-        archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", commit, "--",
-                                  *[p for p in _REVISION_PATHS if _exists_at(root, commit, p)]],
-                                 capture_output=True, timeout=300)
+        archive = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "archive",
+                "--format=tar",
+                commit,
+                "--",
+                *[p for p in _REVISION_PATHS if _exists_at(root, commit, p)],
+            ],
+            capture_output=True,
+            timeout=300,
+        )
         if archive.returncode != 0:
             raise NewsmarkError(f"git archive {spec} failed: {archive.stderr.decode(errors='replace').strip()}")
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             try:
                 tar.extractall(work / "corpus", filter="data")  # no links out, no absolute paths
             except tarfile.FilterError as err:  # a committed link that points outside the corpus
-                raise NewsmarkError(f"revision {spec}: {err.tarinfo.name} is a link to {err.tarinfo.linkname!r}, "
-                                    "outside the corpus; the corpus holds no links (NM108), so that revision "
-                                    "cannot be built") from None
+                raise NewsmarkError(
+                    f"revision {spec}: {err.tarinfo.name} is a link to {err.tarinfo.linkname!r}, "
+                    "outside the corpus; the corpus holds no links (NM108), so that revision "
+                    "cannot be built"
+                ) from None
         build(work / "corpus", work / "dataset")
         yield work / "dataset"
     finally:
@@ -60,8 +74,10 @@ def dataset_folder(spec: str, root: Path):
 
 
 def _exists_at(root: Path, commit: str, path: str) -> bool:
-    return subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}:{path}"],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}:{path}"], capture_output=True).returncode
+        == 0
+    )
 
 
 def _row_counts(folder: Path, manifest: dict) -> dict[str, dict[str, int]]:
@@ -112,8 +128,12 @@ def compare(old: Path, new: Path) -> dict:
     both = sorted(set(before) & set(after))
     changed = {}
     for article in both:
-        parts = [part for part, pattern in PARTS.items()
-                 if manifests[0]["inputs"].get(pattern.format(article)) != manifests[1]["inputs"].get(pattern.format(article))]
+        parts = [
+            part
+            for part, pattern in PARTS.items()
+            if manifests[0]["inputs"].get(pattern.format(article))
+            != manifests[1]["inputs"].get(pattern.format(article))
+        ]
         if parts:
             changed[article] = parts
     moved = {article: [before[article], after[article]] for article in both if before[article] != after[article]}
@@ -125,26 +145,44 @@ def compare(old: Path, new: Path) -> dict:
     for name in sorted(set(label_sets[0]) | set(label_sets[1])):
         was, now = label_sets[0].get(name, []), label_sets[1].get(name, [])
         if was != now:
-            kind = "appended" if now[:len(was)] == was else "reordered or removed"
+            kind = "appended" if now[: len(was)] == was else "reordered or removed"
             label_changes[name] = {"change": kind, "old": was, "new": now}
     errors = []
     if moved and not rule_changed:
-        errors.append(f"{len(moved)} article(s) changed split although the split rule did not: "
-                      + ", ".join(f"{a} ({s[0]} -> {s[1]})" for a, s in list(moved.items())[:20]))
-    errors += [f"label set {name} was {change['change']}: a breaking change for readers of earlier releases"
-               for name, change in label_changes.items() if change["change"] != "appended"]
+        errors.append(
+            f"{len(moved)} article(s) changed split although the split rule did not: "
+            + ", ".join(f"{a} ({s[0]} -> {s[1]})" for a, s in list(moved.items())[:20])
+        )
+    errors += [
+        f"label set {name} was {change['change']}: a breaking change for readers of earlier releases"
+        for name, change in label_changes.items()
+        if change["change"] != "appended"
+    ]
     return {
-        "old_version": manifests[0].get("version"), "new_version": manifests[1].get("version"),
-        "added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)),
-        "changed": changed, "split_rule_changed": rule_changed, "moved": moved,
-        "rows": {config: {split: [rows[0].get(config, {}).get(split, 0), rows[1].get(config, {}).get(split, 0)]
-                          for split in SPLITS}
-                 for config in CONFIGS},
-        "label_deltas": {group: {label: counts[1][group][label] - counts[0][group][label]
-                                 for label in sorted(set(counts[0][group]) | set(counts[1][group]))
-                                 if counts[1][group][label] != counts[0][group][label]}
-                         for group in ("mentions", "claims", "topics")},
-        "label_sets": label_changes, "errors": errors,
+        "old_version": manifests[0].get("version"),
+        "new_version": manifests[1].get("version"),
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "changed": changed,
+        "split_rule_changed": rule_changed,
+        "moved": moved,
+        "rows": {
+            config: {
+                split: [rows[0].get(config, {}).get(split, 0), rows[1].get(config, {}).get(split, 0)]
+                for split in SPLITS
+            }
+            for config in CONFIGS
+        },
+        "label_deltas": {
+            group: {
+                label: counts[1][group][label] - counts[0][group][label]
+                for label in sorted(set(counts[0][group]) | set(counts[1][group]))
+                if counts[1][group][label] != counts[0][group][label]
+            }
+            for group in ("mentions", "claims", "topics")
+        },
+        "label_sets": label_changes,
+        "errors": errors,
     }
 
 
@@ -162,8 +200,10 @@ def changelog_draft(result: dict) -> str:
     """The text report: a ready draft of the CHANGELOG entry for the new version."""
     lines = [f"## {result['new_version']} (draft, compared with {result['old_version']})", ""]
     added, removed, changed = result["added"], result["removed"], result["changed"]
-    lines.append(f"- Articles: {len(added)} added{' (' + _ids(added) + ')' if added else ''}, "
-                 f"{len(removed)} removed{' (' + _ids(removed) + ')' if removed else ''}, {len(changed)} changed.")
+    lines.append(
+        f"- Articles: {len(added)} added{' (' + _ids(added) + ')' if added else ''}, "
+        f"{len(removed)} removed{' (' + _ids(removed) + ')' if removed else ''}, {len(changed)} changed."
+    )
     for part in PARTS:
         ids = [article for article, parts in changed.items() if part in parts]
         if ids:
@@ -176,13 +216,18 @@ def changelog_draft(result: dict) -> str:
     lines.append(f"- Rows: {'; '.join(rows) if rows else 'unchanged'}.")
     for group, deltas in result["label_deltas"].items():
         if deltas:
-            lines.append(f"- {group.capitalize()}: " + ", ".join(f"{label} {delta:+d}" for label, delta in deltas.items())
-                         + ".")
+            lines.append(
+                f"- {group.capitalize()}: " + ", ".join(f"{label} {delta:+d}" for label, delta in deltas.items()) + "."
+            )
     for name, change in result["label_sets"].items():
-        lines.append(f"- Label set `{name}` {change['change']}: {', '.join(change['new'][len(change['old']):]) or '—'}.")
+        lines.append(
+            f"- Label set `{name}` {change['change']}: {', '.join(change['new'][len(change['old']) :]) or '—'}."
+        )
     if result["moved"]:
-        lines.append(f"- Splits: {len(result['moved'])} article(s) moved"
-                     + (" because the split rule changed (a major version)." if result["split_rule_changed"] else "."))
+        lines.append(
+            f"- Splits: {len(result['moved'])} article(s) moved"
+            + (" because the split rule changed (a major version)." if result["split_rule_changed"] else ".")
+        )
     else:
         lines.append("- Splits: no article moved.")
     lines += [f"- ERROR: {error}" for error in result["errors"]]

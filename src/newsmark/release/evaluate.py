@@ -16,6 +16,7 @@ Definitions (also in the README and the dataset card):
 - checkworthy: precision/recall/F1 of the positive class over sentences.
 - topics: micro and macro F1 over the IPTC labels that occur in the gold or the predictions.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -26,8 +27,13 @@ from newsmark import jsondata
 from newsmark.errors import NewsmarkError
 from newsmark.release.dataset import config_rows, require_build
 
-TASKS = {"mentions": "mentions", "claims": "claims", "checkworthy_sentences": "checkworthy", "topics": "topics",
-         "ner_tags": "ner"}
+TASKS = {
+    "mentions": "mentions",
+    "claims": "claims",
+    "checkworthy_sentences": "checkworthy",
+    "topics": "topics",
+    "ner_tags": "ner",
+}
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
@@ -49,8 +55,9 @@ def load_gold(dataset: Path, split: str) -> Gold:
     gold = Gold(entity_types=features["entities"].feature["type"].names, topics=features["topics"].feature.names)
     for row in articles:
         gold.articles[row["id"]] = {
-            "mentions": {(m["start"], m["end"], gold.entity_types[e["type"]]) for e in row["entities"]
-                         for m in e["mentions"]},
+            "mentions": {
+                (m["start"], m["end"], gold.entity_types[e["type"]]) for e in row["entities"] for m in e["mentions"]
+            },
             "claims": [(c["start"], c["end"]) for c in row["claims"]],
             "topics": {gold.topics[t] for t in row["topics"]},
             "sentences": {},
@@ -61,12 +68,14 @@ def load_gold(dataset: Path, split: str) -> Gold:
     ner, ner_features = config_rows(dataset, "ner", split)
     if ner_features is not None:
         gold.ner_tags = ner_features["ner_tags"].feature.names
-        gold.ner = {row["id"]: {"tokens": row["tokens"], "tags": [gold.ner_tags[t] for t in row["ner_tags"]]}
-                    for row in ner}
+        gold.ner = {
+            row["id"]: {"tokens": row["tokens"], "tags": [gold.ner_tags[t] for t in row["ner_tags"]]} for row in ner
+        }
     return gold
 
 
 # -- reading predictions ------------------------------------------------------------------------------
+
 
 def _problem(problems: list[str], name: str, line: int, message: str) -> None:
     problems.append(f"{name}:{line}: {message}")
@@ -86,8 +95,10 @@ def _spans(value, with_type: bool, where: str, allowed_types: list[str]) -> tupl
         label = item.get("type")
         if with_type and type(label) is int:  # a ClassLabel id, as models emit them
             if not 0 <= label < len(allowed_types):
-                return None, (f"{where}[{index}]: type id {label} is out of range; ids are 0 to "
-                              f"{len(allowed_types) - 1} ({allowed_types[0]} ... {allowed_types[-1]})")
+                return None, (
+                    f"{where}[{index}]: type id {label} is out of range; ids are 0 to "
+                    f"{len(allowed_types) - 1} ({allowed_types[0]} ... {allowed_types[-1]})"
+                )
             label = allowed_types[label]
         if with_type and label not in allowed_types:
             return None, f"{where}[{index}]: type {label!r} is not one of {', '.join(allowed_types)}"
@@ -103,8 +114,10 @@ def tag_names(tags: list, names: list[str]) -> tuple[list, str]:
     the same index; an id out of range is an error, never a silent O."""
     out_of_range = sorted({tag for tag in tags if type(tag) is int and not 0 <= tag < len(names)})
     if out_of_range:
-        return tags, (f"tag id(s) {', '.join(map(str, out_of_range))} out of range; ids are 0 to {len(names) - 1} "
-                      f"({names[0]} ... {names[-1]})")
+        return tags, (
+            f"tag id(s) {', '.join(map(str, out_of_range))} out of range; ids are 0 to {len(names) - 1} "
+            f"({names[0]} ... {names[-1]})"
+        )
     return [names[tag] if type(tag) is int else tag for tag in tags], ""
 
 
@@ -137,8 +150,12 @@ def read_predictions(path: Path, gold: Gold) -> tuple[dict[str, dict], set[str]]
                 continue
             unknown = set(item) - {"id", *TASKS}
             if unknown:
-                _problem(problems, name, number, f"unknown key(s) {', '.join(sorted(unknown))}; the keys are id, "
-                         + ", ".join(TASKS))
+                _problem(
+                    problems,
+                    name,
+                    number,
+                    f"unknown key(s) {', '.join(sorted(unknown))}; the keys are id, " + ", ".join(TASKS),
+                )
                 continue
             if item["id"] in seen:
                 _problem(problems, name, number, f"id {item['id']!r} again (first on line {seen[item['id']]})")
@@ -165,8 +182,9 @@ def read_predictions(path: Path, gold: Gold) -> tuple[dict[str, dict], set[str]]
         shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
         raise NewsmarkError("the predictions have problems; nothing was scored:\n" + "\n".join(shown))
     if not tasks:
-        raise NewsmarkError(f"{name}: no predictions (no line has mentions, claims, checkworthy_sentences, topics "
-                            "or ner_tags)")
+        raise NewsmarkError(
+            f"{name}: no predictions (no line has mentions, claims, checkworthy_sentences, topics or ner_tags)"
+        )
     return by_article, tasks
 
 
@@ -206,8 +224,9 @@ def _read_article_line(item: dict, gold: Gold) -> tuple[dict, str]:
         indices = item["checkworthy_sentences"]
         sentences = gold.articles[item["id"]]["sentences"]
         if not isinstance(indices, list) or any(type(i) is not int or i not in sentences for i in indices):
-            return {}, (f"checkworthy_sentences must be a list of sentence indices of this article "
-                        f"(0 to {len(sentences) - 1})")
+            return {}, (
+                f"checkworthy_sentences must be a list of sentence indices of this article (0 to {len(sentences) - 1})"
+            )
         prediction["checkworthy_sentences"] = set(indices)
     if "topics" in item:
         topics = item["topics"]
@@ -219,12 +238,19 @@ def _read_article_line(item: dict, gold: Gold) -> tuple[dict, str]:
 
 # -- metrics ------------------------------------------------------------------------------------------
 
+
 def prf(true_positives: int, predicted: int, gold: int) -> dict:
     precision = true_positives / predicted if predicted else 0.0
     recall = true_positives / gold if gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "true_positives": true_positives,
-            "predicted": predicted, "gold": gold}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "true_positives": true_positives,
+        "predicted": predicted,
+        "gold": gold,
+    }
 
 
 def score_mentions(gold: Gold, predictions: dict) -> dict:
@@ -236,8 +262,11 @@ def score_mentions(gold: Gold, predictions: dict) -> dict:
     typed = prf(sum(len(t & p) for t, p in zip(true, pred)), sum(map(len, pred)), sum(map(len, true)))
     untyped_true = [{(s, e) for s, e, _ in spans} for spans in true]
     untyped_pred = [{(s, e) for s, e, _ in spans} for spans in pred]
-    span = prf(sum(len(t & p) for t, p in zip(untyped_true, untyped_pred)), sum(map(len, untyped_pred)),
-               sum(map(len, untyped_true)))
+    span = prf(
+        sum(len(t & p) for t, p in zip(untyped_true, untyped_pred)),
+        sum(map(len, untyped_pred)),
+        sum(map(len, untyped_true)),
+    )
     per_type = {}
     for kind in gold.entity_types:
         t = [{x for x in spans if x[2] == kind} for spans in true]
@@ -249,11 +278,26 @@ def score_mentions(gold: Gold, predictions: dict) -> dict:
         return [[{"label": kind, "start": s, "end": e - 1} for s, e, kind in sorted(spans)] for spans in documents]
 
     results = Evaluator(as_dicts(true), as_dicts(pred), tags=gold.entity_types, loader="dict").evaluate()
-    schemes = {scheme: {"precision": r.precision, "recall": r.recall, "f1": r.f1, "correct": r.correct,
-                        "incorrect": r.incorrect, "partial": r.partial, "missed": r.missed, "spurious": r.spurious}
-               for scheme, r in results["overall"].items()}
-    return {**{k: typed[k] for k in ("precision", "recall", "f1")}, "exact_span_and_type": typed,
-            "exact_span": span, "per_type": per_type, "nervaluate": schemes}
+    schemes = {
+        scheme: {
+            "precision": r.precision,
+            "recall": r.recall,
+            "f1": r.f1,
+            "correct": r.correct,
+            "incorrect": r.incorrect,
+            "partial": r.partial,
+            "missed": r.missed,
+            "spurious": r.spurious,
+        }
+        for scheme, r in results["overall"].items()
+    }
+    return {
+        **{k: typed[k] for k in ("precision", "recall", "f1")},
+        "exact_span_and_type": typed,
+        "exact_span": span,
+        "per_type": per_type,
+        "nervaluate": schemes,
+    }
 
 
 def score_ner(gold: Gold, predictions: dict) -> dict:
@@ -265,18 +309,32 @@ def score_ner(gold: Gold, predictions: dict) -> dict:
     pred = [predictions.get(i, {}).get("ner_tags") or ["O"] * len(gold.ner[i]["tags"]) for i in ids]
     options = {"mode": "strict", "scheme": IOB2, "zero_division": 0}
     report = classification_report(true, pred, output_dict=True, **options)
-    per_type = {kind: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"],
-                       "support": int(v["support"])} for kind, v in report.items() if not kind.endswith(" avg")}
-    return {"precision": precision_score(true, pred, **options), "recall": recall_score(true, pred, **options),
-            "f1": f1_score(true, pred, **options), "per_type": per_type, "sentences": len(ids)}
+    per_type = {
+        kind: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"], "support": int(v["support"])}
+        for kind, v in report.items()
+        if not kind.endswith(" avg")
+    }
+    return {
+        "precision": precision_score(true, pred, **options),
+        "recall": recall_score(true, pred, **options),
+        "f1": f1_score(true, pred, **options),
+        "per_type": per_type,
+        "sentences": len(ids),
+    }
 
 
 def one_to_one_overlaps(true: list[tuple[int, int]], pred: list[tuple[int, int]]) -> int:
     """How many pairs a one-to-one matching of overlapping spans makes, taking pairs greatest overlap
     first (ties: earliest gold, then earliest prediction)."""
-    pairs = sorted(((min(te, pe) - max(ts, ps), i, j) for i, (ts, te) in enumerate(true)
-                    for j, (ps, pe) in enumerate(pred) if min(te, pe) > max(ts, ps)),
-                   key=lambda pair: (-pair[0], pair[1], pair[2]))
+    pairs = sorted(
+        (
+            (min(te, pe) - max(ts, ps), i, j)
+            for i, (ts, te) in enumerate(true)
+            for j, (ps, pe) in enumerate(pred)
+            if min(te, pe) > max(ts, ps)
+        ),
+        key=lambda pair: (-pair[0], pair[1], pair[2]),
+    )
     used_true, used_pred = set(), set()
     for _, i, j in pairs:
         if i not in used_true and j not in used_pred:
@@ -304,8 +362,11 @@ def score_checkworthy(gold: Gold, predictions: dict) -> dict:
         predicted += len(chosen)
         expected += len(positive)
     result = prf(true_positives, predicted, expected)
-    return {**{k: result[k] for k in ("precision", "recall", "f1")}, "positive_class": result,
-            "sentences": sum(len(a["sentences"]) for a in gold.articles.values())}
+    return {
+        **{k: result[k] for k in ("precision", "recall", "f1")},
+        "positive_class": result,
+        "sentences": sum(len(a["sentences"]) for a in gold.articles.values()),
+    }
 
 
 def score_topics(gold: Gold, predictions: dict) -> dict:
@@ -316,16 +377,28 @@ def score_topics(gold: Gold, predictions: dict) -> dict:
             counts[label]["tp"] += label in article["topics"] and label in chosen
             counts[label]["fp"] += label in chosen and label not in article["topics"]
             counts[label]["fn"] += label in article["topics"] and label not in chosen
-    micro = prf(sum(c["tp"] for c in counts.values()), sum(c["tp"] + c["fp"] for c in counts.values()),
-                sum(c["tp"] + c["fn"] for c in counts.values()))
+    micro = prf(
+        sum(c["tp"] for c in counts.values()),
+        sum(c["tp"] + c["fp"] for c in counts.values()),
+        sum(c["tp"] + c["fn"] for c in counts.values()),
+    )
     per_label = {label: prf(c["tp"], c["tp"] + c["fp"], c["tp"] + c["fn"]) for label, c in counts.items() if c}
     macro = sum(v["f1"] for v in per_label.values()) / len(per_label) if per_label else 0.0
-    return {**{k: micro[k] for k in ("precision", "recall", "f1")}, "micro": micro, "macro_f1": macro,
-            "per_label": per_label}
+    return {
+        **{k: micro[k] for k in ("precision", "recall", "f1")},
+        "micro": micro,
+        "macro_f1": macro,
+        "per_label": per_label,
+    }
 
 
-SCORERS = {"mentions": score_mentions, "ner": score_ner, "claims": score_claims, "checkworthy": score_checkworthy,
-           "topics": score_topics}
+SCORERS = {
+    "mentions": score_mentions,
+    "ner": score_ner,
+    "claims": score_claims,
+    "checkworthy": score_checkworthy,
+    "topics": score_topics,
+}
 
 
 def evaluate(predictions: str | Path, dataset: str | Path, split: str = "test") -> dict:
@@ -339,26 +412,42 @@ def evaluate(predictions: str | Path, dataset: str | Path, split: str = "test") 
 
 
 def text_report(result: dict) -> str:
-    lines = [f"split {result['split']}: {result['articles']} articles"
-             + (f" ({result['articles_without_predictions']} without a prediction line: scored as predicting "
-                "nothing)" if result["articles_without_predictions"] else "")]
-    headline = {"mentions": "exact span + type, micro", "ner": "seqeval strict IOB2, micro",
-                "claims": "exact span", "checkworthy": "positive class", "topics": "micro"}
+    lines = [
+        f"split {result['split']}: {result['articles']} articles"
+        + (
+            f" ({result['articles_without_predictions']} without a prediction line: scored as predicting nothing)"
+            if result["articles_without_predictions"]
+            else ""
+        )
+    ]
+    headline = {
+        "mentions": "exact span + type, micro",
+        "ner": "seqeval strict IOB2, micro",
+        "claims": "exact span",
+        "checkworthy": "positive class",
+        "topics": "micro",
+    }
     for task in SCORERS:
         if task not in result:
             continue
         score = result[task]
-        lines.append(f"{task:<12} P {score['precision']:.4f}  R {score['recall']:.4f}  F1 {score['f1']:.4f}  "
-                     f"({headline[task]})")
+        lines.append(
+            f"{task:<12} P {score['precision']:.4f}  R {score['recall']:.4f}  F1 {score['f1']:.4f}  ({headline[task]})"
+        )
         if task == "mentions":
-            lines.append(f"{'':<12} exact span F1 {score['exact_span']['f1']:.4f}; nervaluate " + ", ".join(
-                f"{scheme} F1 {value['f1']:.4f}" for scheme, value in score["nervaluate"].items()))
+            lines.append(
+                f"{'':<12} exact span F1 {score['exact_span']['f1']:.4f}; nervaluate "
+                + ", ".join(f"{scheme} F1 {value['f1']:.4f}" for scheme, value in score["nervaluate"].items())
+            )
         if task == "claims":
-            lines.append(f"{'':<12} overlap (one-to-one) P {score['overlap']['precision']:.4f}  "
-                         f"R {score['overlap']['recall']:.4f}  F1 {score['overlap']['f1']:.4f}")
+            lines.append(
+                f"{'':<12} overlap (one-to-one) P {score['overlap']['precision']:.4f}  "
+                f"R {score['overlap']['recall']:.4f}  F1 {score['overlap']['f1']:.4f}"
+            )
         if task == "topics":
             lines.append(f"{'':<12} macro F1 {score['macro_f1']:.4f}")
         for kind, value in score.get("per_type", {}).items():
-            lines.append(f"{'':<12} {kind:<12} P {value['precision']:.4f}  R {value['recall']:.4f}  "
-                         f"F1 {value['f1']:.4f}")
+            lines.append(
+                f"{'':<12} {kind:<12} P {value['precision']:.4f}  R {value['recall']:.4f}  F1 {value['f1']:.4f}"
+            )
     return "\n".join(lines) + "\n"

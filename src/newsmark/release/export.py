@@ -15,6 +15,7 @@
 
 Output goes to a new (or empty, or earlier export) folder, written beside it and moved into place whole.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ def is_previous_export(out: Path) -> bool:
     if not isinstance(manifest, dict) or manifest.get("name") != "newsmark-export":
         return False
     files = manifest.get("files")
-    return isinstance(files, list) and all(isinstance(f, str) for f in files) and \
-        holds_only(out, set(files) | {MANIFEST})
+    return (
+        isinstance(files, list) and all(isinstance(f, str) for f in files) and holds_only(out, set(files) | {MANIFEST})
+    )
 
 
 def export(dataset: str | Path, fmt: str, out: str | Path, split: str | None = None, root: str | Path = ".") -> dict:
@@ -69,6 +71,7 @@ def export(dataset: str | Path, fmt: str, out: str | Path, split: str | None = N
 
 # -- jsonl --------------------------------------------------------------------------------------------
 
+
 def write_jsonl(folder: Path, split: str, articles: list[dict], _ner) -> list[str]:
     name = f"{split}.jsonl"
     with open(folder / name, "w", encoding="utf-8") as handle:
@@ -78,6 +81,7 @@ def write_jsonl(folder: Path, split: str, articles: list[dict], _ner) -> list[st
 
 
 # -- CoNLL --------------------------------------------------------------------------------------------
+
 
 def write_conll(folder: Path, split: str, _articles, ner: list[dict]) -> list[str]:
     name = f"{split}.conll"
@@ -94,6 +98,7 @@ def write_conll(folder: Path, split: str, _articles, ner: list[dict]) -> list[st
 
 
 # -- brat ---------------------------------------------------------------------------------------------
+
 
 def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """[start, end) cut at line breaks, without empty or whitespace-only pieces (brat spans are one line)."""
@@ -137,20 +142,24 @@ def brat_annotations(article: dict) -> str:
 
 
 def brat_configuration() -> str:
-    return "\n".join([
-        "# newsmark: entity types (OntoNotes 5), claims and their attributes",
-        "[entities]", *names("entity_types"), "Claim",
-        "[relations]",
-        "Claimer\tArg1:Claim, Arg2:<ENTITY>",
-        "Coref\tArg1:<ENTITY>, Arg2:<ENTITY>, <REL-TYPE>:symmetric-transitive",
-        "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>",
-        "[events]",
-        "[attributes]",
-        f"ClaimType\tArg:Claim, Value:{'|'.join(names('claim_types'))}",
-        f"Attribution\tArg:Claim, Value:{'|'.join(names('attributions'))}",
-        "Checkworthy\tArg:Claim",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# newsmark: entity types (OntoNotes 5), claims and their attributes",
+            "[entities]",
+            *names("entity_types"),
+            "Claim",
+            "[relations]",
+            "Claimer\tArg1:Claim, Arg2:<ENTITY>",
+            "Coref\tArg1:<ENTITY>, Arg2:<ENTITY>, <REL-TYPE>:symmetric-transitive",
+            "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>",
+            "[events]",
+            "[attributes]",
+            f"ClaimType\tArg:Claim, Value:{'|'.join(names('claim_types'))}",
+            f"Attribution\tArg:Claim, Value:{'|'.join(names('attributions'))}",
+            "Checkworthy\tArg:Claim",
+            "",
+        ]
+    )
 
 
 def write_brat(folder: Path, split: str, articles: list[dict], _ner) -> list[str]:
@@ -164,6 +173,7 @@ def write_brat(folder: Path, split: str, articles: list[dict], _ner) -> list[str
 
 
 # -- spaCy --------------------------------------------------------------------------------------------
+
 
 def spacy_doc(vocab, article: dict, sentences: list[dict], split: str):
     """A Doc whose text is the article text exactly, tokenised as the ``ner`` config."""
@@ -194,17 +204,27 @@ def spacy_doc(vocab, article: dict, sentences: list[dict], split: str):
         # Mentions align with tokens by construction; a claim edge inside a token takes the whole token.
         return doc.char_span(start, end, label=label, kb_id=kb_id, span_id=span_id, alignment_mode="expand")
 
-    group = [span(s, e, entity["type"], entity.get("wikidata") or entity["id"], entity["id"])
-             for s, e, entity in sorted(mentions, key=lambda m: (m[0], -m[1]))]
+    group = [
+        span(s, e, entity["type"], entity.get("wikidata") or entity["id"], entity["id"])
+        for s, e, entity in sorted(mentions, key=lambda m: (m[0], -m[1]))
+    ]
     doc.spans["mentions"] = SpanGroup(doc, name="mentions", spans=group)
     doc.ents = [span(s, e, label) for s, e, label in outermost([(s, e, entity["type"]) for s, e, entity in mentions])]
-    doc.spans["claims"] = SpanGroup(doc, name="claims", spans=[
-        span(c["start"], c["end"], c["type"], span_id=c["id"]) for c in article["claims"]])
+    doc.spans["claims"] = SpanGroup(
+        doc, name="claims", spans=[span(c["start"], c["end"], c["type"], span_id=c["id"]) for c in article["claims"]]
+    )
     doc.cats = {topic: float(topic in article["topics"]) for topic in names("topics")}
-    doc.user_data.update({"id": article["id"], "split": split, "story": article["story"],
-                          "claims": [{key: claim[key] for key in ("id", "start", "end", "claimer", "type",
-                                                                  "attribution", "checkworthy")}
-                                     for claim in article["claims"]]})
+    doc.user_data.update(
+        {
+            "id": article["id"],
+            "split": split,
+            "story": article["story"],
+            "claims": [
+                {key: claim[key] for key in ("id", "start", "end", "claimer", "type", "attribution", "checkworthy")}
+                for claim in article["claims"]
+            ],
+        }
+    )
     return doc
 
 

@@ -1,5 +1,6 @@
 """``newsmark agree``: the agreement of two annotation layers of the corpus, or of two files
 (the figures are defined in pipeline/agreement.py and docs/design.md)."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -36,7 +37,7 @@ def double_annotation_sample(root: str | Path, fraction: float) -> list[str]:
         raise NewsmarkError(f"--sample {fraction}: give a fraction above 0 and at most 1")
     ids = sorted(inventory(Path(root)).texts)
     ranked = sorted(ids, key=lambda article_id: hashlib.sha256(f"{SAMPLE_SALT}:{article_id}".encode()).hexdigest())
-    return ranked[:math.ceil(fraction * len(ids))]
+    return ranked[: math.ceil(fraction * len(ids))]
 
 
 def agree_files(root: str | Path, first: str | Path, second: str | Path) -> dict:
@@ -51,8 +52,10 @@ def agree_files(root: str | Path, first: str | Path, second: str | Path) -> dict
         layer.path = str(path)
         layers.append(layer)
     if layers[0].data["article"] != layers[1].data["article"]:
-        raise NewsmarkError(f"{first} annotates {layers[0].data['article']} but {second} annotates "
-                            f"{layers[1].data['article']}; compare two annotations of one article")
+        raise NewsmarkError(
+            f"{first} annotates {layers[0].data['article']} but {second} annotates "
+            f"{layers[1].data['article']}; compare two annotations of one article"
+        )
     tally = Tally()
     compare(layers[0], layers[1], tally)
     return {"articles": 1, **figures(tally)}

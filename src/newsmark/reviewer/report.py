@@ -4,6 +4,7 @@
 with every mention highlighted by entity type and every claim marked, and a side panel listing both.
 Everything is inline (no network assets) and every piece of corpus text is HTML-escaped.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -15,17 +16,34 @@ from functools import partial
 from pathlib import Path
 
 from newsmark.chars import codepoint, show_hidden
-from newsmark.pipeline.check import run_articles, select
 from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_atomic
 from newsmark.git import git, resolve_commit
 from newsmark.labels import labels_by_name, names
+from newsmark.pipeline.check import run_articles, select
 from newsmark.pipeline.splits import SPLITS, read_settings, split_of
 
 # One colour per entity type, in label order (light enough for dark text on top).
-_PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#ffadad", "#a0c4ff",
-            "#d0f4de", "#e4c1f9", "#fcf6bd", "#f1c0e8", "#b9fbc0", "#98f5e1", "#8eecf5", "#90dbf4",
-            "#cfbaf0", "#fbf8cc"]
+_PALETTE = [
+    "#ffd6a5",
+    "#caffbf",
+    "#9bf6ff",
+    "#bdb2ff",
+    "#ffc6ff",
+    "#fdffb6",
+    "#ffadad",
+    "#a0c4ff",
+    "#d0f4de",
+    "#e4c1f9",
+    "#fcf6bd",
+    "#f1c0e8",
+    "#b9fbc0",
+    "#98f5e1",
+    "#8eecf5",
+    "#90dbf4",
+    "#cfbaf0",
+    "#fbf8cc",
+]
 
 
 def type_colours() -> dict[str, str]:
@@ -40,9 +58,12 @@ def esc(value) -> str:
 
 def show(value: str) -> str:
     """Escaped article text: hidden characters become a visible, labelled badge."""
-    return show_hidden(html.escape(value, quote=True),
-                       lambda char: f'<span class="hidden-char" title="invisible character {codepoint(char)}">'
-                                    f"{codepoint(char)}</span>")
+    return show_hidden(
+        html.escape(value, quote=True),
+        lambda char: (
+            f'<span class="hidden-char" title="invisible character {codepoint(char)}">{codepoint(char)}</span>'
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -96,7 +117,9 @@ def render_text(text: str, annotation: dict, decorate=None) -> str:
 
     # Neighbouring claims alternate colour and line style, and each begins with a marker, so that where one
     # ends and the next begins can be seen even when claims cover most of the text.
-    alternate = {c["id"]: n % 2 == 1 for n, c in enumerate(sorted(annotation["claims"], key=lambda c: (c["start"], c["end"])))}
+    alternate = {
+        c["id"]: n % 2 == 1 for n, c in enumerate(sorted(annotation["claims"], key=lambda c: (c["start"], c["end"])))
+    }
 
     def open_tag(mark: Mark) -> str:
         classes, element_id = decorate(mark) if decorate is not None else ("", None)
@@ -110,9 +133,11 @@ def render_text(text: str, annotation: dict, decorate=None) -> str:
         tip = " · ".join(p for p in (entity["name"], entity["type"], entity.get("wikidata")) if p)
         attribute = "data-entity" if mark.first else "data-entity-continued"
         # The CSS tooltip (data-tip) shows on hover and focus; a title would show a second, native one.
-        return (f'<mark class="mention t-{esc(entity["type"])}{classes}"{id_attribute} {attribute}="{esc(mark.ref)}" '
-                f'tabindex="0" aria-label="{esc(entity["name"])}: {esc(tip)}" data-tip="{esc(tip)}" '
-                f'data-type="{esc(entity["type"])}">')
+        return (
+            f'<mark class="mention t-{esc(entity["type"])}{classes}"{id_attribute} {attribute}="{esc(mark.ref)}" '
+            f'tabindex="0" aria-label="{esc(entity["name"])}: {esc(tip)}" data-tip="{esc(tip)}" '
+            f'data-type="{esc(entity["type"])}">'
+        )
 
     out, position = [], 0
     for event, mark in layout(marks):
@@ -200,13 +225,16 @@ document.querySelectorAll('[data-ref]').forEach(function (item) {
 
 
 def _page(title: str, body: str, script: str = "", css: str = "") -> str:
-    colours = "\n".join(f"mark.t-{name}, .swatch.t-{name} {{ background: {colour}; }}"
-                        for name, colour in type_colours().items())
+    colours = "\n".join(
+        f"mark.t-{name}, .swatch.t-{name} {{ background: {colour}; }}" for name, colour in type_colours().items()
+    )
     js = f"<script>{script}</script>" if script else ""
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(title)}</title>\n<style>{_CSS}\n{colours}{css}</style>\n</head>\n<body>\n{body}\n{js}\n"
-            f"</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{_CSS}\n{colours}{css}</style>\n</head>\n<body>\n{body}\n{js}\n"
+        f"</body>\n</html>\n"
+    )
 
 
 def article_page(item: dict) -> str:
@@ -215,19 +243,23 @@ def article_page(item: dict) -> str:
     entity_names = {e["id"]: e["name"] for e in annotation["entities"]}
     used_types = sorted({e["type"] for e in annotation["entities"]}, key=names("entity_types").index)
     legend = "".join(f'<span class="swatch t-{esc(t)}">{esc(t)}</span>' for t in used_types)
-    topics = "".join(f'<span class="badge" title="{esc(code)}">{esc(topic_labels.get(code, code))}</span>'
-                     for code in annotation["topics"])
+    topics = "".join(
+        f'<span class="badge" title="{esc(code)}">{esc(topic_labels.get(code, code))}</span>'
+        for code in annotation["topics"]
+    )
     entities = "".join(
         f'<li tabindex="0" data-kind="entity" data-ref="{esc(e["id"])}"><span class="swatch t-{esc(e["type"])}">'
         f'{esc(e["type"])}</span> {esc(e["name"])} <span class="meta">({len(e["mentions"])} mention'
-        f'{"s" if len(e["mentions"]) != 1 else ""}{", " + esc(e["wikidata"]) if e.get("wikidata") else ""})</span></li>'
-        for e in annotation["entities"])
+        f"{'s' if len(e['mentions']) != 1 else ''}{', ' + esc(e['wikidata']) if e.get('wikidata') else ''})</span></li>"
+        for e in annotation["entities"]
+    )
     claims = "".join(
         f'<li tabindex="0" data-kind="claim" data-ref="{esc(c["id"])}"><strong>{esc(c["id"])}</strong> '
         f'{esc(c["text"])}<br><span class="meta">claimer: {esc(entity_names.get(c["claimer"], c["claimer"]))} · '
-        f'{esc(c["type"])} · {esc(c["attribution"].replace("_", " "))} · '
-        f'{"check-worthy" if c["checkworthy"] else "not check-worthy"}</span></li>'
-        for c in annotation["claims"])
+        f"{esc(c['type'])} · {esc(c['attribution'].replace('_', ' '))} · "
+        f"{'check-worthy' if c['checkworthy'] else 'not check-worthy'}</span></li>"
+        for c in annotation["claims"]
+    )
     source = meta.get("source") or {}
     facts = [meta["date"], meta["language"], f"split: {item['split']}", f"licence: {meta['license']}"]
     if source.get("name"):
@@ -272,13 +304,15 @@ def _statuses(mine: dict, theirs: dict) -> dict:
     for entity in mine["entities"]:
         for mention in entity["mentions"]:
             other = spans.get((mention["start"], mention["end"]))
-            status[("m", mention["start"], mention["end"])] = \
+            status[("m", mention["start"], mention["end"])] = (
                 "only" if other is None else ("agree" if other == entity["type"] else "differs")
+            )
     matched = dict(match_claims(mine["claims"], theirs["claims"]))
     for index, claim in enumerate(mine["claims"]):
         other = theirs["claims"][matched[index]] if index in matched else None
-        same = other is not None and all(claim[k] == other[k] for k in ("start", "end", "type", "attribution",
-                                                                          "checkworthy"))
+        same = other is not None and all(
+            claim[k] == other[k] for k in ("start", "end", "type", "attribution", "checkworthy")
+        )
         status[("c", claim["id"])] = "only" if other is None else ("agree" if same else "differs")
     return status
 
@@ -298,9 +332,15 @@ def compare_page(item: dict, names_: tuple[str, str], layers: tuple[dict, dict],
             end = starts[mark.ref].get(mark.start, mark.end)
             return status.get(("m", mark.start, end), "agree"), f"s{side}-m-{mark.start}-{end}"
 
-        sides.append(f'<section><h2>{esc(name)}</h2><div class="text">{render_text(text, mine, decorate)}</div></section>')
-    items = "".join(f'<li><a href="#{esc(d["anchor"])}">{esc(d["message"])}</a></li>' if d.get("anchor")
-                    else f"<li>{esc(d['message'])}</li>" for d in disagreements)
+        sides.append(
+            f'<section><h2>{esc(name)}</h2><div class="text">{render_text(text, mine, decorate)}</div></section>'
+        )
+    items = "".join(
+        f'<li><a href="#{esc(d["anchor"])}">{esc(d["message"])}</a></li>'
+        if d.get("anchor")
+        else f"<li>{esc(d['message'])}</li>"
+        for d in disagreements
+    )
     body = f"""<header>
 <p class="meta"><a href="../index.html">newsmark report</a> / <a href="../articles/{esc(article_id)}.html">{esc(article_id)}</a> / compare</p>
 <h1>{esc(names_[0])} and {esc(names_[1])}</h1>
@@ -338,19 +378,23 @@ def bar_chart(counts: dict[str, int], title: str) -> str:
     """A horizontal bar chart as inline SVG."""
     rows = [(label, value) for label, value in counts.items()]
     if not rows:
-        return f"<figure><figcaption>{esc(title)}</figcaption><p class=\"meta\">none</p></figure>"
+        return f'<figure><figcaption>{esc(title)}</figcaption><p class="meta">none</p></figure>'
     top = max(value for _, value in rows) or 1
     height = 22 * len(rows) + 8
     bars = []
     for i, (label, value) in enumerate(rows):
         y = 4 + 22 * i
         width = 200 * value / top
-        shown = label if len(label) <= _LABEL else label[:_LABEL - 1] + "…"  # cut labels say so, in full on hover
-        bars.append(f'<text x="0" y="{y + 14}"><title>{esc(label)}</title>{esc(shown)}</text>'
-                    f'<rect x="190" y="{y + 2}" width="{width:.1f}" height="16" fill="#7aa7e0"><title>{esc(label)}: '
-                    f'{value}</title></rect><text x="{194 + width:.1f}" y="{y + 14}">{value}</text>')
-    return (f'<figure><figcaption>{esc(title)}</figcaption><svg role="img" aria-label="{esc(title)}" '
-            f'viewBox="0 0 440 {height}" width="100%">{"".join(bars)}</svg></figure>')
+        shown = label if len(label) <= _LABEL else label[: _LABEL - 1] + "…"  # cut labels say so, in full on hover
+        bars.append(
+            f'<text x="0" y="{y + 14}"><title>{esc(label)}</title>{esc(shown)}</text>'
+            f'<rect x="190" y="{y + 2}" width="{width:.1f}" height="16" fill="#7aa7e0"><title>{esc(label)}: '
+            f'{value}</title></rect><text x="{194 + width:.1f}" y="{y + 14}">{value}</text>'
+        )
+    return (
+        f'<figure><figcaption>{esc(title)}</figcaption><svg role="img" aria-label="{esc(title)}" '
+        f'viewBox="0 0 440 {height}" width="100%">{"".join(bars)}</svg></figure>'
+    )
 
 
 def index_page(items: list[dict], left_out: list[str]) -> str:
@@ -366,22 +410,29 @@ def index_page(items: list[dict], left_out: list[str]) -> str:
         words = len(item["text"].split())
         lengths[f"{words // 250 * 250}-{words // 250 * 250 + 249} words"] += 1
     ordered_lengths = dict(sorted(lengths.items(), key=lambda kv: int(kv[0].split("-")[0])))
-    charts = "".join([
-        bar_chart(dict(topics.most_common()), "Topics (articles)"),
-        bar_chart(dict(types.most_common()), "Entity types (mentions)"),
-        bar_chart(dict(claim_types.most_common()), "Claim types"),
-        bar_chart(ordered_lengths, "Article lengths"),
-        bar_chart({s: splits[s] for s in SPLITS}, "Split sizes (articles)"),
-    ])
+    charts = "".join(
+        [
+            bar_chart(dict(topics.most_common()), "Topics (articles)"),
+            bar_chart(dict(types.most_common()), "Entity types (mentions)"),
+            bar_chart(dict(claim_types.most_common()), "Claim types"),
+            bar_chart(ordered_lengths, "Article lengths"),
+            bar_chart({s: splits[s] for s in SPLITS}, "Split sizes (articles)"),
+        ]
+    )
     rows = "".join(
         f'<tr><td><a href="articles/{esc(i["meta"]["id"])}.html">{esc(i["meta"]["id"])}</a></td>'
-        f'<td>{esc(i["meta"]["date"])}</td><td>{esc(i["meta"].get("title") or "—")}</td><td>{esc(i["split"])}</td>'
-        f'<td>{sum(len(e["mentions"]) for e in i["annotation"]["entities"])}</td>'
-        f'<td>{len(i["annotation"]["claims"])}</td></tr>'
-        for i in items if i.get("rendered"))
-    note = (f'<p class="meta">Not shown ({len(left_out)}): articles without a valid annotation — run '
-            f"<code>newsmark validate</code>: {esc(', '.join(left_out[:20]))}{' …' if len(left_out) > 20 else ''}</p>"
-            if left_out else "")
+        f"<td>{esc(i['meta']['date'])}</td><td>{esc(i['meta'].get('title') or '—')}</td><td>{esc(i['split'])}</td>"
+        f"<td>{sum(len(e['mentions']) for e in i['annotation']['entities'])}</td>"
+        f"<td>{len(i['annotation']['claims'])}</td></tr>"
+        for i in items
+        if i.get("rendered")
+    )
+    note = (
+        f'<p class="meta">Not shown ({len(left_out)}): articles without a valid annotation — run '
+        f"<code>newsmark validate</code>: {esc(', '.join(left_out[:20]))}{' …' if len(left_out) > 20 else ''}</p>"
+        if left_out
+        else ""
+    )
     body = f"""<header><h1>newsmark report</h1>
 <p class="meta">{len(items)} article{"s" if len(items) != 1 else ""} · rendered offline, no network assets</p></header>
 <main>
@@ -398,8 +449,15 @@ def index_page(items: list[dict], left_out: list[str]) -> str:
 
 def _report_items(settings, articles) -> list[dict]:
     """Run in a worker: what the report needs of each valid article (plain, picklable data)."""
-    return [{"meta": a.meta.data, "annotation": a.annotation.data, "text": a.text,
-             "split": split_of(a.id, a.meta.data, settings)} for a in articles]
+    return [
+        {
+            "meta": a.meta.data,
+            "annotation": a.annotation.data,
+            "text": a.text,
+            "split": split_of(a.id, a.meta.data, settings),
+        }
+        for a in articles
+    ]
 
 
 def changed_articles(root: Path, base: str) -> list[str]:
@@ -414,14 +472,23 @@ def changed_articles(root: Path, base: str) -> list[str]:
 def is_previous_report(out: Path) -> bool:
     """Whether ``out`` holds nothing but what ``report`` writes: index.html, articles/*.html and
     compare/*.html."""
-    pages = {f"{folder}/{entry.name}" for folder in ("articles", "compare") if (out / folder).is_dir()
-             for entry in os.scandir(out / folder)}
+    pages = {
+        f"{folder}/{entry.name}"
+        for folder in ("articles", "compare")
+        if (out / folder).is_dir()
+        for entry in os.scandir(out / folder)
+    }
     return holds_only(out, {"index.html"} | {page for page in pages if page.endswith(".html")})
 
 
-def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str] | None = None,
-           jobs: int | None = None, may_be_gone: frozenset[str] = frozenset(),
-           compare: tuple[str, str] | None = None) -> dict:
+def report(
+    root: str | Path = ".",
+    out: str | Path | None = None,
+    ids: list[str] | None = None,
+    jobs: int | None = None,
+    may_be_gone: frozenset[str] = frozenset(),
+    compare: tuple[str, str] | None = None,
+) -> dict:
     """Render ``index.html`` and one page per article (only ``ids`` when given) into ``out``, and with
     ``compare`` (two layer names, as `newsmark agree` takes them) compare/<id>.html for every rendered
     article that has both layers. Ids in ``may_be_gone`` (from ``changed_articles``) that are no longer
@@ -448,12 +515,19 @@ def report(root: str | Path = ".", out: str | Path | None = None, ids: list[str]
             path = out / "articles" / f"{item['meta']['id']}.html"
             write_atomic(path, article_page(item))
             pages.append(str(path))
-    compared = _compare_pages(root, out, found, [item for item in items if item.get("rendered")], compare) \
-        if compare else []
+    compared = (
+        _compare_pages(root, out, found, [item for item in items if item.get("rendered")], compare) if compare else []
+    )
     write_atomic(out / "index.html", index_page(items, left_out))
     skipped = sorted(set(ids or []) & set(left_out))
-    return {"out": str(out), "pages": pages, "compared": compared, "left_out": left_out, "skipped": skipped,
-            "gone": unknown}
+    return {
+        "out": str(out),
+        "pages": pages,
+        "compared": compared,
+        "left_out": left_out,
+        "skipped": skipped,
+        "gone": unknown,
+    }
 
 
 def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tuple[str, str]) -> list[str]:
