@@ -308,7 +308,7 @@ def _broken_copy(tiny: Path) -> Path:
 
 
 def test_a_file_saved_while_validate_runs_is_checked_again(tiny, monkeypatch):
-    from newsmark.pipeline import check
+    from newsmark.pipeline.check import runner as check
 
     path = tiny / "annotations" / "tiny.yaml"
     good = path.read_text()

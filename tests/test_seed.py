@@ -10,7 +10,7 @@ import yaml
 from conftest import REPO, SEED_ID, run_cli
 
 import newsmark
-from newsmark.pipeline.check import iter_spans
+from newsmark.pipeline.check.spans import iter_spans
 
 SEED = REPO / "seeds" / "000_833129a6a27d8038.txt"
 

@@ -109,7 +109,7 @@ def test_labelstudio_export_offers_the_suggestions_as_predictions(two_articles):
 def test_gazetteer_matching_equals_a_plain_search(synthetic_corpus):
     """The fast path (one Aho-Corasick pass) finds exactly what searching every name in turn finds."""
     from newsmark.contributor.suggest import Gazetteer
-    from newsmark.pipeline.check import cuts_word
+    from newsmark.pipeline.check.spans import cuts_word
 
     gazetteer = Gazetteer.of_corpus(shutil.copytree(synthetic_corpus, synthetic_corpus.parent / "gaz"))
     assert len(gazetteer.types) > 20

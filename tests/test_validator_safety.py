@@ -9,7 +9,7 @@ import pytest
 from conftest import run_cli
 
 import newsmark
-from newsmark.pipeline import check
+from newsmark.pipeline.check import article as check
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)

@@ -29,7 +29,7 @@ def __getattr__(name: str):
 def validate(root=".", paths=None, **options):
     """Check the corpus at ``root`` (or only the articles of ``paths``); see :func:`newsmark.pipeline.check.validate`
     for the options (cache, jobs, progress)."""
-    from newsmark.pipeline.check import validate as _validate
+    from newsmark.pipeline.check.orchestrate import validate as _validate
 
     return _validate(root, paths, **options)
 

@@ -89,7 +89,7 @@ def _run_validate(args) -> int:
     require_corpus(args.root)
     paths = None
     if args.paths:
-        from newsmark.pipeline.check import article_id_of
+        from newsmark.pipeline.check.runner import article_id_of
 
         paths = args.paths
         for path in paths:

@@ -96,7 +96,7 @@ def register(commands) -> None:
 
 
 def _run_stats(args) -> int:
-    from newsmark.pipeline.check import agreement_summary
+    from newsmark.pipeline.check.layers import agreement_summary
     from newsmark.pipeline.read import inventory
     from newsmark.pipeline.splits import read_settings
     from newsmark.pipeline.stats import corpus_stats, stats_rows

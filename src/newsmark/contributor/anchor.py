@@ -15,7 +15,8 @@ from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
 from newsmark.findings import ERROR, Finding
-from newsmark.pipeline.check import iter_spans, show_path
+from newsmark.pipeline.check.schema import show_path
+from newsmark.pipeline.check.spans import iter_spans
 from newsmark.pipeline.read import position, read_article_text, read_yaml, relpath
 
 

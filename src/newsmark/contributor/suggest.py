@@ -17,7 +17,8 @@ from pathlib import Path
 from newsmark.contributor.yamledit import add_mention, round_trip_dump, round_trip_load
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
-from newsmark.pipeline.check import checked_articles, corpus_surfaces, cuts_word, missed_mentions
+from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces
+from newsmark.pipeline.check.spans import cuts_word, missed_mentions
 from newsmark.pipeline.read import is_article_id, position
 
 MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere

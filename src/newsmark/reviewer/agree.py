@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsmark.errors import NewsmarkError
 from newsmark.pipeline.agreement import Tally, agree, agree_many, compare, figures
-from newsmark.pipeline.check import load_layer
+from newsmark.pipeline.check.layers import load_layer
 from newsmark.pipeline.read import inventory
 
 

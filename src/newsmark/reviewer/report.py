@@ -20,7 +20,7 @@ from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_atomic
 from newsmark.git import git, resolve_commit
 from newsmark.labels import labels_by_name, names
-from newsmark.pipeline.check import run_articles, select
+from newsmark.pipeline.check.runner import run_articles, select
 from newsmark.pipeline.splits import SPLITS, read_settings, split_of
 
 # One colour per entity type, in label order (light enough for dark text on top).
@@ -532,7 +532,7 @@ def report(
 
 def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tuple[str, str]) -> list[str]:
     from newsmark.pipeline.agreement import Tally, check_layer_names, compare, figures, layer_path
-    from newsmark.pipeline.check import load_layer
+    from newsmark.pipeline.check.layers import load_layer
 
     check_layer_names(found, names_, "--compare")
     written = []

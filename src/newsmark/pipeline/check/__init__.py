@@ -1,0 +1,28 @@
+"""Stage 2: check what was read. Schema first, then the semantic rules; every problem is a Finding.
+
+Levels gate each other as in the UD validator: a file that fails to parse is not schema-checked, and an
+annotation that fails its schema is not span-checked, so every finding is about data of the right shape.
+Each ``check_*`` function names in its docstring the codes it can raise; ``findings.RULES`` registers them.
+
+    orchestrate.py  validate(): the articles, then the corpus-wide rules, one Report
+    incremental.py  a cached whole run started from the last one (lastrun.py)
+    runner.py       articles in chunks, in worker processes, the validate cache first
+    article.py      one article's files through the levels
+    files.py        which files an article has; characters in YAML strings (bytes and syntax: read.py)
+    schema.py       a YAML document against its JSON Schema
+    metadata.py     an article's id, date and licence
+    references.py   ids, claimers, finished annotations
+    spans.py        mentions and claims against the text; missed mentions
+    corpus.py       settings, released labels, the DATASHEET, entity types across articles
+    duplicates.py   near-duplicates in different splits
+    layers.py       independent annotation layers
+"""
+
+# The rules contributor/labelstudio.py applies to an imported task, until it names their modules (it is being
+# split on another branch; the names stay here so that neither branch breaks the other).
+from newsmark.pipeline.check.article import check_annotation  # noqa: E402
+from newsmark.pipeline.check.files import check_strings  # noqa: E402
+from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces, validate
+from newsmark.pipeline.check.schema import check_schema  # noqa: E402
+
+__all__ = ["check_annotation", "check_schema", "check_strings", "checked_articles", "corpus_surfaces", "validate"]

@@ -1,0 +1,155 @@
+"""The incremental path: what a whole run keeps for the next one (``lastrun``), and the report of a whole
+run after a few edits, from the last run, with only the edited articles checked again."""
+
+from __future__ import annotations
+
+import json
+from contextlib import suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsmark.errors import NewsmarkError
+from newsmark.findings import Finding, Report
+from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
+from newsmark.pipeline.check.duplicates import near_duplicate_findings
+from newsmark.pipeline.check.runner import check_one, with_presence
+from newsmark.pipeline.read import Inventory, corpus_rel, pending_counts
+from newsmark.pipeline.splits import read_settings
+from newsmark.pipeline.stats import Tally
+
+if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
+    from newsmark.pipeline import lastrun
+
+
+def _as_lists(findings: list[Finding]) -> list[list]:
+    return [[f.path, f.line, f.col, f.code, f.message] for f in findings]
+
+
+def remember(
+    root: Path,
+    now: lastrun.Scan,
+    report: Report,
+    found: Inventory,
+    per_article: dict,
+    corpus: list,
+    pairs: dict | None,
+    lines: dict[str, bytes],
+) -> None:
+    """Keep what a whole run found, for the next run to start from (``lastrun``)."""
+    from newsmark.pipeline import lastrun
+
+    tally = None
+    with suppress(NewsmarkError):
+        tally = Tally(read_settings(root))
+        for part in report.articles.values():
+            tally.add(part)
+    articles = {}
+    for article_id, findings in per_article.items():
+        slots = (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id))
+        part = report.articles[article_id]
+        articles[article_id] = {
+            "slots": [None if s is None else corpus_rel(s) for s in slots],
+            "findings": _as_lists(findings),
+            "key": part["key"] if part else None,
+            "status": part.get("status") if part else None,
+        }
+    lastrun.save(
+        root,
+        lastrun.LastRun(
+            now.state,
+            now.stamps,
+            report.files,
+            _as_lists(found.findings),
+            articles,
+            report.surfaces,
+            tally.state() if tally else None,
+            pairs,
+            len(found.layers),
+            _as_lists(corpus),
+        ),
+        lines,
+    )
+
+
+REVALIDATE_UP_TO = 64  # edited articles; beyond, a full run (with the per-article cache) is as quick
+
+
+def revalidate(root: Path, now: lastrun.Scan, last: lastrun.LastRun) -> Report | None:
+    """The report of a whole run after a few edits, from the last run: the edited articles are checked
+    again, each one's old contribution to the totals taken out and its new one put in, and the corpus-wide
+    rules run on the totals. None when a full run is needed: files added, removed or renamed, anything
+    but an article edited, a text edited (NM605 then compares every text again), independent layers,
+    or many edits."""
+    from newsmark.pipeline import lastrun
+
+    changed = lastrun.edited(last.stamps, now.stamps) if not last.layers else None
+    if changed is None or len(changed) > REVALIDATE_UP_TO or any(i not in last.articles for i in changed):
+        return None
+    olds = lastrun.read_lines(root, last, changed)
+    if olds is None:
+        return None
+    lines = {}
+    try:
+        tally = Tally(read_settings(root), last.tally) if last.tally is not None else None
+    except NewsmarkError:
+        return None
+    found, surfaces_changed = Inventory(), False
+    for article_id in changed:
+        slots = tuple(None if rel is None else root / rel for rel in last.articles[article_id]["slots"])
+        found.texts.update({article_id: slots[0]} if slots[0] else {})
+        found.metas.update({article_id: slots[1]} if slots[1] else {})
+        found.annotations.update({article_id: slots[2]} if slots[2] else {})
+        result = with_presence(check_one(root, article_id, slots)[0], found)
+        (old, signed), new = olds[article_id], result.contribution
+        if new is not None and not signed and len(last.articles) > 1:
+            return None  # its text was never signed (not valid in the last whole run): NM605 needs it
+        if tally is not None:
+            tally.add(old, -1)
+            tally.add(new)
+        if (old or {}).get("surfaces") != (new or {}).get("surfaces"):
+            _move_surfaces(last.surfaces, article_id, old, new)
+            surfaces_changed = True
+        last.articles[article_id].update(
+            findings=_as_lists(result.findings),
+            key=new["key"] if new else None,
+            status=new.get("status") if new else None,
+        )
+        lines[article_id] = article_line(new, signed)
+    corpus = check_released_labels(root) + check_settings(root)
+    if tally is not None:  # (None: no readable split rule, so no statistics to compare)
+        corpus.extend(check_datasheet(root, lambda settings, agreement: {**tally.stats(), "agreement": agreement}))
+    corpus.extend(check_surface_types(root, last.surfaces))
+    keys = {article_id: entry["key"] for article_id, entry in last.articles.items() if entry["key"] is not None}
+    if last.pairs is not None:
+        corpus.extend(near_duplicate_findings(root, keys, last.pairs["pairs"]))
+    last.state, last.stamps, last.corpus = now.state, now.stamps, _as_lists(corpus)
+    last.tally = tally.state() if tally else None
+    if lastrun.append_lines(root, last, lines):
+        lastrun.save(root, last, None, surfaces_changed)
+    return Report(
+        findings=sorted(last.findings()),
+        files=last.files,
+        articles=dict.fromkeys(last.articles),
+        pending=pending_counts(last.articles.values()),
+    )
+
+
+def article_line(contribution: dict | None, signed: bool) -> bytes:
+    """An article's line in last-run.jsonl: its contribution without the signature, and whether the
+    whole run had its signature (a text does not change in a run that starts from the last)."""
+    part = None if contribution is None else {k: v for k, v in contribution.items() if k != "minhash"}
+    return json.dumps([part, signed], separators=(",", ":")).encode("utf-8")
+
+
+def _move_surfaces(surfaces: dict, article_id: str, old: dict | None, new: dict | None) -> None:
+    """Take an article's old mention texts out of the corpus index and put its new ones in."""
+    for text, entity_type in (old or {}).get("surfaces", {}).items():
+        ids = surfaces.get(text, {}).get(entity_type, [])
+        if article_id in ids:
+            ids.remove(article_id)
+            if not ids:
+                del surfaces[text][entity_type]
+                if not surfaces[text]:
+                    del surfaces[text]
+    for text, entity_type in (new or {}).get("surfaces", {}).items():
+        surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)

@@ -1,0 +1,158 @@
+"""Stage 2 as a whole: which articles to check, the runner over them, the corpus-wide rules after, one
+``Report``; a cached whole run starts from the last one (``incremental``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsmark.errors import NewsmarkError
+from newsmark.findings import Report
+from newsmark.pipeline.cache import ValidateCache
+from newsmark.pipeline.check.article import check_article
+from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
+from newsmark.pipeline.check.duplicates import check_near_duplicate_splits
+from newsmark.pipeline.check.incremental import article_line, remember, revalidate
+from newsmark.pipeline.check.layers import agreement_summary, check_layer
+from newsmark.pipeline.check.runner import run_articles, select
+from newsmark.pipeline.read import Article, inventory, pending_counts
+from newsmark.pipeline.stats import corpus_stats
+from newsmark.reporters import finding_line
+
+if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
+    from newsmark.pipeline import lastrun
+
+
+def validate(
+    root: str | Path = ".",
+    paths: list[str | Path] | None = None,
+    *,
+    cache: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    details: bool = True,
+) -> Report:
+    """Check the corpus at ``root``: every file, or only the articles that ``paths`` belong to (a text,
+    metadata or annotation file stands for its whole article). Corpus-wide rules always run.
+
+    ``cache`` reuses the results of unchanged articles from ``<root>/.newsmark-cache`` (and updates it);
+    ``jobs`` worker processes check the rest (default: one per core). Without ``details`` (findings and
+    counts are all the caller needs) a whole-corpus run starts from the last one (``lastrun``): with no
+    file changed it returns that run's findings, after a few edits it checks only the edited articles;
+    the report's ``articles`` then hold no statistics. Never raises on bad input: problems are findings."""
+    root = Path(root)
+    if not (cache and paths is None):
+        return _validate(root, paths, cache, jobs, progress)
+    from newsmark.pipeline import lastrun  # only a cached whole run starts from the last one
+
+    now = lastrun.scan(root)
+    if now is not None and not details:
+        summary = lastrun.load_summary(root, now.state)
+        if summary is not None:  # nothing changed since the last run
+            findings, files, ids, pending = summary
+            return Report(findings=findings, files=files, articles=dict.fromkeys(ids), pending=pending)
+        last = lastrun.load(root)
+        if last is not None:
+            try:
+                report = revalidate(root, now, last)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                report = None  # a last run of another shape: start afresh
+            if report is not None:
+                return report
+    return _validate(root, paths, cache, jobs, progress, now)
+
+
+def corpus_surfaces(root: Path) -> dict[str, dict[str, list[str]]]:
+    """Each mention text of the corpus with, per entity type, the articles that annotate it: kept from
+    the last whole run when no file changed since (``lastrun``), else gathered by validating now."""
+    from newsmark.pipeline import lastrun
+
+    now = lastrun.scan(root)
+    if now is not None:
+        validate(root, cache=True, details=False)  # brings the last run up to date (after edits, only they are read)
+        last = lastrun.load(root)
+        if last is not None and last.state == now.state:
+            return last.surfaces
+    return validate(root, cache=True).surfaces
+
+
+def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan | None = None) -> Report:
+    found, ids = select(root, paths)
+    report = Report(findings=list(found.findings))
+    store = ValidateCache.load(root) if cache else None
+    lines, per_article = {}, {}
+    # Signatures only serve NM605, a whole-corpus rule: a run over a few files (pre-commit) or a corpus of
+    # one article does not compute them (nor import numpy); a later whole run computes what it lacks.
+    for results, _ in run_articles(
+        root, found, ids, jobs=jobs, progress=progress, cache=store, signatures=paths is None and len(ids) > 1
+    ):
+        for result in results:
+            report.files += result.files
+            report.findings.extend(result.findings)
+            report.articles[result.id] = _gather(report, result.id, result.contribution)
+            if now is not None:  # what the next run needs to start from this one
+                per_article[result.id] = result.findings
+                lines[result.id] = article_line(result.contribution, "minhash" in (result.contribution or {}))
+    report.pending = pending_counts(report.articles.values())
+    corpus = []
+    for (annotator, article_id), path in sorted(found.layers.items()):
+        if article_id in ids or paths is None:
+            report.files += 1
+            corpus.extend(check_layer(root, annotator, article_id, path, found))
+    corpus.extend(check_released_labels(root))
+    corpus.extend(check_settings(root))
+    pairs = None
+    if paths is None:
+        corpus.extend(check_datasheet(root, partial(corpus_stats, report.articles), agreement_summary(root, found)))
+        corpus.extend(check_surface_types(root, report.surfaces))
+        keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
+        near, pairs = check_near_duplicate_splits(
+            root, keys, report.signatures, store.pairs if store is not None else None
+        )
+        corpus.extend(near)
+        if store is not None:
+            store.remember_pairs(pairs)
+    if store is not None:
+        store.save(prune=paths is None)
+    report.findings.extend(corpus)
+    report.findings.sort()
+    if now is not None:
+        remember(root, now, report, found, per_article, corpus, pairs, lines)
+    return report
+
+
+def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
+    """Move an article's mention texts into the corpus-wide ``report.surfaces`` (one entry per text,
+    however many articles use it) and its signature into ``report.signatures``; return the rest of its
+    contribution. Memory grows with the distinct names, not with articles times names."""
+    if not part:
+        return part
+    for text, entity_type in part.get("surfaces", {}).items():
+        report.surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
+    if "minhash" in part:
+        report.signatures[article_id] = part["minhash"]
+    return {key: value for key, value in part.items() if key not in ("surfaces", "minhash")}
+
+
+def checked_articles(root: Path, ids: list[str]) -> list[Article]:
+    """The articles ``ids`` as read, for a tool that edits or exports them; raises NewsmarkError listing
+    the errors when any of them does not validate (its spans must be right before a tool builds on them).
+    An article not yet annotated (a skeleton, or a file in progress) is taken like any other."""
+    report = validate(root, [root / "annotations" / f"{article_id}.yaml" for article_id in ids])
+    errors = [f for f in report.errors if not f.path.startswith("schema/")]
+    if errors:
+        raise NewsmarkError(
+            "fix these first (newsmark validate); nothing was done:\n" + "\n".join(finding_line(f) for f in errors[:20])
+        )
+    found = inventory(root)
+    return [
+        check_article(
+            root,
+            article_id,
+            (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id)),
+            positions=False,
+        )[0]
+        for article_id in ids
+    ]
