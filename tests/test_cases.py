@@ -10,7 +10,7 @@ import shutil
 import pytest
 from conftest import CASES, copy_corpus, run_cli
 
-from newsmark.findings import RULES
+from newsmark.rules import RULES
 
 CASE_DIRS = sorted(p for p in CASES.iterdir() if re.match(r"NM\d{3}_", p.name))
 # Codes whose trigger cannot be a small committed file; each is covered by the named test instead.
@@ -47,6 +47,7 @@ def test_case(case, tmp_path):
     expected = (case / "expected.txt").read_text().split("\n")
     assert got == [line for line in expected if line]
     assert {f["code"] for f in report["findings"]} == {code}
+    assert [f["hint"] for f in report["findings"]] == [RULES[code].hint] * len(got)
     assert result.returncode == (1 if RULES[code].severity == "error" else 0)
     assert "Traceback" not in result.stderr
 
@@ -77,3 +78,11 @@ def test_nm604_compares_names_not_values(tmp_path):
         ("annotations/tiny.yaml", "NM604"),
     ]
     assert all("1843" not in f["message"] for f in report["findings"])
+
+
+def test_github_format_shows_the_rule_hint_under_the_message(tmp_path):
+    root = build_case(CASES / "NM403_empty-span", tmp_path)
+    result = run_cli("validate", "--root", str(root), "--format", "github")
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("::error file=annotations/tiny.yaml,") and "title=NM403::" in first
+    assert first.endswith(f"%0Ahelp: {RULES['NM403'].hint}")

@@ -55,14 +55,16 @@ def _escape_property(value: str) -> str:
 
 
 def github(report: Report) -> str:
-    """GitHub Actions workflow commands: each finding appears inline on the pull request's diff."""
+    """GitHub Actions workflow commands: each finding appears inline on the pull request's diff, with the
+    rule's fix under it."""
     lines = []
     for f in report.findings:
         props = ",".join(
             f"{key}={_escape_property(str(value))}"
             for key, value in (("file", f.path), ("line", f.line), ("col", f.col), ("title", f.code))
         )
-        lines.append(f"::{f.severity} {props}::{_escape_data(f.message)}")
+        message = f"{f.message}\nhelp: {f.hint}"  # the rule's general fix, on a line of its own
+        lines.append(f"::{f.severity} {props}::{_escape_data(message)}")
     return "\n".join(lines + [summary(report)]) + "\n"
 
 

@@ -28,9 +28,10 @@ import time
 from functools import cache as memoize
 from pathlib import Path
 
-from newsmark.findings import RULES, ArticleResult, Finding
+from newsmark.findings import ArticleResult, Finding
 from newsmark.labels import schema_dir
 from newsmark.pipeline.read import corpus_rel, read_bytes_and_stat
+from newsmark.rules import RULES
 
 CACHE_DIR = ".newsmark-cache"
 CACHE_FILE = "validate.json"

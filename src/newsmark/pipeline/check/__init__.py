@@ -2,7 +2,7 @@
 
 Levels gate each other as in the UD validator: a file that fails to parse is not schema-checked, and an
 annotation that fails its schema is not span-checked, so every finding is about data of the right shape.
-Each ``check_*`` function names in its docstring the codes it can raise; ``findings.RULES`` registers them.
+Each ``check_*`` function names in its docstring the codes it can raise; ``rules.RULES`` registers them.
 
     orchestrate.py  validate(): the articles, then the corpus-wide rules, one Report
     incremental.py  a cached whole run started from the last one (lastrun.py)
