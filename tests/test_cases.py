@@ -1,5 +1,6 @@
 """One fixture per rule code, as in the UD validator's test-cases: each tests/cases/<CODE>_<name>/ holds
-the files that differ from tests/cases/valid/ and an expected.txt of the findings they must produce."""
+the files that differ from tests/cases/valid/ and an expected.txt of the findings they must produce, each as
+``path:line:col: CODE message`` (the message in full: it is what a contributor reads)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_case(case, tmp_path):
     root = build_case(case, tmp_path)
     result = run_cli("validate", "--root", str(root), "--format", "json")
     report = json.loads(result.stdout)
-    got = [f"{f['path']}:{f['line']}:{f['col']}: {f['code']}" for f in report["findings"]]
+    got = [f"{f['path']}:{f['line']}:{f['col']}: {f['code']} {f['message']}" for f in report["findings"]]
     expected = (case / "expected.txt").read_text().split("\n")
     assert got == [line for line in expected if line]
     assert {f["code"] for f in report["findings"]} == {code}

@@ -66,10 +66,10 @@ INTRODUCTION = """\
 the registry, not this page. -->
 
 `newsmark validate` prints each finding as `path:line:col: CODE message`. Codes are stable: a code never
-changes meaning and is never reused. Every rule has a fixture in `tests/cases/<CODE>_<name>/` (the files
-that differ from `tests/cases/valid/`, and the findings they must produce in `expected.txt`). The **Fix**
-of each rule is its hint: `validate --format json` gives it with every finding (`hint`), and the `github`
-format shows it under the finding.
+changes meaning and is never reused. Every rule has a fixture in `tests/cases/<CODE>_<name>/`: the files
+that differ from `tests/cases/valid/`, and in `expected.txt` the findings they must produce, each line as
+`validate` prints it (without the `(warning)` mark). The **Fix** of each rule is its hint: `validate
+--format json` gives it with every finding (`hint`), and the `github` format shows it under the finding.
 
 Levels gate each other: a file that fails to read or parse (NM1xx, NM2xx) is not schema-checked, and a file
 that fails its schema (NM3xx) is not span- or reference-checked (NM4xx, NM5xx) until the schema errors are
