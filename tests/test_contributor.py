@@ -268,8 +268,10 @@ def test_anchor_without_the_article_text(corpus):
     assert result.stdout.startswith(f"corpus/{article_id}.txt:1:1: NM506 the article's text is missing")
 
 
-def test_an_id_of_digits_gives_a_skeleton_that_validates(tmp_path):
-    # "2024" unquoted would be read as the number 2024, and the skeleton would fail its own first validate.
+@pytest.mark.parametrize("article_id", ["2024", "09", "1e3"])
+def test_an_id_of_digits_gives_a_skeleton_that_validates(tmp_path, article_id):
+    # Unquoted, "2024" would be read as the number 2024, "09" reported for its leading zero (NM210) and
+    # "1e3" read as the float 1000.0: the skeleton would fail its own first validate.
     root = tmp_path / "c"
     result = run_cli(
         "new",
@@ -278,7 +280,7 @@ def test_an_id_of_digits_gives_a_skeleton_that_validates(tmp_path):
         "--date",
         "2024-06-03",
         "--id",
-        "2024",
+        article_id,
         "--root",
         str(root),
         stdin="Rain fell on Ostmere all week.\n",

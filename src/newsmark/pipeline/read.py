@@ -77,6 +77,7 @@ class _Loader(_Parser, yaml.resolver.BaseResolver):
 
 
 _INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_LEADING_ZERO_RE = re.compile(r"[-+]?0[0-9]+")  # 012: octal 10 in YAML 1.1, decimal 12 in 1.2, a string to some
 _FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _QUOTED_STYLES = {'"', "'", "|", ">"}
 
@@ -570,6 +571,19 @@ def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding]):
         return value
     first = value[:1]
     if first.isdigit() or first in "-+.":
+        if _LEADING_ZERO_RE.fullmatch(value):
+            digits = value.lstrip("+-").lstrip("0") or "0"
+            written = f"-{digits}" if value.startswith("-") and digits != "0" else digits
+            found.append(
+                finding(
+                    "NM210",
+                    doc.path,
+                    f"`{value}` has a leading zero: YAML 1.1 readers disagree on it (octal, decimal or string); "
+                    f"write {written} (or quote it, '{value}', where a string is meant)",
+                    *_at(node),
+                )
+            )
+            return value
         if _INT_RE.fullmatch(value):
             if len(value.lstrip("+-")) > MAX_INT_DIGITS:
                 found.append(
@@ -585,8 +599,13 @@ def _scalar(node: yaml.ScalarNode, doc: Document, found: list[Finding]):
         if _FLOAT_RE.fullmatch(value):
             doc.has_float = True
             return float(value)
-    # Dates (2024-03-19) and 1.1-only number forms (012, 1_000, 1:20) stay the string written; explicit
-    # !!int or !!float tags on such values are not honoured either, so nothing depends on YAML version.
+    # What a plain scalar is read as, and nothing else: null (~, null, empty), true/false, an integer
+    # ([-+]?(0|[1-9][0-9]*), at most MAX_INT_DIGITS digits, else NM209), or a float (_FLOAT_RE: 1.5, .5,
+    # 1e3; never a field's value, so the schema refuses it). Everything else stays the string written:
+    # dates (2024-03-19), and the number forms YAML versions read differently (0x1F, 0o17, 1_000, 1:20,
+    # .inf). Two kinds are findings instead of a guess: YAML 1.1 booleans (yes, no, on, off: NM206) and
+    # an integer with a leading zero (012: NM210). Explicit !!int or !!float tags are not honoured
+    # either, so nothing depends on the YAML version a reader assumes.
     return value
 
 
