@@ -69,6 +69,7 @@ def test_json_format(tiny):
         "severity": "error",
         "rule": "bad-format",
         "message": "language: 'English' is not a BCP 47 language tag (en, en-GB, pt-BR)",
+        "hint": "Rewrite the value in the format the finding names.",  # the rule's general fix (rules.toml)
     }
 
 
