@@ -106,8 +106,23 @@ def format_option(parser: argparse.ArgumentParser, **formats: str) -> None:
 
 def dry_run_option(parser: argparse.ArgumentParser, what: str) -> None:
     """--dry-run: every command that writes the corpus or pushes writes by default and takes this flag to
-    check everything and say what it would do (docs/design.md, "Writers of the corpus")."""
+    check everything and say what it would do (docs/design.md, "The command line's habits")."""
     parser.add_argument("--dry-run", action="store_true", help=f"check everything and {what}; write nothing")
+
+
+def dataset_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset",
+        default="dist/newsmark",
+        metavar="DIR",
+        help="a folder written by newsmark build (default: dist/newsmark)",
+    )
+
+
+def split_option(parser: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
+    from newsmark.pipeline.splits import SPLITS
+
+    parser.add_argument("--split", default=default, choices=SPLITS, help=help)
 
 
 class Deprecated(argparse.Action):
@@ -159,21 +174,6 @@ def progress(args):
         sys.stderr.flush()
 
     return report
-
-
-def dataset_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--dataset",
-        default="dist/newsmark",
-        metavar="DIR",
-        help="a folder written by newsmark build (default: dist/newsmark)",
-    )
-
-
-def split_option(parser: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
-    from newsmark.pipeline.splits import SPLITS
-
-    parser.add_argument("--split", default=default, choices=SPLITS, help=help)
 
 
 def require_corpus(root: str) -> None:

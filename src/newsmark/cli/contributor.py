@@ -1,4 +1,5 @@
-"""The contributor's commands: ``new``, ``ingest``, ``anchor`` and ``synth``."""
+"""The contributor's commands: ``new``, ``import``, ``dedup``, ``ingest``, ``anchor``, ``synth``, ``suggest`` and
+``labelstudio export|import``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from newsmark.cli.common import (
     root_option,
 )
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
+
+# The help of the old --apply of dedup and suggest, which wrote only when given (every writer now writes by
+# default and takes --dry-run).
+WROTE_BY_DEFAULT = "deprecated, kept for this release: the command writes without it (--dry-run to only list)"
 
 
 def register(commands) -> None:
@@ -349,11 +354,6 @@ newsmark labelstudio import export.json --annotator jdoe && newsmark validate
     )
     root_option(back)
     back.set_defaults(run=_run_labelstudio_import)
-
-
-# The help of the old --apply of dedup and suggest, which wrote only when given (every writer now writes by
-# default and takes --dry-run).
-WROTE_BY_DEFAULT = "deprecated, kept for this release: the command writes without it (--dry-run to only list)"
 
 
 def _writes(args) -> bool:
