@@ -247,3 +247,5 @@ def test_quiet_on_every_command_that_shows_progress(tiny):
     code, out, err = _stderr_on_a_terminal("stats", "--root", str(tiny))
     assert code == 0 and "stats [" in err and out.startswith("articles")
     assert _stderr_on_a_terminal("stats", "--root", str(tiny), "-q") == (0, out, "")
+    # stats validates like validate, with the same cache and worker options, and the same result without them
+    assert run_cli("stats", "--root", str(tiny), "--no-cache", "-j", "1").stdout == out

@@ -11,6 +11,7 @@ from newsmark.cli.common import (
     command,
     format_option,
     jobs_option,
+    no_cache_option,
     progress,
     quiet_option,
     require_corpus,
@@ -36,6 +37,8 @@ newsmark stats -q | grep '^articles'
     )
     root_option(stats)
     quiet_option(stats)
+    no_cache_option(stats, "the validation results")
+    jobs_option(stats)
     stats.set_defaults(run=_run_stats)
 
     report = command(
@@ -125,7 +128,7 @@ def _run_stats(args) -> int:
     from newsmark.pipeline.stats import corpus_stats, stats_rows
 
     require_corpus(args.root)
-    report = newsmark.validate(args.root, progress=progress(args))
+    report = newsmark.validate(args.root, cache=not args.no_cache, jobs=args.jobs, progress=progress(args))
     agreement = agreement_summary(Path(args.root), inventory(Path(args.root)))
     stats = corpus_stats(report.articles, read_settings(args.root), agreement)
     width = max(len(name) for name, _ in stats_rows(stats))
