@@ -343,7 +343,7 @@ newsmark labelstudio import export.json --annotator jdoe --dry-run
 newsmark labelstudio import export.json --annotator jdoe && newsmark validate
 """,
     )
-    back.add_argument("export", metavar="EXPORT_JSON", help="the JSON export of a Label Studio project")
+    back.add_argument("export", metavar="EXPORT.json", help="the JSON export of a Label Studio project")
     back.add_argument("--annotator", metavar="HANDLE", help="the handle recorded in annotators (kind human)")
     dry_run_option(back, "report which files would change")
     back.add_argument(

@@ -45,7 +45,7 @@ newsmark evaluate predictions.jsonl --dataset dist/newsmark --split test
 newsmark evaluate predictions.jsonl --format json | jq .mentions.f1
 """,
     )
-    evaluate.add_argument("predictions", metavar="PREDICTIONS_JSONL", help="the predictions, JSONL")
+    evaluate.add_argument("predictions", metavar="PREDICTIONS", help="the predictions, JSONL")
     dataset_option(evaluate)
     split_option(evaluate, "the split to score on (default: test)", default="test")
     format_option(
@@ -129,7 +129,7 @@ newsmark diff dist/newsmark-v0.1.0 dist/newsmark --format json
         "(hf auth login) or HF_TOKEN, never from a file in the repository. CHANGELOG.md needs an "
         "entry for the version.",
         succeeded="published (or planned, with --dry-run)",
-        failed="refused or failed (nothing tagged)",
+        failed="refused (nothing uploaded) or the upload failed",
         examples="""
 newsmark publish --repo-id acme/newsmark --dry-run
 newsmark publish --repo-id acme/newsmark --gated
@@ -144,7 +144,7 @@ newsmark publish --repo-id acme/newsmark --gated
     visibility.add_argument("--gated", action="store_true", help="a public repository whose users must ask for access")
     publish.add_argument("--dataset", metavar="DIR", help="publish this built folder instead of building now")
     dry_run_option(publish, "print what would be uploaded and tagged")
-    quiet_option(publish, "while building (without --dataset)")
+    quiet_option(publish, "there is one only while it builds (without --dataset)")
     publish.set_defaults(run=_run_publish)
 
 
