@@ -9,7 +9,7 @@ hyper-parameters are chosen on the validation split, never on test. Every figure
 
 Systems:
 - ner-spacy-trained: a spaCy NER pipeline (`benchmarks/spacy-ner.cfg`, CNN tok2vec, no pretrained
-  vectors) trained on the train split's DocBin from `newsmark export --format spacy`;
+  vectors) trained on the train split's DocBin from `newsmark export --to spacy`;
 - ner-spacy-zero-shot: an OntoNotes-trained spaCy pipeline applied as it is, labels by name (they are
   OntoNotes' own, so no mapping);
 - checkworthy: TF-IDF word n-grams and logistic regression on the `sentences` config, against "every
@@ -95,7 +95,7 @@ def trained_ner(dataset: Path, folder: Path) -> list[dict]:
     import spacy
 
     export = folder / "spacy"
-    subprocess.run([NEWSMARK, "export", "--format", "spacy", "--dataset", str(dataset),
+    subprocess.run([NEWSMARK, "export", "--to", "spacy", "--dataset", str(dataset),
                     "--out", str(export)], check=True, capture_output=True)
     model = folder / "model"
     subprocess.run([sys.executable, "-m", "spacy", "train", str(ROOT / "benchmarks" / "spacy-ner.cfg"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import shutil
+import subprocess
 
-from conftest import CASES, REPO, run_cli
+from conftest import CASES, NEWSMARK, REPO, SEED_ID, run_cli
 
 
 def test_help_is_useful_on_its_own():
@@ -113,3 +117,136 @@ def test_broken_released_labels_is_a_finding(tiny):
     result = run_cli("validate", "--root", str(tiny))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stdout.startswith("schema/released-labels.json:3:1: NM601 cannot read the released label lists")
+
+
+def _corpus_files(root):
+    """Every file of the corpus proper (not the caches beside it), with its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for folder in ("corpus", "annotations", "seeds")
+        for path in sorted((root / folder).rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_every_corpus_writer_writes_by_default_and_dry_run_writes_nothing(tiny, tmp_path):
+    """One convention for confirming writes: new, ingest, anchor, dedup and suggest write when run, and
+    with --dry-run say what they would write and change no byte (import, labelstudio import and publish
+    are checked the same way in their own tests, suggest's listing in test_suggest)."""
+    article = tmp_path / "article.txt"
+    article.write_text("Ferries to Karnholt will run twice a day.\n")
+    new = ["new", "--text", str(article), "--date", "2024-05-01", "--title", "Ferries", "--root", str(tiny)]
+    seed_file = f"{SEED_ID.replace('-', '_')}.txt"
+    seed = ["ingest", str(REPO / "seeds" / seed_file), "--root", str(tiny)]
+    before = _corpus_files(tiny)
+    planned = run_cli(*new, "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.splitlines() == [
+        "would write annotations/2024-05-01-ferries.yaml",
+        "would write corpus/2024-05-01-ferries.txt",
+        "would write corpus/2024-05-01-ferries.yaml",
+        "article id: 2024-05-01-ferries",
+    ]
+    ingest_planned = run_cli(*seed, "--dry-run")
+    assert ingest_planned.returncode == 0 and f"would write seeds/{seed_file}" in ingest_planned.stdout
+    for command in (["dedup"], ["suggest", "tiny"]):
+        assert run_cli(*command, "--root", str(tiny), "--dry-run").returncode == 0
+    assert _corpus_files(tiny) == before
+    assert run_cli(*new).returncode == 0 and (tiny / "corpus" / "2024-05-01-ferries.txt").is_file()
+    assert run_cli(*seed).returncode == 0 and (tiny / "corpus" / f"{SEED_ID}.txt").is_file()
+
+    annotation = tiny / "annotations" / "tiny.yaml"
+    quoted = annotation.read_text().replace("{start: 22, end: 37, text: Charles Babbage}", "{text: Charles Babbage}")
+    annotation.write_text(quoted)
+    anchor_planned = run_cli("anchor", "tiny", "--root", str(tiny), "--dry-run")
+    assert anchor_planned.stdout == "annotations/tiny.yaml: would anchor 1 span(s)\n"
+    assert annotation.read_text() == quoted
+    assert run_cli("anchor", "tiny", "--root", str(tiny)).stdout == "annotations/tiny.yaml: anchored 1 span(s)\n"
+    assert "{start: 22, end: 37, text: Charles Babbage}" in annotation.read_text()
+
+
+def test_old_spellings_still_work_for_a_release_with_a_warning(tiny, tmp_path):
+    """dedup --apply and suggest --apply (writing is the default now) and export --format (now --to) still
+    run, each with a one-line warning on stderr; stdout, which scripts read, is unchanged."""
+    for command in (["dedup"], ["suggest", "tiny"]):
+        old = run_cli(*command, "--apply", "--root", str(tiny))
+        new = run_cli(*command, "--root", str(tiny))
+        assert old.returncode == new.returncode == 0 and old.stdout == new.stdout
+        assert old.stderr == (
+            f"newsmark {command[0]}: warning: --apply is deprecated and will be removed after 0.1.0: "
+            f"{command[0]} writes by default now; leave --apply out\n"
+        )
+        both = run_cli(*command, "--apply", "--dry-run", "--root", str(tiny))
+        assert both.returncode == 2 and "contradict" in both.stderr
+    missing = tmp_path / "no-dataset"
+    old = run_cli("export", "--format", "jsonl", "--dataset", str(missing), "--out", str(tmp_path / "out"))
+    new = run_cli("export", "--to", "jsonl", "--dataset", str(missing), "--out", str(tmp_path / "out"))
+    assert old.returncode == new.returncode == 1  # past the arguments: there is no dataset there
+    warning = "newsmark export: warning: --format is deprecated and will be removed after 0.1.0: write --to\n"
+    assert old.stderr == warning + new.stderr
+    unnamed = run_cli("export", "--out", str(tmp_path / "out"))
+    assert unnamed.returncode == 2 and "--to {spacy,conll,brat,jsonl}" in unnamed.stderr
+    assert run_cli("export", "--to", "xml", "--out", str(tmp_path / "out")).returncode == 2
+
+
+def test_format_means_how_the_result_is_printed_wherever_it_appears():
+    """--format is declared once (cli/common.format_option): the same help wording and a text default on
+    every command that has it; the file format export writes has its own option, --to, whose choices are
+    the exporter's."""
+    from newsmark.cli import build_parser
+    from newsmark.cli.release import EXPORT_FORMATS
+    from newsmark.release.export import FORMATS
+
+    assert sorted(EXPORT_FORMATS) == sorted(FORMATS)
+    commands = build_parser()._subparsers._group_actions[0].choices
+    having = {}
+    for name, parser in commands.items():
+        for action in parser._actions:
+            if "--format" in action.option_strings and action.help != argparse.SUPPRESS:
+                having[name] = action
+    assert sorted(having) == ["agree", "diff", "evaluate", "suggest", "validate"]
+    for name, action in having.items():
+        assert action.default == "text" and action.help.startswith("how to print the result: text (default)"), name
+
+
+def _stderr_on_a_terminal(*args):
+    """The command's exit status, stdout and what it wrote to stderr when stderr is a terminal (where the
+    progress bar shows), outside CI, with the bar shown at once."""
+    import pty
+
+    leader, follower = pty.openpty()
+    environment = {key: value for key, value in os.environ.items() if key != "CI"}
+    environment.update({"NEWSMARK_PROGRESS_AFTER": "0", "NEWSMARK_DEBUG": ""})
+    process = subprocess.run(
+        [str(NEWSMARK), *args], stdout=subprocess.PIPE, stderr=follower, env=environment, timeout=120
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return process.returncode, process.stdout.decode(), b"".join(chunks).decode()
+
+
+def test_quiet_on_every_command_that_shows_progress(tiny):
+    """import and stats (like validate and build, tested in test_fast_paths) show progress on a terminal
+    and none with -q; quiet import prints only warnings and problems, so nothing when all is well."""
+    shutil.copy(REPO / "pyproject.toml", tiny / "pyproject.toml")  # stats reads the split settings
+    feed = tiny.parent / "feed.jsonl"
+    text = "Ferries to Karnholt will run twice a day from Monday, the harbour office said. " * 3
+    feed.write_text(json.dumps({"text": text, "date": "2024-05-01", "title": "Ferries"}) + "\n")
+    code, out, err = _stderr_on_a_terminal("import", str(feed), "--root", str(tiny), "--dry-run")
+    assert code == 0 and "import: 1 articles checked" in err and out.startswith("would import 1 article(s)")
+    assert _stderr_on_a_terminal("import", str(feed), "--root", str(tiny), "-q") == (0, "", "")
+    assert (tiny / "corpus" / "2024-05-01-ferries.txt").is_file()
+    code, out, err = _stderr_on_a_terminal("stats", "--root", str(tiny))
+    assert code == 0 and "stats [" in err and out.startswith("articles")
+    assert _stderr_on_a_terminal("stats", "--root", str(tiny), "-q") == (0, out, "")
+    # stats validates like validate, with the same cache and worker options, and the same result without them
+    assert run_cli("stats", "--root", str(tiny), "--no-cache", "-j", "1").stdout == out

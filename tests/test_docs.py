@@ -23,12 +23,48 @@ def test_every_rule_code_is_documented_and_every_documented_code_exists():
             assert f"**{heading}**" in section, (code, heading)
 
 
+def _every_command(parser, words=("newsmark",)):
+    """(words, parser, one-line help) for every command and every nested subcommand (labelstudio export,
+    labelstudio import, ...), depth first."""
+    if parser._subparsers is None:
+        return
+    (choices,) = [action for action in parser._subparsers._group_actions if action.choices]
+    one_line = {action.dest: action.help for action in choices._choices_actions}
+    for name, sub in choices.choices.items():
+        yield (*words, name), sub, one_line.get(name)
+        yield from _every_command(sub, (*words, name))
+
+
 def test_every_command_has_help():
+    """Every command and subcommand, nested ones included: a one-line help, a description, and a --help
+    that ends with its exit status (what 0, 1 and 2 mean) and a worked example of that very command, with
+    metavars that say what they stand for (PATH, DIR, ID, FRACTION), one letter only for a count (N)."""
     parser = build_parser()
-    commands = parser._subparsers._group_actions[0]
-    for name, sub in commands.choices.items():
-        assert sub.description and sub.epilog, name
-        assert any(action.help for action in commands._choices_actions if action.dest == name)
+    commands = list(_every_command(parser))
+    assert {" ".join(words) for words, _, _ in commands} >= {
+        "newsmark labelstudio export",
+        "newsmark labelstudio import",
+    }
+    for words, sub, one_line in [((("newsmark",), parser, "the command"))] + commands:
+        name = " ".join(words)
+        assert one_line and sub.description, name
+        text = sub.format_help()
+        status = re.search(
+            r"\nexit status[^\n]*:\n  0 +\S.*\n  1 +\S.*\n  2 +usage error\b.*\n(?:  \d+ +\S.*\n)*", text
+        )
+        assert status, f"{name} --help does not state its exit status (0, 1 and 2)"
+        examples = text[status.end() :]
+        assert re.match(r"\nexamples:\n", examples), f"{name} --help: the examples follow the exit status"
+        assert f"  {name}" in examples or f"| {name}" in examples or f"&& {name}" in examples, (
+            f"{name} --help has no example of itself"
+        )
+        for action in sub._actions:
+            shown = action.metavar or (None if action.choices or not action.option_strings else action.dest.upper())
+            for metavar in shown if isinstance(shown, tuple) else [shown]:
+                # N, the usual name of a count, is the one letter that says what it is
+                assert metavar in (None, "N") or len(metavar) > 1, (
+                    f"{name} {action.option_strings}: metavar {metavar!r}"
+                )
 
 
 def test_guideline_version_matches():

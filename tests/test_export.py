@@ -43,7 +43,7 @@ def _articles(out):
 
 def _export(out, tmp_path, fmt, *extra):
     target = tmp_path / fmt
-    result = run_cli("export", "--dataset", str(out), "--format", fmt, "--out", str(target), *extra)
+    result = run_cli("export", "--dataset", str(out), "--to", fmt, "--out", str(target), *extra)
     assert result.returncode == 0, result.stdout + result.stderr
     return target
 
@@ -162,7 +162,7 @@ def test_export_never_replaces_a_folder_it_did_not_write(dataset, tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "notes.txt").write_text("mine")
-    result = run_cli("export", "--dataset", str(dataset), "--format", "jsonl", "--out", str(precious))
+    result = run_cli("export", "--dataset", str(dataset), "--to", "jsonl", "--out", str(precious))
     assert result.returncode == 1 and "exists and is not an export" in result.stderr
     assert [p.name for p in precious.iterdir()] == ["notes.txt"]
     target = _export(dataset, tmp_path, "conll")
@@ -179,7 +179,7 @@ def test_export_never_writes_into_the_corpus(dataset, tmp_path, folder):
         "export",
         "--dataset",
         str(dataset),
-        "--format",
+        "--to",
         "conll",
         "--out",
         f"{folder}/conll",

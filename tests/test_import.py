@@ -207,11 +207,11 @@ def test_dedup_groups_near_duplicates_into_one_story(root, tmp_path):
         "# added by hand\n"
         + "".join(line + "\n" for line in meta.read_text().splitlines() if not line.startswith("story:"))
     )
-    report = run_cli("dedup", "--root", str(root))
+    report = run_cli("dedup", "--dry-run", "--root", str(root))
     assert report.returncode == 0
     assert "2024-03-01-pier, 2024-03-02-pier-again: would share story 2024-03-01-pier" in report.stdout
     assert "rail" not in report.stdout
-    assert run_cli("dedup", "--root", str(root), "--apply").returncode == 0
+    assert run_cli("dedup", "--root", str(root)).returncode == 0
     text = meta.read_text()
     assert text.startswith("# added by hand\n") and "story: 2024-03-01-pier\n" in text and "title: Pier again" in text
     assert "already share story" in run_cli("dedup", "--root", str(root)).stdout
@@ -471,7 +471,7 @@ def test_dedup_apply_changes_nothing_when_a_member_is_a_link(root, tmp_path):
     outside.write_text("".join(line + "\n" for line in meta.read_text().splitlines() if not line.startswith("story:")))
     meta.unlink()
     meta.symlink_to(outside)  # a linked metadata file: replacing it would copy the outside content in
-    result = run_cli("dedup", "--root", str(root), "--apply")
+    result = run_cli("dedup", "--root", str(root))
     assert result.returncode == 1 and "corpus/2024-03-02-pier-again.yaml" in result.stderr
     assert "nothing was changed" in result.stderr and "Traceback" not in result.stderr
     assert meta.is_symlink() and "story:" not in outside.read_text()

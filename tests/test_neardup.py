@@ -1,5 +1,5 @@
 """The leakage rule NM605 through the real CLI, on a synthetic corpus with planted republications: every
-copy in another split than its original is an error at both, `dedup --apply` clears them, the build
+copy in another split than its original is an error at both, `dedup` clears them, the build
 refuses until then; the all-rows numpy banding finds exactly the pairs datasketch's LSH index finds from
 the same signatures, and signatures are the same in every process and from the cache."""
 
@@ -68,7 +68,7 @@ def test_copies_in_other_splits_are_errors_until_dedup_gives_them_one_story(plan
     assert all(f"{a.removesuffix('-copy')}-copy" in flagged and a.removesuffix("-copy") in flagged for a in flagged)
     before = run_cli("build", "--root", str(root), "--out", str(tmp_path / "out"))
     assert before.returncode == 1 and "NM605" in before.stdout and not (tmp_path / "out").exists()
-    applied = run_cli("dedup", "--apply", "--root", str(root))
+    applied = run_cli("dedup", "--root", str(root))
     assert applied.returncode == 0
     # every planted copy was found (recall 1 here), and nothing else was grouped
     groups = re.findall(r"^(synthetic-\d+), (synthetic-\d+-copy): story set to", applied.stdout, re.M)

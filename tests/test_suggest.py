@@ -1,5 +1,5 @@
 """Completeness through the real CLI: a forgotten occurrence is one NM410 warning at its place in the text,
-`newsmark suggest --apply` puts it back byte-identically, names annotated in other articles are suggested
+`newsmark suggest` puts it back byte-identically, names annotated in other articles are suggested
 from the corpus gazetteer (whose Aho-Corasick matching equals a plain search), and Label Studio gets the
 suggestions as predictions."""
 
@@ -27,15 +27,15 @@ def test_a_forgotten_mention_is_one_warning_and_suggest_apply_restores_it(repo_c
     assert _findings(repo_copy) == []
     path.write_text(seed.decode().replace(FORGOTTEN, ""))
     assert _findings(repo_copy) == [f"corpus/{SEED_ID}.txt:5:227: NM410"]
-    listed = run_cli("suggest", SEED_ID, "--root", str(repo_copy))
+    listed = run_cli("suggest", SEED_ID, "--dry-run", "--root", str(repo_copy))
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith(f"corpus/{SEED_ID}.txt:5:227: 'Netanyahu' 735:744 joins entity 'netanyahu'")
     assert path.read_bytes() != seed  # listing changes nothing
-    applied = run_cli("suggest", SEED_ID, "--apply", "--root", str(repo_copy))
+    applied = run_cli("suggest", SEED_ID, "--root", str(repo_copy))
     assert applied.returncode == 0 and "(1 added)" in applied.stdout
     assert path.read_bytes() == seed
     assert _findings(repo_copy) == []
-    again = run_cli("suggest", SEED_ID, "--apply", "--root", str(repo_copy))
+    again = run_cli("suggest", SEED_ID, "--root", str(repo_copy))
     assert "0 suggestion(s)" in again.stdout and path.read_bytes() == seed
 
 
@@ -76,17 +76,17 @@ claims:
 
 
 def test_names_annotated_elsewhere_are_suggested_but_not_applied(two_articles):
-    result = run_cli("suggest", "second", "--format", "json", "--root", str(two_articles))
+    result = run_cli("suggest", "second", "--dry-run", "--format", "json", "--root", str(two_articles))
     assert result.returncode == 0, result.stderr
     found = [(s["text"], s["type"], s["entity"], s["example"]) for s in json.loads(result.stdout)["suggestions"]]
     # the longest match wins: "Charles Babbage", not "Charles" or "Babbage" inside it; "Babbage" alone is
     # not a mention text anywhere, so it is not suggested
     assert found == [("Charles Babbage", "PERSON", None, "tiny"), ("London", "GPE", None, "tiny")]
     before = (two_articles / "annotations" / "second.yaml").read_bytes()
-    applied = run_cli("suggest", "second", "--apply", "--root", str(two_articles))
+    applied = run_cli("suggest", "second", "--root", str(two_articles))
     assert applied.returncode == 0 and "0 in-article (0 added), 2 from the corpus" in applied.stdout
     assert (two_articles / "annotations" / "second.yaml").read_bytes() == before
-    local = run_cli("suggest", "second", "--no-corpus", "--root", str(two_articles))
+    local = run_cli("suggest", "second", "--no-corpus", "--dry-run", "--root", str(two_articles))
     assert "0 suggestion(s)" in local.stdout
 
 
@@ -138,7 +138,7 @@ def test_claims_cutting_a_word_are_warned_about(tiny):
 def test_suggest_refuses_what_it_cannot_work_on(repo_copy):
     missing = run_cli("suggest", "no-such-article", "--root", str(repo_copy))
     assert missing.returncode == 1 and "no corpus/no-such-article.txt" in missing.stderr
-    outside = run_cli("suggest", "../../outside/x", "--apply", "--root", str(repo_copy))
+    outside = run_cli("suggest", "../../outside/x", "--root", str(repo_copy))
     assert outside.returncode == 1 and "'../../outside/x' is not an article id" in outside.stderr
     path = repo_copy / "annotations" / f"{SEED_ID}.yaml"
     path.write_text(path.read_text().replace("{start: 56, end: 74,", "{start: 57, end: 74,"))
@@ -213,12 +213,14 @@ def test_suggest_never_proposes_part_of_a_longer_missed_name(tiny):
 claims: []
 """,
     )
-    listed = json.loads(run_cli("suggest", "tiny", "--no-corpus", "--format", "json", "--root", str(tiny)).stdout)
+    listed = json.loads(
+        run_cli("suggest", "tiny", "--no-corpus", "--dry-run", "--format", "json", "--root", str(tiny)).stdout
+    )
     assert [(s["start"], s["text"], s["entity"]) for s in listed["suggestions"]] == [
         (second, "Soviet Union", "ussr"),
         (missed_adjective, "Soviet", "soviet"),
     ]
-    applied = run_cli("suggest", "tiny", "--no-corpus", "--apply", "--root", str(tiny))
+    applied = run_cli("suggest", "tiny", "--no-corpus", "--root", str(tiny))
     assert applied.returncode == 0 and "(2 added)" in applied.stdout, applied.stdout
     assert _findings(tiny) == []  # no NM410 left, and nothing nested inside the added "Soviet Union"
     entities = yaml.safe_load((tiny / "annotations" / "tiny.yaml").read_text())["entities"]
@@ -249,5 +251,5 @@ claims: []
 """,
     )
     assert _findings(tiny) == [f"corpus/tiny.txt:1:{second + 1}: NM410"]
-    applied = run_cli("suggest", "tiny", "--no-corpus", "--apply", "--root", str(tiny))
+    applied = run_cli("suggest", "tiny", "--no-corpus", "--root", str(tiny))
     assert "(1 added)" in applied.stdout and _findings(tiny) == []

@@ -34,11 +34,11 @@ def validate(root=".", paths=None, **options):
     return _validate(root, paths, **options)
 
 
-def ingest(seed_file, root=".", article_id=None):
+def ingest(seed_file, root=".", article_id=None, dry_run=False):
     """Ingest a seed document; see :func:`newsmark.contributor.intake.ingest`."""
     from newsmark.contributor.intake import ingest as _ingest
 
-    return _ingest(seed_file, root, article_id)
+    return _ingest(seed_file, root, article_id, dry_run)
 
 
 def build(root=".", out=None, **options):

@@ -181,7 +181,7 @@ def output_slot(out: Path):
 @contextlib.contextmanager
 def corpus_lock(root: Path):
     """Hold the corpus's writer lock (``.newsmark-import.lock`` at its root) while a command writes corpus/ or
-    annotations/: imports, new, ingest, anchor, suggest --apply, dedup --apply and Label Studio imports
+    annotations/: imports, new, ingest, anchor, suggest, dedup and Label Studio imports
     wait for each other instead of deciding against files another is about to change."""
     root.mkdir(parents=True, exist_ok=True)
     with _held(root / ".newsmark-import.lock"):

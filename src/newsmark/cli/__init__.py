@@ -35,11 +35,22 @@ commands in the order a corpus meets them:
   publish   upload a built version to the Hugging Face Hub and tag it v<version>
   synth     write a synthetic corpus (tests and benchmarks only)
 
+options every command that has them spells the same way: --root DIR (the corpus folder), --format
+(how the result is printed: text, json), -q/--quiet (no progress bar), -j/--jobs N, --no-cache, and
+--dry-run on every command that writes the corpus or pushes (they write by default).
+
+exit status (of every command; each one's --help says what 1 means for it):
+  0    success
+  1    findings, or a refused or failed operation
+  2    usage error: an unknown command or option, a bad value, a missing argument
+  130  interrupted (Ctrl-C, SIGTERM); nothing half-written is left
+
 examples:
   newsmark validate
   newsmark validate --format github        # inline findings on a pull request
   newsmark ingest seeds/000_833129a6a27d8038.txt
   newsmark build && python -c "import datasets; print(datasets.load_dataset('dist/newsmark'))"
+  newsmark COMMAND --help                  # a command's options, exit status and examples
 """
 
 

@@ -1,16 +1,32 @@
-"""The contributor's commands: ``new``, ``ingest``, ``anchor`` and ``synth``."""
+"""The contributor's commands: ``new``, ``import``, ``dedup``, ``ingest``, ``anchor``, ``synth``, ``suggest`` and
+``labelstudio export|import``."""
 
 from __future__ import annotations
 
 import sys
 
 import newsmark
-from newsmark.cli.common import UsageError, command, progress, require_corpus, root_option
+from newsmark.cli.common import (
+    UsageError,
+    command,
+    deprecated_flag,
+    dry_run_option,
+    format_option,
+    progress,
+    quiet_option,
+    require_corpus,
+    root_option,
+)
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
+
+# The help of the old --apply of dedup and suggest, which wrote only when given (every writer now writes by
+# default and takes --dry-run).
+WROTE_BY_DEFAULT = "deprecated, kept for this release: the command writes without it (--dry-run to only list)"
 
 
 def register(commands) -> None:
-    """Declare this family's subcommands on ``commands`` (argparse subparsers)."""
+    """Declare this family's subcommands on ``commands`` (argparse subparsers). Every one that writes the
+    corpus writes by default and takes --dry-run to say what it would write."""
     new = command(
         commands,
         "new",
@@ -20,16 +36,20 @@ def register(commands) -> None:
         "and title as a slug (or the first words when there is no title), made unique. Give only "
         "what the source says: no title, publisher or licence is invented (missing ones are null "
         "or unknown).",
-        epilog="example:\n  newsmark new --text article.txt --date 2024-03-19 --title 'Rafah plan' "
-        "--source-name 'Example News' --url https://example.org/a --license CC-BY-4.0\n"
-        "  pbpaste | newsmark new --text - --date 2024-03-19",
+        succeeded="written (or planned, with --dry-run)",
+        failed="a problem with the text or the metadata (nothing written)",
+        examples="""
+newsmark new --text article.txt --date 2024-03-19 --title 'Rafah plan' --source-name 'Example News' \\
+    --url https://example.org/a --license CC-BY-4.0
+pbpaste | newsmark new --text - --date 2024-03-19 --dry-run
+""",
     )
     new.add_argument("--text", required=True, metavar="FILE", help="the article text, UTF-8 ('-' reads standard input)")
     new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="date of publication")
-    new.add_argument("--title", help="the article's title, if the source gives one")
+    new.add_argument("--title", metavar="TITLE", help="the article's title, if the source gives one")
     new.add_argument("--id", dest="article_id", metavar="ID", help="article id (default: from date and title)")
-    new.add_argument("--language", default="en", metavar="L", help="BCP 47 language tag (default: en)")
-    new.add_argument("--source-name", metavar="N", help="publisher name, if known")
+    new.add_argument("--language", default="en", metavar="TAG", help="BCP 47 language tag (default: en)")
+    new.add_argument("--source-name", metavar="NAME", help="publisher name, if known")
     new.add_argument(
         "--author",
         dest="authors",
@@ -38,9 +58,10 @@ def register(commands) -> None:
         metavar="CREDIT",
         help="the credit the licence asks for, as the source gives it (e.g. 'Wikinews contributors'); repeatable",
     )
-    new.add_argument("--url", metavar="U", help="URL of the original, if known")
+    new.add_argument("--url", metavar="URL", help="URL of the original, if known")
     new.add_argument("--license", default="unknown", metavar="SPDX", help="SPDX licence id (default: unknown)")
-    new.add_argument("--story", metavar="S", help="story key shared by articles on the same story")
+    new.add_argument("--story", metavar="KEY", help="story key shared by articles on the same story")
+    dry_run_option(new, "print the id and the files it would write")
     root_option(new)
     new.set_defaults(run=_run_new)
 
@@ -58,10 +79,13 @@ def register(commands) -> None:
         "an article already there are skipped and named; near-duplicates (MinHash over word "
         "shingles) join the story of the article they duplicate, so they share its split. "
         "Importing the same source twice changes nothing.",
-        epilog="exit status: 0 imported (or planned with --dry-run), 1 problems (nothing written), 2 usage error\n\n"
-        "examples:\n  newsmark import feed.jsonl --license CC-BY-4.0 --dry-run\n"
-        "  newsmark import export.csv --map text=body --map date=published\n"
-        "  newsmark import pages/*.html texts/",
+        succeeded="imported (or planned, with --dry-run)",
+        failed="problems in the sources (nothing written)",
+        examples="""
+newsmark import feed.jsonl --license CC-BY-4.0 --dry-run
+newsmark import export.csv --map text=body --map date=published
+newsmark import pages/*.html texts/ -q
+""",
     )
     bulk.add_argument(
         "sources", nargs="+", metavar="SOURCE", help=".jsonl, .csv, .html or .txt files, or folders of .txt"
@@ -74,7 +98,7 @@ def register(commands) -> None:
         "story, id); repeatable",
     )
     bulk.add_argument("--license", metavar="SPDX", help="licence for items that give none (default: unknown)")
-    bulk.add_argument("--source-name", metavar="N", help="publisher name for items that give none")
+    bulk.add_argument("--source-name", metavar="NAME", help="publisher name for items that give none")
     bulk.add_argument(
         "--author",
         dest="authors",
@@ -104,7 +128,8 @@ def register(commands) -> None:
         metavar="N",
         help="leave out items whose text as given is longer than N characters",
     )
-    bulk.add_argument("--dry-run", action="store_true", help="check everything and say what would be written")
+    dry_run_option(bulk, "say what would be imported and skipped")
+    quiet_option(bulk, "print only warnings and problems, not the articles imported and skipped")
     root_option(bulk)
     bulk.set_defaults(run=_run_import)
 
@@ -114,14 +139,20 @@ def register(commands) -> None:
         help="find near-duplicate articles and group them into stories",
         description="Find groups of near-duplicate articles in the corpus (the same story republished: MinHash "
         "over word shingles, with the shingle size, permutations and threshold of [tool.newsmark]) "
-        "and the story each group would share: the one its members already name, else its first "
-        "article's id. With --apply, write that story into the metadata of every member that lacks "
-        "it (comments and key order kept), so the group lands in one split. Members of one group "
-        "that already name different stories are reported for a person to decide.",
-        epilog="exit status: 0 done, 1 a group with conflicting stories, 2 usage error\n\n"
-        "examples:\n  newsmark dedup\n  newsmark dedup --apply && newsmark validate",
+        "and the story each group shares: the one its members already name, else its first "
+        "article's id, and write that story into the metadata of every member that lacks it "
+        "(comments and key order kept), so the group lands in one split. Members of one group "
+        "that already name different stories are reported for a person to decide. With --dry-run, "
+        "only list the groups.",
+        succeeded="done (or listed, with --dry-run)",
+        failed="a group whose members name different stories (the other groups are written)",
+        examples="""
+newsmark dedup --dry-run
+newsmark dedup && newsmark validate
+""",
     )
-    dedup.add_argument("--apply", action="store_true", help="write the shared story into the metadata files")
+    dry_run_option(dedup, "list the groups and the story each would share")
+    deprecated_flag(dedup, "--apply", "apply", "dedup writes by default now; leave --apply out", WROTE_BY_DEFAULT)
     root_option(dedup)
     dedup.set_defaults(run=_run_dedup)
 
@@ -134,7 +165,12 @@ def register(commands) -> None:
         "corpus/<id>.yaml (title null, language en, source null, license unknown, provenance "
         "with the seed's sha256) and an annotation skeleton. Running it again changes nothing; "
         "it refuses to overwrite different content.",
-        epilog="example:\n  newsmark ingest seeds/000_833129a6a27d8038.txt --id 000-833129a6a27d8038",
+        succeeded="written, or already there (or planned, with --dry-run)",
+        failed="an unreadable seed, or different content already there (nothing written)",
+        examples="""
+newsmark ingest seeds/000_833129a6a27d8038.txt --id 000-833129a6a27d8038
+newsmark ingest path/to/seed.txt --root path/to/corpus --dry-run
+""",
     )
     ingest.add_argument("seed", metavar="SEED_FILE", help="the seed document")
     root_option(ingest)
@@ -144,6 +180,7 @@ def register(commands) -> None:
         metavar="ID",
         help="the article id (default: the seed file name, lowercased, with hyphens)",
     )
+    dry_run_option(ingest, "print the id and the files it would write")
     ingest.set_defaults(run=_run_ingest)
 
     anchor = command(
@@ -155,10 +192,15 @@ def register(commands) -> None:
         "keeping comments and key order. Offsets whose quote no longer matches (after a text edit) "
         "are re-anchored when the match is unique. A file with any missing or ambiguous quote is "
         "left untouched and each problem is reported with its location.",
-        epilog="exit status: 0 all spans anchored, 1 problems (files with problems unchanged), 2 usage error\n\n"
-        "example:\n  newsmark anchor 2024-03-19-rafah-plan\n  newsmark anchor annotations/*.yaml",
+        succeeded="every span anchored (or would be, with --dry-run)",
+        failed="problems (the files with problems are left unchanged)",
+        examples="""
+newsmark anchor 2024-03-19-rafah-plan
+newsmark anchor annotations/*.yaml --dry-run
+""",
     )
     anchor.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or their files")
+    dry_run_option(anchor, "report the offsets it would write")
     root_option(anchor)
     anchor.set_defaults(run=_run_anchor)
 
@@ -170,17 +212,21 @@ def register(commands) -> None:
         "'synthetic: true') into a separate folder, with a pyproject.toml so it builds on its own. "
         "Article N is the same for a given seed however many articles are made. Never write it "
         "into the real corpus.",
-        epilog="example:\n  newsmark synth --articles 1000 --out /tmp/synthetic && "
-        "newsmark build --root /tmp/synthetic",
+        succeeded="written",
+        failed="the folder could not be written",
+        examples="""
+out=$(mktemp -d) && newsmark synth --articles 1000 --out "$out" && newsmark build --root "$out"
+newsmark synth --articles 100 --first 1000 --near-duplicates 0.1 --out "$out"   # 100 more, some republished
+""",
     )
     synth.add_argument("--articles", type=int, required=True, metavar="N", help="how many articles")
     synth.add_argument("--out", required=True, metavar="DIR", help="the folder to write (a new corpus root)")
-    synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    synth.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     synth.add_argument(
         "--near-duplicates",
         type=float,
         default=0.0,
-        metavar="F",
+        metavar="FRACTION",
         help="share of articles that also get a republished copy <id>-copy (new headline, a "
         "paragraph dropped or two swapped, a few words replaced; no story): for measuring "
         "near-duplicate detection (default 0)",
@@ -189,7 +235,7 @@ def register(commands) -> None:
         "--first",
         type=int,
         default=0,
-        metavar="K",
+        metavar="N",
         help="number of the first article (to add articles to an existing synthetic corpus)",
     )
     synth.set_defaults(run=_run_synth)
@@ -202,23 +248,27 @@ def register(commands) -> None:
         "a text that is already a mention in the article but not annotated there (the NM410 "
         "warnings), and of texts annotated as mentions in other articles of the corpus (a gazetteer "
         "of every mention text, matched with Aho-Corasick; the type shown is its commonest there). "
-        "With --apply, add the in-article ones to their entities, keeping comments and order; the "
-        "corpus ones need a decision (which entity?) and are only listed, or offered in Label "
-        "Studio by `newsmark labelstudio export --suggest`.",
-        epilog="exit status: 0 done, 1 the article does not validate, 2 usage error\n\n"
-        "examples:\n  newsmark suggest 000-833129a6a27d8038\n"
-        "  newsmark suggest 000-833129a6a27d8038 --apply && newsmark validate\n"
-        "  newsmark suggest 000-833129a6a27d8038 --format json",
+        "The in-article ones are added to their entities, keeping comments and order (with "
+        "--dry-run, only listed); the corpus ones need a decision (which entity?) and are only "
+        "listed, or offered in Label Studio by `newsmark labelstudio export --suggest`.",
+        succeeded="done (or listed, with --dry-run)",
+        failed="the article does not validate (nothing written)",
+        examples="""
+newsmark suggest 000-833129a6a27d8038 --dry-run
+newsmark suggest 000-833129a6a27d8038 && newsmark validate
+newsmark suggest 000-833129a6a27d8038 --dry-run --format json
+""",
     )
     hint.add_argument("article_id", metavar="ID", help="the article (its id, as in annotations/<id>.yaml)")
-    hint.add_argument("--apply", action="store_true", help="add the in-article suggestions to their entities")
+    dry_run_option(hint, "list the suggestions")
+    deprecated_flag(hint, "--apply", "apply", "suggest writes by default now; leave --apply out", WROTE_BY_DEFAULT)
     hint.add_argument(
         "--no-corpus",
         dest="corpus",
         action="store_false",
         help="only the in-article suggestions (no gazetteer of the other articles)",
     )
-    hint.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    format_option(hint, text="one line per suggestion and a summary", json="the suggestions as data")
     root_option(hint)
     hint.set_defaults(run=_run_suggest)
 
@@ -232,12 +282,15 @@ def register(commands) -> None:
         "prediction). Create a Label Studio project with that config, import the tasks, annotate, "
         "export the project as JSON, then `import` merges the export into annotations/<id>.yaml, "
         "keeping comments and key order, checking every region against the article text, and "
-        "writing nothing when anything is wrong (each problem is located in the export).",
-        epilog="exit status: 0 done, 1 problems (nothing written), 2 usage error\n\n"
-        "examples:\n  newsmark labelstudio export --out ls/\n"
-        "  newsmark labelstudio export 000-833129a6a27d8038 --out ls/ --suggest\n"
-        "  newsmark labelstudio import ~/Downloads/project-1-at-2026-11-26.json --annotator jdoe\n"
-        '\nsee CONTRIBUTING.md, "Annotate in Label Studio"',
+        "writing nothing when anything is wrong (each problem is located in the export). "
+        'See CONTRIBUTING.md, "Annotate in Label Studio".',
+        succeeded="done",
+        failed="problems (nothing written)",
+        examples="""
+newsmark labelstudio export --out ls/
+newsmark labelstudio export 000-833129a6a27d8038 --out ls/ --suggest
+newsmark labelstudio import ~/Downloads/project-1-at-2026-11-26.json --annotator jdoe
+""",
     )
     actions = studio.add_subparsers(dest="action", metavar="ACTION", required=True)
     export = command(
@@ -248,7 +301,12 @@ def register(commands) -> None:
         "Each task holds the article's text and its current annotation as a prediction with "
         "stable region ids; a mention carries its entity id in the region's meta note. The "
         "articles must validate first.",
-        epilog="example:\n  newsmark labelstudio export --out ls/ && ls ls/",
+        succeeded="written",
+        failed="an article does not validate, or --out cannot be written (nothing written)",
+        examples="""
+newsmark labelstudio export --out ls/ && ls ls/
+newsmark labelstudio export --blind --out ls-second/   # tasks for an independent second annotation
+""",
     )
     export.add_argument("ids", nargs="*", metavar="ID", help="article ids (default: every annotated article)")
     export.add_argument("--out", required=True, metavar="DIR", help="folder for label_config.xml and tasks.json")
@@ -278,12 +336,16 @@ def register(commands) -> None:
         "their meta note, else with a mention of the same type and text; claims keep their ids. "
         "What did not change keeps its bytes, comments and order. The annotator (--annotator, else "
         "the Label Studio user's e-mail name) is added to the file's annotators when it changes.",
-        epilog="exit status: 0 merged (or nothing to do), 1 problems (no file changed), 2 usage error\n\n"
-        "example:\n  newsmark labelstudio import export.json --annotator jdoe && newsmark validate",
+        succeeded="merged, or nothing to do (or planned, with --dry-run)",
+        failed="problems in the export (no file changed)",
+        examples="""
+newsmark labelstudio import export.json --annotator jdoe --dry-run
+newsmark labelstudio import export.json --annotator jdoe && newsmark validate
+""",
     )
     back.add_argument("export", metavar="EXPORT.json", help="the JSON export of a Label Studio project")
     back.add_argument("--annotator", metavar="HANDLE", help="the handle recorded in annotators (kind human)")
-    back.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    dry_run_option(back, "report which files would change")
     back.add_argument(
         "--independent",
         action="store_true",
@@ -292,6 +354,14 @@ def register(commands) -> None:
     )
     root_option(back)
     back.set_defaults(run=_run_labelstudio_import)
+
+
+def _writes(args) -> bool:
+    """Whether dedup or suggest writes: by default, unless --dry-run; the old --apply with --dry-run
+    contradicts itself."""
+    if args.apply and args.dry_run:
+        raise UsageError("--apply and --dry-run contradict each other (leave out --apply: writing is the default)")
+    return not args.dry_run
 
 
 def _run_import(args) -> int:
@@ -307,6 +377,10 @@ def _run_import(args) -> int:
         mapping, args.license, args.source_name, args.authors, args.clean, args.skip_title, args.skip_longer
     )
     result = import_sources(args.root, args.sources, options, args.dry_run, progress(args))
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.quiet:
+        return 0
     verb = "would import" if args.dry_run else "imported"
     print(f"{verb} {len(result['imported'])} article(s); {len(result['skipped'])} skipped")
     for item in result["imported"]:
@@ -314,8 +388,6 @@ def _run_import(args) -> int:
         print(f"  {item['where']} -> {item['id']}{story}")
     for item in result["skipped"]:
         print(f"  skipped {item['where']}: {item['reason']}")
-    for warning in result["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
     if result["written"]:
         print(f"wrote {len(result['written'])} file(s); next: annotate, then newsmark anchor and validate")
     return 0
@@ -324,7 +396,8 @@ def _run_import(args) -> int:
 def _run_dedup(args) -> int:
     from newsmark.contributor.bulk import dedup
 
-    groups = dedup(args.root, apply=args.apply)
+    writes = _writes(args)
+    groups = dedup(args.root, apply=writes)
     if not groups:
         print("no near-duplicate articles")
         return 0
@@ -335,7 +408,7 @@ def _run_dedup(args) -> int:
                 f"({', '.join(group['conflict'])}); decide by hand"
             )
         elif group["changes"]:
-            verb = "story set to" if args.apply else "would share story"
+            verb = "story set to" if writes else "would share story"
             print(f"{', '.join(group['members'])}: {verb} {group['story']} ({len(group['changes'])} file(s))")
         else:
             print(f"{', '.join(group['members'])}: already share story {group['story']}")
@@ -368,10 +441,16 @@ def _run_new(args) -> int:
         authors=args.authors,
         source_file=source_file_name(args.text, args.root),
         raw=raw,
+        dry_run=args.dry_run,
     )
+    article_id = result["id"]
+    if args.dry_run:
+        for path in result["written"]:
+            print(f"would write {path}")
+        print(f"article id: {article_id}")
+        return 0
     for path in result["written"]:
         print(f"wrote {path}")
-    article_id = result["id"]
     print(
         f"article id: {article_id}\n\nnext steps:\n"
         f"  1. annotate annotations/{article_id}.yaml (docs/annotation-guidelines.md)\n"
@@ -383,9 +462,9 @@ def _run_new(args) -> int:
 
 
 def _run_ingest(args) -> int:
-    result = newsmark.ingest(args.seed, args.root, args.article_id)
+    result = newsmark.ingest(args.seed, args.root, args.article_id, dry_run=args.dry_run)
     for path in result["written"]:
-        print(f"wrote {path}")
+        print(f"{'would write' if args.dry_run else 'wrote'} {path}")
     if not result["written"]:
         print("nothing to do: the corpus already holds this seed")
     print(f"article id: {result['id']}")
@@ -397,14 +476,15 @@ def _run_anchor(args) -> int:
     from newsmark.reporters import finding_line
 
     failed = False
-    for result in anchor(args.root, args.targets):
+    for result in anchor(args.root, args.targets, dry_run=args.dry_run):
         for problem in result.problems:
             print(finding_line(problem))
         if result.problems:
             failed = True
             print(f"{result.path}: left unchanged ({len(result.problems)} problem(s))")
         elif result.anchored:
-            print(f"{result.path}: anchored {len(result.anchored)} span(s)")
+            verb = "would anchor" if args.dry_run else "anchored"
+            print(f"{result.path}: {verb} {len(result.anchored)} span(s)")
         else:
             print(f"{result.path}: every span already anchored")
     return 1 if failed else 0
@@ -456,21 +536,22 @@ def _run_suggest(args) -> int:
     from newsmark.contributor.suggest import suggest
 
     require_corpus(args.root)
-    result = suggest(args.root, args.article_id, apply=args.apply, corpus=args.corpus)
+    writes = _writes(args)
+    result = suggest(args.root, args.article_id, apply=writes, corpus=args.corpus)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     for item in result["suggestions"]:
         where = f"{result['path']}:{item['line']}:{item['col']}: {item['text']!r} {item['start']}:{item['end']}"
         if item["entity"] is not None:
-            done = "added to" if args.apply else "joins"
+            done = "added to" if writes else "joins"
             print(f"{where} {done} entity '{item['entity']}' ({item['type']}): missed in this article")
         else:
             print(f"{where} {item['type']}? annotated in {item['articles']} other article(s), e.g. {item['example']}")
     own = sum(item["entity"] is not None for item in result["suggestions"])
     print(
         f"{len(result['suggestions'])} suggestion(s): {own} in-article"
-        + (f" ({result['applied']} added)" if args.apply else " (--apply adds them)")
+        + (f" ({result['applied']} added)" if writes else " (not added: --dry-run)")
         + f", {len(result['suggestions']) - own} from the corpus"
     )
     return 0

@@ -6,7 +6,18 @@ import os
 import sys
 
 import newsmark
-from newsmark.cli.common import UsageError, command, is_under, jobs_option, progress, require_corpus, root_option
+from newsmark.cli.common import (
+    UsageError,
+    command,
+    format_option,
+    is_under,
+    jobs_option,
+    no_cache_option,
+    progress,
+    quiet_option,
+    require_corpus,
+    root_option,
+)
 
 
 def register(commands) -> None:
@@ -18,9 +29,13 @@ def register(commands) -> None:
         description="Check every article text, metadata file and annotation file: encoding, YAML, the JSON "
         "Schemas, spans, ids and references. Each finding is printed as "
         "'path:line:col: CODE message'; docs/validation-rules.md explains every CODE.",
-        epilog="exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error\n\n"
-        "examples:\n  newsmark validate\n  newsmark validate --root path/to/corpus --format json\n"
-        "  newsmark validate annotations/2024-03-19-rafah.yaml   # that article only (pre-commit)",
+        succeeded="no errors (warnings allowed)",
+        failed="errors found",
+        examples="""
+newsmark validate
+newsmark validate --root path/to/corpus --format json
+newsmark validate annotations/2024-03-19-rafah.yaml   # that article only (pre-commit)
+""",
     )
     validate.add_argument(
         "paths",
@@ -29,21 +44,14 @@ def register(commands) -> None:
         help="check only the articles these corpus/ or annotations/ files belong to (default: everything)",
     )
     root_option(validate)
-    validate.add_argument(
-        "--format",
-        choices=["text", "github", "json"],
-        default="text",
-        help="text (default): one line per finding and a summary; github: GitHub Actions "
-        "annotations; json: a machine-readable report",
+    format_option(
+        validate,
+        text="one line per finding and a summary",
+        github="GitHub Actions annotations",
+        json="a machine-readable report",
     )
-    validate.add_argument(
-        "-q", "--quiet", action="store_true", help="print findings only: no summary line, no progress bar"
-    )
-    validate.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="check every article afresh (default: reuse results of unchanged articles from <root>/.newsmark-cache)",
-    )
+    quiet_option(validate, "print findings only, without the summary line")
+    no_cache_option(validate, "the results")
     jobs_option(validate)
     validate.set_defaults(run=_run_validate)
 
@@ -60,25 +68,23 @@ def register(commands) -> None:
         "DATASHEET.md. With --public, articles whose text's licence is unknown or does not allow "
         "redistribution are withheld too (and DATASHEET.md, which describes the whole corpus, is "
         "left alone): the folder `newsmark publish` may push to a public repository.",
-        epilog="exit status: 0 built, 1 validation errors or a refused write, 2 usage error\n\n"
-        "examples:\n  newsmark build --out dist/newsmark\n"
-        "  newsmark build --public --out dist/public && newsmark publish --dataset dist/public --dry-run\n"
-        "  python -c \"from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))\"",
+        succeeded="built",
+        failed="validation errors or a refused write (nothing written)",
+        examples="""
+newsmark build --out dist/newsmark
+newsmark build --public --out dist/public && newsmark publish --dataset dist/public --dry-run
+python -c "from datasets import load_dataset; print(load_dataset('dist/newsmark', 'ner'))"
+""",
     )
     root_option(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: <root>/dist/newsmark)")
-    build.add_argument("-q", "--quiet", action="store_true", help="print only errors; no progress bar")
+    quiet_option(build, "print only errors")
     build.add_argument(
         "--public",
         action="store_true",
         help="withhold articles whose text may not be redistributed (for a public release)",
     )
-    build.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="check and assemble every article afresh (default: reuse the rows of unchanged "
-        "articles from <root>/.newsmark-cache; the output is byte-identical either way)",
-    )
+    no_cache_option(build, "the checked and assembled rows")
     jobs_option(build)
     build.set_defaults(run=_run_build)
 

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
-from newsmark.cli.common import command, dataset_option, root_option, split_option
+from newsmark.cli.common import (
+    Deprecated,
+    UsageError,
+    command,
+    dataset_option,
+    dry_run_option,
+    format_option,
+    progress,
+    quiet_option,
+    root_option,
+    split_option,
+)
+
+# The file formats export writes (kept in step with newsmark.release.export.FORMATS, which is not imported
+# here so that `newsmark --help` does not load the export stack).
+EXPORT_FORMATS = ("spacy", "conll", "brat", "jsonl")
 
 
 def register(commands) -> None:
@@ -22,19 +38,21 @@ def register(commands) -> None:
         "and per type, with nervaluate's schemes), ner (seqeval, strict IOB2), claims (exact span and "
         "one-to-one overlap), check-worthy sentences (positive class) and topics (micro and macro F1). "
         "Malformed lines and ids not in the split are located errors, and nothing is scored.",
-        epilog="exit status: 0 scored, 1 problems in the predictions or the dataset, 2 usage error\n\n"
-        "examples:\n  newsmark evaluate predictions.jsonl --dataset dist/newsmark --split test\n"
-        "  newsmark evaluate predictions.jsonl --format json | jq .mentions.f1",
+        succeeded="scored",
+        failed="problems in the predictions or the dataset (nothing scored)",
+        examples="""
+newsmark evaluate predictions.jsonl --dataset dist/newsmark --split test
+newsmark evaluate predictions.jsonl --format json | jq .mentions.f1
+""",
     )
     evaluate.add_argument("predictions", metavar="PREDICTIONS", help="the predictions, JSONL")
     dataset_option(evaluate)
     split_option(evaluate, "the split to score on (default: test)", default="test")
-    evaluate.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text (default): a table; json: each task a top-level key with precision, recall "
-        "and f1 of its headline metric, and the other figures beside them",
+    format_option(
+        evaluate,
+        text="a table",
+        json="each task a top-level key with precision, recall and f1 of its headline metric, and the "
+        "other figures beside them",
     )
     evaluate.set_defaults(run=_run_evaluate)
 
@@ -42,18 +60,33 @@ def register(commands) -> None:
         commands,
         "export",
         help="write the built dataset as spaCy DocBin, CoNLL, brat standoff or JSONL",
-        description="Write a built dataset in another format: spacy (<split>.spacy DocBin: ner tokens, outermost "
-        "mentions in doc.ents, all mentions in doc.spans['mentions'], claims in doc.spans['claims'] "
-        "with their attributes in doc.user_data, topics in doc.cats), conll (<split>.conll, "
-        "CoNLL-2003 style 'token TAG' lines), brat (<split>/<id>.txt and .ann, with annotation.conf) "
-        "or jsonl (<split>.jsonl, one article per line, labels as names). The folder is written "
-        "beside --out and moved into place when complete.",
-        epilog="exit status: 0 written, 1 a problem with the dataset or --out, 2 usage error\n\n"
-        "examples:\n  newsmark export --format spacy --out exports/spacy\n"
-        "  newsmark export --format conll --split test --dataset dist/newsmark --out exports/conll",
+        description="Write a built dataset in another file format, chosen by --to: spacy (<split>.spacy "
+        "DocBin: ner tokens, outermost mentions in doc.ents, all mentions in doc.spans['mentions'], "
+        "claims in doc.spans['claims'] with their attributes in doc.user_data, topics in doc.cats), "
+        "conll (<split>.conll, CoNLL-2003 style 'token TAG' lines), brat (<split>/<id>.txt and .ann, "
+        "with annotation.conf) or jsonl (<split>.jsonl, one article per line, labels as names). The "
+        "folder is written beside --out and moved into place when complete.",
+        succeeded="written",
+        failed="a problem with the dataset or --out (nothing written)",
+        examples="""
+newsmark export --to spacy --out exports/spacy
+newsmark export --to conll --split test --dataset dist/newsmark --out exports/conll
+""",
+    )
+    # --to, not --format: everywhere else --format is how a command prints its result; here the choice is
+    # the kind of files written. --format was this option's first spelling and still works for a release.
+    export.add_argument(
+        "--to",
+        choices=EXPORT_FORMATS,
+        help="the file format to write (required; --format, its old spelling, still works in this release)",
     )
     export.add_argument(
-        "--format", required=True, choices=["spacy", "conll", "brat", "jsonl"], help="the format to write"
+        "--format",
+        dest="to",
+        choices=EXPORT_FORMATS,
+        action=Deprecated,
+        instead="write --to",
+        help=argparse.SUPPRESS,
     )
     export.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder (or an earlier export)")
     split_option(export, "only this split (default: every split with rows)")
@@ -71,19 +104,17 @@ def register(commands) -> None:
         "label-set changes and articles whose split changed. A split change of an article in both "
         "releases is an error unless the split rule changed; so is a label set that was reordered "
         "or lost a label. The text output is a draft of the CHANGELOG entry.",
-        epilog="exit status: 0 compared, 1 an error in the comparison (a split move, a broken label set) or a "
-        "problem reading the releases, 2 usage error\n\n"
-        "examples:\n  newsmark diff v0.1.0 HEAD\n  newsmark diff dist/newsmark-v0.1.0 dist/newsmark --format json",
+        succeeded="compared",
+        failed="an error in the comparison (a split move, a broken label set) or a problem reading the releases",
+        examples="""
+newsmark diff v0.1.0 HEAD
+newsmark diff dist/newsmark-v0.1.0 dist/newsmark --format json
+""",
     )
     diff.add_argument("old", metavar="OLD", help="dataset folder or git revision of the earlier release")
     diff.add_argument("new", metavar="NEW", help="dataset folder or git revision of the later release")
     root_option(diff)  # the repository whose git revisions OLD and NEW may name
-    diff.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text (default): a CHANGELOG draft; json: the comparison as data",
-    )
+    format_option(diff, text="a CHANGELOG draft", json="the comparison as data")
     diff.set_defaults(run=_run_diff)
 
     publish = command(
@@ -97,9 +128,12 @@ def register(commands) -> None:
         "--gated or --private are the ways around it. The token comes from your Hugging Face login "
         "(hf auth login) or HF_TOKEN, never from a file in the repository. CHANGELOG.md needs an "
         "entry for the version.",
-        epilog="exit status: 0 published (or planned, with --dry-run), 1 refused or failed, 2 usage error\n\n"
-        "examples:\n  newsmark publish --repo-id acme/newsmark --dry-run\n"
-        "  newsmark publish --repo-id acme/newsmark --gated",
+        succeeded="published (or planned, with --dry-run)",
+        failed="refused (nothing uploaded) or the upload failed",
+        examples="""
+newsmark publish --repo-id acme/newsmark --dry-run
+newsmark publish --repo-id acme/newsmark --gated
+""",
     )
     root_option(publish)
     publish.add_argument(
@@ -109,16 +143,17 @@ def register(commands) -> None:
     visibility.add_argument("--private", action="store_true", help="a private repository")
     visibility.add_argument("--gated", action="store_true", help="a public repository whose users must ask for access")
     publish.add_argument("--dataset", metavar="DIR", help="publish this built folder instead of building now")
-    publish.add_argument(
-        "--dry-run", action="store_true", help="print what would be uploaded and tagged; upload nothing"
-    )
+    dry_run_option(publish, "print what would be uploaded and tagged")
+    quiet_option(publish, "there is one only while it builds (without --dataset)")
     publish.set_defaults(run=_run_publish)
 
 
 def _run_export(args) -> int:
     from newsmark.release.export import export
 
-    result = export(args.dataset, args.format, args.out, args.split, args.root)
+    if args.to is None:
+        raise UsageError(f"the file format to write is required: --to {{{','.join(EXPORT_FORMATS)}}}")
+    result = export(args.dataset, args.to, args.out, args.split, args.root)
     print(
         f"wrote {len(result['files'])} file(s) in {result['format']} format to {result['out']} "
         f"({', '.join(result['splits'])})"
@@ -140,7 +175,7 @@ def _run_publish(args) -> int:
 
     dataset = args.dataset
     if dataset is None:
-        dataset = newsmark.build(args.root)["out"]
+        dataset = newsmark.build(args.root, progress=progress(args))["out"]
     steps = plan(args.root, args.repo_id, dataset, private=args.private, gated=args.gated)
     size = sum(size for _, size in steps["files"])
     print(

@@ -6,7 +6,17 @@ import sys
 from pathlib import Path
 
 import newsmark
-from newsmark.cli.common import UsageError, command, jobs_option, require_corpus, root_option
+from newsmark.cli.common import (
+    UsageError,
+    command,
+    format_option,
+    jobs_option,
+    no_cache_option,
+    progress,
+    quiet_option,
+    require_corpus,
+    root_option,
+)
 
 
 def register(commands) -> None:
@@ -16,10 +26,19 @@ def register(commands) -> None:
         "stats",
         help="print corpus statistics",
         description="Count articles per split, mentions per entity type, claims per claim type, topics and "
-        "annotator kinds over the validated articles.",
-        epilog="example:\n  newsmark stats --root path/to/corpus",
+        "annotator kinds over the validated articles (articles with errors are not counted, and "
+        "their number is said on stderr).",
+        succeeded="counted (even when some articles have errors)",
+        failed="the corpus could not be read",
+        examples="""
+newsmark stats --root path/to/corpus
+newsmark stats -q | grep '^articles'
+""",
     )
     root_option(stats)
+    quiet_option(stats)
+    no_cache_option(stats, "the validation results")
+    jobs_option(stats)
     stats.set_defaults(run=_run_stats)
 
     report = command(
@@ -30,10 +49,14 @@ def register(commands) -> None:
         "article: the text with every mention highlighted by entity type (hover or focus for "
         "name, type and Wikidata id) and every claim underlined, with a side panel of entities "
         "and claims. Self-contained: no network assets. Only valid articles are rendered.",
-        epilog="examples:\n  newsmark report                      # dist/report/index.html\n"
-        "  newsmark report --compare ann-b adjudicated  # and compare/<id>.html side by side\n"
-        "  newsmark report 000-833129a6a27d8038  # that article's page (and the index)\n"
-        "  newsmark report --changed origin/main # the articles a pull request changes",
+        succeeded="written (articles with errors are named on stderr and not rendered)",
+        failed="the corpus could not be read or the folder not written",
+        examples="""
+newsmark report                                 # dist/report/index.html
+newsmark report --compare ann-b adjudicated     # and compare/<id>.html side by side
+newsmark report 000-833129a6a27d8038            # that article's page (and the index)
+newsmark report --changed origin/main           # the articles a pull request changes
+""",
     )
     report.add_argument("ids", nargs="*", metavar="ID", help="render only these articles (default: all)")
     root_option(report)
@@ -48,7 +71,7 @@ def register(commands) -> None:
     report.add_argument(
         "--compare",
         nargs=2,
-        metavar=("A", "B"),
+        metavar=("LAYER", "LAYER"),
         help="also write compare/<id>.html: two annotation layers side by side (annotator folder "
         "names under annotations/independent/, or 'adjudicated'), differences marked and "
         "listed with links to their spans",
@@ -68,11 +91,14 @@ def register(commands) -> None:
         "kappa on claim type, attribution and check-worthiness over matched claims and on each "
         "topic's presence, and every disagreement located (path:line), for an adjudicator to work "
         "through. --files compares two annotation files of one article wherever they are.",
-        epilog="exit status: 0 compared, 1 a layer does not validate or nothing to compare, 2 usage error\n\n"
-        "examples:\n  newsmark agree                                   # the two layers there are\n"
-        "  newsmark agree --annotators jdoe adjudicated --format json\n"
-        "  newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml\n"
-        "  newsmark agree --sample 0.1                      # which articles to annotate twice",
+        succeeded="compared (disagreements are not a failure)",
+        failed="a layer does not validate, or nothing to compare",
+        examples="""
+newsmark agree                                   # the two layers there are
+newsmark agree --annotators jdoe adjudicated --format json
+newsmark agree --files mine.yaml annotations/000-833129a6a27d8038.yaml
+newsmark agree --sample 0.1                      # which articles to annotate twice
+""",
     )
     agree.add_argument("ids", nargs="*", metavar="ID", help="only these articles (default: every article with both)")
     agree.add_argument(
@@ -82,7 +108,7 @@ def register(commands) -> None:
         help="the layers: annotator folder names, or 'adjudicated'; three or more give every pair's "
         "figures and Krippendorff's alpha",
     )
-    agree.add_argument("--files", nargs=2, metavar=("A.yaml", "B.yaml"), help="compare two annotation files directly")
+    agree.add_argument("--files", nargs=2, metavar=("FILE", "FILE"), help="compare two annotation files directly")
     agree.add_argument(
         "--sample",
         type=float,
@@ -90,7 +116,7 @@ def register(commands) -> None:
         help="print the articles to double-annotate: the ceil(FRACTION x N) with the smallest "
         "SHA-256 of 'newsmark-double-annotation:<id>' (a stated random rule)",
     )
-    agree.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    format_option(agree, text="the figures and one line per disagreement", json="the comparison as data")
     root_option(agree)
     agree.set_defaults(run=_run_agree)
 
@@ -102,7 +128,7 @@ def _run_stats(args) -> int:
     from newsmark.pipeline.stats import corpus_stats, stats_rows
 
     require_corpus(args.root)
-    report = newsmark.validate(args.root)
+    report = newsmark.validate(args.root, cache=not args.no_cache, jobs=args.jobs, progress=progress(args))
     agreement = agreement_summary(Path(args.root), inventory(Path(args.root)))
     stats = corpus_stats(report.articles, read_settings(args.root), agreement)
     width = max(len(name) for name, _ in stats_rows(stats))

@@ -55,8 +55,9 @@ def resolve(text: str, span: dict) -> tuple[int | None, str]:
     return None, (f"the quote matches {len(starts)} times ({where}); add prefix:, suffix: or occurrence: to choose one")
 
 
-def anchor_file(root: Path, article_id: str) -> AnchorResult:
-    """Anchor every span of annotations/<article_id>.yaml against corpus/<article_id>.txt."""
+def anchor_file(root: Path, article_id: str, dry_run: bool = False) -> AnchorResult:
+    """Anchor every span of annotations/<article_id>.yaml against corpus/<article_id>.txt (with ``dry_run``,
+    find the offsets and write nothing)."""
     path = root / "annotations" / f"{article_id}.yaml"
     rel = relpath(path, root)
     result = AnchorResult(rel)
@@ -117,15 +118,16 @@ def anchor_file(root: Path, article_id: str) -> AnchorResult:
             span.insert(index + 1, "end", new_end)
         result.anchored.append(f"{show_path(span_path)} {span['text']!r} -> {new_start}:{new_end}")
         changed = True
-    if changed and not result.problems:
+    if changed and not result.problems and not dry_run:
         write_atomic(path, round_trip_dump(yaml, data))
     elif result.problems:
         result.anchored = []
     return result
 
 
-def anchor(root: str | Path, targets: list[str]) -> list[AnchorResult]:
-    """Anchor the annotation files named by article ids or by corpus/annotations paths."""
+def anchor(root: str | Path, targets: list[str], dry_run: bool = False) -> list[AnchorResult]:
+    """Anchor the annotation files named by article ids or by corpus/annotations paths (``dry_run``: write
+    nothing)."""
     root = Path(root)
     results = []
     with corpus_lock(root):
@@ -133,5 +135,5 @@ def anchor(root: str | Path, targets: list[str]) -> list[AnchorResult]:
             article_id = Path(target).name.partition(".")[0] if ("/" in target or "." in target) else target
             if not (root / "annotations" / f"{article_id}.yaml").is_file():
                 raise NewsmarkError(f"{target}: no annotations/{article_id}.yaml under {root}")
-            results.append(anchor_file(root, article_id))
+            results.append(anchor_file(root, article_id, dry_run))
     return results

@@ -155,15 +155,18 @@ def _plan(path: Path, content: str, plan: dict, root: Path) -> None:
     plan[path] = content
 
 
-def _write(plan: dict[Path, str | bytes], root: Path, article_id: str) -> dict:
-    """Write every planned file (only after all were checked); the id and what was written."""
-    for path, content in plan.items():
-        write_atomic(path, content)
+def _write(plan: dict[Path, str | bytes], root: Path, article_id: str, dry_run: bool = False) -> dict:
+    """Write every planned file (only after all were checked); the id and what was written (with
+    ``dry_run``, what would be)."""
+    if not dry_run:
+        for path, content in plan.items():
+            write_atomic(path, content)
     return {"id": article_id, "written": sorted(str(p.relative_to(root)) for p in plan)}
 
 
-def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None = None) -> dict:
-    """Ingest one seed document into ``root``; returns the id and the files written and left unchanged.
+def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None = None, dry_run: bool = False) -> dict:
+    """Ingest one seed document into ``root``; returns the id and the files written (with ``dry_run``,
+    every check made and nothing written: the files that would be).
 
     Idempotent: a second run with the same seed writes nothing. It never overwrites different content.
     """
@@ -201,7 +204,7 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
         annotation = root / "annotations" / f"{article_id}.yaml"
         if not annotation.exists() and not annotation.is_symlink():
             plan[annotation] = annotation_skeleton(article_id)
-        return _write(plan, root, article_id)
+        return _write(plan, root, article_id, dry_run)
 
 
 def check_article_id(article_id: str) -> str:
@@ -335,12 +338,14 @@ def new_article(
     authors: list[str] = (),
     source_file: str | None = None,
     raw: bytes | None = None,
+    dry_run: bool = False,
 ) -> dict:
     """Add one article from its raw text: corpus/<id>.txt, corpus/<id>.yaml and an annotation skeleton.
     ``source_file`` and ``raw`` (the bytes as given) are recorded as its provenance, with every change the
     normalisation made to the text.
 
-    Metadata is checked against the article schema before anything is written."""
+    Metadata is checked against the article schema before anything is written; with ``dry_run``, nothing
+    is, and "written" lists the files that would be."""
     root = Path(root)
     body, changes = clean_body(text, "the text")
     given = raw if raw is not None else text.encode("utf-8")
@@ -366,7 +371,7 @@ def new_article(
     metadata()  # every field checked before anything is created, the folder and the lock included
     with corpus_lock(root):  # then the id is made unique against the files and written, no writer between
         meta = metadata()
-        return _write(article_plan(root, body, meta), root, meta["id"])
+        return _write(article_plan(root, body, meta), root, meta["id"], dry_run)
 
 
 def source_file_name(path: str | Path, root: str | Path) -> str:

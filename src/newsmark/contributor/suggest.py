@@ -1,8 +1,8 @@
 """``newsmark suggest``: mentions an annotator probably forgot.
 
 Two sources, both exact and word-bounded:
-- in the article: occurrences of a text that is already a mention there (rule NM410), which ``--apply``
-  adds to their entity;
+- in the article: occurrences of a text that is already a mention there (rule NM410), which the command
+  adds to their entity (unless ``--dry-run``);
 - in the corpus: occurrences of a text annotated as a mention in other articles (a gazetteer of every
   mention text, matched in one pass with an Aho-Corasick automaton), with its commonest type there. These
   need a person's decision (which entity?), so they are listed, and offered in Label Studio as predictions.

@@ -1,6 +1,6 @@
 """Editing annotation YAML in place: ruamel's round trip keeps comments, key order and quoting, and new
 items are written in the style of the file around them (flow-style mentions, its quoting, text order).
-``anchor``, ``suggest --apply``, ``dedup --apply`` and the Label Studio import all edit through here."""
+``anchor``, ``suggest``, ``dedup`` and the Label Studio import all edit through here."""
 
 from __future__ import annotations
 
