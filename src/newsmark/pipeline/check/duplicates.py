@@ -78,7 +78,7 @@ def near_duplicate_findings(root: Path, keys: dict[str, str], pairs: list, split
                     f"near-duplicate of corpus/{other}.txt (estimated "
                     f"Jaccard similarity {estimate:.2f}), but this article is in {here} and that one "
                     f"in {there}: give both the same story so they share a split (newsmark dedup "
-                    "--apply does it)",
+                    "does it)",
                     *at,
                 )
             )

@@ -176,7 +176,7 @@ def check_missed_mentions(doc: Document, text: str, article_id: str) -> list[Fin
                 f"{short(surface)} at {start}:{end} is not "
                 f"annotated, but entity '{entity['id']}' ({doc.path}:{line}) has "
                 f"{counts[(index, surface)]} mention(s) with this text; add it (newsmark suggest "
-                f"{article_id} --apply), or annotate it as its own entity if it names another "
+                f"{article_id}), or annotate it as its own entity if it names another "
                 "referent",
                 *position(text, start),
             )
