@@ -85,7 +85,7 @@ def import_export(
             result["changed"].append(article_id)
             result["files"].append(relpath(path, root))
     if problems:
-        shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
+        shown = problems.lines(50) + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
         raise NewsmarkError("the Label Studio export has problems; no file was changed:\n" + "\n".join(shown))
     if changed and not dry_run:
         for path in changed:

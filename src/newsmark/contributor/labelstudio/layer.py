@@ -20,7 +20,7 @@ from newsmark.contributor.labelstudio.config import (
     YES,
     topic_choice,
 )
-from newsmark.contributor.labelstudio.offsets import locate_span, trimmed
+from newsmark.contributor.labelstudio.offsets import Utf16Offsets, locate_span, trimmed
 from newsmark.contributor.labelstudio.problems import Problems
 from newsmark.labels import names
 
@@ -57,6 +57,7 @@ def read_regions(task: dict, annotation: dict, text: str, problems: Problems):
     if not isinstance(results, list):
         problems.add(task, "the annotation has no result list")
         return regions, relations, []
+    units = None if text.isascii() else Utf16Offsets(text)  # one table for every region of the text
     for result in results:
         if not isinstance(result, dict):
             problems.add(task, "a result is not an object")
@@ -85,7 +86,7 @@ def read_regions(task: dict, annotation: dict, text: str, problems: Problems):
                     region_id,
                 )
                 continue
-            placed = locate_span(text, value.get("start"), value.get("end"), value.get("text"))
+            placed = locate_span(text, value.get("start"), value.get("end"), value.get("text"), units)
             if isinstance(placed, str):
                 problems.add(task, placed, region_id)
                 continue
