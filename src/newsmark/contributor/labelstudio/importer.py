@@ -57,7 +57,7 @@ def import_export(
         raise NewsmarkError(f"{export}:{where}: {err}; export from Label Studio as JSON (not JSON-MIN)") from None
     if not isinstance(tasks, list):
         raise NewsmarkError(f"{export}:1:1: a Label Studio JSON export is a list of tasks")
-    problems = Problems(export, raw)
+    problems = Problems(export, raw, tasks)
     changed: dict[Path, str] = {}
     result = {"changed": [], "files": [], "unchanged": [], "skipped": []}
     seen: set[str] = set()
