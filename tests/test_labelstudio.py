@@ -338,6 +338,12 @@ BAD_EXPORTS = {
         ),
         r"region 'c-c1': the claimer relation points at 'c-c2', which is not an entity mention",
     ),
+    "claimer relation to a list": (
+        lambda ex, text: results_of(ex).append(
+            {"type": "relation", "from_id": "c-c1", "to_id": [1], "labels": ["claimer"]}
+        ),
+        r"region 'c-c1': the claimer relation points at \[1\], which is not an entity mention",
+    ),
     "field not in the config": (
         lambda ex, text: results_of(ex).append(
             {"id": "Bad8", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["+"]}}
