@@ -82,17 +82,26 @@ def as_utf16_export(tasks: list[dict], text: str) -> list[dict]:
 
 def unknown_tasks_export(path: Path, megabytes: int, tasks: int) -> int:
     """Write an export of ``tasks`` tasks (about ``megabytes`` MB) for articles that are not in the corpus."""
-    text = ("Lorem ipsum dolor sit amet. " * (megabytes * 1_000_000 // tasks // 28 + 1))[: megabytes * 1_000_000 // tasks]
+    size = megabytes * 1_000_000 // tasks
+    text = ("Lorem ipsum dolor sit amet. " * (size // 28 + 1))[:size]
     result = [
-        {"id": f"m-x-{n}", "from_name": "entity", "to_name": "text", "type": "labels",
-         "value": {"start": 0, "end": 5, "text": "Lorem", "labels": ["PERSON"]}}
+        {
+            "id": f"m-x-{n}",
+            "from_name": "entity",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": 0, "end": 5, "text": "Lorem", "labels": ["PERSON"]},
+        }
         for n in range(1, 4)
     ]
     with path.open("w", encoding="utf-8") as out:
         out.write("[\n")
         for number in range(1, tasks + 1):
-            task = {"id": number, "data": {"article": f"missing-{number}", "title": "t", "text": text},
-                    "annotations": [{"id": 100_000 + number, "result": result, "was_cancelled": False}]}
+            task = {
+                "id": number,
+                "data": {"article": f"missing-{number}", "title": "t", "text": text},
+                "annotations": [{"id": 100_000 + number, "result": result, "was_cancelled": False}],
+            }
             out.write(json.dumps(task, ensure_ascii=False, indent=1) + (",\n" if number < tasks else "\n"))
         out.write("]\n")
     return path.stat().st_size
@@ -116,8 +125,10 @@ def main() -> None:
         import_utf16 = [newsmark, "labelstudio", "import", str(work / "utf16.json"), "--annotator", "bench"]
         wall, peak, out = timed([*import_utf16, "--dry-run", "--root", str(root)])
         assert "Traceback" not in out and "problems" not in out, out
-        print(f"import, {args.regions:,} regions with UTF-16 offsets in {len(text):,} characters: "
-              f"{wall:.2f} s, {peak:.0f} MiB")
+        print(
+            f"import, {args.regions:,} regions with UTF-16 offsets in {len(text):,} characters: "
+            f"{wall:.2f} s, {peak:.0f} MiB"
+        )
         size = unknown_tasks_export(work / "unknown.json", args.export_mb, args.tasks)
         command = [newsmark, "labelstudio", "import", str(work / "unknown.json"), "--annotator", "bench"]
         wall, peak, out = timed([*command, "--dry-run", "--root", str(root)])
