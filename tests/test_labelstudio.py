@@ -338,6 +338,24 @@ BAD_EXPORTS = {
         ),
         r"region 'c-c1': the claimer relation points at 'c-c2', which is not an entity mention",
     ),
+    "labels that are an object": (
+        lambda ex, text: results_of(ex).append(
+            {**_region("Bad9", "entity", text, "Knesset", "ORG"), "value": {"text": "Knesset", "labels": {"a": 1}}}
+        ),
+        r"region 'Bad9': unknown entity label \{'a': 1\}",
+    ),
+    "a topic that is a list": (
+        lambda ex, text: next(r for r in results_of(ex) if r.get("from_name") == "topics")["value"].update(
+            choices=[["politics"]]
+        ),
+        r"region 'topics': unknown topic \['politics'\]",
+    ),
+    "a claim type that is a number": (
+        lambda ex, text: next(r for r in results_of(ex) if r.get("id") == "c-c1" and r["from_name"] == "claim_type")[
+            "value"
+        ].update(choices=7),
+        r"region 'c-c1': the claim needs one claim_type choice \([^)]*\); it has \[7\]",
+    ),
     "claimer relation to a list": (
         lambda ex, text: results_of(ex).append(
             {"type": "relation", "from_id": "c-c1", "to_id": [1], "labels": ["claimer"]}

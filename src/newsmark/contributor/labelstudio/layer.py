@@ -67,18 +67,22 @@ def read_regions(task: dict, annotation: dict, text: str, problems: Problems):
         if kind == "relation":
             relations.append(result)
         elif name == TOPICS:
-            chosen = value.get("choices") or []
-            unknown = [c for c in chosen if c not in topic_names]
+            chosen = _listed(value.get("choices") or [])
+            unknown = [c for c in chosen if not isinstance(c, str) or c not in topic_names]
             if unknown:
                 problems.add(task, f"unknown topic {unknown[0]!r}; choose from the config's topics", region_id)
-            topics = [topic_names[c] for c in chosen if c in topic_names]
+            topics = [topic_names[c] for c in chosen if isinstance(c, str) and c in topic_names]
         elif kind == "labels" and name in (ENTITY, CLAIM):
-            labels = value.get("labels") or []
+            labels = _listed(value.get("labels") or [])
             if len(labels) != 1:
                 problems.add(task, f"a region needs exactly one label, it has {len(labels)}", region_id)
                 continue
             label = labels[0]
-            if (name == ENTITY and label not in entity_types) or (name == CLAIM and label != CLAIM):
+            if (
+                not isinstance(label, str)
+                or (name == ENTITY and label not in entity_types)
+                or (name == CLAIM and label != CLAIM)
+            ):
                 problems.add(
                     task,
                     f"unknown {name} label {label!r}; the labels are those of label_config.xml "
@@ -218,6 +222,12 @@ def read_layer(task: dict, annotation: dict, text: str, current: dict, problems:
     return None if len(problems) > before else Layer(topics or [], entities, claims)
 
 
+def _listed(value) -> list | str:
+    """A result's list of labels or choices as given; any other value (a number, an object) as a list of
+    one, which is then refused by name rather than crashing the count or the lookup."""
+    return value if isinstance(value, (list, str)) else [value]
+
+
 def _new_id(base: str, taken: set[str], numbered: bool = False) -> str:
     base = base if ID_RE.fullmatch(base[:64]) else f"e-{base}"
     base = base[:60].rstrip("-")
@@ -248,7 +258,7 @@ def _read_claim(task, region: Region, relations, regions, entity_of, problems) -
         (ATTRIBUTION, "attribution", names("attributions")),
         (CHECKWORTHY, "checkworthy", [YES, NO]),
     ):
-        chosen = region.choices.get(name) or []
+        chosen = _listed(region.choices.get(name) or [])
         if len(chosen) != 1 or chosen[0] not in allowed:
             problems.add(
                 task, f"the claim needs one {name} choice ({', '.join(allowed)}); it has {chosen or 'none'}", region.id
