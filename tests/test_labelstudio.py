@@ -5,6 +5,7 @@ The same round trip against a real Label Studio server is in test_labelstudio_se
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -337,6 +338,30 @@ BAD_EXPORTS = {
         ),
         r"region 'c-c1': the claimer relation points at 'c-c2', which is not an entity mention",
     ),
+    "labels that are an object": (
+        lambda ex, text: results_of(ex).append(
+            {**_region("Bad9", "entity", text, "Knesset", "ORG"), "value": {"text": "Knesset", "labels": {"a": 1}}}
+        ),
+        r"region 'Bad9': unknown entity label \{'a': 1\}",
+    ),
+    "a topic that is a list": (
+        lambda ex, text: next(r for r in results_of(ex) if r.get("from_name") == "topics")["value"].update(
+            choices=[["politics"]]
+        ),
+        r"region 'topics': unknown topic \['politics'\]",
+    ),
+    "a claim type that is a number": (
+        lambda ex, text: next(r for r in results_of(ex) if r.get("id") == "c-c1" and r["from_name"] == "claim_type")[
+            "value"
+        ].update(choices=7),
+        r"region 'c-c1': the claim needs one claim_type choice \([^)]*\); it has \[7\]",
+    ),
+    "claimer relation to a list": (
+        lambda ex, text: results_of(ex).append(
+            {"type": "relation", "from_id": "c-c1", "to_id": [1], "labels": ["claimer"]}
+        ),
+        r"region 'c-c1': the claimer relation points at \[1\], which is not an entity mention",
+    ),
     "field not in the config": (
         lambda ex, text: results_of(ex).append(
             {"id": "Bad8", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["+"]}}
@@ -600,3 +625,99 @@ def test_a_blind_second_annotation_becomes_an_independent_layer(repo_copy, tmp_p
     assert run_cli("validate", "--root", str(repo_copy)).returncode == 0
     agreed = run_cli("agree", "--format", "json", "--root", str(repo_copy))
     assert agreed.returncode == 0 and json.loads(agreed.stdout)["annotators"] == ["ann-b", "adjudicated"]
+
+
+# -- cost: the fast paths equal the plain ones ----------------------------------------------------------
+
+REAL_TEXTS = [
+    "",
+    "plain ASCII",
+    "café, 中文 and \uffff at the edge of the basic plane",
+    "😀",
+    "👩‍👩‍👧 a family (a ZWJ sequence of astral characters) at the start",
+    "flags are two astral characters each: 🇮🇱🇺🇸 and a name at the end 🚀 Zorblatt",
+    "\U00010000\U0010ffff\ud7ff\ue000 the first and last astral characters",
+    "a name at the very end after an emoji 🙂 Netanyahu",
+]
+
+
+def test_utf16_table_equals_counting_units(emoji_corpus):
+    """One table per text turns UTF-16 offsets into code points: it equals counting the units of every
+    prefix, at every unit offset (between the halves of an astral character there is none)."""
+    from newsmark.contributor.labelstudio.offsets import Utf16Offsets
+
+    texts = REAL_TEXTS + [path.read_text() for path in sorted((emoji_corpus / "corpus").glob("*.txt"))]
+    for text in texts:
+        plain = {utf16(text, index): index for index in range(len(text) + 1)}
+        table = Utf16Offsets(text)
+        for unit in range(-2, utf16(text, len(text)) + 3):
+            assert table.code_point(unit) == plain.get(unit), (text[:40], unit)
+
+
+def test_a_region_at_the_text_end_after_emoji_is_placed_by_its_utf16_offsets(emoji_corpus):
+    """A region drawn in an older Label Studio (UTF-16 offsets) after emoji, ending where the text ends,
+    lands on its code points; its text occurs twice, so only the offsets can place it."""
+    text_path = sorted((emoji_corpus / "corpus").glob("*.txt"))[0]
+    text = text_path.read_text().rstrip("\n") + " Zorblatt 🙂 Zorblatt"
+    text_path.write_text(text)
+    assert run_cli("validate", "--root", str(emoji_corpus)).returncode == 0
+    exported = as_label_studio_export(export(emoji_corpus))
+    task = next(task for task in exported if task["data"]["text"] == text)
+    region = _region("End1", "entity", text, "Zorblatt", "ORG", occurrence=2)
+    assert region["value"]["end"] == len(text)
+    region["value"].update(start=utf16(text, len(text) - 8), end=utf16(text, len(text)))
+    results_of([task]).append(region)
+    result = run_cli(
+        "labelstudio", "import", write(emoji_corpus / "export.json", exported), "--root", str(emoji_corpus)
+    )
+    assert result.returncode == 0, result.stderr
+    data = yaml.safe_load((emoji_corpus / "annotations" / f"{text_path.stem}.yaml").read_text())
+    assert {"start": len(text) - 8, "end": len(text), "text": "Zorblatt"} in [
+        mention for entity in data["entities"] for mention in entity["mentions"]
+    ]
+
+
+def plain_place(raw: str, task_id: str, region) -> tuple[int, int]:
+    """Where a problem belongs, found the plain way in an export written with ``indent=1``: at the task's
+    own id (a key of a task is indented by two spaces), then at its region's first id after that; line
+    and column counted from the start."""
+    at = raw.index(f'\n  "id": {task_id},') + 3
+    if region is not None:
+        at = (
+            re.compile(r'"id": ' + re.escape(json.dumps(region, ensure_ascii=False)) + "(?![0-9])")
+            .search(raw, at)
+            .start()
+        )
+    return raw.count("\n", 0, at) + 1, at - (raw.rfind("\n", 0, at) + 1) + 1
+
+
+PROBLEM = re.compile(r"export\.json:(\d+):(\d+): task (\S+)(?: \(article [^)]*\))?(?:, region (.+?))?: ")
+
+
+def test_problems_are_placed_at_their_own_task_and_region(repo_copy):
+    """Problems are located in one pass over the export, only those shown: each at its own task's id
+    (not at an earlier result with the same number) and its region's id (written as it is,
+    "é" as well as "\\u00e9"), in the task's own lines."""
+    exported = as_label_studio_export(export(repo_copy))
+    text = exported[0]["data"]["text"]
+    results_of(exported).append(
+        {"id": "Bad-é", "from_name": "entity", "to_name": "text", "type": "labels", "value": {"labels": ["GPE"]}}
+    )
+    results_of(exported).append(_region("Bad2", "entity", text, "Knesset", "ORG", meta={"text": ["The Knesset!"]}))
+    results_of(exported).append({"id": 7, "from_name": "sentiment", "to_name": "text", "type": "choices"})
+    unknown = copy.deepcopy(exported[0])
+    for number in range(2, 62):  # 60 tasks for articles that are not in the corpus: 50 shown, 10 counted
+        exported.append({**copy.deepcopy(unknown), "id": number, "data": {"article": f"gone-{number}", "text": "x"}})
+    raw = json.dumps(exported, ensure_ascii=False, indent=1)
+    (repo_copy / "export.json").write_text(raw)
+    result = run_cli("labelstudio", "import", str(repo_copy / "export.json"), "--root", str(repo_copy))
+    assert result.returncode == 1, result.stdout
+    placed = [PROBLEM.search(line) for line in result.stderr.splitlines() if line.startswith(str(repo_copy))]
+    assert len(placed) == 50 and all(placed), result.stderr
+    assert result.stderr.rstrip().endswith(f"... and {3 + 60 - 50} more")
+    regions = [match.group(4) for match in placed if match.group(4)]
+    assert regions == ["'Bad-é'", "7", "'Bad2'"], result.stderr
+    for match in placed:
+        region = None if match.group(4) is None else ast.literal_eval(match.group(4))  # as the message shows it
+        line, col = int(match.group(1)), int(match.group(2))
+        assert (line, col) == plain_place(raw, match.group(3), region), match.group(0)
