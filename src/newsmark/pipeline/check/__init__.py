@@ -18,11 +18,6 @@ Each ``check_*`` function names in its docstring the codes it can raise; ``rules
     layers.py       independent annotation layers
 """
 
-# The rules contributor/labelstudio.py applies to an imported task, until it names their modules (it is being
-# split on another branch; the names stay here so that neither branch breaks the other).
-from newsmark.pipeline.check.article import check_annotation  # noqa: E402
-from newsmark.pipeline.check.files import check_strings  # noqa: E402
 from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces, validate
-from newsmark.pipeline.check.schema import check_schema  # noqa: E402
 
-__all__ = ["check_annotation", "check_schema", "check_strings", "checked_articles", "corpus_surfaces", "validate"]
+__all__ = ["checked_articles", "corpus_surfaces", "validate"]
