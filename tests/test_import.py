@@ -371,16 +371,18 @@ def test_short_texts_and_test_pages_are_warnings(root, tmp_path):
     assert "warning: " + feed + ":1: the text has only 13 characters; is it a whole article?" in result.stderr
 
 
-def test_lone_surrogates_and_deep_nesting_are_located_problems(root, tmp_path):
+def test_lone_surrogates_deep_nesting_and_endless_numbers_are_located_problems(root, tmp_path):
     feed = tmp_path / "feed.jsonl"
     feed.write_text(
         '{"date": "2024-01-01", "title": "T\\ud800", "text": "Hello world, and some more words."}\n'
         '{"date": "2024-01-01", "text": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}\n"
+        '{"date": "2024-01-01", "text": "Hello world, and some more words.", "words": ' + "9" * 5_000 + "}\n"
     )
     result = run_cli("import", str(feed), "--root", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert f"{feed}:1: a string holds a lone surrogate U+D800, which is not a character" in result.stderr
     assert f"{feed}:2: nested more than 64 levels deep" in result.stderr
+    assert f"{feed}:3: a number of more than 4300 digits" in result.stderr
     assert list((root / "corpus").iterdir()) == []
 
 

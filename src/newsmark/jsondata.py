@@ -1,10 +1,11 @@
 """JSON that a user hands in (a feed line, a sidecar, predictions, a Label Studio export), read so that no
-value can crash a command later: nested at most MAX_DEPTH levels, and no lone surrogate in any string (JSON's
+value can crash a command later: nested at most MAX_DEPTH levels, no number longer than Python reads, and no lone surrogate in any string (JSON's
 ``\\ud800`` escapes decode to one, and it cannot be written as UTF-8 or shown)."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 MAX_DEPTH = 64
 
@@ -26,6 +27,10 @@ def loads(raw: str | bytes):
         raise BadJSON(f"not UTF-8 ({err.reason} at byte {err.start})") from None
     except RecursionError:
         raise BadJSON(f"nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError:
+        # Python refuses to turn more than sys.get_int_max_str_digits() digits into an int (a guard against
+        # quadratic conversion); JSON itself sets no bound, so this is the only other ValueError json raises.
+        raise BadJSON(f"a number of more than {sys.get_int_max_str_digits()} digits") from None
     problem = _problem(value)
     if problem:
         raise BadJSON(problem)
