@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import REPO, copy_seed
+from conftest import REPO, SEED_ID, copy_seed
 
 import newsmark
 import newsmark.pipeline.build as build_module
@@ -18,6 +18,17 @@ def seed_card(tmp_path_factory):
     """A real build of the seed corpus: the card it wrote, and the summary, corpus and settings it handed
     ``card_markdown`` (recorded on the way through, the card rendered as usual)."""
     root = copy_seed(tmp_path_factory.mktemp("card") / "repo")
+    # Two more annotators on the seed: a person, and a model whose record gives name, version and date.
+    annotation = root / "annotations" / f"{SEED_ID}.yaml"
+    annotation.write_text(
+        annotation.read_text(encoding="utf-8").replace(
+            "annotators:\n",
+            "annotators:\n  - {id: ann-lee, kind: human}\n"
+            '  - {id: nm-gpt, kind: model, model: GPT-4o, version: gpt-4o-2024-08-06, date: "2024-09-01"}\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
     for name in ("pyproject.toml", "CITATION.cff"):
         shutil.copy(REPO / name, root / name)
     handed = []
@@ -40,3 +51,14 @@ def test_every_placeholder_of_the_template_is_filled_and_every_field_used(seed_c
     assert template.is_valid()  # no stray $ that substitute() would stop at
     assert set(template.get_identifiers()) == set(card_fields(*inputs))
     assert "<!--" not in card  # the template's own comment stays out of the card
+
+
+def test_the_card_says_what_each_annotator_record_gives(seed_card):
+    card, _ = seed_card
+    annotators = card.split("#### Who are the annotators?\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert annotators == [
+        "- `ann-lee` (human) on 1 article",
+        "- `newsmark-maintainers` (model: name, version and date not recorded) on 1 article",
+        "- `nm-claude-review` (model: Claude, run on 2026-12-05; version not recorded) on 1 article",
+        "- `nm-gpt` (model: GPT-4o, version gpt-4o-2024-08-06, run on 2024-09-01) on 1 article",
+    ]

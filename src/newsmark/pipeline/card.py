@@ -308,21 +308,38 @@ def attribution_markdown(corpus: dict) -> str:
 
 
 def _annotator_lines(stats: dict) -> list[str]:
+    """Who annotated, from the annotators' records: each with its kind, a model with what its record gives
+    of the model's name, version and the day it ran (and what it does not), and the count of articles."""
     kinds = stats["annotator_kinds"]
     lines = [
-        f"- `{annotator}` on {count} article{'s' if count != 1 else ''}"
-        for annotator, count in stats["annotators"].items()
+        f"- `{record['id']}` ({_annotator_details(record)}) on {_articles(record['articles'])}"
+        for record in stats["annotators"]
     ]
     if kinds.get("model"):
         lines += [
             "",
             f"{kinds['model']} article(s) were annotated by a model and **no person reviewed them**: treat "
-            "those annotations as silver standard. In the repository's annotation files a model "
-            "annotator's record names the model, its version where the provider gives one, and the day "
-            'it ran, where they were recorded; DATASHEET.md ("Preprocessing, cleaning, labeling") '
+            'those annotations as silver standard. DATASHEET.md ("Preprocessing, cleaning, labeling") '
             "says how the annotations were made and reviewed.",
         ]
     return lines
+
+
+# What a model annotator's record may give: field, its name when missing, and how the card shows it.
+_MODEL_FIELDS = (("model", "name", "{}"), ("version", "version", "version {}"), ("date", "date", "run on {}"))
+
+
+def _annotator_details(record: dict) -> str:
+    """``human``, or a model's kind with what its record gives and what it leaves out, e.g.
+    ``model: Claude, run on 2026-12-05; version not recorded``."""
+    if record["kind"] == "human":
+        return "human"
+    given = ", ".join(shown.format(record[field]) for field, _, shown in _MODEL_FIELDS if field in record)
+    missing = [name for field, name, _ in _MODEL_FIELDS if field not in record]
+    unrecorded = " and ".join([", ".join(missing[:-1]), missing[-1]]) if len(missing) > 1 else "".join(missing)
+    return f"{record['kind']}: " + "; ".join(
+        part for part in (given, unrecorded and f"{unrecorded} not recorded") if part
+    )
 
 
 def card_fields(summary: dict, corpus: dict, settings: Settings) -> dict[str, str]:
