@@ -72,6 +72,15 @@ def test_guideline_version_matches():
     assert re.search(r"^Version: (\S+)$", doc, flags=re.M).group(1) == GUIDELINES_VERSION
 
 
+def test_the_documents_that_name_the_guidelines_version_name_the_current_one():
+    # "guidelines ... (version 1.2)" or "guidelines 1.2": README and DATASHEET each say it at least once.
+    stated = re.compile(r"guidelines[^\n]{0,80}?\(version (\d+\.\d+)\)|guidelines (\d+\.\d+)\b")
+    for name in ("README.md", "DATASHEET.md", "CONTRIBUTING.md"):
+        versions = {a or b for a, b in stated.findall((REPO / name).read_text(encoding="utf-8"))}
+        assert versions <= {GUIDELINES_VERSION}, name
+        assert versions or name == "CONTRIBUTING.md", name
+
+
 def test_guidelines_list_every_entity_type():
     doc = (REPO / "docs" / "annotation-guidelines.md").read_text()
     for entry in label_table()["entity_types"] + label_table()["claim_types"]:

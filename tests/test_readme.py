@@ -16,6 +16,7 @@ def _quickstart_commands():
 def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
     main_job, tests = _quickstart_commands()
     assert "newsmark validate" in main_job and "newsmark build" in main_job
+    assert "pip install -q -e '.[build]'" in main_job  # build needs the dataset stack, an extra
     assert "pytest" in tests
     ci_lines = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
     assert ci_lines[-1] == tests

@@ -87,7 +87,7 @@ def test_card_loads_with_huggingface_hub_and_has_every_applicable_field(seed_bui
     for heading in HUB_TEMPLATE_SECTIONS:
         assert f"\n{heading}\n" in card.text, heading
     assert "[DATASHEET.md](DATASHEET.md)" in card.text and (seed_build / "DATASHEET.md").is_file()
-    assert "newsmark-maintainers (model)" in card.text and "no person reviewed them" in card.text
+    assert "- `newsmark-maintainers` (model: " in card.text and "no person reviewed them" in card.text
     assert "@misc{newsmark_0_1_0" in card.text and "The newsmark maintainers" in card.text
     datasheet = (seed_build / "DATASHEET.md").read_text()  # the repository's, its statistics block for this build
     assert "| articles | 1 annotated (train 1, validation 0, test 0) |" in datasheet

@@ -42,7 +42,11 @@ def ingest(seed_file, root=".", article_id=None, dry_run=False):
 
 
 def build(root=".", out=None, **options):
-    """Validate and build the dataset folder; see :func:`newsmark.pipeline.build.build`."""
+    """Validate and build the dataset folder; see :func:`newsmark.pipeline.build.build`. Needs the dataset
+    stack (``newsmark[build]``): MissingExtra says so when it is not installed."""
+    from newsmark.extras import require
+
+    require("build", "newsmark build")
     from newsmark.pipeline.build import build as _build
 
     return _build(root, out, **options)

@@ -1,8 +1,9 @@
-"""The contributor's tools: getting articles and annotations into the corpus.
+"""The contributor's tools: getting articles and annotations into the corpus and keeping them right.
 
-    intake.py  ``newsmark new`` and ``newsmark ingest``: text normalisation, metadata, annotation skeleton
-    anchor.py  ``newsmark anchor``: span offsets from quotes, editing YAML round-trip
-    synth.py   ``newsmark synth``: synthetic corpora for tests and benchmarks (never the real corpus)
+Adding articles one at a time or in bulk (with their metadata and an annotation skeleton), grouping
+near-duplicates into stories, filling in span offsets from quotes, suggesting forgotten mentions, the
+Label Studio round trip, and synthetic corpora for tests and benchmarks. docs/design.md has the map of
+modules.
 
 Tools use the pipeline (pipeline/) and the shared vocabulary; the pipeline never uses them.
 """

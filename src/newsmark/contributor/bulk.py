@@ -26,6 +26,7 @@ from newsmark import jsondata
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.contributor.intake import article_metadata, article_plan, clean_body, decode_input, source_file_name
 from newsmark.errors import NewsmarkError
+from newsmark.extras import require
 from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_atomic
 from newsmark.licenses import UNKNOWN, not_spdx
 from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
@@ -232,6 +233,7 @@ def _without_unseen(raw: bytes) -> bytes | str:
 
 def _html_file(path: Path) -> Item | str:
     """Article text and metadata from a saved page, by trafilatura, offline, from the file alone."""
+    require("pages", "importing saved web pages (.html)")
     import trafilatura
 
     if path.stat().st_size > 4 * MAX_FILE_BYTES:

@@ -1,10 +1,17 @@
-"""The dataset card (README.md with Hugging Face YAML metadata) and Croissant metadata of a build.
+"""The documents a build writes beside the data: the dataset card (README.md with Hugging Face YAML
+metadata), LICENSE.md, ATTRIBUTION.md and the label tables.
 
-Both are rendered from one build summary, the Features of ``features.py`` and the corpus statistics,
-so that numbers in the card are always the ones in the data.
+The card is a template the data fills: its prose is ``card.md.template`` beside this module, and
+``card_fields`` gives every number, list and data-dependent sentence in it, from one build summary, the
+Features of ``features.py`` and the corpus statistics, so that numbers in the card are always the ones in
+the data.
 """
 
 from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from string import Template
 
 from datasets import ClassLabel, List, Value
 
@@ -21,27 +28,6 @@ from newsmark.licenses import (
 from newsmark.pipeline.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, MAX_CONTEXT, features, ner_tag_names
 from newsmark.pipeline.splits import SPLITS, Settings
 from newsmark.pipeline.stats import describe_agreement, stats_markdown
-
-TOKENIZER_DOC = (
-    'Tokens are those of spaCy\'s English tokenizer (`spacy.blank("en")`, rules only): `40,000`, `3.5`, '
-    "`U.S.`, URLs and e-mail addresses stay whole, `don't` is `do` + `n't`. Whitespace is never a token, "
-    "and tokens are split further only where a mention starts or ends, so no token crosses a mention "
-    "boundary or a line break. "
-    "Sentences end at a line break, or at `.`, `!` or `?` followed by a space and a capital letter, digit "
-    "or opening quote (not after common abbreviations or single letters, and never inside a mention)."
-)
-
-
-EVALUATION_DOC = (
-    "`newsmark evaluate PREDICTIONS --dataset DIR --split test` scores a model on a split. Mentions: exact "
-    "span and type, micro and per type (headline), exact span, and nervaluate's strict, exact, partial and "
-    "ent_type schemes. `ner`: seqeval's entity-level scores in strict IOB2 mode. Claims: exact span "
-    "(headline) and overlap under a one-to-one matching that takes pairs greatest overlap first. "
-    "Check-worthiness: precision, recall and F1 of the positive class over every sentence of the "
-    "`sentences` config (CLEF CheckThat! style). Topics: micro F1 (headline) and macro F1 over the IPTC "
-    "labels present in the gold or the predictions. Precision is matches over predictions, recall matches "
-    "over gold annotations, F1 their harmonic mean."
-)
 
 
 def label_tables() -> dict[str, str]:
@@ -322,263 +308,132 @@ def attribution_markdown(corpus: dict) -> str:
 
 
 def _annotator_lines(stats: dict) -> list[str]:
+    """Who annotated, from the annotators' records: each with its kind, a model with what its record gives
+    of the model's name, version and the day it ran (and what it does not), and the count of articles."""
     kinds = stats["annotator_kinds"]
     lines = [
-        f"- `{annotator}` on {count} article{'s' if count != 1 else ''}"
-        for annotator, count in stats["annotators"].items()
+        f"- `{record['id']}` ({_annotator_details(record)}) on {_articles(record['articles'])}"
+        for record in stats["annotators"]
     ]
     if kinds.get("model"):
         lines += [
             "",
             f"{kinds['model']} article(s) were annotated by a model and **no person reviewed them**: treat "
-            "those annotations as silver standard. In the repository's annotation files a model "
-            "annotator's record names the model, its version where the provider gives one, and the day "
-            'it ran, where they were recorded; DATASHEET.md ("Preprocessing, cleaning, labeling") '
+            'those annotations as silver standard. DATASHEET.md ("Preprocessing, cleaning, labeling") '
             "says how the annotations were made and reviewed.",
         ]
     return lines
 
 
-def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
-    """The dataset card: metadata from ``card_data`` and the Hub template's sections, written from the data."""
-    from huggingface_hub import DatasetCard
+# What a model annotator's record may give: field, its name when missing, and how the card shows it.
+_MODEL_FIELDS = (("model", "name", "{}"), ("version", "version", "version {}"), ("date", "date", "run on {}"))
 
+
+def _annotator_details(record: dict) -> str:
+    """``human``, or a model's kind with what its record gives and what it leaves out, e.g.
+    ``model: Claude, run on 2026-12-05; version not recorded``."""
+    if record["kind"] == "human":
+        return "human"
+    given = ", ".join(shown.format(record[field]) for field, _, shown in _MODEL_FIELDS if field in record)
+    missing = [name for field, name, _ in _MODEL_FIELDS if field not in record]
+    unrecorded = " and ".join([", ".join(missing[:-1]), missing[-1]]) if len(missing) > 1 else "".join(missing)
+    return f"{record['kind']}: " + "; ".join(
+        part for part in (given, unrecorded and f"{unrecorded} not recorded") if part
+    )
+
+
+def card_fields(summary: dict, corpus: dict, settings: Settings) -> dict[str, str]:
+    """What fills the card template's placeholders: every number, list and data-dependent sentence, from
+    the build summary, the corpus statistics and the settings."""
     stats = corpus["stats"]
     labels = label_table()
-    repo = settings.repo_id or "path/to/newsmark"
-    split_rows = "\n".join(
-        f"| {config} | "
-        + " | ".join(str(summary["configs"][config].get(s, {}).get("num_examples", 0)) for s in SPLITS)
-        + " |"
-        for config in CONFIGS
-    )
     empty = [s for s in SPLITS if s not in summary["configs"][DEFAULT_CONFIG]]
-    empty_note = (
-        [
-            f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this version "
-            "and left out of the card, because `datasets` cannot load a 0-row split.",
-            "",
-        ]
-        if empty
-        else []
-    )
     citation = corpus.get("bibtex")
-    configs = []
-    for config in CONFIGS:
-        configs += [f"### `{config}`", "", DESCRIPTIONS[config] + ".", "", _fields_table(config), ""]
-    sections = [
-        "# Dataset Card for newsmark",
-        "",
-        "News articles with span-exact annotations of IPTC Media Topics, OntoNotes 5 named entities grouped "
-        "into document-level entities, and check-able claims with claimer, type, attribution and "
-        "check-worthiness.",
-        "",
-        "## Dataset Details",
-        "",
-        "### Dataset Description",
-        "",
-        "newsmark lives in a git repository: article texts, their metadata and YAML annotations, checked by "
-        "`newsmark validate` against JSON Schemas and documented rules, and built into this folder by "
-        "`newsmark build`. Every annotation in it passed validation.",
-        "",
-        "- **Curated by:** the newsmark maintainers",
-        f"- **Language(s):** {', '.join(sorted(corpus['languages']))}",
-        f"- **License:** annotations {ANNOTATION_LICENSE}; article texts per article (see Licensing)",
-        f"- **Version:** {summary['version']} (content fingerprint `{summary['fingerprint']}`)",
-        "- **Datasheet:** [DATASHEET.md](DATASHEET.md) (Datasheets for Datasets)",
-        "",
-        "### Dataset Sources",
-        "",
-        (
-            f"- **Repository:** https://huggingface.co/datasets/{settings.repo_id}"
+    return {
+        "languages": ", ".join(sorted(corpus["languages"])),
+        "annotation_license": ANNOTATION_LICENSE,
+        "version": summary["version"],
+        "fingerprint": summary["fingerprint"],
+        "repository": (
+            f"https://huggingface.co/datasets/{settings.repo_id}"
             if settings.repo_id
-            else "- **Repository:** not published to the Hub yet (no `repo_id` in `[tool.newsmark]`)"
+            else "not published to the Hub yet (no `repo_id` in `[tool.newsmark]`)"
         ),
-        "",
-        "## Uses",
-        "",
-        "```python",
-        "from datasets import load_dataset",
-        f'articles = load_dataset("{repo}")            # default config: articles',
-        f'ner = load_dataset("{repo}", "ner")',
-        'labels = ner["train"].features["ner_tags"].feature.names',
-        "```",
-        "",
-        "### Direct Use",
-        "",
-        "Named entity recognition (the `ner` and `mentions` configs, OntoNotes 5 labels), topic "
-        "classification (IPTC Media Topics), claim detection and check-worthiness (the `claims` and "
-        "`sentences` configs), and testing annotation tooling. Score a model with `newsmark evaluate` "
-        "(definitions below).",
-        "",
-        "### Out-of-Scope Use",
-        "",
-        "Claims are annotated as the article makes or reports them, not verified"
-        + (
-            f" ({stats['verdicts']} claims carry a fact-checked verdict)"
+        "repo": settings.repo_id or "path/to/newsmark",
+        "verdicts": (
+            f"{stats['verdicts']} claims carry a fact-checked verdict"
             if stats["verdicts"]
-            else " (no claim carries a verdict)"
-        )
-        + ": do not use the data as a source of facts. "
-        + (
+            else "no claim carries a verdict"
+        ),
+        "small_corpus": (
             "With fewer than 1,000 articles, do not draw statistical conclusions from it. "
             if stats["articles"] < 1000
             else ""
-        )
-        + "Article texts whose licence is unknown may not be redistributed.",
-        "",
-        "## Dataset Structure",
-        "",
-        *configs,
-        "Offsets (`start`, `end`, `token_starts`, `token_ends`, `sentence_start`) are 0-based Unicode "
-        "code-point offsets into the article `text`, `end` exclusive: `text[start:end] == span text`. "
-        "The `sentence` of a `mentions` or `claims` row is the sentence (or run of sentences) holding the "
-        f"span; where that is longer than {MAX_CONTEXT:,} characters, the {MAX_CONTEXT:,} characters of it "
-        "centred on the span (just the span when the span is longer). `sentence_start` is where it starts.",
-        "",
-        "### Splits",
-        "",
-        f'Let `bucket` be the first 8 hex digits of SHA-256(`"{settings.salt}:" + key`) as an integer '
-        "modulo 10000, where `key` is the article's `story` or else its `id`. An article is in `test` when "
-        f"`bucket < {settings.test_fraction} × 10000`, in `validation` when `bucket < "
-        f"({settings.test_fraction} + {settings.validation_fraction}) × 10000`, otherwise in `train`. "
-        "Articles of one story share a split, and adding articles never moves an existing one.",
-        "",
-        "| config | " + " | ".join(SPLITS) + " |",
-        "| --- | " + " | ".join("---" for _ in SPLITS) + " |",
-        split_rows,
-        "",
-        *empty_note,
-        "### Statistics",
-        "",
-        stats_markdown(stats),
-        "",
-        "### Labels",
-        "",
-        "Label order is fixed (append-only across versions): it is the ClassLabel index order.",
-        "",
-        "Topics (IPTC Media Topics, top level): "
-        + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["topics"])
-        + ".",
-        "",
-        "Entity types (OntoNotes 5): " + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["entity_types"]) + ".",
-        "",
-        "Claim types (after AVeriTeC): "
-        + "; ".join(f"`{t['name']}` {t['label']}" for t in labels["claim_types"])
-        + ".",
-        "",
-        f"NER tags (IOB2): {', '.join(f'`{t}`' for t in ner_tag_names())}. Where mentions nest, the outermost "
-        "is tagged; all of them are in the `mentions` config. Names and order are those of "
-        "conll2012_ontonotesv5's `named_entities`, so a model trained on OntoNotes scores here by index.",
-        "",
-        "ClassLabel columns hold indices. Compare with the index, not the name: "
-        '`mentions.filter(lambda r: r["type"] == features["type"].str2int("PERSON"))`, or decode with '
-        '`features["type"].int2str(row["type"])`. SQL engines see bare integers; `labels/<set>.csv` '
-        "(`id,name,description`) holds each set's names to join on:",
-        "",
-        "```sql",
-        "-- DuckDB, in the dataset folder",
-        "SELECT t.name AS type, count(*) AS mentions",
-        "FROM 'data/mentions/*.parquet' m JOIN 'labels/entity_types.csv' t ON m.type = t.id",
-        "GROUP BY t.name ORDER BY mentions DESC;",
-        "```",
-        "",
-        "```python",
-        "import pandas as pd",
-        'mentions = pd.read_parquet("data/mentions")',
-        'types = pd.read_csv("labels/entity_types.csv").add_prefix("type_")',
-        'mentions.merge(types, left_on="type", right_on="type_id")  # adds type_name, type_description',
-        "```",
-        "",
-        "Tables: " + ", ".join(f"`labels/{name}.csv`" for name in label_tables()) + ".",
-        "",
-        "### Tokenization",
-        "",
-        TOKENIZER_DOC,
-        "",
-        "### Evaluation",
-        "",
-        EVALUATION_DOC,
-        "",
-        "### Baselines",
-        "",
-        *baseline_lines(corpus.get("baselines"), summary),
-        "",
-        "## Dataset Creation",
-        "",
-        "### Curation Rationale",
-        "",
-        "Span-exact, reviewed and versioned annotations of what news articles say: who and what they name, "
-        "what they are about, and which check-able claims they make or report, so that entity recognition, "
-        "topic classification and check-worthiness can be studied on the same texts.",
-        "",
-        "### Source Data",
-        "",
-        "#### Data Collection and Processing",
-        "",
-        "Texts are kept as the source gave them except for mechanical cleaning applied to every article of "
-        "a source alike (Unicode NFC, LF line endings, surrounding whitespace, and rules such as removing a "
-        "dateline or photo captions), which each article's metadata records as its changes "
-        "([ATTRIBUTION.md](ATTRIBUTION.md) lists them); source documents are kept byte for byte in the "
-        "repository's `seeds/`, and each article's provenance holds the SHA-256 of its text as the source "
-        "gave it. Titles, publishers or licences that the source does not give are null or `unknown`, never "
-        'invented. The repository\'s DATASHEET.md ("Collection process") states which items of each source '
-        "were left out and why.",
-        "",
-        "#### Who are the source data producers?",
-        "",
-        "The publishers and authors of the articles, where the source names them (`source_name`, "
-        "`source_url`); where it does not, they are unknown. Sources: "
-        + (", ".join(f"{name} ({_articles(count)})" for name, count in stats.get("sources", {}).items()) or "none")
-        + ".",
-        "",
-        "### Annotations",
-        "",
-        "#### Annotation process",
-        "",
-        "Annotators follow the repository's annotation guidelines (version per row in `guidelines`) from the "
-        "article text alone; `newsmark validate` checks every span, id and reference. Wikidata ids are given "
-        f"only where the referent is certain ({stats['wikidata']} of {stats['entities']} entities). "
-        f"Inter-annotator agreement: {describe_agreement(stats.get('agreement'))} (`newsmark agree`; "
-        "the figures are defined in the repository's docs/design.md).",
-        "",
-        "#### Who are the annotators?",
-        "",
-        *_annotator_lines(stats),
-        "",
-        "#### Personal and Sensitive Information",
-        "",
-        "The articles are published news. They name public figures in their public roles and, in reports of "
-        "crimes, accidents and deaths, private individuals as the article names them; entities are annotated "
-        "as the text gives them, and nothing beyond the published text is collected.",
-        "",
-        "## Bias, Risks, and Limitations",
-        "",
-        "The articles are whatever contributors added, not a sample of any news market, language or period; "
-        "their topics and entities reflect that. Claims and opinions are the articles' own. Annotations made "
-        "by a model without review may contain errors.",
-        "",
-        "### Recommendations",
-        "",
-        "Report results per split with the version and fingerprint above; check `license` before "
-        "redistributing texts; prefer human-reviewed annotations for evaluation.",
-        "",
-        "## Licensing",
-        "",
-        *licence_lines(stats, corpus.get("withheld")),
-        "",
-        "## Citation",
-        "",
-        *(
-            ["**BibTeX:**", "", "```bibtex", citation, "```"]
-            if citation
-            else ["No CITATION.cff was found in the repository at build time."]
         ),
-        "",
-        "## Dataset Card Contact",
-        "",
-        "The newsmark maintainers, through the issue tracker of the repository the dataset is built from.",
-        "",
+        "configs": "".join(
+            f"### `{config}`\n\n{DESCRIPTIONS[config]}.\n\n{_fields_table(config)}\n\n" for config in CONFIGS
+        ),
+        "max_context": f"{MAX_CONTEXT:,}",
+        "salt": settings.salt,
+        "test_fraction": str(settings.test_fraction),
+        "validation_fraction": str(settings.validation_fraction),
+        "split_table": _split_table(summary),
+        "empty_splits": (
+            f"The {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty in this version "
+            "and left out of the card, because `datasets` cannot load a 0-row split.\n\n"
+            if empty
+            else ""
+        ),
+        "statistics": stats_markdown(stats),
+        "topics": _label_list(labels["topics"]),
+        "entity_types": _label_list(labels["entity_types"]),
+        "claim_types": _label_list(labels["claim_types"]),
+        "ner_tags": ", ".join(f"`{tag}`" for tag in ner_tag_names()),
+        "label_tables": ", ".join(f"`labels/{name}.csv`" for name in label_tables()),
+        "baselines": "\n".join(baseline_lines(corpus.get("baselines"), summary)),
+        "sources": ", ".join(f"{name} ({_articles(count)})" for name, count in stats.get("sources", {}).items())
+        or "none",
+        "wikidata": str(stats["wikidata"]),
+        "entities": str(stats["entities"]),
+        "agreement": describe_agreement(stats.get("agreement")),
+        "annotators": "\n".join(_annotator_lines(stats)),
+        "licensing": "\n".join(licence_lines(stats, corpus.get("withheld"))),
+        "citation": (
+            f"**BibTeX:**\n\n```bibtex\n{citation}\n```"
+            if citation
+            else "No CITATION.cff was found in the repository at build time."
+        ),
+    }
+
+
+def _split_table(summary: dict) -> str:
+    rows = [
+        f"| {config} | "
+        + " | ".join(str(summary["configs"][config].get(split, {}).get("num_examples", 0)) for split in SPLITS)
+        + " |"
+        for config in CONFIGS
     ]
-    content = f"---\n{card_data(summary, corpus).to_yaml()}\n---\n\n" + "\n".join(sections).rstrip() + "\n"
+    return "\n".join(
+        ["| config | " + " | ".join(SPLITS) + " |", "| --- | " + " | ".join("---" for _ in SPLITS) + " |", *rows]
+    )
+
+
+def _label_list(entries: list[dict]) -> str:
+    return "; ".join(f"`{entry['name']}` {entry['label']}" for entry in entries)
+
+
+@cache
+def card_template() -> Template:
+    """The card's body (``card.md.template`` beside this module, shipped in the wheel), without its leading
+    comment. Markdown, but not named ``.md``: ruff's formatter would rewrite the code blocks the card shows."""
+    text = files("newsmark.pipeline").joinpath("card.md.template").read_text(encoding="utf-8")
+    return Template(text.split("-->\n", 1)[1])
+
+
+def card_markdown(summary: dict, corpus: dict, settings: Settings) -> str:
+    """The dataset card: metadata from ``card_data``, and the template's sections filled by ``card_fields``."""
+    from huggingface_hub import DatasetCard
+
+    body = card_template().substitute(card_fields(summary, corpus, settings))
+    content = f"---\n{card_data(summary, corpus).to_yaml()}\n---\n\n" + body.rstrip() + "\n"
     return str(DatasetCard(content))

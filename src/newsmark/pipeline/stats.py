@@ -6,6 +6,7 @@ when the DATASHEET block is stale and ``build`` can regenerate it and fill the c
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from newsmark.labels import COMPLETE, IN_PROGRESS, labels_by_name, names
@@ -40,13 +41,22 @@ def contribution(article: Article) -> dict | None:
         "checkworthy": sum(claim["checkworthy"] for claim in annotation["claims"]),
         "topics": list(annotation["topics"]),
         "kinds": sorted({annotator["kind"] for annotator in annotation["annotators"]}),
-        "annotators": sorted({f"{annotator['id']} ({annotator['kind']})" for annotator in annotation["annotators"]}),
+        "annotators": sorted({_annotator_key(annotator) for annotator in annotation["annotators"]}),
         "license": article.meta.data["license"],
         "source": (article.meta.data.get("source") or {}).get("name") or "unknown",
         "verdicts": sum("verdict" in claim for claim in annotation["claims"]),
         "wikidata": sum("wikidata" in entity for entity in annotation["entities"]),
         "surfaces": surfaces,
     }
+
+
+ANNOTATOR_FIELDS = ("id", "kind", "model", "version", "date")  # an annotator's record, as the schema has it
+
+
+def _annotator_key(annotator: dict) -> str:
+    """An annotator's record as one JSON string (a counter key that the validate cache can keep): its id and
+    kind, and for a model what the record gives of the model's name, version and the day it ran."""
+    return json.dumps({field: annotator[field] for field in ANNOTATOR_FIELDS if field in annotator})
 
 
 class Tally:
@@ -114,7 +124,7 @@ class Tally:
             "checkworthy": self.checkworthy,
             "topics": _ordered(+self.topics, "topics"),
             "annotator_kinds": _ordered(+self.kinds, "annotator_kinds"),
-            "annotators": dict(sorted((+self.annotators).items())),
+            "annotators": _annotators(+self.annotators),
             "licenses": dict(sorted((+self.licenses).items())),
             "sources": dict(sorted((+self.sources).items())),
             "verdicts": self.verdicts,
@@ -130,6 +140,12 @@ def corpus_stats(contributions: dict[str, dict | None], settings: Settings, agre
     for part in contributions.values():
         tally.add(part)
     return {**tally.stats(), "agreement": agreement}
+
+
+def _annotators(counter: Counter) -> list[dict]:
+    """Each distinct annotator record with the number of articles it is on (``articles``), by id."""
+    records = [{**json.loads(key), "articles": count} for key, count in counter.items()]
+    return sorted(records, key=lambda record: [str(record.get(field, "")) for field in ANNOTATOR_FIELDS])
 
 
 def _ordered(counter: Counter, label_set: str) -> dict[str, int]:

@@ -10,3 +10,9 @@ Each command gets a module here and its arguments in cli/release.py.
 The dataset card and Croissant metadata are not here: the build writes them (pipeline/card.py), and the
 pipeline never imports a tool.
 """
+
+from newsmark.extras import require
+
+# Every tool here reads or writes a built dataset (Parquet, Features, spaCy, the Hub): when the dataset stack
+# is not installed, one line says which extra to install, before any of them fails to import it.
+require("build", "each of newsmark evaluate, export, diff and publish")

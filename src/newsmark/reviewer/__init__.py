@@ -1,7 +1,8 @@
 """The reviewer's tools: looking at the corpus and judging it.
 
-    report.py  ``newsmark report``: a static HTML site of highlighted mentions and claims
-    (``newsmark stats`` prints pipeline/stats.py's counts; its command lives in cli/reviewer.py)
+A static HTML site of highlighted mentions and claims, and the agreement of independent annotation
+layers with their disagreements located (the statistics ``newsmark stats`` prints are the pipeline's,
+pipeline/stats.py). docs/design.md has the map of modules.
 
 Tools use the pipeline (pipeline/) and the shared vocabulary; the pipeline never uses them.
 """
