@@ -98,3 +98,12 @@ def test_a_public_publish_plan_passes(project, public_build):
     )
     assert result.returncode == 0, result.stderr
     assert "to the public dataset repository newsmark/newsmark" in result.stdout
+
+
+def test_the_croissant_metadata_reports_the_measured_agreement(public_build):
+    # The corpus has independent layers, so Croissant's annotation analysis gives their agreement, as the card
+    # does, rather than saying it was not measured.
+    document = json.loads((public_build / "croissant.json").read_text())
+    analysis = document["rai:dataAnnotationAnalysis"]
+    assert analysis.startswith("Inter-annotator agreement: ") and "double-annotated article(s)" in analysis
+    assert "private individuals as the article names them" in document["rai:personalSensitiveInformation"]

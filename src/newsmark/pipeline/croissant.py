@@ -10,6 +10,7 @@ from datasets import ClassLabel, List
 
 from newsmark.licenses import ANNOTATION_LICENSE, UNKNOWN, license_url
 from newsmark.pipeline.features import CONFIGS, DESCRIPTIONS, features
+from newsmark.pipeline.stats import describe_agreement
 
 _CROISSANT_CONTEXT = {
     "@language": "en",
@@ -135,7 +136,7 @@ def croissant(summary: dict, corpus: dict, settings) -> str:
         "IPTC Media Topics, OntoNotes 5 entity types with every mention, claims "
         "with claimer, type (after AVeriTeC), attribution and check-worthiness "
         "(after CLEF CheckThat!); every file validated by newsmark validate.",
-        "rai:dataAnnotationAnalysis": "Inter-annotator agreement is not measured in this version.",
+        "rai:dataAnnotationAnalysis": f"Inter-annotator agreement: {describe_agreement(stats.get('agreement'))}.",
         "rai:annotationsPerItem": "One adjudicated annotation layer per article.",
         "rai:annotatorDemographics": f"Annotator kinds: {kinds or 'none'}. Articles annotated by a model were not "
         "reviewed by a person.",
@@ -143,8 +144,11 @@ def croissant(summary: dict, corpus: dict, settings) -> str:
         "verified; model-made annotations are silver standard.",
         "rai:dataBiases": "The articles are whatever contributors added; topics, places and people reflect that "
         "selection, not any news market.",
-        "rai:personalSensitiveInformation": "Public figures named in published news; no personal data about "
-        "private individuals is annotated.",
+        # The card's "Personal and sensitive information" says the same: reports of crimes, accidents and
+        # deaths name private individuals, and they are annotated as the article names them.
+        "rai:personalSensitiveInformation": "Published news: public figures in their public roles and, in reports "
+        "of crimes, accidents and deaths, private individuals as the article names them; nothing beyond the "
+        "published text is collected.",
         "rai:dataUseCases": "Named entity recognition, topic classification, claim detection and "
         "check-worthiness; not a source of facts.",
         "distribution": distribution,
