@@ -253,3 +253,32 @@ claims: []
     assert _findings(tiny) == [f"corpus/tiny.txt:1:{second + 1}: NM410"]
     applied = run_cli("suggest", "tiny", "--no-corpus", "--root", str(tiny))
     assert "(1 added)" in applied.stdout and _findings(tiny) == []
+
+
+def test_the_fast_cover_test_equals_the_rule_as_written():
+    # NM410 asks, for every occurrence of a mention's text, whether a mention covers it; the fast answer
+    # (sorted starts, running maximum of ends) must equal the rule as written, on the real corpus's mentions
+    # and on random spans that nest, cross, touch and repeat.
+    import random
+
+    from conftest import REPO
+
+    from newsmark.pipeline.check.spans import _covering, covered_plainly
+
+    cases = []
+    for path in sorted((REPO / "annotations").glob("*.yaml"))[:60]:
+        data = yaml.safe_load(path.read_text())
+        spans = [(m["start"], m["end"]) for e in data["entities"] for m in e["mentions"]]
+        shifted = [(s + d, e + f) for s, e in spans for d in (-3, 0, 2) for f in (-2, 0, 4)]
+        cases.append((spans, [(s, e) for s, e in shifted if s < e]))  # a mention's text is never empty
+    chance = random.Random(7)
+    for _ in range(300):
+        spans = [(s, s + chance.randint(0, 9)) for s in (chance.randint(0, 40) for _ in range(chance.randint(0, 12)))]
+        cases.append((spans, [(s, s + chance.randint(1, 9)) for s in range(-2, 45)]))
+    compared = 0
+    for spans, occurrences in cases:
+        covered = _covering(spans)
+        for start, end in occurrences:
+            assert covered(start, end) == covered_plainly(spans, start, end), (spans, start, end)
+            compared += 1
+    assert compared > 10_000
