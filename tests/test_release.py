@@ -335,6 +335,26 @@ def test_diff_of_a_revision_with_a_link_out_is_a_located_error(two_releases):
     assert "revision HEAD: corpus/passwd.txt is a link to '/etc/passwd', outside the corpus" in result.stderr
 
 
+def test_diff_reads_a_revision_as_committed_whatever_its_gitattributes_say(tmp_path):
+    # git archive obeys the revision's own .gitattributes: export-ignore would hide an article and
+    # export-subst rewrite a title, so the revision would seem to differ from the same files built here.
+    from newsmark.contributor.synth import synthesize
+
+    root = synthesize(tmp_path / "corpus", 6)
+    meta = root / "corpus" / "synthetic-000002.yaml"
+    meta.write_text(meta.read_text().replace("title: ", "title: $Format:%H$ ", 1))
+    (root / ".gitattributes").write_text(
+        "corpus/synthetic-000001.* export-ignore\nannotations/synthetic-000001.yaml export-ignore\n"
+        "corpus/*.yaml export-subst\nannotations/* export-subst\n"
+    )
+    commit_all(root, "a revision with export attributes")
+    here = _build(root, tmp_path / "here")
+    result = run_cli("diff", "HEAD", str(here), "--root", str(root), "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert (report["added"], report["removed"], report["changed"], report["moved"]) == ([], [], {}, {})
+
+
 def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path):
     from newsmark.pipeline.splits import read_settings, split_of
 

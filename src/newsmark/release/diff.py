@@ -9,15 +9,14 @@ article present in both is an error unless the split rule itself changed (a majo
 
 from __future__ import annotations
 
-import io
 import json
+import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from newsmark.errors import NewsmarkError
 from newsmark.git import resolve_commit
@@ -42,42 +41,82 @@ def dataset_folder(spec: str, root: Path):
     commit = resolve_commit(root, spec, "not a dataset folder (no manifest.json), so a revision:")
     work = Path(tempfile.mkdtemp(prefix="newsmark-diff-"))
     try:
-        archive = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(root),
-                "archive",
-                "--format=tar",
-                commit,
-                "--",
-                *[p for p in _REVISION_PATHS if _exists_at(root, commit, p)],
-            ],
-            capture_output=True,
-            timeout=300,
-        )
-        if archive.returncode != 0:
-            raise NewsmarkError(f"git archive {spec} failed: {archive.stderr.decode(errors='replace').strip()}")
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            try:
-                tar.extractall(work / "corpus", filter="data")  # no links out, no absolute paths
-            except tarfile.FilterError as err:  # a committed link that points outside the corpus
-                raise NewsmarkError(
-                    f"revision {spec}: {err.tarinfo.name} is a link to {err.tarinfo.linkname!r}, "
-                    "outside the corpus; the corpus holds no links (NM108), so that revision "
-                    "cannot be built"
-                ) from None
+        check_out(root, commit, spec, work / "corpus")
         build(work / "corpus", work / "dataset")
         yield work / "dataset"
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _exists_at(root: Path, commit: str, path: str) -> bool:
-    return (
-        subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}:{path}"], capture_output=True).returncode
-        == 0
-    )
+def check_out(root: Path, commit: str, spec: str, target: Path) -> None:
+    """Write the files of ``commit`` that a build reads into the new folder ``target``, exactly as they were
+    committed. Read from git's object store (``ls-tree`` and ``cat-file``), not through ``git archive``:
+    archive obeys the revision's own ``.gitattributes`` (``export-ignore`` drops files, ``export-subst``
+    rewrites them, filters run), so a contributor's revision could hide or change what is compared. A link
+    is refused, never written or followed."""
+    listing = _git(root, spec, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *_REVISION_PATHS)
+    blobs: list[tuple[str, str]] = []  # (object id, path)
+    for entry in filter(None, listing.split(b"\0")):
+        info, _, raw_path = entry.partition(b"\t")
+        mode, kind, oid = info.decode("ascii").split()
+        path = raw_path.decode("utf-8", errors="surrogateescape")
+        if mode == "120000":
+            link = _git(root, spec, "cat-file", "blob", oid).decode("utf-8", errors="replace")
+            outside = PurePosixPath(link).is_absolute() or ".." in PurePosixPath(link).parts
+            raise NewsmarkError(
+                f"revision {spec}: {path} is a link to {link!r}"
+                + (", outside the corpus" if outside else "")
+                + "; the corpus holds no links (NM108), so that revision cannot be built"
+            )
+        parts = PurePosixPath(path).parts
+        if kind != "blob" or any(part in ("", ".", "..", ".git") for part in parts) or "\\" in path:
+            raise NewsmarkError(
+                f"revision {spec}: {path} is a {'submodule' if kind == 'commit' else kind} the corpus cannot "
+                "hold, so that revision cannot be built"
+            )
+        blobs.append((oid, path))
+    target.mkdir(parents=True)
+    if not blobs:
+        return
+    # one cat-file process for every object; its answers come back in the order asked
+    with subprocess.Popen(
+        ["git", "-C", str(root), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as batch:
+        batch.stdin.write("".join(f"{oid}\n" for oid, _ in blobs).encode("ascii"))
+        batch.stdin.close()
+        for oid, path in blobs:
+            header = batch.stdout.readline().split()
+            if len(header) != 3 or header[0].decode() != oid or header[1] != b"blob":
+                batch.kill()
+                raise NewsmarkError(f"revision {spec}: {path} could not be read from git (object {oid})")
+            destination = target / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL and O_NOFOLLOW: a file is only ever created, in a folder made here
+            fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                left = int(header[2])
+                while left:
+                    chunk = batch.stdout.read(min(left, 1 << 20))
+                    if not chunk:
+                        raise NewsmarkError(f"revision {spec}: {path} ended early in git's answer")
+                    handle.write(chunk)
+                    left -= len(chunk)
+            batch.stdout.read(1)  # the newline after each object
+    if batch.returncode not in (0, None):
+        raise NewsmarkError(f"revision {spec}: git cat-file failed ({batch.returncode})")
+
+
+def _git(root: Path, spec: str, *args: str) -> bytes:
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise NewsmarkError(f"git is needed here: {err}") from None
+    if result.returncode != 0:
+        raise NewsmarkError(f"revision {spec}: git {args[0]} failed: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout
 
 
 def _row_counts(folder: Path, manifest: dict) -> dict[str, dict[str, int]]:
