@@ -3,19 +3,24 @@
 OLD and NEW are dataset folders written by ``newsmark build``, or git revisions of the corpus (each is
 checked out into a temporary folder and built there). The report lists articles added, removed and
 changed (text, metadata or annotation, from the manifests' input hashes), row counts per config and
-split, label count deltas, label-set changes, and articles whose split changed. A split change of an
-article present in both is an error unless the split rule itself changed (a major version).
+split, label count deltas, label-set changes, and each article whose split changed (id, from, to).
+
+An article present in both moves only when its key (story, else id) or the split rule (``salt``,
+``test_fraction``, ``validation_fraction`` in ``[tool.newsmark]``) changed. A move without a rule change is an
+error; so is a rule change without a new major version, located at the setting in pyproject.toml.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from newsmark.errors import NewsmarkError
@@ -24,17 +29,32 @@ from newsmark.pipeline.features import CONFIGS
 from newsmark.pipeline.splits import SPLITS
 from newsmark.release.dataset import config_rows, decoded_rows
 
+SPLIT_SETTINGS = ("salt", "test_fraction", "validation_fraction")  # the split rule's inputs (pipeline/splits.py)
 PARTS = {"text": "corpus/{}.txt", "metadata": "corpus/{}.yaml", "annotation": "annotations/{}.yaml"}
 # What a revision needs to be built: the corpus and the files that fix its build.
 _REVISION_PATHS = ("corpus", "annotations", "schema", "seeds", "pyproject.toml", "DATASHEET.md", "CITATION.cff")
 
 
+@dataclass(frozen=True)
+class Release:
+    folder: Path  # the built dataset
+    # where its split rule was set, to locate a complaint about it: (name, text) of the pyproject.toml it
+    # was built from, when known
+    settings: tuple[str, str] | None = None
+
+
 @contextmanager
 def dataset_folder(spec: str, root: Path):
-    """A built dataset folder for ``spec``: the folder itself when it is one, else the build of git
-    revision ``spec`` of the repository at ``root``, made in a temporary folder."""
+    """The ``Release`` of ``spec``: a built dataset folder itself (its settings taken to be those of the
+    pyproject.toml at ``root``, when there is one), else the build of git revision ``spec`` of the
+    repository at ``root``, made in a temporary folder."""
     if (Path(spec) / "manifest.json").is_file():
-        yield Path(spec)
+        pyproject = root / "pyproject.toml"
+        try:
+            text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            text = None
+        yield Release(Path(spec), (str(pyproject), text) if text is not None else None)
         return
     from newsmark.pipeline.build import build
 
@@ -43,7 +63,8 @@ def dataset_folder(spec: str, root: Path):
     try:
         check_out(root, commit, spec, work / "corpus")
         build(work / "corpus", work / "dataset")
-        yield work / "dataset"
+        pyproject = (work / "corpus" / "pyproject.toml").read_text(encoding="utf-8")  # the build read it
+        yield Release(work / "dataset", (f"{spec}:pyproject.toml", pyproject))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -160,8 +181,42 @@ def _label_counts(folder: Path) -> dict[str, Counter]:
     return counts
 
 
-def compare(old: Path, new: Path) -> dict:
-    """The differences between two built dataset folders, as plain data; ``errors`` lists what must not be."""
+def _major(version) -> int | None:
+    match = re.match(r"(\d+)\.\d+\.\d+", str(version))
+    return int(match.group(1)) if match else None
+
+
+def _setting_location(settings: tuple[str, str] | None, new: Path, name: str, value) -> str:
+    """Where the split setting ``name`` of the newer release is written: its line in the pyproject.toml the
+    release was built from (when that file gives the value the release records), else in its manifest."""
+    if settings is not None:
+        label, text = settings
+        table = None
+        for number, line in enumerate(text.splitlines(), 1):
+            header = re.match(r"\s*\[([^\]]+)\]", line)
+            if header:
+                table = header.group(1).replace(" ", "").replace('"', "")
+            elif table == "tool.newsmark" and re.match(rf"\s*{name}\s*=", line):
+                written = line.split("=", 1)[1].split("#", 1)[0].strip().strip("\"'")
+                if written == str(value) or _same_number(written, value):
+                    return f"{label}:{number}:{line.index(name) + 1}"
+    manifest = new / "manifest.json"
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
+        if f'"{name}"' in line:
+            return f"{manifest}:{number}:{line.index(name)}"
+    return f"{manifest}:1:1"
+
+
+def _same_number(written: str, value) -> bool:
+    try:
+        return float(written) == float(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def compare(old: Path, new: Path, settings: tuple[str, str] | None = None) -> dict:
+    """The differences between two built dataset folders, as plain data; ``errors`` lists what must not be.
+    ``settings`` is the (name, text) of the pyproject.toml ``new`` was built from, to locate errors."""
     manifests = [json.loads((folder / "manifest.json").read_text(encoding="utf-8")) for folder in (old, new)]
     before, after = ({**m.get("splits", {})} for m in manifests)
     both = sorted(set(before) & set(after))
@@ -175,8 +230,18 @@ def compare(old: Path, new: Path) -> dict:
         ]
         if parts:
             changed[article] = parts
+    # "moved": present in both releases, in another split. The split is a function of the article's key and
+    # the split rule, so a move comes from a changed story or a changed rule.
     moved = {article: [before[article], after[article]] for article in both if before[article] != after[article]}
-    rule_changed = manifests[0].get("split_rule") != manifests[1].get("split_rule")
+    rules = [manifest.get("split_rule") or {} for manifest in manifests]
+    rule_changes = {
+        name: [rules[0].get(name), rules[1].get(name)]
+        for name in SPLIT_SETTINGS
+        if rules[0].get(name) != rules[1].get(name)
+    }
+    rule_changed = bool(rule_changes)
+    majors = [_major(manifest.get("version")) for manifest in manifests]
+    new_major = None not in majors and majors[1] > majors[0]
     rows = [_row_counts(folder, manifest) for folder, manifest in zip((old, new), manifests)]
     counts = [_label_counts(folder) for folder in (old, new)]
     label_sets = [_label_sets(folder) for folder in (old, new)]
@@ -186,7 +251,17 @@ def compare(old: Path, new: Path) -> dict:
         if was != now:
             kind = "appended" if now[: len(was)] == was else "reordered or removed"
             label_changes[name] = {"change": kind, "old": was, "new": now}
-    errors = []
+    errors = [
+        f"{_setting_location(settings, new, name, now)}: [tool.newsmark] {name} changed ({was!r} -> {now!r}) "
+        f"without a new major version ({manifests[0].get('version')} -> {manifests[1].get('version')}): "
+        "changing the split rule moves articles between splits"
+        + (f" ({len(moved)} moved here)" if moved else "")
+        + ", so it is a major version: raise [project].version"
+        + (f" to {majors[0] + 1}.0.0" if majors[0] is not None else "")
+        + f", or restore {name}"
+        for name, (was, now) in rule_changes.items()
+        if not new_major
+    ]
     if moved and not rule_changed:
         errors.append(
             f"{len(moved)} article(s) changed split although the split rule did not: "
@@ -204,6 +279,7 @@ def compare(old: Path, new: Path) -> dict:
         "removed": sorted(set(before) - set(after)),
         "changed": changed,
         "split_rule_changed": rule_changed,
+        "split_rule": rule_changes,  # setting -> [old, new], for each that changed
         "moved": moved,
         "rows": {
             config: {
@@ -227,8 +303,8 @@ def compare(old: Path, new: Path) -> dict:
 
 def diff(old: str, new: str, root: str | Path = ".") -> dict:
     root = Path(root)
-    with dataset_folder(old, root) as old_folder, dataset_folder(new, root) as new_folder:
-        return compare(old_folder, new_folder)
+    with dataset_folder(old, root) as earlier, dataset_folder(new, root) as later:
+        return compare(earlier.folder, later.folder, later.settings)
 
 
 def _ids(ids: list[str]) -> str:
@@ -262,12 +338,15 @@ def changelog_draft(result: dict) -> str:
         lines.append(
             f"- Label set `{name}` {change['change']}: {', '.join(change['new'][len(change['old']) :]) or '—'}."
         )
+    rule = ", ".join(f"{name} {was!r} -> {now!r}" for name, (was, now) in result.get("split_rule", {}).items())
     if result["moved"]:
         lines.append(
             f"- Splits: {len(result['moved'])} article(s) moved"
-            + (" because the split rule changed (a major version)." if result["split_rule_changed"] else ".")
+            + (f" (the split rule changed: {rule})" if rule else " (the split rule did not change)")
+            + ":"
         )
+        lines += [f"  - `{article}`: {was} -> {now}" for article, (was, now) in result["moved"].items()]
     else:
-        lines.append("- Splits: no article moved.")
+        lines.append("- Splits: no article moved" + (f" (the split rule changed: {rule})." if rule else "."))
     lines += [f"- ERROR: {error}" for error in result["errors"]]
     return "\n".join(lines) + "\n"
