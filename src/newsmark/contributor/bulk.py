@@ -28,7 +28,15 @@ from newsmark.contributor.intake import article_metadata, article_plan, clean_bo
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_atomic
 from newsmark.licenses import UNKNOWN, not_spdx
-from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
+from newsmark.neardup import (
+    BATCH,
+    DedupSettings,
+    clusters,
+    near_duplicate_clusters,
+    read_settings,
+    signatures,
+    text_key,
+)
 from newsmark.pipeline.read import (
     MAX_FILE_BYTES,
     inventory,
@@ -496,8 +504,8 @@ def _join_stories(
     imported = {decision.id: decision for decision in decisions if decision.skipped is None}
     order = {article_id: position for position, article_id in enumerate(ids)}
     problems: list[str] = []
-    pairs = near_duplicate_pairs(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
-    for group in clusters([(a, b) for a, b, _ in pairs]):
+    links = near_duplicate_clusters(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
+    for group in clusters([(a, b) for a, b, _ in links]):
         if not any(member in imported and imported[member].story is None for member in group):
             continue
         group.sort(key=order.__getitem__)
@@ -693,8 +701,8 @@ def find_near_duplicates(root: str | Path) -> list[list[str]]:
     for batch in _batches((pair for pair in texts if pair[1] is not None), BATCH):
         ids += [article_id for article_id, _ in batch]
         rows += list(signatures([text for _, text in batch], settings))
-    pairs = near_duplicate_pairs(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
-    return clusters([(a, b) for a, b, _ in pairs])
+    links = near_duplicate_clusters(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
+    return clusters([(a, b) for a, b, _ in links])
 
 
 def dedup(root: str | Path, apply: bool = False) -> list[dict]:
