@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,8 +107,9 @@ def check_out(root: Path, commit: str, spec: str, target: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     ) as batch:
-        batch.stdin.write("".join(f"{oid}\n" for oid, _ in blobs).encode("ascii"))
-        batch.stdin.close()
+        # asked from a thread: git answers while it reads, and a pipe holds only so much of either side
+        asking = threading.Thread(target=_ask, args=(batch.stdin, [oid for oid, _ in blobs]), daemon=True)
+        asking.start()
         for oid, path in blobs:
             header = batch.stdout.readline().split()
             if len(header) != 3 or header[0].decode() != oid or header[1] != b"blob":
@@ -126,8 +128,17 @@ def check_out(root: Path, commit: str, spec: str, target: Path) -> None:
                     handle.write(chunk)
                     left -= len(chunk)
             batch.stdout.read(1)  # the newline after each object
+        asking.join()
     if batch.returncode not in (0, None):
         raise NewsmarkError(f"revision {spec}: git cat-file failed ({batch.returncode})")
+
+
+def _ask(stdin, oids: list[str]) -> None:
+    try:
+        stdin.write("".join(f"{oid}\n" for oid in oids).encode("ascii"))
+        stdin.close()
+    except (OSError, ValueError):  # git stopped reading, or the pipe was closed: the reader says why
+        pass
 
 
 def _git(root: Path, spec: str, *args: str) -> bytes:
