@@ -1,6 +1,6 @@
 """Near-duplicate articles (the same story republished with a new headline, a trimmed paragraph or a few
 words changed): MinHash signatures of word shingles, and locality-sensitive hashing over all of them at
-once to find the pairs. Exact duplicates are found by the hash of the normalised text. datasketch, the
+once to find the groups (in time linear in a group's size; its pairs are quadratic). Exact duplicates are found by the hash of the normalised text. datasketch, the
 field's MinHash library, is the tests' reference: it finds the same pairs from the same signatures, one
 article at a time, at five times the cost (docs/design.md, "Near-duplicates and stories").
 
