@@ -79,14 +79,14 @@ def feed(path: Path, articles: int, seed: int = 0) -> list[tuple[int, int]]:
 
 def quality(path: Path, pairs: list[tuple[int, int]], threshold: float) -> tuple[float, float]:
     """Recall of planted pairs and share of unplanted articles put into a story, at ``threshold``."""
-    from newsmark.neardup import DedupSettings, clusters, near_duplicate_pairs, signatures
+    from newsmark.neardup import DedupSettings, clusters, near_duplicate_clusters, signatures
 
     settings = DedupSettings(threshold=threshold)
     with open(path, encoding="utf-8") as handle:
         texts = [json.loads(raw)["text"] for raw in handle]
     keys = [str(line) for line in range(1, len(texts) + 1)]
     rows = signatures(texts, settings)
-    groups = clusters([(a, b) for a, b, _ in near_duplicate_pairs(keys, rows, settings)])
+    groups = clusters([(a, b) for a, b, _ in near_duplicate_clusters(keys, rows, settings)])
     group_of = {int(member): n for n, group in enumerate(groups) for member in group}
     recall = sum(group_of.get(a) is not None and group_of.get(a) == group_of.get(b) for a, b in pairs) / len(pairs)
     planted = {line for pair in pairs for line in pair}

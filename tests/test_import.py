@@ -558,3 +558,39 @@ def test_what_a_page_does_not_show_is_not_imported(root, tmp_path):
     assert "Fishermen, who lost their moorings" in text
     for unseen in ("Hidden offer", "Template text", "Invisible promo", "Screen readers"):
         assert unseen not in text, unseen
+
+
+def test_dry_run_refuses_at_the_line_what_the_import_refuses(root, tmp_path):
+    # What inventory leaves out for validate to report (a link, a folder named like an article file) still
+    # holds an id, and a story named in the corpus is used only when it is one: --dry-run goes through the
+    # same checks as the import, and both name the feed line; nothing is written.
+    feed = _jsonl(tmp_path / "feed.jsonl", [{"id": "pier", "date": "2024-03-04", "text": PIER}])
+    titled = _jsonl(tmp_path / "titled.jsonl", [{"date": "2024-03-04", "title": "Pier", "text": PIER}])
+    (root / "corpus" / "pier.txt").symlink_to(tmp_path / "outside.txt")
+    (root / "corpus" / "2024-03-04-pier.yaml").symlink_to(tmp_path / "outside.yaml")
+    (root / "annotations" / "jetty.yaml").mkdir()
+    jetty = _jsonl(tmp_path / "jetty.jsonl", [{"id": "jetty", "date": "2024-03-04", "text": RAIL}])
+    for source, message in (
+        (feed, f"{feed}:1: id 'pier' is already taken by corpus/pier.txt (a link); give each item its own id"),
+        (jetty, f"{jetty}:1: id 'jetty' is already taken by annotations/jetty.yaml (a folder)"),
+    ):
+        for dry in (["--dry-run"], []):
+            result = run_cli("import", source, "--root", str(root), *dry)
+            assert result.returncode == 1 and message in result.stderr, result.stderr
+    result = run_cli("import", titled, "--root", str(root), "--dry-run")
+    assert result.returncode == 0 and f"{titled}:1 -> 2024-03-04-pier-2" in result.stdout  # not the link's id
+    assert not (tmp_path / "outside.txt").exists() and not (tmp_path / "outside.yaml").exists()
+    (root / "corpus" / "pier.txt").unlink()
+    (root / "corpus" / "2024-03-04-pier.yaml").unlink()
+    (root / "annotations" / "jetty.yaml").rmdir()
+    assert run_cli("import", feed, "--root", str(root)).returncode == 0
+    meta = root / "corpus" / "pier.yaml"
+    meta.write_text(meta.read_text() + "story: Pier Story\n")  # validate refuses it (NM201); import must not use it
+    copy = _jsonl(tmp_path / "copy.jsonl", [{"date": "2024-03-05", "text": PIER.replace("Monday", "Tuesday")}])
+    for dry in (["--dry-run"], []):
+        result = run_cli("import", copy, "--root", str(root), *dry)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"{copy}:1: a near-duplicate of corpus/pier.txt, whose story 'Pier Story' (corpus/pier.yaml)" in (
+            result.stderr
+        )
+    assert sorted(path.name for path in (root / "corpus").iterdir()) == ["pier.txt", "pier.yaml"]

@@ -166,3 +166,81 @@ def test_articles_cached_by_a_run_over_a_few_files_are_still_compared(planted, t
     some = sorted((root / "annotations").glob("*-copy.yaml"))[:5]
     assert run_cli("validate", *map(str, some), "--root", str(root)).returncode in (0, 1)
     assert _nm605(root) == _nm605(root, "--no-cache")
+
+
+def test_the_groups_found_without_every_pair_are_those_of_every_pair(planted):
+    """The fast path (near_duplicate_clusters: a row compared only with rows not yet in its group) gives
+    exactly the groups of the plain path (every pair, then union-find), on unrelated articles paired by a
+    low threshold, on templated bulletins that all share a bucket, and on chains of edits where the ends
+    are no near-duplicates of each other; and a group of n is n - 1 links, not n(n-1)/2 pairs."""
+    import random
+
+    from newsmark.neardup import DedupSettings, clusters, near_duplicate_clusters, near_duplicate_pairs, signatures
+
+    rng = random.Random(5)
+    texts = {p.stem: p.read_text() for p in sorted((planted / "corpus").glob("*.txt"))}
+    words = [f"word{i}" for i in range(200)]
+    texts.update({f"bulletin-{n:03d}": " ".join(words[:n] + [f"changed{n}"] + words[n + 1 :]) for n in range(120)})
+    chain = [f"link{rng.randrange(5000)}" for _ in range(200)]
+    for n in range(30):
+        for _ in range(8):
+            chain[rng.randrange(200)] = f"edit{rng.randrange(10**6)}"
+        texts[f"chain-{n:02d}"] = " ".join(chain)
+    keys = list(texts)
+    rng.shuffle(keys)
+    groups = {}
+    for threshold in (0.06, 0.4, 0.7):
+        settings = DedupSettings(threshold=threshold)
+        rows = signatures([texts[key] for key in keys], settings)
+        plain = clusters([(a, b) for a, b, _ in near_duplicate_pairs(keys, rows, settings)])
+        links = near_duplicate_clusters(keys, rows, settings)
+        assert clusters([(a, b) for a, b, _ in links]) == plain
+        assert len(links) == sum(len(group) - 1 for group in plain)
+        assert all(estimate >= threshold for _, _, estimate in links)
+        groups[threshold] = plain
+    assert [f"bulletin-{n:03d}" for n in range(120)] in groups[0.4]
+    # the chain is one group at 0.4 though its ends share nothing: a group need not be all pairs
+    assert [f"chain-{n:02d}" for n in range(30)] in groups[0.4]
+    assert similarity_of(texts, "chain-00", "chain-29") < 0.1
+
+
+def similarity_of(texts, a, b) -> float:
+    from newsmark.neardup import DedupSettings, signature, similarity
+
+    return similarity(signature(texts[a], DedupSettings()), signature(texts[b], DedupSettings()))
+
+
+def test_a_group_of_copies_in_several_splits_is_one_located_finding_per_article(tmp_path):
+    """Copies of one text without a story fall into every split: each copy gets one NM605 naming its
+    group (the first few members and how many), where the pairs made one finding per pair and side."""
+    from conftest import empty_project
+
+    from newsmark.pipeline.splits import read_settings, split_of
+
+    root = empty_project(tmp_path / "corpus")
+    words = " ".join(f"w{(i * 7919) % 5000}" for i in range(300))
+    feed = tmp_path / "copies.jsonl"
+    feed.write_text(
+        "".join(
+            json.dumps({"text": f"{words} copy{n}.", "title": f"Copy {n}", "date": "2024-03-04"}) + "\n"
+            for n in range(12)
+        )
+    )
+    assert run_cli("import", str(feed), "--root", str(root)).returncode == 0
+    for meta in (root / "corpus").glob("*.yaml"):  # what a pull request adding copies by hand looks like
+        meta.write_text(re.sub(r"(?m)^story: .*\n", "", meta.read_text()))
+    ids = sorted(p.stem for p in (root / "corpus").glob("*.txt"))
+    settings = read_settings(root)
+    splits = {article: split_of(article, {}, settings) for article in ids}
+    assert len(ids) == 12 and len(set(splits.values())) > 1
+    result = run_cli("validate", "--root", str(root), "--no-cache")
+    lines = [line for line in result.stdout.splitlines() if "NM605" in line]
+    assert result.returncode == 1 and len(lines) == 12
+    for article in ids:
+        others = [f"corpus/{other}.txt" for other in ids if other != article]
+        assert (
+            f"corpus/{article}.yaml:1:1: NM605 one of 12 near-duplicates ({', '.join(others[:3])} and 8 more) "
+            f"that fall into different splits"
+        ) in result.stdout
+        assert f"this article is in {splits[article]}: give them all one story" in result.stdout
+    assert _nm605(root) == _nm605(root, "--no-cache") == _nm605(root)  # the cache gives the same

@@ -335,6 +335,26 @@ def test_diff_of_a_revision_with_a_link_out_is_a_located_error(two_releases):
     assert "revision HEAD: corpus/passwd.txt is a link to '/etc/passwd', outside the corpus" in result.stderr
 
 
+def test_diff_reads_a_revision_as_committed_whatever_its_gitattributes_say(tmp_path):
+    # git archive obeys the revision's own .gitattributes: export-ignore would hide an article and
+    # export-subst rewrite a title, so the revision would seem to differ from the same files built here.
+    from newsmark.contributor.synth import synthesize
+
+    root = synthesize(tmp_path / "corpus", 6)
+    meta = root / "corpus" / "synthetic-000002.yaml"
+    meta.write_text(meta.read_text().replace("title: ", "title: $Format:%H$ ", 1))
+    (root / ".gitattributes").write_text(
+        "corpus/synthetic-000001.* export-ignore\nannotations/synthetic-000001.yaml export-ignore\n"
+        "corpus/*.yaml export-subst\nannotations/* export-subst\n"
+    )
+    commit_all(root, "a revision with export attributes")
+    here = _build(root, tmp_path / "here")
+    result = run_cli("diff", "HEAD", str(here), "--root", str(root), "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert (report["added"], report["removed"], report["changed"], report["moved"]) == ([], [], {}, {})
+
+
 def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path):
     from newsmark.pipeline.splits import read_settings, split_of
 
@@ -342,21 +362,45 @@ def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path
     settings = read_settings(root)
     meta_path = root / "corpus" / "synthetic-000000.yaml"
     meta = yaml.safe_load(meta_path.read_text())
-    story = next(
-        f"story-{n}"
-        for n in range(1000)
-        if split_of("x", {"story": f"story-{n}"}, settings) != split_of("synthetic-000000", meta, settings)
-    )
+    was = split_of("synthetic-000000", meta, settings)
+    story = next(f"story-{n}" for n in range(1000) if split_of("x", {"story": f"story-{n}"}, settings) != was)
     meta_path.write_text(meta_path.read_text() + f"story: {story}\n")  # joining a story moves it
+    now = split_of("x", {"story": story}, settings)
     moved = _build(root, tmp_path / "moved")
     result = run_cli("diff", str(old), str(moved))
     assert (
         result.returncode == 1 and "ERROR: 1 article(s) changed split although the split rule did not" in result.stdout
     )
+    # the draft names each moved article, with the split it left and the one it joined
+    assert "- Splits: 1 article(s) moved (the split rule did not change):" in result.stdout
+    assert f"  - `synthetic-000000`: {was} -> {now}" in result.stdout
+
+
+def test_a_split_rule_change_needs_a_major_version(two_releases, tmp_path):
+    # A new salt moves articles between splits: without a new major version it is an error located at the
+    # setting (in the working tree's pyproject.toml, or in a revision's), and every moved article is named.
+    root, old, _ = two_releases
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('salt = "synthetic"', 'salt = "synthetic-v2"'))
+    line = next(n for n, text in enumerate(pyproject.read_text().splitlines(), 1) if text.startswith("salt"))
+    error = (
+        f":{line}:1: [tool.newsmark] salt changed ('synthetic' -> 'synthetic-v2') without a new major version "
+        "(0.0.1 -> 0.0.1)"
+    )
     rebuilt = _build(root, tmp_path / "new-rule")
-    result = run_cli("diff", str(old), str(rebuilt), "--format", "json")
+    result = run_cli("diff", str(old), str(rebuilt), "--root", str(root))
+    assert result.returncode == 1 and f"- ERROR: {pyproject}{error}" in result.stdout, result.stdout
+    report = json.loads(run_cli("diff", str(old), str(rebuilt), "--root", str(root), "--format", "json").stdout)
+    assert report["split_rule"] == {"salt": ["synthetic", "synthetic-v2"]} and len(report["moved"]) > 1
+    assert "moved (the split rule changed: salt 'synthetic' -> 'synthetic-v2'):" in result.stdout
+    for article, (was, now) in report["moved"].items():
+        assert f"  - `{article}`: {was} -> {now}" in result.stdout
+    git = commit_all(root, "new salt")
+    result = run_cli("diff", str(old), "HEAD", "--root", str(root))
+    assert result.returncode == 1 and f"- ERROR: HEAD:pyproject.toml{error}" in result.stdout, result.stdout
+    pyproject.write_text(pyproject.read_text().replace('version = "0.0.1"', 'version = "1.0.0"'))
+    subprocess.run(git + ["commit", "-qam", "1.0.0"], check=True)
+    result = run_cli("diff", str(old), "HEAD", "--root", str(root), "--format", "json")
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["split_rule_changed"] and report["moved"] and report["errors"] == []
 

@@ -1,6 +1,6 @@
 """Near-duplicate articles (the same story republished with a new headline, a trimmed paragraph or a few
 words changed): MinHash signatures of word shingles, and locality-sensitive hashing over all of them at
-once to find the pairs. Exact duplicates are found by the hash of the normalised text. datasketch, the
+once to find the groups (in time linear in a group's size; its pairs are quadratic). Exact duplicates are found by the hash of the normalised text. datasketch, the
 field's MinHash library, is the tests' reference: it finds the same pairs from the same signatures, one
 article at a time, at five times the cost (docs/design.md, "Near-duplicates and stories").
 
@@ -210,12 +210,29 @@ def bands(settings: DedupSettings) -> tuple[int, int]:
     return choice
 
 
+def _band_runs(matrix, band: int, rows: int):
+    """The rows that share all values of ``band``: the rows in band order, and the first and last position
+    of each run of two or more equal band keys in it."""
+    import numpy
+
+    block = numpy.ascontiguousarray(matrix[:, band * rows : (band + 1) * rows])
+    band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
+    order = numpy.argsort(band_keys, kind="stable")
+    ordered = band_keys[order]
+    same = numpy.flatnonzero(ordered[1:] == ordered[:-1])  # i where rows order[i], order[i+1] collide
+    starts = same[numpy.r_[True, same[1:] != same[:-1] + 1]] if len(same) else same
+    ends = same[numpy.r_[same[1:] != same[:-1] + 1, True]] + 1 if len(same) else same  # a run's last position
+    return order, starts, ends
+
+
 def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> list[tuple[str, str, float]]:
     """Every pair of ``keys`` (rows of the signature ``matrix``) that are near-duplicates, with their
     estimated similarity: locality-sensitive hashing (rows sharing all values of one band are candidates),
     done for all rows at once with numpy, then each candidate kept if its estimate reaches the threshold.
-    Candidates are checked band by band, so memory holds one band's candidates and the pairs found,
-    however similar the corpus's articles are to each other."""
+    Candidates are checked band by band, so memory holds one band's candidates and the pairs found.
+
+    The plain path: a group of n copies has n(n-1)/2 pairs, so the tool groups with
+    ``near_duplicate_clusters``, whose groups the tests and benchmarks check against these pairs'."""
     import numpy
 
     if len(keys) < 2:
@@ -232,16 +249,10 @@ def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> li
             found.update(zip(zip(a[hits].tolist(), b[hits].tolist()), estimates[hits].tolist()))
 
     for band in range(band_count):
-        block = numpy.ascontiguousarray(matrix[:, band * rows : (band + 1) * rows])
-        band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
-        order = numpy.argsort(band_keys, kind="stable")
-        ordered = band_keys[order]
-        same = numpy.flatnonzero(ordered[1:] == ordered[:-1])  # i where rows order[i], order[i+1] collide
-        if not len(same):
+        order, starts, ends = _band_runs(matrix, band, rows)
+        if not len(starts):
             continue
         # runs of colliding rows; a run of two (the usual case) is one candidate pair
-        starts = same[numpy.r_[True, same[1:] != same[:-1] + 1]]
-        ends = same[numpy.r_[same[1:] != same[:-1] + 1, True]] + 1  # index of a run's last row in ``order``
         sizes = ends - starts + 1
         small = sizes <= _SMALL_RUN
         pairs = [(order[starts[sizes == 2]], order[ends[sizes == 2]])]
@@ -255,6 +266,98 @@ def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> li
             for i in range(len(members) - 1):  # one row against the rest: memory stays linear in the run
                 keep(numpy.full(len(members) - i - 1, members[i]), members[i + 1 :])
     return [(keys[a], keys[b], estimate) for (a, b), estimate in sorted(found.items())]
+
+
+class _Groups:
+    """Union-find over row numbers that keeps every row's group in a numpy array (``group``), so that the
+    groups of a run of rows are one lookup. A merge relabels the smaller group's rows (union by size:
+    each row is relabelled at most log2(n) times)."""
+
+    def __init__(self, count: int):
+        import numpy
+
+        self.group = numpy.arange(count)
+        self.rows: dict[int, list[int]] = {}  # group -> its rows, for groups of two or more
+        self.best = numpy.zeros(count)  # each row's highest estimate with a near-duplicate found
+
+    def join(self, pivot: int, hits, estimates) -> None:
+        """Put ``pivot`` and every row of ``hits`` (near-duplicates of it, with ``estimates``) in one group."""
+        import numpy
+
+        numpy.maximum.at(self.best, hits, estimates)
+        self.best[pivot] = max(self.best[pivot], float(estimates.max()))
+        labels = set(numpy.unique(self.group[hits]).tolist()) | {int(self.group[pivot])}
+        if len(labels) == 1:
+            return
+        # a group's label is the row it started from; the largest group keeps its label and takes the others
+        target = max(sorted(labels), key=lambda label: len(self.rows.get(label, ())))
+        members = self.rows.setdefault(target, [target])
+        for label in labels - {target}:
+            moved = self.rows.pop(label, [label])
+            self.group[moved] = target
+            members.extend(moved)
+
+
+def near_duplicate_clusters(keys: list[str], matrix, settings: DedupSettings) -> list[tuple[str, str, float]]:
+    """The groups of near-duplicates among ``keys`` (rows of the signature ``matrix``): the connected groups
+    of ``near_duplicate_pairs``, found without listing every pair. Returned as links ``(first, member,
+    estimate)``: each group's first key (in sorted order) with every other member and that member's highest
+    estimated similarity to a near-duplicate found; a group of two is its pair. ``clusters`` of the links
+    gives the groups.
+
+    Cost linear in a group's size, where the pairs are quadratic (2,000 copies of one text are 2 million
+    pairs): within a run of rows sharing a band, each row is compared only with the rows of the run not
+    yet in its group, and a run whose rows are all in one group already is passed over. Skipping a pair
+    of one group never changes the groups, so they are exactly those of the pairs."""
+    import numpy
+
+    if len(keys) < 2:
+        return []
+    band_count, rows = bands(settings)
+    groups = _Groups(len(keys))
+
+    def compare(first, second):
+        """The estimates of the row pairs (first[i], second[i]), a chunk at a time."""
+        return numpy.concatenate(
+            [
+                (matrix[first[start : start + _CHUNK]] == matrix[second[start : start + _CHUNK]]).mean(axis=1)
+                for start in range(0, len(first), _CHUNK)
+            ]
+        )
+
+    for band in range(band_count):
+        order, starts, ends = _band_runs(matrix, band, rows)
+        if not len(starts):
+            continue
+        # runs whose rows all share one group already: nothing in them can join anything
+        labels = numpy.append(groups.group[order], -1)  # -1: reduceat needs an index past every run's end
+        bounds = numpy.ravel(numpy.column_stack((starts, ends + 1)))
+        open_runs = numpy.minimum.reduceat(labels, bounds)[::2] != numpy.maximum.reduceat(labels, bounds)[::2]
+        starts, ends = starts[open_runs], ends[open_runs]
+        pairs = (ends - starts) == 1  # a run of two (the usual case): all compared at once
+        first, second = order[starts[pairs]], order[ends[pairs]]
+        if len(first):
+            estimates = compare(first, second)
+            for a, b, estimate in zip(
+                *(values[estimates >= settings.threshold].tolist() for values in (first, second, estimates))
+            ):
+                groups.join(a, numpy.array([b]), numpy.array([estimate]))
+        for start, end in zip(starts[~pairs].tolist(), ends[~pairs].tolist()):
+            members = order[start : end + 1]
+            for i in range(len(members) - 1):
+                labels = groups.group[members[i:]]
+                others = members[i + 1 :][labels[1:] != labels[0]]
+                if not len(others):
+                    break  # every row left is in this row's group
+                estimates = (matrix[others] == matrix[members[i]]).mean(axis=1)
+                hits = estimates >= settings.threshold
+                if hits.any():
+                    groups.join(int(members[i]), others[hits], estimates[hits])
+    links = []
+    for rows_of_group in groups.rows.values():
+        members = sorted(rows_of_group, key=keys.__getitem__)
+        links += [(keys[members[0]], keys[row], float(groups.best[row])) for row in members[1:]]
+    return sorted(links)
 
 
 def read_settings(root: Path) -> DedupSettings:

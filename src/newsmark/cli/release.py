@@ -101,9 +101,10 @@ newsmark export --to conll --split test --dataset dist/newsmark --out exports/co
         description="Compare two releases: each of OLD and NEW is a dataset folder written by newsmark build, or "
         "a git revision of the corpus (built in a temporary folder). Reports articles added, removed "
         "and changed (text, metadata, annotation), rows per config and split, label count deltas, "
-        "label-set changes and articles whose split changed. A split change of an article in both "
-        "releases is an error unless the split rule changed; so is a label set that was reordered "
-        "or lost a label. The text output is a draft of the CHANGELOG entry.",
+        "label-set changes and each article whose split changed. A split change of an article in both "
+        "releases is an error unless the split rule changed, and a split-rule change (salt or "
+        "fractions) is an error unless the major version changed too; so is a label set that was "
+        "reordered or lost a label. The text output is a draft of the CHANGELOG entry.",
         succeeded="compared",
         failed="an error in the comparison (a split move, a broken label set) or a problem reading the releases",
         examples="""

@@ -29,8 +29,23 @@ from newsmark.errors import NewsmarkError
 from newsmark.extras import require
 from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_atomic
 from newsmark.licenses import UNKNOWN, not_spdx
-from newsmark.neardup import BATCH, DedupSettings, clusters, near_duplicate_pairs, read_settings, signatures, text_key
-from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
+from newsmark.neardup import (
+    BATCH,
+    DedupSettings,
+    clusters,
+    near_duplicate_clusters,
+    read_settings,
+    signatures,
+    text_key,
+)
+from newsmark.pipeline.read import (
+    MAX_FILE_BYTES,
+    inventory,
+    is_article_id,
+    read_article_text,
+    read_bytes,
+    read_yaml,
+)
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
 # Column names tried for each field, in order, unless --map names one.
@@ -385,7 +400,8 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
             ids.append(article_id)
             rows.append(values)
     # every id on disk, and those this import gives: new ids are made unique without a look at the disk
-    decisions, problems, warnings, taken = [], [], [], set(found.texts) | set(found.metas) | set(found.annotations)
+    occupied = _occupied(root, found)
+    decisions, problems, warnings, taken = [], [], [], set(occupied)
     bad_licenses: dict[str, list[str]] = {}
     given_by: dict[str, str] = {}  # id -> the item of this import that has it
     for count, (item, prepared, values) in enumerate(_prepared(items, options, settings), 1):
@@ -429,7 +445,7 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
         if item.values.get("id") and meta["id"] in taken:  # a generated id is made unique; a given one must be
             problems.append(
                 f"{item.where}: id {meta['id']!r} is already taken by "
-                f"{given_by.get(meta['id'], 'an article of the corpus')}; give each item its own id"
+                f"{given_by.get(meta['id'], occupied.get(meta['id']))}; give each item its own id"
             )
             continue
         warnings += _warnings(item, prepared)
@@ -449,20 +465,49 @@ def _check(root: Path, items: Iterator[Item | str], options: Options, settings: 
             )
         )
     if not problems:
-        _join_stories(root, decisions, ids, rows, settings)
+        problems += _join_stories(root, decisions, ids, rows, settings)
     return decisions, problems, warnings
 
 
-def _join_stories(root: Path, decisions: list[Decision], ids: list[str], rows: list, settings: DedupSettings) -> None:
+def _occupied(root: Path, found) -> dict[str, str]:
+    """Every id an import cannot give, and what holds it: the corpus's articles, and the names in corpus/ and
+    annotations/ that a link, a folder or another non-file holds (the inventory leaves those out, for
+    validate to report; an article written there would go through the link or fail)."""
+    occupied = dict.fromkeys([*found.texts, *found.metas, *found.annotations], "an article of the corpus")
+    for folder, suffixes in (("corpus", (".txt", ".yaml")), ("annotations", (".yaml",))):
+        if not (root / folder).is_dir() or (root / folder).is_symlink():
+            continue  # a linked folder is refused before anything is written
+        for entry in os.scandir(root / folder):
+            stem, suffix = os.path.splitext(entry.name)
+            if suffix in suffixes and stem not in occupied:
+                kind = (
+                    "a link"
+                    if entry.is_symlink()
+                    else "a folder"
+                    if entry.is_dir(follow_symlinks=False)
+                    else "a file of another name shape"
+                    if entry.is_file(follow_symlinks=False)
+                    else "not a regular file"
+                )
+                occupied[stem] = f"{folder}/{entry.name} ({kind})"
+    return occupied
+
+
+def _join_stories(
+    root: Path, decisions: list[Decision], ids: list[str], rows: list, settings: DedupSettings
+) -> list[str]:
     """Give every imported article that is a near-duplicate of others, and names no story itself, the
     story of its group: one a member already names (the corpus's articles first), else the id of the
-    group's first article, whose own split then does not move."""
+    group's first article, whose own split then does not move. Returns the problems: a story named in the
+    corpus that is not a valid story (the articles would be written with it, and refused), at each item
+    that would take it."""
     import numpy
 
     imported = {decision.id: decision for decision in decisions if decision.skipped is None}
     order = {article_id: position for position, article_id in enumerate(ids)}
-    pairs = near_duplicate_pairs(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
-    for group in clusters([(a, b) for a, b, _ in pairs]):
+    problems: list[str] = []
+    links = near_duplicate_clusters(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
+    for group in clusters([(a, b) for a, b, _ in links]):
         if not any(member in imported and imported[member].story is None for member in group):
             continue
         group.sort(key=order.__getitem__)
@@ -470,9 +515,20 @@ def _join_stories(root: Path, decisions: list[Decision], ids: list[str], rows: l
             story for story in (imported[m].story if m in imported else _story_of(root, m) for m in group) if story
         ]
         story = named[0] if named else group[0]
+        if not (isinstance(story, str) and is_article_id(story)):
+            holder = next((m for m in group if m not in imported and _story_of(root, m) == story), group[0])
+            problems += [
+                f"{imported[member].where}: a near-duplicate of corpus/{holder}.txt, whose story {story!r} "
+                f"(corpus/{holder}.yaml) is not a story: lowercase letters and digits joined by single "
+                "hyphens, at most 80 characters; correct it first (newsmark validate shows it)"
+                for member in group
+                if member in imported and imported[member].story is None
+            ]
+            continue
         for member in group:
             if member in imported and imported[member].story is None and member != story:
                 imported[member].story = story
+    return problems
 
 
 def _batches(iterable, size: int):
@@ -549,9 +605,11 @@ def import_sources(
             "written": [],
             "removed": removed,
         }
-        if dry_run or not imported:
+        if not imported:
             return result
-        result["written"] = _write_all(root, paths, options, decisions, progress)
+        # a dry run goes through the write pass too, writing nothing: what it passes, the import writes
+        written = _write_all(root, paths, options, decisions, progress, write=not dry_run)
+        result["written"] = [] if dry_run else written
     return result
 
 
@@ -570,9 +628,14 @@ def remove_killed_import_files(root: Path) -> list[str]:
     return removed
 
 
-def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[Decision], progress=None) -> list[str]:
-    """Second pass: write each imported item's files beside their targets, then rename them all into place."""
+def _write_all(
+    root: Path, paths: list[Path], options: Options, decisions: list[Decision], progress=None, write: bool = True
+) -> list[str]:
+    """Second pass: write each imported item's files beside their targets, then rename them all into place.
+    Without ``write`` (a dry run), every file is planned and checked and nothing is written. Returns the
+    files (to be) written."""
     staged: list[tuple[str, Path]] = []
+    planned: list[Path] = []
     total, done = sum(decision.skipped is None for decision in decisions), 0
     mode, folders = 0o666 & ~current_umask(), set()
     for folder in ("corpus", "annotations"):
@@ -598,9 +661,14 @@ def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[
                 )
             if decision.skipped is not None:
                 continue
-            prepared = _body(item, options)
-            meta = _metadata(root, item, prepared, options, decision.id, decision.story)
-            for target, content in article_plan(root, prepared.body, meta).items():
+            try:
+                prepared = _body(item, options)
+                meta = _metadata(root, item, prepared, options, decision.id, decision.story)
+                plan = article_plan(root, prepared.body, meta)
+            except NewsmarkError as err:  # the check pass should have found it: said at the item all the same
+                raise NewsmarkError(f"the import has problems; nothing was written:\n{decision.where}: {err}") from None
+            planned += plan
+            for target, content in plan.items() if write else ():
                 if target.parent not in folders:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(target.parent)
@@ -618,7 +686,7 @@ def _write_all(root: Path, paths: list[Path], options: Options, decisions: list[
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
         raise
-    return sorted(str(target.relative_to(root)) for _, target in staged)
+    return sorted(str(target.relative_to(root)) for target in planned)
 
 
 def find_near_duplicates(root: str | Path) -> list[list[str]]:
@@ -635,8 +703,8 @@ def find_near_duplicates(root: str | Path) -> list[list[str]]:
     for batch in _batches((pair for pair in texts if pair[1] is not None), BATCH):
         ids += [article_id for article_id, _ in batch]
         rows += list(signatures([text for _, text in batch], settings))
-    pairs = near_duplicate_pairs(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
-    return clusters([(a, b) for a, b, _ in pairs])
+    links = near_duplicate_clusters(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
+    return clusters([(a, b) for a, b, _ in links])
 
 
 def dedup(root: str | Path, apply: bool = False) -> list[dict]:

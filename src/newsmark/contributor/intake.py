@@ -145,6 +145,8 @@ def _plan(path: Path, content: str, plan: dict, root: Path) -> None:
     """Add ``path`` to the write plan, or refuse when different content is already there."""
     if path.is_symlink():
         raise NewsmarkError(f"{path.relative_to(root)}: is a symbolic link; refusing to write through it")
+    if path.exists() and not path.is_file():
+        raise NewsmarkError(f"{path.relative_to(root)}: is a folder or another non-file; refusing to write there")
     if path.exists():
         if path.read_bytes() != content.encode("utf-8"):
             raise NewsmarkError(

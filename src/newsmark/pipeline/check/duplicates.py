@@ -4,6 +4,7 @@ cache."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 from newsmark.errors import NewsmarkError
 from newsmark.findings import Finding, finding
 from newsmark.pipeline.read import read_article_text, read_yaml
-from newsmark.pipeline.splits import assign_split, read_settings
+from newsmark.pipeline.splits import SPLITS, assign_split, read_settings
 
 if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
     from newsmark.neardup import DedupSettings
@@ -27,13 +28,14 @@ def dedup_settings(root: Path) -> DedupSettings:
 def check_near_duplicate_splits(
     root: Path, keys: dict[str, str], signatures: dict[str, str], previous: dict | None = None
 ) -> tuple[list[Finding], dict]:
-    """NM605: two articles that are near-duplicates (MinHash estimate of the Jaccard similarity of their
-    word shingles at or above the threshold) but whose split keys (story, else id) put them into different
-    splits, so that one would leak the other's text into evaluation. Each of the two is located.
+    """NM605: near-duplicate articles (MinHash estimate of the Jaccard similarity of their word shingles at
+    or above the threshold, grouped transitively) whose split keys (story, else id) put them into different
+    splits, so that one would leak another's text into evaluation. Each member of such a group is located.
 
-    Returns the findings and the pairs with the digest of the signatures they came from; ``previous``
-    (the validate cache's) is reused when that digest is unchanged: a signature depends on the text
-    alone, so until a text changes no article needs comparing again."""
+    Returns the findings and the groups, as links (``neardup.near_duplicate_clusters``: a group of n
+    articles is n - 1 links, never its n(n-1)/2 pairs), with the digest of the signatures they came from;
+    ``previous`` (the validate cache's) is reused when that digest is unchanged: a signature depends on the
+    text alone, so until a text changes no article needs comparing again."""
     if len(keys) < 2:
         return [], {"digest": "", "pairs": []}
     try:
@@ -41,7 +43,8 @@ def check_near_duplicate_splits(
     except NewsmarkError:
         return [], {"digest": "", "pairs": []}  # no split rule to check against (no pyproject.toml)
     settings = dedup_settings(root)
-    digest = hashlib.sha256(repr(settings).encode())
+    # "groups:": caches of the pairs of earlier versions (quadratic in a group's size) are computed again
+    digest = hashlib.sha256(b"groups:" + repr(settings).encode())
     for article_id in sorted(keys):
         digest.update(f"{article_id}\0{signatures.get(article_id)}\0".encode())
     state = {"digest": digest.hexdigest(), "pairs": []}
@@ -53,35 +56,51 @@ def check_near_duplicate_splits(
 
 
 def near_duplicate_findings(root: Path, keys: dict[str, str], pairs: list, split_settings=None) -> list[Finding]:
-    """NM605 for the near-duplicate ``pairs`` that ``keys`` (id -> split key) put into different splits."""
+    """NM605 for the groups of near-duplicates that ``pairs`` link (links or pairs: the groups are their
+    connected parts) and that ``keys`` (id -> split key) put into more than one split: one finding per
+    member, naming the group by its first few members and its size, so the findings grow linearly with
+    the group. A group of two names the other article and their estimated similarity."""
+    from newsmark.neardup import clusters
+
     if split_settings is None:
         try:
             split_settings = read_settings(root)
         except NewsmarkError:
             return []
+    estimates = {(a, b): estimate for a, b, estimate in pairs}
     findings = []
-    for a, b, estimate in pairs:
-        if a not in keys or b not in keys:
+    # links tell membership, not similarity: a group is taken whole, then its articles without a split key
+    # (not built) left out
+    for whole in clusters([(a, b) for a, b, _ in pairs]):
+        group = [member for member in whole if member in keys]
+        split = {member: assign_split(keys[member], split_settings) for member in group}
+        if len(set(split.values())) < 2:
             continue
-        split_a, split_b = assign_split(keys[a], split_settings), assign_split(keys[b], split_settings)
-        if split_a == split_b:
-            continue
-        for one, other, here, there in ((a, b, split_a, split_b), (b, a, split_b, split_a)):
-            doc, _ = read_yaml(root / "corpus" / f"{one}.yaml", root)
+        counts = Counter(split.values())
+        spread = ", ".join(f"{name} {counts[name]:,}" for name in SPLITS if counts[name])
+        for member in group:
+            doc, _ = read_yaml(root / "corpus" / f"{member}.yaml", root)
             at = (
                 doc.at(("story",)) if doc is not None and isinstance(doc.data, dict) and "story" in doc.data else (1, 1)
             )
-            findings.append(
-                finding(
-                    "NM605",
-                    f"corpus/{one}.yaml",
-                    f"near-duplicate of corpus/{other}.txt (estimated "
-                    f"Jaccard similarity {estimate:.2f}), but this article is in {here} and that one "
-                    f"in {there}: give both the same story so they share a split (newsmark dedup "
-                    "does it)",
-                    *at,
+            others = [other for other in group if other != member]
+            if len(whole) == 2:  # a pair: its similarity is known
+                other = others[0]
+                estimate = estimates.get((member, other), estimates.get((other, member)))
+                message = (
+                    f"near-duplicate of corpus/{other}.txt (estimated Jaccard similarity {estimate:.2f}), but "
+                    f"this article is in {split[member]} and that one in {split[other]}: give both the same "
+                    "story so they share a split (newsmark dedup does it)"
                 )
-            )
+            else:
+                named = ", ".join(f"corpus/{other}.txt" for other in others[:3])
+                message = (
+                    f"one of {len(group):,} near-duplicates ({named}"
+                    + (f" and {len(others) - 3:,} more" if len(others) > 3 else "")
+                    + f") that fall into different splits ({spread}); this article is in {split[member]}: "
+                    "give them all one story so they share a split (newsmark dedup does it)"
+                )
+            findings.append(finding("NM605", f"corpus/{member}.yaml", message, *at))
     return findings
 
 
@@ -89,7 +108,7 @@ def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str
     import numpy
 
     from newsmark.neardup import decode as decode_signature
-    from newsmark.neardup import near_duplicate_pairs
+    from newsmark.neardup import near_duplicate_clusters
     from newsmark.neardup import signature as minhash
 
     ids, rows = [], []
@@ -102,4 +121,4 @@ def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str
             values = minhash(text, settings)
         ids.append(article_id)
         rows.append(values)
-    return near_duplicate_pairs(ids, numpy.stack(rows), settings) if rows else []
+    return near_duplicate_clusters(ids, numpy.stack(rows), settings) if rows else []
