@@ -31,8 +31,6 @@ from pathlib import Path
 from newsmark.findings import ArticleResult, Finding
 from newsmark.pipeline.cache import (
     FileDigests,
-    _cache_folder,
-    _write_into,
     content_key,
     installed_version,
     load_signed,
@@ -40,8 +38,10 @@ from newsmark.pipeline.cache import (
     save_signed,
     signature,
     slot_rels,
+    store_folder,
     valid_findings,
     valid_pairs,
+    write_file,
     write_plain,
 )
 
@@ -279,7 +279,7 @@ class BuildCache:
         if folder is None:
             return
         try:
-            _write_into(folder, f"{key}.arrow", data)
+            write_file(folder, f"{key}.arrow", data)
             written = signature(os.stat(f"{key}.arrow", dir_fd=folder, follow_symlinks=False))
         except OSError:
             return
@@ -333,7 +333,7 @@ class BuildCache:
     def _rows_folder(self, create: bool) -> int | None:
         """A descriptor of ``<root>/.newsmark-cache/rows`` when both are real folders (made when ``create``);
         the inner one is made and opened relative to the outer, so that no link is followed."""
-        parent = _cache_folder(self.root, create)
+        parent = store_folder(self.root, create)
         if parent is None:
             return None
         try:

@@ -132,8 +132,17 @@ def _mac(key: bytes, body: bytes) -> bytes:
     return hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
 
 
-def _cache_folder(root: Path, create: bool) -> int | None:
-    """A descriptor of ``<root>/.newsmark-cache`` when it is a real folder (made when ``create``)."""
+# -- the store: <root>/.newsmark-cache, shared by every cache (validate, last run, build) ----------------
+# Its files are either signed (``save_signed``/``load_signed``: JSON whose first line is this user's HMAC)
+# or plain and vouched for by a signed file's sha256 (``write_plain``/``read_plain``). A cache that keeps
+# files of its own there (the build's chunk files, the last run's contributions) opens the folder with
+# ``store_folder`` and reads and writes inside it with ``read_file``/``write_file``: never through a link,
+# never half-written.
+
+
+def store_folder(root: Path, create: bool) -> int | None:
+    """A descriptor of the store folder ``<root>/.newsmark-cache`` when it is a real folder (made when
+    ``create``), for ``read_file`` and ``write_file``; the caller closes it. None when there is none."""
     path = root / CACHE_DIR
     if create:
         try:
@@ -148,15 +157,44 @@ def _cache_folder(root: Path, create: bool) -> int | None:
         return None
 
 
+def read_file(folder: int, name: str) -> bytes:
+    """A regular file's bytes, opened inside ``folder`` without following a link or blocking on a FIFO."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+        raw = handle.read(MAX_CACHE_BYTES + 1)
+    if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
+        raise OSError(f"{name}: changed size while read")
+    return raw
+
+
+def write_file(folder: int, name: str, data: bytes) -> None:
+    """Write ``name`` inside ``folder`` through a new temporary file renamed into place."""
+    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        try:
+            os.unlink(temporary, dir_fd=folder)
+        except OSError:
+            pass
+        raise
+
+
 def load_signed(root: Path, name: str) -> dict | None:
     """The JSON payload of ``<root>/.newsmark-cache/<name>`` when its HMAC is this user's and it was made
     by this exact tool (format and fingerprint); None otherwise."""
     key = machine_key()
-    folder = _cache_folder(root, create=False) if key is not None else None
+    folder = store_folder(root, create=False) if key is not None else None
     if folder is None:
         return None
     try:
-        raw = _read_regular(folder, name)
+        raw = read_file(folder, name)
         mac, _, body = raw.partition(b"\n")
         if not hmac.compare_digest(mac, _mac(key, body)):
             return None
@@ -180,11 +218,11 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
     Failures to write are ignored: a cache is only ever an optimisation."""
     body = json.dumps({"format": FORMAT, "tool": tool_fingerprint(), **payload}, separators=(",", ":")).encode("utf-8")
     key = machine_key()
-    folder = _cache_folder(root, create=True) if key is not None else None
+    folder = store_folder(root, create=True) if key is not None else None
     if folder is None:
         return
     try:
-        _write_into(folder, name, _mac(key, body) + b"\n" + body)
+        write_file(folder, name, _mac(key, body) + b"\n" + body)
     except OSError:
         pass
     finally:
@@ -194,11 +232,11 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
 def write_plain(root: Path, name: str, data: bytes) -> str | None:
     """Write an unsigned file into the cache folder; its sha256 (for a signed file to vouch for it), or
     None when it could not be written."""
-    folder = _cache_folder(root, create=True)
+    folder = store_folder(root, create=True)
     if folder is None:
         return None
     try:
-        _write_into(folder, name, data)
+        write_file(folder, name, data)
     except OSError:
         return None
     finally:
@@ -208,11 +246,11 @@ def write_plain(root: Path, name: str, data: bytes) -> str | None:
 
 def read_plain(root: Path, name: str, sha256: str) -> bytes | None:
     """An unsigned file of the cache folder, when its bytes are those a signed file vouches for."""
-    folder = _cache_folder(root, create=False)
+    folder = store_folder(root, create=False)
     if folder is None:
         return None
     try:
-        raw = _read_regular(folder, name)
+        raw = read_file(folder, name)
     except OSError:
         return None
     finally:
@@ -413,32 +451,3 @@ class ValidateCache:
         articles = {k: v for k, v in self.articles.items() if k in self.used} if prune else self.articles
         files = self.digests.pruned() if prune else self.digests.files
         save_signed(self.root, CACHE_FILE, {"files": files, "articles": articles, "pairs": self.pairs})
-
-
-def _read_regular(folder: int, name: str) -> bytes:
-    """A regular file's bytes, opened inside ``folder`` without following a link or blocking on a FIFO."""
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
-            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
-        raw = handle.read(MAX_CACHE_BYTES + 1)
-    if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
-        raise OSError(f"{name}: changed size while read")
-    return raw
-
-
-def _write_into(folder: int, name: str, data: bytes) -> None:
-    """Write ``name`` inside ``folder`` through a new temporary file renamed into place."""
-    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except BaseException:
-        try:
-            os.unlink(temporary, dir_fd=folder)
-        except OSError:
-            pass
-        raise

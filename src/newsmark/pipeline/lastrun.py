@@ -30,13 +30,13 @@ from pathlib import Path
 from newsmark.findings import Finding
 from newsmark.pipeline.cache import (
     RACY_NS,
-    _cache_folder,
-    _write_into,
     load_signed,
     read_plain,
     save_signed,
     signature,
+    store_folder,
     valid_findings,
+    write_file,
     write_plain,
 )
 from newsmark.pipeline.read import pending_counts
@@ -233,11 +233,11 @@ def _write_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
     for article_id, line in lines.items():
         offsets[article_id] = [len(body), len(line)]
         body += line + b"\n"
-    folder = _cache_folder(root, create=True)
+    folder = store_folder(root, create=True)
     if folder is None:
         return False
     try:
-        _write_into(folder, CONTRIBUTIONS, bytes(body))
+        write_file(folder, CONTRIBUTIONS, bytes(body))
         last.lines_stamp = signature(os.stat(CONTRIBUTIONS, dir_fd=folder, follow_symlinks=False))
     except OSError:
         return False
@@ -264,7 +264,7 @@ def _open_lines(folder: int, last: LastRun, flags: int) -> int:
 
 def read_lines(root: Path, last: LastRun, ids) -> dict[str, dict | None] | None:
     """The contributions the last run stored for ``ids``."""
-    folder = _cache_folder(root, create=False)
+    folder = store_folder(root, create=False)
     if folder is None:
         return None
     try:
@@ -283,7 +283,7 @@ def read_lines(root: Path, last: LastRun, ids) -> dict[str, dict | None] | None:
 
 def append_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
     """Add the edited articles' new contributions at the end of the file (a whole run writes it anew)."""
-    folder = _cache_folder(root, create=False)
+    folder = store_folder(root, create=False)
     if folder is None:
         return False
     try:
