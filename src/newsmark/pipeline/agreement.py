@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from newsmark.errors import NewsmarkError
 from newsmark.labels import names
+from newsmark.pipeline.metrics import dice, harmonic_f1, match_overlapping
 from newsmark.pipeline.read import Document
 
 
@@ -50,10 +51,6 @@ class Tally:
     disagreements: list = field(default_factory=list)
 
 
-def f1(both: int, a: int, b: int) -> float:
-    return 1.0 if a + b == 0 else 2 * both / (a + b)
-
-
 def cohen_kappa(pairs: list[tuple]) -> float | None:
     """Cohen's κ of paired labels; None when there is no pair. When chance agreement is certain (both
     annotators used one and the same label throughout) agreement is perfect, and κ is 1.0."""
@@ -80,20 +77,7 @@ def _mentions(layer: Layer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
 def match_claims(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
     """A one-to-one matching of claims: pairs overlapping by at least half of the shorter span, taken
     greatest overlap first (ties by position)."""
-    candidates = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            overlap = min(x["end"], y["end"]) - max(x["start"], y["start"])
-            shorter = min(x["end"] - x["start"], y["end"] - y["start"])
-            if overlap > 0 and 2 * overlap >= shorter:
-                candidates.append((-overlap, i, j))
-    used_a, used_b, matched = set(), set(), []
-    for _, i, j in sorted(candidates):
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-            matched.append((i, j))
-    return sorted(matched)
+    return match_overlapping([(x["start"], x["end"]) for x in a], [(y["start"], y["end"]) for y in b], True)
 
 
 def compare(a: Layer, b: Layer, tally: Tally) -> None:
@@ -252,15 +236,15 @@ def figures(tally: Tally) -> dict:
     b3_p, b3_r = (precision / count, recall / count) if count else (1.0, 1.0)
     return {
         "mentions": {
-            "strict_f1": f1(m["both"], m["a"], m["b"]),
-            "strict_typed_f1": f1(m["both_typed"], m["a"], m["b"]),
+            "strict_f1": dice(m["both"], m["a"], m["b"]),
+            "strict_typed_f1": dice(m["both_typed"], m["a"], m["b"]),
             "a": m["a"],
             "b": m["b"],
         },
-        "entities": {"b3_f1": f1_of(b3_p, b3_r), "mentions_compared": count},
+        "entities": {"b3_f1": harmonic_f1(b3_p, b3_r), "mentions_compared": count},
         "claims": {
-            "strict_f1": f1(c["strict"], c["a"], c["b"]),
-            "overlap_f1": f1(c["matched"], c["a"], c["b"]),
+            "strict_f1": dice(c["strict"], c["a"], c["b"]),
+            "overlap_f1": dice(c["matched"], c["a"], c["b"]),
             "matched": c["matched"],
             "a": c["a"],
             "b": c["b"],
@@ -269,10 +253,6 @@ def figures(tally: Tally) -> dict:
         "topics": {"kappa": cohen_kappa(tally.pairs["topics"])},
         "disagreements": sorted(tally.disagreements, key=lambda d: (d["path"], d["line"], d["message"])),
     }
-
-
-def f1_of(precision: float, recall: float) -> float:
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
 
 
 ADJUDICATED = "adjudicated"  # the name of annotations/<id>.yaml, the layer that is built
