@@ -336,7 +336,8 @@ def test_diff_of_a_revision_with_a_link_out_is_a_located_error(two_releases):
 
 
 def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path):
-    from newsmark.pipeline.splits import read_settings, split_of
+    from newsmark.pipeline.splits import split_of
+    from newsmark.settings import read_settings
 
     root, old, _ = two_releases
     settings = read_settings(root)

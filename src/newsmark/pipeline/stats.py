@@ -10,7 +10,8 @@ from collections import Counter
 
 from newsmark.labels import COMPLETE, IN_PROGRESS, labels_by_name, names
 from newsmark.pipeline.read import Article
-from newsmark.pipeline.splits import SPLITS, Settings, assign_split
+from newsmark.pipeline.splits import SPLITS, assign_split
+from newsmark.settings import Settings
 
 BLOCK_START = "<!-- newsmark:stats:start -->"
 BLOCK_END = "<!-- newsmark:stats:end -->"

@@ -21,7 +21,8 @@ from newsmark.files import check_output_folder, holds_only, write_atomic
 from newsmark.git import git, resolve_commit
 from newsmark.labels import labels_by_name, names
 from newsmark.pipeline.check import run_articles, select
-from newsmark.pipeline.splits import SPLITS, read_settings, split_of
+from newsmark.pipeline.splits import SPLITS, split_of
+from newsmark.settings import read_settings
 
 # One colour per entity type, in label order (light enough for dark text on top).
 _PALETTE = [
