@@ -150,13 +150,13 @@ def signature(text: str, settings: DedupSettings):
     return signatures([text], settings)[0]
 
 
-def encode(settings: DedupSettings, values) -> str:
+def encode_signature(settings: DedupSettings, values) -> str:
     """A signature as a short string for the validate cache, tagged with the settings that made it."""
     return f"{settings.shingle}:{settings.permutations}:" + base64.b64encode(values.astype("<u4").tobytes()).decode()
 
 
-def decode(settings: DedupSettings, value) -> object | None:
-    """The signature ``encode`` wrote, or None when other settings made it (it must be computed again)."""
+def decode_signature(settings: DedupSettings, value) -> object | None:
+    """The signature ``encode_signature`` wrote, or None when other settings made it (it must be computed again)."""
     import numpy
 
     tag = f"{settings.shingle}:{settings.permutations}:"
@@ -167,6 +167,10 @@ def decode(settings: DedupSettings, value) -> object | None:
     except ValueError:
         return None
     return values.astype(numpy.uint32) if len(values) == settings.permutations else None
+
+
+# The old names (``decode`` is also read.py's bytes -> text): until pipeline/check.py imports the new ones.
+encode, decode = encode_signature, decode_signature
 
 
 def similarity(a, b) -> float:

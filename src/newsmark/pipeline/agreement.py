@@ -26,7 +26,7 @@ from newsmark.pipeline.read import Document
 
 
 @dataclass
-class Layer:
+class ComparedLayer:
     """One annotation file as compared: where it is, its data and where each node is written."""
 
     path: str
@@ -41,7 +41,7 @@ class Layer:
 
 
 @dataclass
-class Tally:
+class AgreementCounts:
     """Counts pooled over articles (micro-averaged figures)."""
 
     mentions: Counter = field(default_factory=Counter)  # a, b, both, both_typed
@@ -63,15 +63,15 @@ def cohen_kappa(pairs: list[tuple]) -> float | None:
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
-def _mentions(layer: Layer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
+def _mentions(layer: ComparedLayer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
     """(start, end) -> (type, entity id, node path) of every mention."""
-    found = {}
+    by_span = {}
     for i, entity in enumerate(layer.data["entities"]):
         for j, mention in enumerate(entity["mentions"]):
-            found.setdefault(
+            by_span.setdefault(
                 (mention["start"], mention["end"]), (entity["type"], entity["id"], ("entities", i, "mentions", j))
             )
-    return found
+    return by_span
 
 
 def match_claims(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
@@ -80,7 +80,7 @@ def match_claims(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
     return match_overlapping([(x["start"], x["end"]) for x in a], [(y["start"], y["end"]) for y in b], True)
 
 
-def compare(a: Layer, b: Layer, tally: Tally) -> None:
+def compare(a: ComparedLayer, b: ComparedLayer, tally: AgreementCounts) -> None:
     """Add one article's two layers to ``tally``."""
     mentions_a, mentions_b = _mentions(a), _mentions(b)
     both = set(mentions_a) & set(mentions_b)
@@ -121,7 +121,7 @@ def _clusters(mentions_a, mentions_b, both) -> tuple[dict, dict]:
     return cluster_a, cluster_b
 
 
-def _b3(mentions_a, mentions_b, both, clusters, tally: Tally) -> None:
+def _b3(mentions_a, mentions_b, both, clusters, tally: AgreementCounts) -> None:
     cluster_a, cluster_b = clusters
     for span in both:
         ours, theirs = cluster_a[mentions_a[span][1]], cluster_b[mentions_b[span][1]]
@@ -131,7 +131,9 @@ def _b3(mentions_a, mentions_b, both, clusters, tally: Tally) -> None:
         tally.b3[2] += 1
 
 
-def _grouping(a: Layer, b: Layer, mentions_a, mentions_b, both, clusters, tally: Tally) -> None:
+def _grouping(
+    a: ComparedLayer, b: ComparedLayer, mentions_a, mentions_b, both, clusters, tally: AgreementCounts
+) -> None:
     """A disagreement for each entity of ``a`` whose shared mentions ``b`` groups otherwise (what B3 measures,
     located for the adjudicator): once per entity, at its first mention."""
     cluster_a, cluster_b = clusters
@@ -152,19 +154,19 @@ def _grouping(a: Layer, b: Layer, mentions_a, mentions_b, both, clusters, tally:
             )
 
 
-def _same_claimer(a: Layer, b: Layer, x: str, y: str) -> bool:
+def _same_claimer(a: ComparedLayer, b: ComparedLayer, x: str, y: str) -> bool:
     """Whether two claimers are the same: both the author, or entities that share a mention span (the two
     layers may give one entity different ids)."""
     if "author" in (x, y):
         return x == y
 
-    def spans(layer: Layer, entity_id: str) -> set:
+    def spans(layer: ComparedLayer, entity_id: str) -> set:
         return {(m["start"], m["end"]) for e in layer.data["entities"] if e["id"] == entity_id for m in e["mentions"]}
 
     return bool(spans(a, x) & spans(b, y))
 
 
-def _claims(a: Layer, b: Layer, tally: Tally) -> None:
+def _claims(a: ComparedLayer, b: ComparedLayer, tally: AgreementCounts) -> None:
     claims_a, claims_b = a.data["claims"], b.data["claims"]
     spans_b = {(c["start"], c["end"]) for c in claims_b}
     matched = match_claims(claims_a, claims_b)
@@ -226,11 +228,11 @@ def _claims(a: Layer, b: Layer, tally: Tally) -> None:
                 )
 
 
-def _where(layer: Layer, path: tuple, message: str) -> dict:
+def _where(layer: ComparedLayer, path: tuple, message: str) -> dict:
     return {"path": layer.path, "line": layer.line(path), "message": message}
 
 
-def figures(tally: Tally) -> dict:
+def figures(tally: AgreementCounts) -> dict:
     m, c = tally.mentions, tally.claims
     precision, recall, count = tally.b3
     b3_p, b3_r = (precision / count, recall / count) if count else (1.0, 1.0)
@@ -258,15 +260,15 @@ def figures(tally: Tally) -> dict:
 ADJUDICATED = "adjudicated"  # the name of annotations/<id>.yaml, the layer that is built
 
 
-def layer_path(found, name: str, article_id: str):
+def layer_path(inventory, name: str, article_id: str):
     """Where layer ``name`` of an article is: annotations/<id>.yaml for ``adjudicated``, else the
     annotator's independent layer; None when that article has no such layer."""
-    return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
+    return inventory.annotations.get(article_id) if name == ADJUDICATED else inventory.layers.get((name, article_id))
 
 
-def check_layer_names(found, names_: list[str], option: str) -> None:
+def check_layer_names(inventory, names_: list[str], option: str) -> None:
     """Refuse a layer name that is neither ``adjudicated`` nor an annotator folder of the corpus."""
-    present = sorted({annotator for annotator, _ in found.layers})
+    present = sorted({annotator for annotator, _ in inventory.layers})
     for name in names_:
         if name != ADJUDICATED and name not in present:
             raise NewsmarkError(
@@ -275,7 +277,7 @@ def check_layer_names(found, names_: list[str], option: str) -> None:
             )
 
 
-def _merge(total: Tally, part: Tally) -> None:
+def _merge(total: AgreementCounts, part: AgreementCounts) -> None:
     total.mentions.update(part.mentions)
     total.claims.update(part.claims)
     total.b3 = [x + y for x, y in zip(total.b3, part.b3)]
@@ -284,13 +286,13 @@ def _merge(total: Tally, part: Tally) -> None:
     total.disagreements += part.disagreements
 
 
-def agree(found, load, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
-    """The agreement of two layers over every article of the inventory ``found`` that has both: two
+def agree(inventory, load, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
+    """The agreement of two layers over every article of ``inventory`` (the corpus's files, as ``read.inventory`` lists them) that has both: two
     independent annotators (annotations/independent/<annotator>/), or one of them and the adjudicated
     annotations/<id>.yaml (named ``adjudicated``). Without ``annotators``: the two independent annotators
     there are, or the one there is against the adjudicated layer. ``load(path, article_id)`` reads a layer
     (and refuses one that does not validate)."""
-    present = sorted({annotator for annotator, _ in found.layers})
+    present = sorted({annotator for annotator, _ in inventory.layers})
     if annotators is None:
         if len(present) == 1:
             annotators = [present[0], ADJUDICATED]
@@ -306,21 +308,21 @@ def agree(found, load, ids: list[str] | None = None, annotators: list[str] | Non
             "--annotators takes two different names (an annotator's folder under "
             f"annotations/independent/, or {ADJUDICATED})"
         )
-    check_layer_names(found, annotators, "--annotators")
+    check_layer_names(inventory, annotators, "--annotators")
 
-    articles = sorted(set(found.annotations) | {article_id for _, article_id in found.layers})
+    articles = sorted(set(inventory.annotations) | {article_id for _, article_id in inventory.layers})
     if ids is not None:
         unknown = [article_id for article_id in ids if article_id not in articles]
         if unknown:
             raise NewsmarkError(f"no annotation of {', '.join(unknown)}")
         articles = ids
-    total, per_article = Tally(), {}
+    total, per_article = AgreementCounts(), {}
     for article_id in articles:
-        paths = [layer_path(found, name, article_id) for name in annotators]
+        paths = [layer_path(inventory, name, article_id) for name in annotators]
         if None in paths:
             continue
         first, second = (load(path, article_id) for path in paths)
-        part = Tally()
+        part = AgreementCounts()
         compare(first, second, part)
         per_article[article_id] = {key: value for key, value in figures(part).items() if key != "disagreements"}
         _merge(total, part)
@@ -329,13 +331,13 @@ def agree(found, load, ids: list[str] | None = None, annotators: list[str] | Non
     return {"articles": len(per_article), "annotators": annotators, **figures(total), "per_article": per_article}
 
 
-def summary(found, load) -> dict | None:
+def card_figures(inventory, load) -> dict | None:
     """What the card and the datasheet say of agreement: None without independent layers (not measured),
     else the figures of ``agree``'s default comparison, or why there are none."""
-    if not found.layers:
+    if not inventory.layers:
         return None
     try:
-        result = agree(found, load)
+        result = agree(inventory, load)
     except NewsmarkError as err:
         return {"error": str(err).split("\n")[0]}
     claims = result["claims"]
@@ -369,21 +371,21 @@ def krippendorff_alpha(units: list[list]) -> float | None:
         return None
 
 
-def agree_many(found, load, annotators: list[str], ids: list[str] | None = None) -> dict:
+def agree_many(inventory, load, annotators: list[str], ids: list[str] | None = None) -> dict:
     """Three or more layers: every pair's figures, and Krippendorff's α over all of them on claim type,
     attribution and check-worthiness (the first layer's claims, matched in each other layer) and on each
     topic's presence, over the articles every layer annotates."""
-    check_layer_names(found, annotators, "--annotators")
+    check_layer_names(inventory, annotators, "--annotators")
     if len(set(annotators)) != len(annotators):
         raise NewsmarkError("--annotators names each layer once")
 
-    articles = ids if ids is not None else sorted(set(found.annotations) | {a for _, a in found.layers})
+    articles = ids if ids is not None else sorted(set(inventory.annotations) | {a for _, a in inventory.layers})
     fields = ("type", "attribution", "checkworthy")
     units: dict[str, list[list]] = {key: [[] for _ in annotators] for key in (*fields, "topics")}
-    pairs = {(a, b): Tally() for i, a in enumerate(annotators) for b in annotators[i + 1 :]}
+    pairs = {(a, b): AgreementCounts() for i, a in enumerate(annotators) for b in annotators[i + 1 :]}
     count = 0
     for article_id in articles:
-        paths = [layer_path(found, name, article_id) for name in annotators]
+        paths = [layer_path(inventory, name, article_id) for name in annotators]
         if None in paths:
             continue
         count += 1
@@ -412,3 +414,9 @@ def agree_many(found, load, annotators: list[str], ids: list[str] | None = None)
             for (a, b), tally in pairs.items()
         },
     }
+
+
+# The names these had before (a ``Layer`` is also Label Studio's annotation, a ``summary`` also the report's
+# last line): kept only until pipeline/check.py imports ComparedLayer and card_figures.
+Layer = ComparedLayer
+summary = card_figures

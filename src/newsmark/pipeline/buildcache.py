@@ -36,8 +36,8 @@ from newsmark.pipeline.cache import (
     load_signed,
     read_plain,
     save_signed,
-    signature,
     slot_rels,
+    stamp,
     store_folder,
     valid_findings,
     valid_pairs,
@@ -232,7 +232,7 @@ class BuildCache:
             # never shrinks under the map.
             raw = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
             # the file as written (git's stat shortcut, as for corpus files), or else bytes that hash the same
-            if signature(info) != expected[1:] and hashlib.sha256(raw).hexdigest() != expected[0]:
+            if stamp(info) != expected[1:] and hashlib.sha256(raw).hexdigest() != expected[0]:
                 return None
             return decode_chunk(raw)
         except (OSError, ValueError, KeyError, TypeError):
@@ -280,7 +280,7 @@ class BuildCache:
             return
         try:
             write_file(folder, f"{key}.arrow", data)
-            written = signature(os.stat(f"{key}.arrow", dir_fd=folder, follow_symlinks=False))
+            written = stamp(os.stat(f"{key}.arrow", dir_fd=folder, follow_symlinks=False))
         except OSError:
             return
         finally:

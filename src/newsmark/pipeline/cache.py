@@ -61,7 +61,7 @@ def tool_fingerprint() -> str:
 def _dist_infos() -> dict[str, str]:
     """Installed distributions (normalised name -> version) from the names of the .dist-info folders on
     sys.path: importing importlib.metadata to ask would cost 40 ms of every warm run."""
-    found: dict[str, str] = {}
+    versions: dict[str, str] = {}
     for folder in reversed(sys.path):  # the first folder on the path wins, as for imports
         try:
             names = os.listdir(folder or ".")
@@ -70,8 +70,8 @@ def _dist_infos() -> dict[str, str]:
         for entry in names:
             if entry.endswith(".dist-info"):
                 dist, _, version = entry[: -len(".dist-info")].partition("-")
-                found[_normalised(dist)] = version
-    return found
+                versions[_normalised(dist)] = version
+    return versions
 
 
 def _normalised(name: str) -> str:
@@ -82,13 +82,17 @@ def installed_version(name: str) -> str:
     return _dist_infos().get(_normalised(name), "absent")
 
 
-def signature(info: os.stat_result) -> list[int]:
+def stamp(info: os.stat_result) -> list[int]:
+    """What identifies a file's version without reading it (as git's index keeps): size, times, inode."""
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def _signature(path: Path) -> list[int] | None:
+signature = stamp  # the old name (a MinHash is a signature too): until pipeline/check.py imports stamp
+
+
+def _stamp_of(path: Path) -> list[int] | None:
     try:
-        return signature(os.lstat(path))
+        return stamp(os.lstat(path))
     except OSError:
         return None
 
@@ -315,14 +319,14 @@ class FileDigests:
 
     def digest(self, path: Path, rel: str) -> str | None:
         known = self.files.get(rel)
-        if known is not None and _signature(path) == known[:4]:
+        if known is not None and _stamp_of(path) == known[:4]:
             return known[4]
         raw, _, info = read_bytes_and_stat(path, rel)
         if raw is None:
             return None
         digest = hashlib.sha256(raw).hexdigest()
         if info is not None and time.time_ns() - info.st_mtime_ns > RACY_NS:
-            self.files[rel] = signature(info) + [digest]
+            self.files[rel] = stamp(info) + [digest]
             self.changed = True
         return digest
 
@@ -330,7 +334,7 @@ class FileDigests:
         """Record the stat a file was read with, only when it still is the file's stat now and is not racily
         recent; otherwise forget the file, so that it is read again next time."""
         self.seen.add(rel)
-        if read_with is not None and _signature(path) == read_with and now - read_with[1] > RACY_NS:
+        if read_with is not None and _stamp_of(path) == read_with and now - read_with[1] > RACY_NS:
             self.files[rel] = read_with + [digest]
         else:
             self.files.pop(rel, None)

@@ -126,7 +126,7 @@ class Tally:
 
 def corpus_stats(contributions: dict[str, dict | None], settings: Settings, agreement: dict | None = None) -> dict:
     """Counts over the articles that are built, from their contributions, and the agreement of the
-    independent annotation layers (``agreement.summary``; None: not measured)."""
+    independent annotation layers (``agreement.card_figures``; None: not measured)."""
     tally = Tally(settings)
     for part in contributions.values():
         tally.add(part)

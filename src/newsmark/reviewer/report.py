@@ -532,7 +532,7 @@ def report(
 
 
 def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tuple[str, str]) -> list[str]:
-    from newsmark.pipeline.agreement import Tally, check_layer_names, compare, figures, layer_path
+    from newsmark.pipeline.agreement import AgreementCounts, check_layer_names, compare, figures, layer_path
     from newsmark.pipeline.check import load_layer
 
     check_layer_names(found, names_, "--compare")
@@ -543,7 +543,7 @@ def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tupl
         if None in paths:
             continue
         first, second = (load_layer(root, found, path, article_id) for path in paths)
-        tally = Tally()
+        tally = AgreementCounts()
         compare(first, second, tally)
         disagreements = _anchored(figures(tally)["disagreements"], (first.path, second.path))
         path = out / "compare" / f"{article_id}.html"
