@@ -70,10 +70,15 @@ def test_validate_build_and_dedup_all_refuse_a_wrong_near_duplicate_setting(tmp_
     """Before, the near-duplicate reader used the default for a value it could not read: validate passed,
     build built and dedup grouped with a threshold nobody chose."""
     root = copy_corpus(CASES / "valid", tmp_path / "corpus")
+    for folder, key in (("corpus", "id"), ("annotations", "article")):  # two articles: the workers compute
+        for path in (root / folder).glob("tiny.*"):  # MinHash signatures, with the settings, before any rule
+            text = path.read_text().replace(f"{key}: tiny", f"{key}: tiny-two")
+            path.with_name(f"tiny-two{path.suffix}").write_text(text)
     _root(root, 'dedup_threshold = "high"\n')
     where = f"{root / 'pyproject.toml'}:8:19: [tool.newsmark].dedup_threshold must be a number, not 'high'"
     validated = run_cli("validate", "--root", str(root), "--no-cache")
-    assert validated.returncode == 1 and "NM606" in validated.stdout and "dedup_threshold" in validated.stdout
+    assert validated.returncode == 1, validated.stderr
+    assert "NM606" in validated.stdout and "8:19: [tool.newsmark].dedup_threshold" in validated.stdout
     built = run_cli("build", "--root", str(root), "--out", str(tmp_path / "out"))
     assert built.returncode == 1 and where in built.stderr and not (tmp_path / "out").exists()
     grouped = run_cli("dedup", "--root", str(root))

@@ -17,7 +17,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from newsmark.settings import DedupSettings, read_dedup_settings
+from newsmark.settings import DedupSettings, SettingsError, read_dedup_settings
 
 _WORD = re.compile(r"\w+")
 _MULTIPLIER = 0x100000001B3  # the 64-bit FNV prime: any large odd number mixes the words' hashes
@@ -253,9 +253,14 @@ def near_duplicate_pairs(keys: list[str], matrix, settings: DedupSettings) -> li
 
 
 def read_settings(root: Path) -> DedupSettings:
-    """Kept for pipeline/check.py until it imports ``newsmark.settings.read_dedup_settings``, the one
-    reader of ``[tool.newsmark]``."""
-    return read_dedup_settings(root)
+    """For pipeline/check.py's workers, until it imports ``newsmark.settings``: the near-duplicate settings,
+    or the defaults when one is wrong. Not silent: validate reports the wrong value as NM606 (its settings
+    check reads the whole table with ``settings.read_settings``) and skips NM605, which needs it; the
+    workers only compute signatures with it, which nothing then uses."""
+    try:
+        return read_dedup_settings(root)
+    except SettingsError:
+        return DedupSettings()
 
 
 def clusters(pairs: list[tuple[str, str]]) -> list[list[str]]:
