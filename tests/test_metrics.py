@@ -128,3 +128,95 @@ def test_f1_definitions():
         "gold": 0,
     }
     assert prf(1, 2, 4)["f1"] == harmonic_f1(0.5, 0.25)
+
+
+def _plain_b3_grouping_and_claimers(a: dict, b: dict) -> tuple[list, list, list]:
+    """B3 sums, grouping disagreements and claimer verdicts as agreement.py computed them before: the span
+    sets intersected per mention and the entities scanned per claim."""
+
+    def mentions(layer):
+        found = {}
+        for entity in layer["entities"]:
+            for m in entity["mentions"]:
+                found.setdefault((m["start"], m["end"]), entity["id"])
+        return found
+
+    ma, mb = mentions(a), mentions(b)
+    both = set(ma) & set(mb)
+    cluster_a, cluster_b = {}, {}
+    for span in both:
+        cluster_a.setdefault(ma[span], set()).add(span)
+        cluster_b.setdefault(mb[span], set()).add(span)
+    b3 = [0.0, 0.0, 0]
+    for span in both:
+        ours, theirs = cluster_a[ma[span]], cluster_b[mb[span]]
+        b3 = [b3[0] + len(ours & theirs) / len(theirs), b3[1] + len(ours & theirs) / len(ours), b3[2] + 1]
+    grouping, reported = [], set()
+    for span in sorted(both):
+        ours, theirs = cluster_a[ma[span]], cluster_b[mb[span]]
+        if ours != theirs and ma[span] not in reported:
+            reported.add(ma[span])
+            grouping.append((ma[span], span, len(ours), len(theirs), mb[span]))
+
+    def spans(layer, entity_id):
+        return {(m["start"], m["end"]) for e in layer["entities"] if e["id"] == entity_id for m in e["mentions"]}
+
+    claimers = [
+        x == y if "author" in (x, y) else bool(spans(a, x) & spans(b, y))
+        for x, y in ((c["claimer"], d["claimer"]) for c, d in zip(a["claims"], b["claims"]))
+    ]
+    return b3, grouping, claimers
+
+
+def test_agreement_counts_equal_the_plain_per_mention_computation():
+    """B3 and the grouping disagreements come from counts of shared spans, and a claimer pair is looked up
+    once: the same figures and disagreements as intersecting span sets per mention and per claim."""
+    import types
+
+    from newsmark.pipeline import agreement
+
+    rng = random.Random(3)
+    for _ in range(60):
+        layers = []
+        for _side in range(2):
+            entities: dict[str, list] = {}
+            for start in rng.sample(range(0, 200, 2), rng.randint(0, 40)):
+                entities.setdefault(f"e{rng.randint(0, 5)}", []).append({"start": start, "end": start + 1})
+            ids = sorted(entities)
+            claims = [
+                {
+                    "id": f"c{n}",
+                    "start": 0,
+                    "end": 10,
+                    "claimer": rng.choice(["author", *ids]),
+                    "type": "event",
+                    "attribution": "authorial",
+                    "checkworthy": True,
+                    "text": "",
+                }
+                for n in range(rng.randint(0, 6))
+            ]
+            data = {
+                "topics": [],
+                "entities": [{"id": i, "type": "PERSON", "mentions": entities[i]} for i in ids],
+                "claims": claims,
+            }
+            layers.append(data)
+        a, b = layers
+        count = min(len(a["claims"]), len(b["claims"]))
+        a["claims"], b["claims"] = a["claims"][:count], b["claims"][:count]  # equal spans: matched in order
+        tally = agreement.AgreementCounts()
+        compared = [
+            agreement.ComparedLayer(n, types.SimpleNamespace(data=d, at=lambda path: (1, 1)))
+            for n, d in (("a", a), ("b", b))
+        ]
+        agreement.compare(*compared, tally)
+        b3, grouping, claimers = _plain_b3_grouping_and_claimers(a, b)
+        assert tally.b3 == b3
+        expected = [
+            f"entity {e} groups {ours} shared mention(s); b groups the mention {s[0]}:{s[1]} with {theirs} (its entity {t})"
+            for e, s, ours, theirs, t in grouping
+        ]
+        assert [d["message"] for d in tally.disagreements if d["message"].startswith("entity ")] == expected
+        flagged = {d["message"].split()[1] for d in tally.disagreements if "has claimer" in d["message"]}
+        assert flagged == {c["id"] for c, same in zip(a["claims"], claimers) if not same}

@@ -112,22 +112,27 @@ def compare(a: ComparedLayer, b: ComparedLayer, tally: AgreementCounts) -> None:
         tally.disagreements.append(_where(layer, ("topics",), f"topic {name} is not in {other.path}"))
 
 
-def _clusters(mentions_a, mentions_b, both) -> tuple[dict, dict]:
-    """Each layer's entities as the sets of the mention spans both layers have (entity id -> spans)."""
-    cluster_a, cluster_b = {}, {}
+def _clusters(mentions_a, mentions_b, both) -> tuple[Counter, Counter, Counter]:
+    """Each layer's entities over the mention spans both layers have, as counts: the spans of each entity of
+    ``a``, of each entity of ``b``, and the spans each pair of them shares. B3 needs only these sizes, and
+    counting them is linear (intersecting the span sets per mention cost mentions squared on one entity
+    with many mentions)."""
+    size_a, size_b, shared = Counter(), Counter(), Counter()
     for span in both:
-        cluster_a.setdefault(mentions_a[span][1], set()).add(span)
-        cluster_b.setdefault(mentions_b[span][1], set()).add(span)
-    return cluster_a, cluster_b
+        entity_a, entity_b = mentions_a[span][1], mentions_b[span][1]
+        size_a[entity_a] += 1
+        size_b[entity_b] += 1
+        shared[entity_a, entity_b] += 1
+    return size_a, size_b, shared
 
 
 def _b3(mentions_a, mentions_b, both, clusters, tally: AgreementCounts) -> None:
-    cluster_a, cluster_b = clusters
+    size_a, size_b, shared = clusters
     for span in both:
-        ours, theirs = cluster_a[mentions_a[span][1]], cluster_b[mentions_b[span][1]]
-        shared = len(ours & theirs)
-        tally.b3[0] += shared / len(theirs)
-        tally.b3[1] += shared / len(ours)
+        entity_a, entity_b = mentions_a[span][1], mentions_b[span][1]
+        common = shared[entity_a, entity_b]
+        tally.b3[0] += common / size_b[entity_b]
+        tally.b3[1] += common / size_a[entity_a]
         tally.b3[2] += 1
 
 
@@ -136,40 +141,47 @@ def _grouping(
 ) -> None:
     """A disagreement for each entity of ``a`` whose shared mentions ``b`` groups otherwise (what B3 measures,
     located for the adjudicator): once per entity, at its first mention."""
-    cluster_a, cluster_b = clusters
+    size_a, size_b, shared = clusters
     reported = set()
     for span in sorted(both):
-        entity = mentions_a[span][1]
-        ours, theirs = cluster_a[entity], cluster_b[mentions_b[span][1]]
-        if ours != theirs and entity not in reported:
+        entity, theirs = mentions_a[span][1], mentions_b[span][1]
+        same = shared[entity, theirs] == size_a[entity] == size_b[theirs]  # the two groups are one set of spans
+        if not same and entity not in reported:
             reported.add(entity)
             tally.disagreements.append(
                 _where(
                     a,
                     mentions_a[span][2],
-                    f"entity {entity} groups {len(ours)} shared "
+                    f"entity {entity} groups {size_a[entity]} shared "
                     f"mention(s); {b.path} groups the mention {span[0]}:{span[1]} with "
-                    f"{len(theirs)} (its entity {mentions_b[span][1]})",
+                    f"{size_b[theirs]} (its entity {theirs})",
                 )
             )
 
 
-def _same_claimer(a: ComparedLayer, b: ComparedLayer, x: str, y: str) -> bool:
+def _entity_spans(layer: ComparedLayer) -> dict[str, set]:
+    """Each entity id of ``layer`` with the spans of its mentions: built once per article, as every matched
+    claim looks its claimer up (scanning the entities per claim cost claims times mentions)."""
+    spans: dict[str, set] = {}
+    for entity in layer.data["entities"]:
+        spans.setdefault(entity["id"], set()).update((m["start"], m["end"]) for m in entity["mentions"])
+    return spans
+
+
+def _same_claimer(spans_a: dict[str, set], spans_b: dict[str, set], x: str, y: str) -> bool:
     """Whether two claimers are the same: both the author, or entities that share a mention span (the two
     layers may give one entity different ids)."""
     if "author" in (x, y):
         return x == y
-
-    def spans(layer: ComparedLayer, entity_id: str) -> set:
-        return {(m["start"], m["end"]) for e in layer.data["entities"] if e["id"] == entity_id for m in e["mentions"]}
-
-    return bool(spans(a, x) & spans(b, y))
+    return not spans_a.get(x, set()).isdisjoint(spans_b.get(y, set()))
 
 
 def _claims(a: ComparedLayer, b: ComparedLayer, tally: AgreementCounts) -> None:
     claims_a, claims_b = a.data["claims"], b.data["claims"]
     spans_b = {(c["start"], c["end"]) for c in claims_b}
     matched = match_claims(claims_a, claims_b)
+    entity_spans = (_entity_spans(a), _entity_spans(b)) if matched else ({}, {})
+    same_claimer: dict[tuple[str, str], bool] = {}
     tally.claims.update(
         a=len(claims_a),
         b=len(claims_b),
@@ -198,7 +210,10 @@ def _claims(a: ComparedLayer, b: ComparedLayer, tally: AgreementCounts) -> None:
                     f"{b.path} spans {y['start']}:{y['end']} (its claim {y['id']})",
                 )
             )
-        if not _same_claimer(a, b, x["claimer"], y["claimer"]):
+        claimers = (x["claimer"], y["claimer"])
+        if claimers not in same_claimer:  # asked once per pair of claimers: an entity may have many mentions
+            same_claimer[claimers] = _same_claimer(*entity_spans, *claimers)
+        if not same_claimer[claimers]:
             tally.disagreements.append(
                 _where(
                     a,
