@@ -79,7 +79,8 @@ def feed(path: Path, articles: int, seed: int = 0) -> list[tuple[int, int]]:
 
 def quality(path: Path, pairs: list[tuple[int, int]], threshold: float) -> tuple[float, float]:
     """Recall of planted pairs and share of unplanted articles put into a story, at ``threshold``."""
-    from newsmark.neardup import DedupSettings, clusters, near_duplicate_clusters, signatures
+    from newsmark.neardup import clusters, near_duplicate_clusters, signatures
+    from newsmark.settings import DedupSettings
 
     settings = DedupSettings(threshold=threshold)
     with open(path, encoding="utf-8") as handle:

@@ -130,3 +130,35 @@ def test_lint_and_format_pass():
             [sys.executable, "-m", "ruff", *command, "src", "tests"], cwd=REPO, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A name with a leading underscore is its module's own: what another module needs gets a public name
+    (the caches share the store of pipeline/cache.py through store_folder, read_file and write_file)."""
+    private = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("newsmark"):
+                private += [f"{name} imports {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []
+
+
+# Written once, where their vocabulary lives; a second copy drifts (the handle pattern was written three
+# times, the control-character set twice, with and without tab).
+PATTERN_HOMES = {
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}": "ids.py",  # a handle
+    r"[a-z][a-z0-9_-]{0,63}": "ids.py",  # a local id
+    r"[a-z0-9]+(?:-[a-z0-9]+)*": "ids.py",  # an article id
+    r"\x0b-\x1f\x7f-\x9f": "chars.py",  # the control characters
+}
+
+
+def test_each_name_pattern_is_written_once():
+    copies = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        source = path.read_text()
+        for pattern, home in PATTERN_HOMES.items():
+            if pattern in source and rel != home:
+                copies.append(f"{rel} writes {pattern} (its one definition is in {home})")
+    assert copies == []

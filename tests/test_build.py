@@ -19,7 +19,8 @@ import newsmark
 from newsmark.errors import ValidationFailed
 from newsmark.labels import names
 from newsmark.pipeline.features import CONFIGS, features
-from newsmark.pipeline.splits import Settings, assign_split, bucket
+from newsmark.pipeline.splits import assign_split, bucket
+from newsmark.settings import Settings
 
 VERSION = "0.1.0"
 

@@ -9,7 +9,8 @@ import pytest
 from conftest import run_cli
 from datasets import load_dataset
 
-from newsmark.release.evaluate import Gold, one_to_one_overlaps, prf, score_claims, score_topics
+from newsmark.pipeline.metrics import prf
+from newsmark.release.evaluate import Gold, one_to_one_overlaps, score_claims, score_topics
 
 TASK_KEYS = ("mentions", "ner", "claims", "checkworthy", "topics")
 

@@ -457,8 +457,8 @@ def test_a_run_after_edits_checks_only_them_and_finds_what_a_full_run_finds(edit
     """Each step edits the corpus, then `newsmark validate` (starting from the last run) must print what
     `--no-cache` prints; steps that only edit articles in place must not re-check the rest (the
     per-article cache, which every full run rewrites, is left alone)."""
-    from newsmark.pipeline.splits import read_settings
     from newsmark.pipeline.stats import BLOCK_END, BLOCK_START, corpus_stats, with_stats_block
+    from newsmark.settings import read_settings
 
     report = newsmark.validate(editable)
     stats = corpus_stats(report.articles, read_settings(editable))

@@ -183,7 +183,8 @@ def test_exact_and_near_duplicates(root, tmp_path):
 
 
 def test_near_duplicate_pairs_find_planted_copies_and_leave_others():
-    from newsmark.neardup import DedupSettings, clusters, near_duplicate_pairs, signatures
+    from newsmark.neardup import clusters, near_duplicate_pairs, signatures
+    from newsmark.settings import DedupSettings
 
     texts = {
         "pier": PIER,

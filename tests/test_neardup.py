@@ -90,7 +90,8 @@ def test_cached_signatures_give_the_same_findings_and_other_settings_recompute_t
 
 
 def test_the_numpy_banding_finds_what_the_datasketch_index_finds(planted):
-    from newsmark.neardup import DedupSettings, near_duplicate_pairs, signatures
+    from newsmark.neardup import near_duplicate_pairs, signatures
+    from newsmark.settings import DedupSettings
 
     settings = DedupSettings(threshold=0.06)  # low, so that unrelated articles pair up too
     texts = {p.stem: p.read_text() for p in sorted((planted / "corpus").glob("*.txt"))}
@@ -106,13 +107,14 @@ def test_the_numpy_banding_finds_what_the_datasketch_index_finds(planted):
 def test_signatures_are_the_same_in_every_process(planted):
     """The validate cache keeps signatures across runs and workers: nothing may depend on the process
     (Python's string hashing is salted per process; the signature must not use it)."""
-    from newsmark.neardup import DedupSettings, encode, signature
+    from newsmark.neardup import encode_signature, signature
+    from newsmark.settings import DedupSettings
 
     path = sorted((planted / "corpus").glob("*.txt"))[0]
-    here = encode(DedupSettings(), signature(path.read_text(), DedupSettings()))
+    here = encode_signature(DedupSettings(), signature(path.read_text(), DedupSettings()))
     probe = (
-        "import sys; from newsmark.neardup import DedupSettings, encode, signature; "
-        "print(encode(DedupSettings(), signature(open(sys.argv[1]).read(), DedupSettings())))"
+        "import sys; from newsmark.neardup import encode_signature, signature; from newsmark.settings import DedupSettings; "
+        "print(encode_signature(DedupSettings(), signature(open(sys.argv[1]).read(), DedupSettings())))"
     )
     for seed in ("1", "2"):
         other = subprocess.run(
@@ -130,7 +132,8 @@ def test_signature_estimates_similarity():
     words changed in between."""
     import random
 
-    from newsmark.neardup import DedupSettings, signature, similarity
+    from newsmark.neardup import signature, similarity
+    from newsmark.settings import DedupSettings
 
     rng = random.Random(1)
     words = [f"w{rng.randrange(5000)}" for _ in range(400)]
@@ -148,7 +151,8 @@ def test_signature_estimates_similarity():
 def test_a_corpus_of_near_identical_articles_is_handled_pair_by_pair():
     """Templated news (results, bulletins) puts many articles into one LSH bucket: every pair is still
     found, and compared a row at a time rather than all at once."""
-    from newsmark.neardup import DedupSettings, near_duplicate_pairs, signatures
+    from newsmark.neardup import near_duplicate_pairs, signatures
+    from newsmark.settings import DedupSettings
 
     words = [f"word{i}" for i in range(200)]
     texts = {f"bulletin-{n:03d}": " ".join(words[:n] + [f"changed{n}"] + words[n + 1 :]) for n in range(120)}
@@ -215,7 +219,8 @@ def test_a_group_of_copies_in_several_splits_is_one_located_finding_per_article(
     group (the first few members and how many), where the pairs made one finding per pair and side."""
     from conftest import empty_project
 
-    from newsmark.pipeline.splits import read_settings, split_of
+    from newsmark.pipeline.splits import split_of
+    from newsmark.settings import read_settings
 
     root = empty_project(tmp_path / "corpus")
     words = " ".join(f"w{(i * 7919) % 5000}" for i in range(300))

@@ -356,7 +356,8 @@ def test_diff_reads_a_revision_as_committed_whatever_its_gitattributes_say(tmp_p
 
 
 def test_a_split_move_is_an_error_unless_the_rule_changed(two_releases, tmp_path):
-    from newsmark.pipeline.splits import read_settings, split_of
+    from newsmark.pipeline.splits import split_of
+    from newsmark.settings import read_settings
 
     root, old, _ = two_releases
     settings = read_settings(root)

@@ -12,12 +12,16 @@ import unicodedata
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # Zero-width characters and marks: legitimate inside some scripts and emoji sequences, so a warning.
 ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
-# C0 and C1 control characters other than tab and line feed, and the Unicode line/paragraph separators.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 control characters other than tab and line feed, and the Unicode line/paragraph separators (a
+# character class body). Tab is the one that differs by place: it is whitespace in a metadata value or a
+# feed, but a stray control character in an article body (rule NM105), where only LF separates anything.
+CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
+CONTROL_RE = re.compile(f"[{CONTROLS}]")
+CONTROL_OR_TAB_RE = re.compile(f"[\\t{CONTROLS}]")  # in an article body
 BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
 ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
-_HIDDEN_RE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029{BIDI_CONTROLS}{ZERO_WIDTH}]")
-_ALSO_IN_LINES_RE = re.compile(f"[\\t\\n\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029{BIDI_CONTROLS}{ZERO_WIDTH}]")
+_HIDDEN_RE = re.compile(f"[{CONTROLS}{BIDI_CONTROLS}{ZERO_WIDTH}]")
+_ALSO_IN_LINES_RE = re.compile(f"[\\t\\n{CONTROLS}{BIDI_CONTROLS}{ZERO_WIDTH}]")
 
 
 # The zero-width non-joiner and joiner shape the letters on either side (Persian, Indic scripts) and build

@@ -5,8 +5,8 @@ field's MinHash library, is the tests' reference: it finds the same pairs from t
 article at a time, at five times the cost (docs/design.md, "Near-duplicates and stories").
 
 The shingle size, number of permutations and Jaccard threshold are settings (``[tool.newsmark]``
-``dedup_shingle``, ``dedup_permutations``, ``dedup_threshold``); the defaults are documented in
-docs/design.md.
+``dedup_shingle``, ``dedup_permutations``, ``dedup_threshold``, read by ``newsmark.settings``); the
+defaults are documented in docs/design.md.
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-SHINGLE = 5
-PERMUTATIONS = 128
-THRESHOLD = 0.4
+from newsmark.settings import DedupSettings
+
 _WORD = re.compile(r"\w+")
 _MULTIPLIER = 0x100000001B3  # the 64-bit FNV prime: any large odd number mixes the words' hashes
 _MAX_WORD = 64  # bytes of a word that count for its hash
@@ -28,13 +25,6 @@ _ROTATION = 0x9E3779B1  # the offset per bin of densification (any large odd con
 _CHUNK = 100_000  # candidate pairs compared at once
 _SMALL_RUN = 64  # rows sharing a band key whose pairs are listed at once (a longer run goes row by row)
 BATCH = 256  # texts whose signatures are computed together: numpy's cost per call is shared, memory small
-
-
-@dataclass(frozen=True)
-class DedupSettings:
-    shingle: int = SHINGLE
-    permutations: int = PERMUTATIONS
-    threshold: float = THRESHOLD
 
 
 def text_key(text: str) -> str:
@@ -159,13 +149,13 @@ def signature(text: str, settings: DedupSettings):
     return signatures([text], settings)[0]
 
 
-def encode(settings: DedupSettings, values) -> str:
+def encode_signature(settings: DedupSettings, values) -> str:
     """A signature as a short string for the validate cache, tagged with the settings that made it."""
     return f"{settings.shingle}:{settings.permutations}:" + base64.b64encode(values.astype("<u4").tobytes()).decode()
 
 
-def decode(settings: DedupSettings, value) -> object | None:
-    """The signature ``encode`` wrote, or None when other settings made it (it must be computed again)."""
+def decode_signature(settings: DedupSettings, value) -> object | None:
+    """The signature ``encode_signature`` wrote, or None when other settings made it (it must be computed again)."""
     import numpy
 
     tag = f"{settings.shingle}:{settings.permutations}:"
@@ -358,30 +348,6 @@ def near_duplicate_clusters(keys: list[str], matrix, settings: DedupSettings) ->
         members = sorted(rows_of_group, key=keys.__getitem__)
         links += [(keys[members[0]], keys[row], float(groups.best[row])) for row in members[1:]]
     return sorted(links)
-
-
-def read_settings(root: Path) -> DedupSettings:
-    """The near-duplicate settings of ``[tool.newsmark]`` (``dedup_shingle``, ``dedup_permutations``,
-    ``dedup_threshold``), each defaulting to the documented value."""
-    import tomllib
-
-    try:
-        tool = (
-            tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8"))
-            .get("tool", {})
-            .get("newsmark", {})
-        )
-    except (OSError, ValueError):
-        tool = {}
-    defaults = DedupSettings()
-    try:
-        return DedupSettings(
-            int(tool.get("dedup_shingle", defaults.shingle)),
-            int(tool.get("dedup_permutations", defaults.permutations)),
-            float(tool.get("dedup_threshold", defaults.threshold)),
-        )
-    except (TypeError, ValueError):
-        return defaults
 
 
 def clusters(pairs: list[tuple[str, str]]) -> list[list[str]]:

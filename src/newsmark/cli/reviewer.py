@@ -124,8 +124,8 @@ newsmark agree --sample 0.1                      # which articles to annotate tw
 def _run_stats(args) -> int:
     from newsmark.pipeline.check.layers import agreement_summary
     from newsmark.pipeline.read import inventory
-    from newsmark.pipeline.splits import read_settings
     from newsmark.pipeline.stats import corpus_stats, stats_rows
+    from newsmark.settings import read_settings
 
     require_corpus(args.root)
     report = newsmark.validate(args.root, cache=not args.no_cache, jobs=args.jobs, progress=progress(args))

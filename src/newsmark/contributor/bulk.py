@@ -28,24 +28,11 @@ from newsmark.contributor.intake import article_metadata, article_plan, clean_bo
 from newsmark.errors import NewsmarkError
 from newsmark.extras import require
 from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_atomic
+from newsmark.ids import is_article_id
 from newsmark.licenses import UNKNOWN, not_spdx
-from newsmark.neardup import (
-    BATCH,
-    DedupSettings,
-    clusters,
-    near_duplicate_clusters,
-    read_settings,
-    signatures,
-    text_key,
-)
-from newsmark.pipeline.read import (
-    MAX_FILE_BYTES,
-    inventory,
-    is_article_id,
-    read_article_text,
-    read_bytes,
-    read_yaml,
-)
+from newsmark.neardup import BATCH, clusters, near_duplicate_clusters, signatures, text_key
+from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
+from newsmark.settings import DedupSettings, read_dedup_settings
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
 # Column names tried for each field, in order, unless --map names one.
@@ -585,7 +572,7 @@ def import_sources(
     for path in paths:
         if not path.exists():
             raise NewsmarkError(f"{path}: no such file or folder")
-    settings = read_settings(root)
+    settings = read_dedup_settings(root)
     # One writer at a time per corpus, from the import's check pass to its last rename: two imports deciding
     # ids against the same corpus would give one id to two texts. Under the lock, what a killed import left
     # is removed first (no other import can be writing it).
@@ -695,7 +682,7 @@ def find_near_duplicates(root: str | Path) -> list[list[str]]:
     import numpy
 
     root = Path(root)
-    settings = read_settings(root)
+    settings = read_dedup_settings(root)
     texts = (
         (article_id, read_article_text(path, root)[0]) for article_id, path in sorted(inventory(root).texts.items())
     )

@@ -14,8 +14,9 @@ import yaml
 from newsmark.chars import BIDI_RE, CONTROL_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
+from newsmark.ids import MAX_ID_LENGTH, RESERVED_NAMES, is_article_id
 from newsmark.licenses import UNKNOWN, not_spdx
-from newsmark.pipeline.read import MAX_FILE_BYTES, MAX_ID_LENGTH, RESERVED_NAMES, decode, is_article_id, text_findings
+from newsmark.pipeline.read import MAX_FILE_BYTES, decode, text_findings
 
 GUIDELINES_VERSION = "1.2"
 _SEED_HEADER = re.compile(r"\A\s*date\s+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")

@@ -17,9 +17,10 @@ from pathlib import Path
 from newsmark.contributor.yamledit import add_mention, round_trip_dump, round_trip_load
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
+from newsmark.ids import is_article_id
 from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces
 from newsmark.pipeline.check.spans import cuts_word, missed_mentions
-from newsmark.pipeline.read import is_article_id, position
+from newsmark.pipeline.read import position
 
 MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere
 

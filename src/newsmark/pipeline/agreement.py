@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 
 from newsmark.errors import NewsmarkError
 from newsmark.labels import names
+from newsmark.pipeline.metrics import dice, harmonic_f1, match_overlapping
 from newsmark.pipeline.read import Document
 
 
 @dataclass
-class Layer:
+class ComparedLayer:
     """One annotation file as compared: where it is, its data and where each node is written."""
 
     path: str
@@ -40,7 +41,7 @@ class Layer:
 
 
 @dataclass
-class Tally:
+class AgreementCounts:
     """Counts pooled over articles (micro-averaged figures)."""
 
     mentions: Counter = field(default_factory=Counter)  # a, b, both, both_typed
@@ -48,10 +49,6 @@ class Tally:
     b3: list = field(default_factory=lambda: [0.0, 0.0, 0])  # precision sum, recall sum, mentions
     pairs: dict = field(default_factory=lambda: {"type": [], "attribution": [], "checkworthy": [], "topics": []})
     disagreements: list = field(default_factory=list)
-
-
-def f1(both: int, a: int, b: int) -> float:
-    return 1.0 if a + b == 0 else 2 * both / (a + b)
 
 
 def cohen_kappa(pairs: list[tuple]) -> float | None:
@@ -66,37 +63,24 @@ def cohen_kappa(pairs: list[tuple]) -> float | None:
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
-def _mentions(layer: Layer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
+def _mentions(layer: ComparedLayer) -> dict[tuple[int, int], tuple[str, str, tuple]]:
     """(start, end) -> (type, entity id, node path) of every mention."""
-    found = {}
+    by_span = {}
     for i, entity in enumerate(layer.data["entities"]):
         for j, mention in enumerate(entity["mentions"]):
-            found.setdefault(
+            by_span.setdefault(
                 (mention["start"], mention["end"]), (entity["type"], entity["id"], ("entities", i, "mentions", j))
             )
-    return found
+    return by_span
 
 
 def match_claims(a: list[dict], b: list[dict]) -> list[tuple[int, int]]:
     """A one-to-one matching of claims: pairs overlapping by at least half of the shorter span, taken
     greatest overlap first (ties by position)."""
-    candidates = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            overlap = min(x["end"], y["end"]) - max(x["start"], y["start"])
-            shorter = min(x["end"] - x["start"], y["end"] - y["start"])
-            if overlap > 0 and 2 * overlap >= shorter:
-                candidates.append((-overlap, i, j))
-    used_a, used_b, matched = set(), set(), []
-    for _, i, j in sorted(candidates):
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-            matched.append((i, j))
-    return sorted(matched)
+    return match_overlapping([(x["start"], x["end"]) for x in a], [(y["start"], y["end"]) for y in b], True)
 
 
-def compare(a: Layer, b: Layer, tally: Tally) -> None:
+def compare(a: ComparedLayer, b: ComparedLayer, tally: AgreementCounts) -> None:
     """Add one article's two layers to ``tally``."""
     mentions_a, mentions_b = _mentions(a), _mentions(b)
     both = set(mentions_a) & set(mentions_b)
@@ -128,62 +112,76 @@ def compare(a: Layer, b: Layer, tally: Tally) -> None:
         tally.disagreements.append(_where(layer, ("topics",), f"topic {name} is not in {other.path}"))
 
 
-def _clusters(mentions_a, mentions_b, both) -> tuple[dict, dict]:
-    """Each layer's entities as the sets of the mention spans both layers have (entity id -> spans)."""
-    cluster_a, cluster_b = {}, {}
+def _clusters(mentions_a, mentions_b, both) -> tuple[Counter, Counter, Counter]:
+    """Each layer's entities over the mention spans both layers have, as counts: the spans of each entity of
+    ``a``, of each entity of ``b``, and the spans each pair of them shares. B3 needs only these sizes, and
+    counting them is linear (intersecting the span sets per mention cost mentions squared on one entity
+    with many mentions)."""
+    size_a, size_b, shared = Counter(), Counter(), Counter()
     for span in both:
-        cluster_a.setdefault(mentions_a[span][1], set()).add(span)
-        cluster_b.setdefault(mentions_b[span][1], set()).add(span)
-    return cluster_a, cluster_b
+        entity_a, entity_b = mentions_a[span][1], mentions_b[span][1]
+        size_a[entity_a] += 1
+        size_b[entity_b] += 1
+        shared[entity_a, entity_b] += 1
+    return size_a, size_b, shared
 
 
-def _b3(mentions_a, mentions_b, both, clusters, tally: Tally) -> None:
-    cluster_a, cluster_b = clusters
+def _b3(mentions_a, mentions_b, both, clusters, tally: AgreementCounts) -> None:
+    size_a, size_b, shared = clusters
     for span in both:
-        ours, theirs = cluster_a[mentions_a[span][1]], cluster_b[mentions_b[span][1]]
-        shared = len(ours & theirs)
-        tally.b3[0] += shared / len(theirs)
-        tally.b3[1] += shared / len(ours)
+        entity_a, entity_b = mentions_a[span][1], mentions_b[span][1]
+        common = shared[entity_a, entity_b]
+        tally.b3[0] += common / size_b[entity_b]
+        tally.b3[1] += common / size_a[entity_a]
         tally.b3[2] += 1
 
 
-def _grouping(a: Layer, b: Layer, mentions_a, mentions_b, both, clusters, tally: Tally) -> None:
+def _grouping(
+    a: ComparedLayer, b: ComparedLayer, mentions_a, mentions_b, both, clusters, tally: AgreementCounts
+) -> None:
     """A disagreement for each entity of ``a`` whose shared mentions ``b`` groups otherwise (what B3 measures,
     located for the adjudicator): once per entity, at its first mention."""
-    cluster_a, cluster_b = clusters
+    size_a, size_b, shared = clusters
     reported = set()
     for span in sorted(both):
-        entity = mentions_a[span][1]
-        ours, theirs = cluster_a[entity], cluster_b[mentions_b[span][1]]
-        if ours != theirs and entity not in reported:
+        entity, theirs = mentions_a[span][1], mentions_b[span][1]
+        same = shared[entity, theirs] == size_a[entity] == size_b[theirs]  # the two groups are one set of spans
+        if not same and entity not in reported:
             reported.add(entity)
             tally.disagreements.append(
                 _where(
                     a,
                     mentions_a[span][2],
-                    f"entity {entity} groups {len(ours)} shared "
+                    f"entity {entity} groups {size_a[entity]} shared "
                     f"mention(s); {b.path} groups the mention {span[0]}:{span[1]} with "
-                    f"{len(theirs)} (its entity {mentions_b[span][1]})",
+                    f"{size_b[theirs]} (its entity {theirs})",
                 )
             )
 
 
-def _same_claimer(a: Layer, b: Layer, x: str, y: str) -> bool:
+def _entity_spans(layer: ComparedLayer) -> dict[str, set]:
+    """Each entity id of ``layer`` with the spans of its mentions: built once per article, as every matched
+    claim looks its claimer up (scanning the entities per claim cost claims times mentions)."""
+    spans: dict[str, set] = {}
+    for entity in layer.data["entities"]:
+        spans.setdefault(entity["id"], set()).update((m["start"], m["end"]) for m in entity["mentions"])
+    return spans
+
+
+def _same_claimer(spans_a: dict[str, set], spans_b: dict[str, set], x: str, y: str) -> bool:
     """Whether two claimers are the same: both the author, or entities that share a mention span (the two
     layers may give one entity different ids)."""
     if "author" in (x, y):
         return x == y
-
-    def spans(layer: Layer, entity_id: str) -> set:
-        return {(m["start"], m["end"]) for e in layer.data["entities"] if e["id"] == entity_id for m in e["mentions"]}
-
-    return bool(spans(a, x) & spans(b, y))
+    return not spans_a.get(x, set()).isdisjoint(spans_b.get(y, set()))
 
 
-def _claims(a: Layer, b: Layer, tally: Tally) -> None:
+def _claims(a: ComparedLayer, b: ComparedLayer, tally: AgreementCounts) -> None:
     claims_a, claims_b = a.data["claims"], b.data["claims"]
     spans_b = {(c["start"], c["end"]) for c in claims_b}
     matched = match_claims(claims_a, claims_b)
+    entity_spans = (_entity_spans(a), _entity_spans(b)) if matched else ({}, {})
+    same_claimer: dict[tuple[str, str], bool] = {}
     tally.claims.update(
         a=len(claims_a),
         b=len(claims_b),
@@ -212,7 +210,10 @@ def _claims(a: Layer, b: Layer, tally: Tally) -> None:
                     f"{b.path} spans {y['start']}:{y['end']} (its claim {y['id']})",
                 )
             )
-        if not _same_claimer(a, b, x["claimer"], y["claimer"]):
+        claimers = (x["claimer"], y["claimer"])
+        if claimers not in same_claimer:  # asked once per pair of claimers: an entity may have many mentions
+            same_claimer[claimers] = _same_claimer(*entity_spans, *claimers)
+        if not same_claimer[claimers]:
             tally.disagreements.append(
                 _where(
                     a,
@@ -242,25 +243,25 @@ def _claims(a: Layer, b: Layer, tally: Tally) -> None:
                 )
 
 
-def _where(layer: Layer, path: tuple, message: str) -> dict:
+def _where(layer: ComparedLayer, path: tuple, message: str) -> dict:
     return {"path": layer.path, "line": layer.line(path), "message": message}
 
 
-def figures(tally: Tally) -> dict:
+def figures(tally: AgreementCounts) -> dict:
     m, c = tally.mentions, tally.claims
     precision, recall, count = tally.b3
     b3_p, b3_r = (precision / count, recall / count) if count else (1.0, 1.0)
     return {
         "mentions": {
-            "strict_f1": f1(m["both"], m["a"], m["b"]),
-            "strict_typed_f1": f1(m["both_typed"], m["a"], m["b"]),
+            "strict_f1": dice(m["both"], m["a"], m["b"]),
+            "strict_typed_f1": dice(m["both_typed"], m["a"], m["b"]),
             "a": m["a"],
             "b": m["b"],
         },
-        "entities": {"b3_f1": f1_of(b3_p, b3_r), "mentions_compared": count},
+        "entities": {"b3_f1": harmonic_f1(b3_p, b3_r), "mentions_compared": count},
         "claims": {
-            "strict_f1": f1(c["strict"], c["a"], c["b"]),
-            "overlap_f1": f1(c["matched"], c["a"], c["b"]),
+            "strict_f1": dice(c["strict"], c["a"], c["b"]),
+            "overlap_f1": dice(c["matched"], c["a"], c["b"]),
             "matched": c["matched"],
             "a": c["a"],
             "b": c["b"],
@@ -271,22 +272,18 @@ def figures(tally: Tally) -> dict:
     }
 
 
-def f1_of(precision: float, recall: float) -> float:
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
-
-
 ADJUDICATED = "adjudicated"  # the name of annotations/<id>.yaml, the layer that is built
 
 
-def layer_path(found, name: str, article_id: str):
+def layer_path(inventory, name: str, article_id: str):
     """Where layer ``name`` of an article is: annotations/<id>.yaml for ``adjudicated``, else the
     annotator's independent layer; None when that article has no such layer."""
-    return found.annotations.get(article_id) if name == ADJUDICATED else found.layers.get((name, article_id))
+    return inventory.annotations.get(article_id) if name == ADJUDICATED else inventory.layers.get((name, article_id))
 
 
-def check_layer_names(found, names_: list[str], option: str) -> None:
+def check_layer_names(inventory, names_: list[str], option: str) -> None:
     """Refuse a layer name that is neither ``adjudicated`` nor an annotator folder of the corpus."""
-    present = sorted({annotator for annotator, _ in found.layers})
+    present = sorted({annotator for annotator, _ in inventory.layers})
     for name in names_:
         if name != ADJUDICATED and name not in present:
             raise NewsmarkError(
@@ -295,7 +292,7 @@ def check_layer_names(found, names_: list[str], option: str) -> None:
             )
 
 
-def _merge(total: Tally, part: Tally) -> None:
+def _merge(total: AgreementCounts, part: AgreementCounts) -> None:
     total.mentions.update(part.mentions)
     total.claims.update(part.claims)
     total.b3 = [x + y for x, y in zip(total.b3, part.b3)]
@@ -304,13 +301,13 @@ def _merge(total: Tally, part: Tally) -> None:
     total.disagreements += part.disagreements
 
 
-def agree(found, load, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
-    """The agreement of two layers over every article of the inventory ``found`` that has both: two
+def agree(inventory, load, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:
+    """The agreement of two layers over every article of ``inventory`` (the corpus's files, as ``read.inventory`` lists them) that has both: two
     independent annotators (annotations/independent/<annotator>/), or one of them and the adjudicated
     annotations/<id>.yaml (named ``adjudicated``). Without ``annotators``: the two independent annotators
     there are, or the one there is against the adjudicated layer. ``load(path, article_id)`` reads a layer
     (and refuses one that does not validate)."""
-    present = sorted({annotator for annotator, _ in found.layers})
+    present = sorted({annotator for annotator, _ in inventory.layers})
     if annotators is None:
         if len(present) == 1:
             annotators = [present[0], ADJUDICATED]
@@ -326,21 +323,21 @@ def agree(found, load, ids: list[str] | None = None, annotators: list[str] | Non
             "--annotators takes two different names (an annotator's folder under "
             f"annotations/independent/, or {ADJUDICATED})"
         )
-    check_layer_names(found, annotators, "--annotators")
+    check_layer_names(inventory, annotators, "--annotators")
 
-    articles = sorted(set(found.annotations) | {article_id for _, article_id in found.layers})
+    articles = sorted(set(inventory.annotations) | {article_id for _, article_id in inventory.layers})
     if ids is not None:
         unknown = [article_id for article_id in ids if article_id not in articles]
         if unknown:
             raise NewsmarkError(f"no annotation of {', '.join(unknown)}")
         articles = ids
-    total, per_article = Tally(), {}
+    total, per_article = AgreementCounts(), {}
     for article_id in articles:
-        paths = [layer_path(found, name, article_id) for name in annotators]
+        paths = [layer_path(inventory, name, article_id) for name in annotators]
         if None in paths:
             continue
         first, second = (load(path, article_id) for path in paths)
-        part = Tally()
+        part = AgreementCounts()
         compare(first, second, part)
         per_article[article_id] = {key: value for key, value in figures(part).items() if key != "disagreements"}
         _merge(total, part)
@@ -349,13 +346,13 @@ def agree(found, load, ids: list[str] | None = None, annotators: list[str] | Non
     return {"articles": len(per_article), "annotators": annotators, **figures(total), "per_article": per_article}
 
 
-def summary(found, load) -> dict | None:
+def card_figures(inventory, load) -> dict | None:
     """What the card and the datasheet say of agreement: None without independent layers (not measured),
     else the figures of ``agree``'s default comparison, or why there are none."""
-    if not found.layers:
+    if not inventory.layers:
         return None
     try:
-        result = agree(found, load)
+        result = agree(inventory, load)
     except NewsmarkError as err:
         return {"error": str(err).split("\n")[0]}
     claims = result["claims"]
@@ -389,21 +386,21 @@ def krippendorff_alpha(units: list[list]) -> float | None:
         return None
 
 
-def agree_many(found, load, annotators: list[str], ids: list[str] | None = None) -> dict:
+def agree_many(inventory, load, annotators: list[str], ids: list[str] | None = None) -> dict:
     """Three or more layers: every pair's figures, and Krippendorff's α over all of them on claim type,
     attribution and check-worthiness (the first layer's claims, matched in each other layer) and on each
     topic's presence, over the articles every layer annotates."""
-    check_layer_names(found, annotators, "--annotators")
+    check_layer_names(inventory, annotators, "--annotators")
     if len(set(annotators)) != len(annotators):
         raise NewsmarkError("--annotators names each layer once")
 
-    articles = ids if ids is not None else sorted(set(found.annotations) | {a for _, a in found.layers})
+    articles = ids if ids is not None else sorted(set(inventory.annotations) | {a for _, a in inventory.layers})
     fields = ("type", "attribution", "checkworthy")
     units: dict[str, list[list]] = {key: [[] for _ in annotators] for key in (*fields, "topics")}
-    pairs = {(a, b): Tally() for i, a in enumerate(annotators) for b in annotators[i + 1 :]}
+    pairs = {(a, b): AgreementCounts() for i, a in enumerate(annotators) for b in annotators[i + 1 :]}
     count = 0
     for article_id in articles:
-        paths = [layer_path(found, name, article_id) for name in annotators]
+        paths = [layer_path(inventory, name, article_id) for name in annotators]
         if None in paths:
             continue
         count += 1

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from newsmark.labels import names
 from newsmark.pipeline.features import MAX_CONTEXT
 from newsmark.pipeline.read import Article
-from newsmark.pipeline.splits import Settings, split_of
+from newsmark.pipeline.splits import split_of
+from newsmark.settings import Settings
 from newsmark.text import sentences, tokens, word_tokens
 
 

@@ -27,7 +27,6 @@ from newsmark.pipeline.check.runner import check_chunk, select, with_presence
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
 from newsmark.pipeline.read import BASELINES, read_baselines, read_citation
-from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import Tally, with_stats_block
 from newsmark.pipeline.write import (
     MAX_SHARD_BYTES,
@@ -38,6 +37,7 @@ from newsmark.pipeline.write import (
     sha256_file,
     to_table,
 )
+from newsmark.settings import read_settings
 from newsmark.text import load_tokenizer
 
 # DATASHEET.md is not among them: the build rewrites its statistics, and its copy is among the outputs.

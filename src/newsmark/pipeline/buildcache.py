@@ -31,17 +31,17 @@ from pathlib import Path
 from newsmark.findings import ArticleResult, Finding
 from newsmark.pipeline.cache import (
     FileDigests,
-    _cache_folder,
-    _write_into,
     content_key,
     installed_version,
     load_signed,
     read_plain,
     save_signed,
-    signature,
     slot_rels,
+    stamp,
+    store_folder,
     valid_findings,
     valid_pairs,
+    write_file,
     write_plain,
 )
 
@@ -232,7 +232,7 @@ class BuildCache:
             # never shrinks under the map.
             raw = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
             # the file as written (git's stat shortcut, as for corpus files), or else bytes that hash the same
-            if signature(info) != expected[1:] and hashlib.sha256(raw).hexdigest() != expected[0]:
+            if stamp(info) != expected[1:] and hashlib.sha256(raw).hexdigest() != expected[0]:
                 return None
             return decode_chunk(raw)
         except (OSError, ValueError, KeyError, TypeError):
@@ -279,8 +279,8 @@ class BuildCache:
         if folder is None:
             return
         try:
-            _write_into(folder, f"{key}.arrow", data)
-            written = signature(os.stat(f"{key}.arrow", dir_fd=folder, follow_symlinks=False))
+            write_file(folder, f"{key}.arrow", data)
+            written = stamp(os.stat(f"{key}.arrow", dir_fd=folder, follow_symlinks=False))
         except OSError:
             return
         finally:
@@ -333,7 +333,7 @@ class BuildCache:
     def _rows_folder(self, create: bool) -> int | None:
         """A descriptor of ``<root>/.newsmark-cache/rows`` when both are real folders (made when ``create``);
         the inner one is made and opened relative to the outer, so that no link is followed."""
-        parent = _cache_folder(self.root, create)
+        parent = store_folder(self.root, create)
         if parent is None:
             return None
         try:

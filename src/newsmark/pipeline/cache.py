@@ -62,7 +62,7 @@ def tool_fingerprint() -> str:
 def _dist_infos() -> dict[str, str]:
     """Installed distributions (normalised name -> version) from the names of the .dist-info folders on
     sys.path: importing importlib.metadata to ask would cost 40 ms of every warm run."""
-    found: dict[str, str] = {}
+    versions: dict[str, str] = {}
     for folder in reversed(sys.path):  # the first folder on the path wins, as for imports
         try:
             names = os.listdir(folder or ".")
@@ -71,8 +71,8 @@ def _dist_infos() -> dict[str, str]:
         for entry in names:
             if entry.endswith(".dist-info"):
                 dist, _, version = entry[: -len(".dist-info")].partition("-")
-                found[_normalised(dist)] = version
-    return found
+                versions[_normalised(dist)] = version
+    return versions
 
 
 def _normalised(name: str) -> str:
@@ -83,13 +83,14 @@ def installed_version(name: str) -> str:
     return _dist_infos().get(_normalised(name), "absent")
 
 
-def signature(info: os.stat_result) -> list[int]:
+def stamp(info: os.stat_result) -> list[int]:
+    """What identifies a file's version without reading it (as git's index keeps): size, times, inode."""
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def _signature(path: Path) -> list[int] | None:
+def _stamp_of(path: Path) -> list[int] | None:
     try:
-        return signature(os.lstat(path))
+        return stamp(os.lstat(path))
     except OSError:
         return None
 
@@ -133,8 +134,17 @@ def _mac(key: bytes, body: bytes) -> bytes:
     return hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
 
 
-def _cache_folder(root: Path, create: bool) -> int | None:
-    """A descriptor of ``<root>/.newsmark-cache`` when it is a real folder (made when ``create``)."""
+# -- the store: <root>/.newsmark-cache, shared by every cache (validate, last run, build) ----------------
+# Its files are either signed (``save_signed``/``load_signed``: JSON whose first line is this user's HMAC)
+# or plain and vouched for by a signed file's sha256 (``write_plain``/``read_plain``). A cache that keeps
+# files of its own there (the build's chunk files, the last run's contributions) opens the folder with
+# ``store_folder`` and reads and writes inside it with ``read_file``/``write_file``: never through a link,
+# never half-written.
+
+
+def store_folder(root: Path, create: bool) -> int | None:
+    """A descriptor of the store folder ``<root>/.newsmark-cache`` when it is a real folder (made when
+    ``create``), for ``read_file`` and ``write_file``; the caller closes it. None when there is none."""
     path = root / CACHE_DIR
     if create:
         try:
@@ -149,15 +159,44 @@ def _cache_folder(root: Path, create: bool) -> int | None:
         return None
 
 
+def read_file(folder: int, name: str) -> bytes:
+    """A regular file's bytes, opened inside ``folder`` without following a link or blocking on a FIFO."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+        raw = handle.read(MAX_CACHE_BYTES + 1)
+    if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
+        raise OSError(f"{name}: changed size while read")
+    return raw
+
+
+def write_file(folder: int, name: str, data: bytes) -> None:
+    """Write ``name`` inside ``folder`` through a new temporary file renamed into place."""
+    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        try:
+            os.unlink(temporary, dir_fd=folder)
+        except OSError:
+            pass
+        raise
+
+
 def load_signed(root: Path, name: str) -> dict | None:
     """The JSON payload of ``<root>/.newsmark-cache/<name>`` when its HMAC is this user's and it was made
     by this exact tool (format and fingerprint); None otherwise."""
     key = machine_key()
-    folder = _cache_folder(root, create=False) if key is not None else None
+    folder = store_folder(root, create=False) if key is not None else None
     if folder is None:
         return None
     try:
-        raw = _read_regular(folder, name)
+        raw = read_file(folder, name)
         mac, _, body = raw.partition(b"\n")
         if not hmac.compare_digest(mac, _mac(key, body)):
             return None
@@ -181,11 +220,11 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
     Failures to write are ignored: a cache is only ever an optimisation."""
     body = json.dumps({"format": FORMAT, "tool": tool_fingerprint(), **payload}, separators=(",", ":")).encode("utf-8")
     key = machine_key()
-    folder = _cache_folder(root, create=True) if key is not None else None
+    folder = store_folder(root, create=True) if key is not None else None
     if folder is None:
         return
     try:
-        _write_into(folder, name, _mac(key, body) + b"\n" + body)
+        write_file(folder, name, _mac(key, body) + b"\n" + body)
     except OSError:
         pass
     finally:
@@ -195,11 +234,11 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
 def write_plain(root: Path, name: str, data: bytes) -> str | None:
     """Write an unsigned file into the cache folder; its sha256 (for a signed file to vouch for it), or
     None when it could not be written."""
-    folder = _cache_folder(root, create=True)
+    folder = store_folder(root, create=True)
     if folder is None:
         return None
     try:
-        _write_into(folder, name, data)
+        write_file(folder, name, data)
     except OSError:
         return None
     finally:
@@ -209,11 +248,11 @@ def write_plain(root: Path, name: str, data: bytes) -> str | None:
 
 def read_plain(root: Path, name: str, sha256: str) -> bytes | None:
     """An unsigned file of the cache folder, when its bytes are those a signed file vouches for."""
-    folder = _cache_folder(root, create=False)
+    folder = store_folder(root, create=False)
     if folder is None:
         return None
     try:
-        raw = _read_regular(folder, name)
+        raw = read_file(folder, name)
     except OSError:
         return None
     finally:
@@ -278,14 +317,14 @@ class FileDigests:
 
     def digest(self, path: Path, rel: str) -> str | None:
         known = self.files.get(rel)
-        if known is not None and _signature(path) == known[:4]:
+        if known is not None and _stamp_of(path) == known[:4]:
             return known[4]
         raw, _, info = read_bytes_and_stat(path, rel)
         if raw is None:
             return None
         digest = hashlib.sha256(raw).hexdigest()
         if info is not None and time.time_ns() - info.st_mtime_ns > RACY_NS:
-            self.files[rel] = signature(info) + [digest]
+            self.files[rel] = stamp(info) + [digest]
             self.changed = True
         return digest
 
@@ -293,7 +332,7 @@ class FileDigests:
         """Record the stat a file was read with, only when it still is the file's stat now and is not racily
         recent; otherwise forget the file, so that it is read again next time."""
         self.seen.add(rel)
-        if read_with is not None and _signature(path) == read_with and now - read_with[1] > RACY_NS:
+        if read_with is not None and _stamp_of(path) == read_with and now - read_with[1] > RACY_NS:
             self.files[rel] = read_with + [digest]
         else:
             self.files.pop(rel, None)
@@ -414,32 +453,3 @@ class ValidateCache:
         articles = {k: v for k, v in self.articles.items() if k in self.used} if prune else self.articles
         files = self.digests.pruned() if prune else self.digests.files
         save_signed(self.root, CACHE_FILE, {"files": files, "articles": articles, "pairs": self.pairs})
-
-
-def _read_regular(folder: int, name: str) -> bytes:
-    """A regular file's bytes, opened inside ``folder`` without following a link or blocking on a FIFO."""
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
-            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
-        raw = handle.read(MAX_CACHE_BYTES + 1)
-    if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
-        raise OSError(f"{name}: changed size while read")
-    return raw
-
-
-def _write_into(folder: int, name: str, data: bytes) -> None:
-    """Write ``name`` inside ``folder`` through a new temporary file renamed into place."""
-    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except BaseException:
-        try:
-            os.unlink(temporary, dir_fd=folder)
-        except OSError:
-            pass
-        raise

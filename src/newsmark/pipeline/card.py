@@ -26,8 +26,9 @@ from newsmark.licenses import (
     requires_attribution,
 )
 from newsmark.pipeline.features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, MAX_CONTEXT, features, ner_tag_names
-from newsmark.pipeline.splits import SPLITS, Settings
+from newsmark.pipeline.splits import SPLITS
 from newsmark.pipeline.stats import describe_agreement, stats_markdown
+from newsmark.settings import Settings
 
 
 def label_tables() -> dict[str, str]:

@@ -30,13 +30,13 @@ from pathlib import Path
 from newsmark.findings import Finding
 from newsmark.pipeline.cache import (
     RACY_NS,
-    _cache_folder,
-    _write_into,
     load_signed,
     read_plain,
     save_signed,
-    signature,
+    stamp,
+    store_folder,
     valid_findings,
+    write_file,
     write_plain,
 )
 from newsmark.pipeline.read import pending_counts
@@ -233,12 +233,12 @@ def _write_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
     for article_id, line in lines.items():
         offsets[article_id] = [len(body), len(line)]
         body += line + b"\n"
-    folder = _cache_folder(root, create=True)
+    folder = store_folder(root, create=True)
     if folder is None:
         return False
     try:
-        _write_into(folder, CONTRIBUTIONS, bytes(body))
-        last.lines_stamp = signature(os.stat(CONTRIBUTIONS, dir_fd=folder, follow_symlinks=False))
+        write_file(folder, CONTRIBUTIONS, bytes(body))
+        last.lines_stamp = stamp(os.stat(CONTRIBUTIONS, dir_fd=folder, follow_symlinks=False))
     except OSError:
         return False
     finally:
@@ -252,7 +252,7 @@ def _open_lines(folder: int, last: LastRun, flags: int) -> int:
     same stat as written (else the same sha256, but only for reading)."""
     fd = os.open(CONTRIBUTIONS, flags | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     info = os.fstat(fd)
-    if stat.S_ISREG(info.st_mode) and signature(info) == last.lines_stamp:
+    if stat.S_ISREG(info.st_mode) and stamp(info) == last.lines_stamp:
         return fd
     if flags == os.O_RDONLY and last.lines_sha256:
         with os.fdopen(os.dup(fd), "rb") as handle:
@@ -264,17 +264,17 @@ def _open_lines(folder: int, last: LastRun, flags: int) -> int:
 
 def read_lines(root: Path, last: LastRun, ids) -> dict[str, dict | None] | None:
     """The contributions the last run stored for ``ids``."""
-    folder = _cache_folder(root, create=False)
+    folder = store_folder(root, create=False)
     if folder is None:
         return None
     try:
         with os.fdopen(_open_lines(folder, last, os.O_RDONLY), "rb") as handle:
-            found = {}
+            contributions = {}
             for article_id in ids:
                 offset, length = last.lines[article_id]
                 handle.seek(offset)
-                found[article_id] = json.loads(handle.read(length))
-            return found
+                contributions[article_id] = json.loads(handle.read(length))
+            return contributions
     except (OSError, ValueError, KeyError, TypeError):
         return None
     finally:
@@ -283,7 +283,7 @@ def read_lines(root: Path, last: LastRun, ids) -> dict[str, dict | None] | None:
 
 def append_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
     """Add the edited articles' new contributions at the end of the file (a whole run writes it anew)."""
-    folder = _cache_folder(root, create=False)
+    folder = store_folder(root, create=False)
     if folder is None:
         return False
     try:
@@ -295,7 +295,7 @@ def append_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
                 last.lines[article_id] = [offset, len(line)]
                 offset += len(line) + 1
             handle.flush()
-            last.lines_stamp, last.lines_sha256 = signature(os.fstat(fd)), ""  # trusted by its stat from now on
+            last.lines_stamp, last.lines_sha256 = stamp(os.fstat(fd)), ""  # trusted by its stat from now on
         return True
     except OSError:
         return False

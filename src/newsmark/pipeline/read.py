@@ -16,24 +16,14 @@ from pathlib import Path
 
 import yaml
 
-from newsmark.chars import BIDI_RE, JOINERS, ZERO_WIDTH_RE, codepoint, has_hidden, joins
+from newsmark.chars import BIDI_RE, CONTROL_OR_TAB_RE, JOINERS, ZERO_WIDTH_RE, codepoint, has_hidden, joins
 from newsmark.findings import Finding, finding
+from newsmark.ids import HANDLE_RE, RESERVED_NAMES, is_article_id
 from newsmark.labels import COMPLETE, NOT_STARTED
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
-ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always used with fullmatch: ``$`` would allow "x\n"
-# Device names Windows reserves in any folder: a file called con.txt cannot be checked out there.
-RESERVED_NAMES = frozenset(
-    ["con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))]
-)
-MAX_ID_LENGTH = 80
 MAX_INT_DIGITS = 18  # larger integers fit no offset and would only cost time to read
-
-
-def is_article_id(value: str) -> bool:
-    """Whether ``value`` has the article id shape (reserved device names are reported separately)."""
-    return len(value) <= MAX_ID_LENGTH and ID_RE.fullmatch(value) is not None
 
 
 _TAG = "tag:yaml.org,2002:"
@@ -170,7 +160,6 @@ def relpath(path: Path, root: Path) -> str:
 
 _LAYOUT = {"corpus": (".txt", ".yaml"), "annotations": (".yaml",)}
 INDEPENDENT = "independent"  # annotations/independent/<annotator>/<id>.yaml: layers compared by `agree`
-HANDLE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def inventory(root: Path) -> Inventory:
@@ -322,7 +311,6 @@ def decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
         ]
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 MAX_REPEATS = 20  # findings of one kind per file: the first ones locate the problem
 
 
@@ -341,7 +329,7 @@ def text_findings(text: str, rel: str) -> list[Finding]:
                 *position(text, cr),
             )
         )
-    for match in _CONTROL_RE.finditer(text):
+    for match in CONTROL_OR_TAB_RE.finditer(text):
         if match.group() == "\r":
             continue
         found.append(

@@ -10,21 +10,22 @@ import json
 import re
 from functools import cache
 
+from newsmark.ids import ARTICLE_ID, HANDLE, LOCAL_ID, MAX_ID_LENGTH
 from newsmark.labels import STATUS_VALUES, names, schema_dir
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-LOCAL_ID_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
+ID_PATTERN = f"^{ARTICLE_ID}$"
+LOCAL_ID_PATTERN = f"^{LOCAL_ID}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # BCP 47 shape (language, optional script/region/variants); the registry itself is not checked.
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?(?:-[A-Za-z0-9]{5,8})*$"
 SPDX_OR_UNKNOWN_PATTERN = r"^(?:unknown|[A-Za-z0-9][A-Za-z0-9.+-]*)$"
 URL_PATTERN = r"^https?://[^\s]+$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
-LOCAL_ID_OR_AUTHOR_PATTERN = r"^(?:author|[a-z][a-z0-9_-]{0,63})$"
+LOCAL_ID_OR_AUTHOR_PATTERN = f"^(?:author|{LOCAL_ID})$"
 QID_PATTERN = r"^Q[1-9][0-9]*$"
 GUIDELINES_PATTERN = r"^[0-9]+\.[0-9]+$"
-ANNOTATOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ANNOTATOR_PATTERN = f"^{HANDLE}$"
 SEED_PATTERN = r"^seeds/[^/\\\x00-\x1f\x7f]+$"
 # an imported file: a relative path (or a bare name) without backslashes or control characters; a record, never opened
 SOURCE_FILE_PATTERN = r"^[^/\\\x00-\x1f\x7f][^\\\x00-\x1f\x7f]*$"
@@ -100,13 +101,13 @@ def article_schema() -> dict:
     provenance["oneOf"] = [{"required": ["seed"]}, {"required": ["file"]}]
     schema = _strict(
         {
-            "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+            "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
             "title": {"type": ["string", "null"], "minLength": 1, "description": "null when the source has none"},
             "date": {"type": "string", "pattern": DATE_PATTERN, "description": "ISO date of publication"},
             "language": {"type": "string", "pattern": LANGUAGE_PATTERN, "description": "BCP 47 tag"},
             "source": source,
             "license": {"type": "string", "pattern": SPDX_OR_UNKNOWN_PATTERN, "description": "SPDX id or unknown"},
-            "story": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+            "story": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
             "provenance": provenance,
             "changes": {
                 "type": "array",
@@ -190,7 +191,7 @@ def annotation_schema() -> dict:
     )
     schema = _strict(
         {
-            "article": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+            "article": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
             "guidelines": {"type": "string", "pattern": GUIDELINES_PATTERN},
             "status": {
                 "enum": list(STATUS_VALUES),

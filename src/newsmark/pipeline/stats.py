@@ -11,7 +11,8 @@ from collections import Counter
 
 from newsmark.labels import COMPLETE, IN_PROGRESS, labels_by_name, names
 from newsmark.pipeline.read import Article
-from newsmark.pipeline.splits import SPLITS, Settings, assign_split
+from newsmark.pipeline.splits import SPLITS, assign_split
+from newsmark.settings import Settings
 
 BLOCK_START = "<!-- newsmark:stats:start -->"
 BLOCK_END = "<!-- newsmark:stats:end -->"
@@ -135,7 +136,7 @@ class Tally:
 
 def corpus_stats(contributions: dict[str, dict | None], settings: Settings, agreement: dict | None = None) -> dict:
     """Counts over the articles that are built, from their contributions, and the agreement of the
-    independent annotation layers (``agreement.summary``; None: not measured)."""
+    independent annotation layers (``agreement.card_figures``; None: not measured)."""
     tally = Tally(settings)
     for part in contributions.values():
         tally.add(part)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
+from newsmark.pipeline.metrics import match_overlapping, prf
 from newsmark.release.dataset import config_rows, require_build
 
 TASKS = {
@@ -239,20 +240,6 @@ def _read_article_line(item: dict, gold: Gold) -> tuple[dict, str]:
 # -- metrics ------------------------------------------------------------------------------------------
 
 
-def prf(true_positives: int, predicted: int, gold: int) -> dict:
-    precision = true_positives / predicted if predicted else 0.0
-    recall = true_positives / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "true_positives": true_positives,
-        "predicted": predicted,
-        "gold": gold,
-    }
-
-
 def score_mentions(gold: Gold, predictions: dict) -> dict:
     from nervaluate import Evaluator
 
@@ -326,21 +313,7 @@ def score_ner(gold: Gold, predictions: dict) -> dict:
 def one_to_one_overlaps(true: list[tuple[int, int]], pred: list[tuple[int, int]]) -> int:
     """How many pairs a one-to-one matching of overlapping spans makes, taking pairs greatest overlap
     first (ties: earliest gold, then earliest prediction)."""
-    pairs = sorted(
-        (
-            (min(te, pe) - max(ts, ps), i, j)
-            for i, (ts, te) in enumerate(true)
-            for j, (ps, pe) in enumerate(pred)
-            if min(te, pe) > max(ts, ps)
-        ),
-        key=lambda pair: (-pair[0], pair[1], pair[2]),
-    )
-    used_true, used_pred = set(), set()
-    for _, i, j in pairs:
-        if i not in used_true and j not in used_pred:
-            used_true.add(i)
-            used_pred.add(j)
-    return len(used_true)
+    return len(match_overlapping(true, pred))
 
 
 def score_claims(gold: Gold, predictions: dict) -> dict:

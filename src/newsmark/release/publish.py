@@ -14,8 +14,8 @@ from pathlib import Path
 
 from newsmark.errors import NewsmarkError
 from newsmark.licenses import allows_redistribution, requires_attribution
-from newsmark.pipeline.splits import read_settings
 from newsmark.release.dataset import require_build
+from newsmark.settings import read_settings
 
 
 def plan(

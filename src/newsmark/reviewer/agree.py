@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from newsmark.errors import NewsmarkError
-from newsmark.pipeline.agreement import Tally, agree, agree_many, compare, figures
+from newsmark.pipeline.agreement import AgreementCounts, agree, agree_many, compare, figures
 from newsmark.pipeline.check.layers import load_layer
 from newsmark.pipeline.read import inventory
 
@@ -56,6 +56,6 @@ def agree_files(root: str | Path, first: str | Path, second: str | Path) -> dict
             f"{first} annotates {layers[0].data['article']} but {second} annotates "
             f"{layers[1].data['article']}; compare two annotations of one article"
         )
-    tally = Tally()
+    tally = AgreementCounts()
     compare(layers[0], layers[1], tally)
     return {"articles": 1, **figures(tally)}

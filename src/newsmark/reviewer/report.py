@@ -21,7 +21,8 @@ from newsmark.files import check_output_folder, holds_only, write_atomic
 from newsmark.git import git, resolve_commit
 from newsmark.labels import labels_by_name, names
 from newsmark.pipeline.check.runner import run_articles, select
-from newsmark.pipeline.splits import SPLITS, read_settings, split_of
+from newsmark.pipeline.splits import SPLITS, split_of
+from newsmark.settings import read_settings
 
 # One colour per entity type, in label order (light enough for dark text on top).
 _PALETTE = [
@@ -531,7 +532,7 @@ def report(
 
 
 def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tuple[str, str]) -> list[str]:
-    from newsmark.pipeline.agreement import Tally, check_layer_names, compare, figures, layer_path
+    from newsmark.pipeline.agreement import AgreementCounts, check_layer_names, compare, figures, layer_path
     from newsmark.pipeline.check.layers import load_layer
 
     check_layer_names(found, names_, "--compare")
@@ -542,7 +543,7 @@ def _compare_pages(root: Path, out: Path, found, items: list[dict], names_: tupl
         if None in paths:
             continue
         first, second = (load_layer(root, found, path, article_id) for path in paths)
-        tally = Tally()
+        tally = AgreementCounts()
         compare(first, second, tally)
         disagreements = _anchored(figures(tally)["disagreements"], (first.path, second.path))
         path = out / "compare" / f"{article_id}.html"

@@ -15,12 +15,11 @@ from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, linked_folder, write_all_atomic
 from newsmark.findings import ERROR
+from newsmark.ids import HANDLE_RE, is_article_id
 from newsmark.pipeline.check.article import check_annotation
 from newsmark.pipeline.check.files import check_strings
 from newsmark.pipeline.check.schema import check_schema
-from newsmark.pipeline.read import INDEPENDENT, is_article_id, parse_yaml, read_article_text, read_yaml, relpath
-
-HANDLE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+from newsmark.pipeline.read import INDEPENDENT, parse_yaml, read_article_text, read_yaml, relpath
 
 
 def annotator_of(annotation: dict, given: str | None) -> str | None:

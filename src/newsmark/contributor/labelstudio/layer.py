@@ -3,7 +3,6 @@ claims and topics in newsmark's terms. Problems are collected, never raised."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from newsmark.contributor.intake import slug
@@ -22,9 +21,8 @@ from newsmark.contributor.labelstudio.config import (
 )
 from newsmark.contributor.labelstudio.offsets import Utf16Offsets, locate_span, trimmed
 from newsmark.contributor.labelstudio.problems import Problems
+from newsmark.ids import LOCAL_ID_RE
 from newsmark.labels import names
-
-ID_RE = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 @dataclass
@@ -152,7 +150,7 @@ def read_layer(task: dict, annotation: dict, text: str, current: dict, problems:
     for region in mentions:
         if region.meta is None:
             continue
-        if not ID_RE.fullmatch(region.meta) or region.meta == AUTHOR:
+        if not LOCAL_ID_RE.fullmatch(region.meta) or region.meta == AUTHOR:
             problems.add(
                 task,
                 f"the region's note {region.meta!r} is not an entity id (lowercase letters, digits, "
@@ -229,7 +227,7 @@ def _listed(value) -> list | str:
 
 
 def _new_id(base: str, taken: set[str], numbered: bool = False) -> str:
-    base = base if ID_RE.fullmatch(base[:64]) else f"e-{base}"
+    base = base if LOCAL_ID_RE.fullmatch(base[:64]) else f"e-{base}"
     base = base[:60].rstrip("-")
     if not numbered and base not in taken:
         return base

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from newsmark.findings import ERROR, Finding, finding
-from newsmark.pipeline.cache import signature
+from newsmark.pipeline.cache import stamp
 from newsmark.pipeline.check.files import check_strings
 from newsmark.pipeline.check.metadata import check_date, check_metadata
 from newsmark.pipeline.check.references import check_claimers, check_complete, check_ids
@@ -35,7 +35,7 @@ def check_article(
         raw, problems, info = read_bytes_and_stat(path, rel)
         if raw is None:
             return None, problems
-        reads[rel] = (hashlib.sha256(raw).hexdigest(), None if info is None else signature(info))
+        reads[rel] = (hashlib.sha256(raw).hexdigest(), None if info is None else stamp(info))
         return parse(raw, rel)
 
     if text_path is not None:

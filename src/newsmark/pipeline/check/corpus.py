@@ -13,8 +13,8 @@ from newsmark.findings import Finding, finding
 from newsmark.labels import LABEL_SETS, VALUE_TYPES, names, schema_dir
 from newsmark.pipeline.check.schema import short
 from newsmark.pipeline.read import Document, decode, position, read_bytes, read_yaml
-from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import BLOCK_START, stats_block_problem, with_stats_block
+from newsmark.settings import SettingsError, read_settings
 
 
 def check_settings(root: Path) -> list[Finding]:
@@ -25,13 +25,14 @@ def check_settings(root: Path) -> list[Finding]:
         return []
     try:
         read_settings(root)
-    except NewsmarkError as err:
+    except SettingsError as err:
         return [
             finding(
                 "NM606",
                 "pyproject.toml",
-                str(err).removeprefix(f"{root / 'pyproject.toml'}: ")
-                + '; the split rule is in docs/design.md, "Splits"',
+                err.reason,  # where the settings are documented is the rule's hint
+                err.line,
+                err.col,
             )
         ]
     return []

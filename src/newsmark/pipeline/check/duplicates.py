@@ -7,22 +7,23 @@ import hashlib
 from collections import Counter
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from newsmark.errors import NewsmarkError
 from newsmark.findings import Finding, finding
 from newsmark.pipeline.read import read_article_text, read_yaml
-from newsmark.pipeline.splits import SPLITS, assign_split, read_settings
-
-if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
-    from newsmark.neardup import DedupSettings
+from newsmark.pipeline.splits import SPLITS, assign_split
+from newsmark.settings import DedupSettings, SettingsError, read_dedup_settings, read_settings
 
 
 @cache
 def dedup_settings(root: Path) -> DedupSettings:
-    from newsmark.neardup import read_settings
-
-    return read_settings(root)
+    """The near-duplicate settings, or the defaults when one is wrong. Not silent: validate reports the wrong
+    value as NM606 (check_settings) and skips NM605, which needs it; the workers only compute signatures
+    with these, which nothing then uses."""
+    try:
+        return read_dedup_settings(root)
+    except SettingsError:
+        return DedupSettings()
 
 
 def check_near_duplicate_splits(
@@ -107,8 +108,7 @@ def near_duplicate_findings(root: Path, keys: dict[str, str], pairs: list, split
 def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: DedupSettings):
     import numpy
 
-    from newsmark.neardup import decode as decode_signature
-    from newsmark.neardup import near_duplicate_clusters
+    from newsmark.neardup import decode_signature, near_duplicate_clusters
     from newsmark.neardup import signature as minhash
 
     ids, rows = [], []

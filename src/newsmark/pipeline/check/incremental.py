@@ -14,8 +14,8 @@ from newsmark.pipeline.check.corpus import check_datasheet, check_released_label
 from newsmark.pipeline.check.duplicates import near_duplicate_findings
 from newsmark.pipeline.check.runner import check_one, with_presence
 from newsmark.pipeline.read import Inventory, corpus_rel, pending_counts
-from newsmark.pipeline.splits import read_settings
 from newsmark.pipeline.stats import Tally
+from newsmark.settings import read_settings
 
 if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
     from newsmark.pipeline import lastrun

@@ -16,7 +16,7 @@ from newsmark.pipeline.read import Inventory, read_article_text, read_bytes, rea
 from newsmark.reporters import finding_line
 
 if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
-    from newsmark.pipeline.agreement import Layer
+    from newsmark.pipeline.agreement import ComparedLayer
 
 
 def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: Inventory) -> list[Finding]:
@@ -46,7 +46,7 @@ def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: 
     return problems + ([] if text is None else check_annotation(doc, article_id, text))
 
 
-def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> Layer:
+def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> ComparedLayer:
     """An annotation file to compare (``newsmark agree``), refused unless it validates: a comparison of
     broken data means nothing."""
     doc, problems = read_yaml(path, root)
@@ -62,15 +62,15 @@ def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None 
         raise NewsmarkError(
             f"{path}: does not validate; fix it first:\n" + "\n".join(finding_line(f) for f in errors[:20])
         )
-    from newsmark.pipeline.agreement import Layer  # only a corpus with independent layers needs it
+    from newsmark.pipeline.agreement import ComparedLayer  # only a corpus with independent layers needs it
 
-    return Layer(doc.path, doc)
+    return ComparedLayer(doc.path, doc)
 
 
 def agreement_summary(root: Path, found: Inventory) -> dict | None:
     """The agreement of the corpus's independent layers, for the card and the datasheet."""
     if not found.layers:
         return None  # not measured (and the metrics are not even imported)
-    from newsmark.pipeline.agreement import summary
+    from newsmark.pipeline.agreement import card_figures
 
-    return summary(found, partial(load_layer, root, found))
+    return card_figures(found, partial(load_layer, root, found))

@@ -114,7 +114,7 @@ def _add_signatures(root: Path, built: list[tuple[ArticleResult, Article]]) -> N
     if not built:
         return
     settings = dedup_settings(root)
-    from newsmark.neardup import encode as encode_signature
+    from newsmark.neardup import encode_signature
     from newsmark.neardup import signatures as minhashes
 
     rows = minhashes([article.text for _, article in built], settings)
