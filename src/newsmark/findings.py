@@ -58,7 +58,7 @@ class Report:
     # annotate it so (rule NM604 and the gazetteer of `newsmark suggest`).
     surfaces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # Each checked article's MinHash signature, as the validate cache keeps it (rule NM605).
-    signatures: dict[str, str] = field(default_factory=dict)
+    minhashes: dict[str, str] = field(default_factory=dict)
     # How many checked articles are not yet annotated, by status (not-started, in-progress): not errors
     pending: dict[str, int] = field(default_factory=dict)
 
@@ -85,4 +85,4 @@ class ArticleResult:
     findings: list[Finding]
     digests: dict[str, str] = field(default_factory=dict)
     contribution: dict | None = None
-    signatures: dict[str, list[int]] = field(default_factory=dict)  # each file's stat before it was read
+    stamps: dict[str, list[int]] = field(default_factory=dict)  # each file's stat (cache.stamp) before it was read

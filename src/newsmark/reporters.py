@@ -12,7 +12,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary(report: Report) -> str:
+def summary_line(report: Report) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     if errors:
         files = len({f.path for f in report.findings})
@@ -43,7 +43,7 @@ def finding_line(f: Finding) -> str:
 
 def text(report: Report) -> str:
     lines = [finding_line(f) for f in report.findings]
-    return "\n".join(lines + [summary(report)]) + "\n"
+    return "\n".join(lines + [summary_line(report)]) + "\n"
 
 
 def _escape_data(value: str) -> str:
@@ -65,7 +65,7 @@ def github(report: Report) -> str:
         )
         message = f"{f.message}\nhelp: {f.hint}"  # the rule's general fix, on a line of its own
         lines.append(f"::{f.severity} {props}::{_escape_data(message)}")
-    return "\n".join(lines + [summary(report)]) + "\n"
+    return "\n".join(lines + [summary_line(report)]) + "\n"
 
 
 def as_json(report: Report) -> str:

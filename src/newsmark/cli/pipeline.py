@@ -90,7 +90,7 @@ python -c "from datasets import load_dataset; print(load_dataset('dist/newsmark'
 
 
 def _run_validate(args) -> int:
-    from newsmark.reporters import REPORTERS, summary
+    from newsmark.reporters import REPORTERS, summary_line
 
     require_corpus(args.root)
     paths = None
@@ -108,7 +108,7 @@ def _run_validate(args) -> int:
     )
     output = REPORTERS[args.format](report)
     if args.quiet and args.format != "json":
-        output = output.removesuffix(summary(report) + "\n")
+        output = output.removesuffix(summary_line(report) + "\n")
     sys.stdout.write(output)
     return 0 if report.ok else 1
 

@@ -270,7 +270,7 @@ class BuildCache:
                 return  # a file could not be read: build this chunk afresh next time
             for path, rel in zip(slots, article_rels):
                 if rel is not None:
-                    self.digests.remember(path, rel, result.signatures.get(rel), result.digests[rel], now)
+                    self.digests.remember(path, rel, result.stamps.get(rel), result.digests[rel], now)
             rels += article_rels
             digests += [None if rel is None else result.digests[rel] for rel in article_rels]
         key = content_key(self.parts, rels, digests)

@@ -429,7 +429,7 @@ class ValidateCache:
         now = time.time_ns()
         for path, rel in zip(slots, rels):
             if rel is not None:
-                self.digests.remember(path, rel, result.signatures.get(rel), result.digests[rel], now)
+                self.digests.remember(path, rel, result.stamps.get(rel), result.digests[rel], now)
         key = content_key([], rels, [None if rel is None else result.digests[rel] for rel in rels])
         self.articles[key] = {
             "id": result.id,

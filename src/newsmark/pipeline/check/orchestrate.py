@@ -109,7 +109,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
         corpus.extend(check_surface_types(root, report.surfaces))
         keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
         near, pairs = check_near_duplicate_splits(
-            root, keys, report.signatures, store.pairs if store is not None else None
+            root, keys, report.minhashes, store.pairs if store is not None else None
         )
         corpus.extend(near)
         if store is not None:
@@ -125,14 +125,14 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
 
 def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
     """Move an article's mention texts into the corpus-wide ``report.surfaces`` (one entry per text,
-    however many articles use it) and its signature into ``report.signatures``; return the rest of its
+    however many articles use it) and its signature into ``report.minhashes``; return the rest of its
     contribution. Memory grows with the distinct names, not with articles times names."""
     if not part:
         return part
     for text, entity_type in part.get("surfaces", {}).items():
         report.surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
     if "minhash" in part:
-        report.signatures[article_id] = part["minhash"]
+        report.minhashes[article_id] = part["minhash"]
     return {key: value for key, value in part.items() if key not in ("surfaces", "minhash")}
 
 

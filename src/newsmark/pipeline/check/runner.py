@@ -99,8 +99,8 @@ def check_one(root: Path, article_id: str, slots: Slots) -> tuple[ArticleResult,
         if findings:
             article, findings, reads = check_article(root, article_id, slots, positions=True)
         digests = {rel: digest for rel, (digest, _) in reads.items()}
-        signatures = {rel: signature for rel, (_, signature) in reads.items() if signature is not None}
-        return ArticleResult(article_id, files, findings, digests, contribution(article), signatures), article
+        stamps = {rel: stamp for rel, (_, stamp) in reads.items() if stamp is not None}
+        return ArticleResult(article_id, files, findings, digests, contribution(article), stamps), article
     except Exception as err:  # an internal error is itself a finding, never a traceback
         first = next(path for path in slots if path is not None)
         return ArticleResult(
