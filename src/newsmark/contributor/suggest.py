@@ -97,7 +97,7 @@ class Gazetteer:
         validate(root, cache=True, details=False)  # brings the last run up to date
         last = lastrun.load(root)
         if last is None or last.state != now.state:  # changed meanwhile, or no last run could be kept
-            return cls(corpus_surfaces(root))
+            return cls(validate(root, cache=True).surfaces)
         gazetteer = cls(last.surfaces)
         gazetteer._save(root, now.state)
         return gazetteer
