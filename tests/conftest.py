@@ -53,15 +53,18 @@ def browser():
         instance.close()
 
 
-def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run the installed ``newsmark`` command as a user would."""
+def run_cli(
+    *args: str, cwd: Path | None = None, stdin: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """Run the installed ``newsmark`` command as a user would; a run past ``timeout`` seconds is killed and
+    fails the test (subprocess.TimeoutExpired), so a hang is a failure, never a stuck suite."""
     return subprocess.run(
         [str(NEWSMARK), *args],
         cwd=cwd,
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         env={**os.environ, "NEWSMARK_DEBUG": ""},
     )
 

@@ -142,7 +142,7 @@ def test_the_corpus_tools_run_without_the_extras(tmp_path):
     [
         (("build",), "build"),
         (("evaluate", "predictions.jsonl"), "build"),
-        (("export", "--format", "conll", "--out", "exports"), "build"),
+        (("export", "--to", "conll", "--out", "exports"), "build"),
         (("diff", "dist/a", "dist/b"), "build"),
         (("publish", "--repo-id", "org/newsmark", "--dry-run"), "build"),
         (("import", "page.html", "--dry-run"), "pages"),

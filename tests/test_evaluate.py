@@ -10,7 +10,8 @@ from conftest import run_cli
 from datasets import load_dataset
 
 from newsmark.pipeline.metrics import prf
-from newsmark.release.evaluate import Gold, one_to_one_overlaps, score_claims, score_topics
+from newsmark.release.gold import Gold
+from newsmark.release.scoring import one_to_one_overlaps, score_claims, score_topics
 
 TASK_KEYS = ("mentions", "ner", "claims", "checkworthy", "topics")
 
@@ -245,3 +246,50 @@ def test_a_prediction_listed_twice_is_a_located_error(dataset, tmp_path):
         result.returncode == 1
         and f"{path}:1: mentions[{len(line['mentions'])}] repeats an earlier mention" in result.stderr
     )
+
+
+def test_streamed_scores_equal_every_line_at_once(dataset, tmp_path):
+    """evaluate reads the gold a record batch at a time and scores the predictions a few lines at a time
+    (bounded memory); every figure must be exactly what one batch holding every line gives. The lines mix
+    hits, misses, wrong types, partial overlaps, articles and sentences left out, shuffled order (one
+    article's sentences in many batches) and a task that appears only on the last line."""
+    import random
+
+    from newsmark.release.evaluate import evaluate
+
+    rng = random.Random(7)
+    lines = gold_predictions(dataset, split="train")
+    articles = [line for line in lines if "mentions" in line]
+    sentences = [line for line in lines if "ner_tags" in line]
+    for number, line in enumerate(articles):
+        del line["topics"]
+        if number % 4 == 0:
+            line["mentions"] = line["mentions"][1:]  # missed
+        if number % 5 == 0 and line["mentions"]:
+            first = line["mentions"][0]
+            line["mentions"][0] = {**first, "type": "LAW" if first["type"] != "LAW" else "ORG"}  # wrong type
+        if number % 6 == 0 and line["mentions"]:
+            first = line["mentions"][-1]
+            line["mentions"][-1] = {**first, "end": first["end"] + 1}  # a partial overlap
+        if number % 3 == 0:
+            line["claims"] = [{"start": c["start"] + 1, "end": c["end"]} for c in line["claims"]]
+        if number % 2:
+            del line["checkworthy_sentences"]
+    for number, line in enumerate(sentences):
+        if number % 3 == 0:
+            line["ner_tags"] = ["O" if tag.startswith("B-") else tag for tag in line["ner_tags"]]
+    kept = [line for number, line in enumerate(articles) if number % 9] + sentences[: len(sentences) * 4 // 5]
+    rng.shuffle(kept)
+    last = articles[0]  # left out above; the only line with topics
+    kept.append({"id": last["id"], "topics": ["medtop:04000000"]})
+    path = write(tmp_path / "mixed.jsonl", kept)
+
+    plain = evaluate(path, dataset, "train", batch_lines=None)
+    assert set(plain) > {"mentions", "ner", "claims", "checkworthy", "topics"}
+    assert 0 < plain["mentions"]["f1"] < 1 and 0 < plain["ner"]["f1"] < 1 and plain["articles_without_predictions"]
+    assert plain["mentions"]["nervaluate"]["partial"]["partial"] > 0
+    for batch_lines in (1, 7, 500):
+        streamed = evaluate(path, dataset, "train", batch_lines=batch_lines)
+        assert json.dumps(streamed) == json.dumps(plain), batch_lines
+    cli = run_cli("evaluate", path, "--dataset", str(dataset), "--split", "train", "--format", "json")
+    assert cli.returncode == 0 and json.loads(cli.stdout) == json.loads(json.dumps(plain))

@@ -17,7 +17,7 @@ from conftest import CASES, REPO, replaced, run_cli
 import newsmark
 from newsmark.errors import ValidationFailed
 from newsmark.pipeline.buildcache import BUILD_INDEX, CHUNK_MAX, ROWS_DIR, chunk_ids
-from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE
+from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE, load_signed
 from newsmark.pipeline.lastrun import LAST_RUN
 from newsmark.pipeline.read import parse_yaml
 from newsmark.pipeline.schemas import compiled_validator as _compiled_validator
@@ -37,6 +37,11 @@ def broken(synthetic_corpus, tmp_path):
         path = root / "annotations" / f"synthetic-{index:06d}.yaml"
         path.write_text(path.read_text().replace(old, new, 1))
     (root / "corpus" / "synthetic-000200.txt").write_bytes(b"caf\xe9\n")
+    # Files modified within the last two seconds are never trusted by their stat (cache.RACY_NS); a minute
+    # back, every article can be served from the cache, so the tests below do not depend on the machine's speed.
+    minute_ago = time.time() - 60
+    for path in root.rglob("*"):
+        os.utime(path, (minute_ago, minute_ago), follow_symlinks=False)
     return root
 
 
@@ -66,6 +71,23 @@ def test_cache_gives_the_same_findings_and_sees_edits(broken):
     assert any(f.path == "annotations/synthetic-000007.yaml" for f in edited.errors)
 
 
+def _signed(body: bytes) -> bytes:
+    """``body`` signed with this user's cache key, as newsmark signs its own cache files."""
+    import hmac
+
+    from newsmark.pipeline.cache import machine_key
+
+    return hmac.new(machine_key(), body, hashlib.sha256).hexdigest().encode() + b"\n" + body
+
+
+def _without_findings(raw: bytes) -> bytes:
+    """The body of a signed validate cache with every cached finding dropped."""
+    payload = json.loads(raw.partition(b"\n")[2])
+    for entry in payload["articles"].values():
+        entry["findings"] = []
+    return json.dumps(payload).encode()
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "checksum", "empty", "wrong-shape"])
 def test_a_damaged_cache_is_ignored_and_rebuilt(broken, damage):
     expected = _plain(newsmark.validate(broken))
@@ -73,25 +95,29 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(broken, damage):
     cache = broken / CACHE_DIR / CACHE_FILE
     raw = cache.read_bytes()
     checksum, _, body = raw.partition(b"\n")
+    # The control: the same cache with its findings dropped, signed with this user's key, is believed. So
+    # validate reads this file, and a damaged one giving the full findings below was read and rejected.
+    cache.write_bytes(_signed(_without_findings(raw)))
+    believed = _plain(newsmark.validate(broken, cache=True))
+    assert len(believed) < len(expected) and set(believed) < set(expected)
     if damage == "garbage":
         cache.write_bytes(b"\x00\xff not a cache")
     elif damage == "truncated":
         cache.write_bytes(raw[: len(raw) // 2])
     elif damage == "checksum":  # a finding silently dropped: the checksum no longer matches
-        payload = json.loads(body)
-        for entry in payload["articles"].values():
-            entry["findings"] = []
-        cache.write_bytes(checksum + b"\n" + json.dumps(payload).encode())
+        cache.write_bytes(checksum + b"\n" + _without_findings(raw))
     elif damage == "empty":
         cache.write_bytes(b"")
-    elif damage == "wrong-shape":
+    elif damage == "wrong-shape":  # signed with the key: only the shape check stands in the way
         payload = json.loads(body)
         next(iter(payload["articles"].values()))["findings"] = [["x", "one", 1, "NM999", 5]]
-        body = json.dumps(payload).encode()
-        cache.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+        cache.write_bytes(_signed(json.dumps(payload).encode()))
+    damaged = cache.read_bytes()
     assert _plain(newsmark.validate(broken, cache=True)) == expected
-    assert cache.read_bytes().partition(b"\n")[0] != b""  # rebuilt
+    rebuilt = cache.read_bytes()
+    assert rebuilt != damaged and load_signed(broken, CACHE_FILE) is not None  # rewritten, signed
     assert _plain(newsmark.validate(broken, cache=True)) == expected
+    assert cache.read_bytes() == rebuilt  # the rebuilt cache answered every article: nothing to rewrite
 
 
 def test_cli_uses_the_cache_unless_told_not_to(tiny):
@@ -404,13 +430,21 @@ def test_unchanged_tree_reuses_the_last_run_and_any_edit_is_seen(broken):
 def test_a_forged_last_run_is_not_trusted(broken):
     _age_tree(broken)
     expected = _validate_output(broken, "--no-cache")
+    assert expected[0] == 1
     _validate_output(broken)
     path = broken / CACHE_DIR / LAST_RUN
     mac, _, body = path.read_bytes().partition(b"\n")
     payload = json.loads(body)
-    payload["findings"] = []  # every error hidden, vouched for without the key
+    payload["findings"] = []  # every error hidden
     body = json.dumps(payload).encode()
-    path.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    # The control: signed with this user's key, the last run is believed (so validate reads this file)...
+    path.write_bytes(_signed(body))
+    assert _validate_output(broken)[0] == 0
+    # ... and vouched for without the key, it is read, rejected and written anew.
+    forged = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    path.write_bytes(forged)
+    assert _validate_output(broken) == expected
+    assert path.read_bytes() != forged and load_signed(broken, LAST_RUN) is not None
     assert _validate_output(broken) == expected
 
 

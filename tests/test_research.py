@@ -117,9 +117,47 @@ GOLDEN = [
 MENTIONS = {"U.S.": ("us", "GPE"), "40,000": ("crowd", "CARDINAL"), "$3.5 billion": ("sum", "MONEY")}
 
 
+# Mention boundaries inside spaCy tokens: "40,000/50,000" is one token holding two mentions (one ends and
+# the other starts inside it), "No.40,000" one whose mention starts inside it. Neither cuts a word
+# (NM405 looks for letters or digits on both sides), so both are annotations the build must tokenise.
+INSIDE_TEXT = "Police counted 40,000/50,000 marchers at No.40,000 Mill Road.\n"
+INSIDE_MENTIONS = [
+    ("low", "CARDINAL", INSIDE_TEXT.index("40,000"), INSIDE_TEXT.index("40,000") + 6),
+    ("high", "CARDINAL", INSIDE_TEXT.index("50,000"), INSIDE_TEXT.index("50,000") + 6),
+    ("mill", "FAC", INSIDE_TEXT.index("40,000 Mill"), INSIDE_TEXT.index(" Road") + 5),
+]
+
+
+def _write_article(root, article_id, text, mentions):
+    """A constructed article (text, metadata, annotation) with one entity per mention."""
+    (root / "corpus" / f"{article_id}.txt").write_text(text)
+    (root / "corpus" / f"{article_id}.yaml").write_text(
+        f"id: {article_id}\ntitle: null\ndate: '2024-01-02'\nlanguage: en\n"
+        "source: null\nlicense: CC0-1.0\nstory: research-story\n"
+    )
+    annotation = {
+        "article": article_id,
+        "guidelines": "1.0",
+        "annotators": [{"id": "newsmark-tests", "kind": "human"}],
+        "topics": ["medtop:04000000"],
+        "entities": [
+            {
+                "id": entity_id,
+                "type": kind,
+                "name": text[start:end],
+                "mentions": [{"start": start, "end": end, "text": text[start:end]}],
+            }
+            for entity_id, kind, start, end in mentions
+        ],
+        "claims": [],
+    }
+    (root / "annotations" / f"{article_id}.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False))
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The seed plus one constructed article with numbers, abbreviations and addresses, built once."""
+    """The seed plus constructed articles (numbers, abbreviations, addresses; mention boundaries inside
+    spaCy tokens), built once."""
     root = copy_seed(tmp_path_factory.mktemp("research") / "corpus")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     (root / "corpus" / "tokens.txt").write_text(TEXT)
@@ -157,6 +195,7 @@ def built(tmp_path_factory):
         ],
     }
     (root / "annotations" / "tokens.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False))
+    _write_article(root, "inside", INSIDE_TEXT, INSIDE_MENTIONS)
     out = tmp_path_factory.mktemp("research-out") / "dist"
     result = run_cli("build", "--root", str(root), "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -193,23 +232,46 @@ def test_tokens_are_spacy_tokens_cut_only_at_mention_boundaries(built):
             assert TEXT[start:end] == token
 
 
-def test_tokens_split_where_a_mention_boundary_falls_inside(tmp_path):
+def test_tokens_split_where_a_mention_boundary_falls_inside(built):
     from newsmark.text import tokens
 
-    text = "AcmeCorp's well-known 40,000-strong team"
-    # A mention of "Acme" ends inside spaCy's token "AcmeCorp"; one of "40,000" ends inside "40,000-strong"?
-    assert [text[a:b] for a, b in tokens(text, 0, len(text), [0, 4])] == [
-        "Acme",
-        "Corp",
-        "'s",
-        "well",
-        "-",
-        "known",
-        "40,000",
-        "-",
-        "strong",
-        "team",
+    def cut(text, boundaries, start=0, end=None):
+        return [text[a:b] for a, b in tokens(text, start, len(text) if end is None else end, boundaries)]
+
+    # a boundary inside a word, inside a number with thousands separators, two inside one token
+    assert cut("AcmeCorp's staff", [0, 4]) == ["Acme", "Corp", "'s", "staff"]
+    assert cut("paid 40,000 people", [5, 7]) == ["paid", "40", ",000", "people"]
+    assert cut("x 1,250,000 y", [4, 7]) == ["x", "1,", "250", ",000", "y"]
+    assert cut("40,000/50,000 sold", [0, 6, 7, 13]) == ["40,000", "/", "50,000", "sold"]
+    assert cut("at No.40,000 Mill", [6, 17]) == ["at", "No.", "40,000", "Mill"]
+    # two mentions that touch share a boundary: one cut, never an empty token
+    assert cut("40,000/50,000 sold", [0, 6, 6, 13]) == ["40,000", "/50,000", "sold"]
+    # boundaries at token edges, in spaces or outside the sentence cut nothing
+    assert cut("paid 40,000 people", [0, 4, 5, 11, 12, 18]) == ["paid", "40,000", "people"]
+    text = "First one. Then 40,000/50,000 came."
+    second = text.index("Then")
+    assert cut(text, [2, 8, second + 11], second, len(text)) == ["Then", "40,000", "/50,000", "came", "."]
+
+    # and the build does the same: each part of a split token tagged as its mention
+    _, out = built
+    (row,) = _rows(out, "ner", "inside")
+    names = load_dataset(str(out), "ner")["train"].features["ner_tags"].feature.names
+    assert list(zip(row["tokens"], (names[i] for i in row["ner_tags"]))) == [
+        ("Police", "O"),
+        ("counted", "O"),
+        ("40,000", "B-CARDINAL"),
+        ("/", "O"),
+        ("50,000", "B-CARDINAL"),
+        ("marchers", "O"),
+        ("at", "O"),
+        ("No.", "O"),
+        ("40,000", "B-FAC"),
+        ("Mill", "I-FAC"),
+        ("Road", "I-FAC"),
+        (".", "O"),
     ]
+    for token, start, end in zip(row["tokens"], row["token_starts"], row["token_ends"]):
+        assert INSIDE_TEXT[start:end] == token
 
 
 def test_sentences_config_lists_every_sentence_with_its_claims(built):

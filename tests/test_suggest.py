@@ -112,12 +112,13 @@ def test_gazetteer_matching_equals_a_plain_search(synthetic_corpus):
     from newsmark.pipeline.check.spans import cuts_word
 
     gazetteer = Gazetteer.of_corpus(shutil.copytree(synthetic_corpus, synthetic_corpus.parent / "gaz"))
-    assert len(gazetteer.types) > 20
+    entries = gazetteer.entries()
+    assert len(entries) > 20
     for path in sorted((synthetic_corpus / "corpus").glob("*.txt"))[:25]:
         text = path.read_text()
         plain = sorted(
-            (m.start(), m.start() + len(name), name)
-            for name in gazetteer.types
+            (m.start(), m.start() + len(name), entry)
+            for name, entry in entries.items()
             for m in re.finditer(f"(?={re.escape(name)})", text)
             if not cuts_word(text, m.start(), m.start() + len(name))
         )
@@ -163,11 +164,9 @@ def test_the_gazetteer_kept_from_the_last_run_equals_a_fresh_one(synthetic_corpu
         os.utime(path, ns=(past, past))
 
     def fresh():
-        gazetteer = Gazetteer(newsmark.validate(root).surfaces)
-        return gazetteer.types, gazetteer.example
+        return Gazetteer(newsmark.validate(root).surfaces).entries()
 
-    kept = Gazetteer.of_corpus(root)
-    assert (kept.types, kept.example) == fresh()
+    assert Gazetteer.of_corpus(root).entries() == fresh()
     path = root / "annotations" / "synthetic-000031.yaml"
     text = path.read_text()
     entity_type = re.search(r"type: (PERSON|ORG|GPE)", text).group(1)
@@ -175,10 +174,9 @@ def test_the_gazetteer_kept_from_the_last_run_equals_a_fresh_one(synthetic_corpu
     os.utime(path, ns=(past, past))
     per_article = root / CACHE_DIR / CACHE_FILE
     before = per_article.stat().st_mtime_ns
-    kept = Gazetteer.of_corpus(root)
+    kept = Gazetteer.of_corpus(root).entries()
     assert per_article.stat().st_mtime_ns == before  # brought up to date, not validated afresh
-    assert (kept.types, kept.example) == fresh()
-    assert any(types.get("NORP") for types in kept.types.values())
+    assert kept == fresh()
 
 
 def _one_article(root, text: str, entities_and_claims: str) -> None:
@@ -282,3 +280,79 @@ def test_the_fast_cover_test_equals_the_rule_as_written():
             assert covered(start, end) == covered_plainly(spans, start, end), (spans, start, end)
             compared += 1
     assert compared > 10_000
+
+
+def test_the_gazetteer_kept_in_its_own_file_equals_a_fresh_one_and_nothing_else_is_trusted(synthetic_corpus, tmp_path):
+    """While no file changed, `suggest` loads the gazetteer kept in the cache folder (no validation at all);
+    after an edit it is made again and kept for the new state; a kept file that is damaged, forged or
+    names anything but the automaton is not used. Every time, the gazetteer equals one made afresh."""
+    import hashlib
+    import hmac
+    import os
+    import pickle
+    import time
+
+    import newsmark
+    from newsmark.contributor.suggest import GAZETTEER_FILE, GAZETTEER_INDEX, Gazetteer
+    from newsmark.pipeline.cache import CACHE_DIR, machine_key
+    from newsmark.pipeline.lastrun import DETAIL
+
+    root = shutil.copytree(synthetic_corpus, tmp_path / "corpus", ignore=shutil.ignore_patterns(CACHE_DIR))
+    past = time.time_ns() - 60 * 10**9
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(past, past))
+    cache = root / CACHE_DIR
+    target = "synthetic-000040"
+
+    def fresh():
+        return Gazetteer(newsmark.validate(root).surfaces).entries()
+
+    def suggested():
+        result = run_cli("suggest", target, "--root", str(root), "--format", "json")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    cold = suggested()  # makes and keeps the gazetteer
+    assert (cache / GAZETTEER_INDEX).is_file() and (cache / GAZETTEER_FILE).is_file()
+    expected = fresh()
+    (cache / DETAIL).unlink()  # the last run can no longer give the names: only the kept file can
+    assert Gazetteer.of_corpus(root).entries() == expected
+    assert not (cache / DETAIL).exists()  # nothing was validated
+    assert suggested() == cold
+
+    # a change (an article removed: its names count once less): made again, equal to a fresh one, and kept
+    # for the new state
+    for path in [*root.glob("corpus/synthetic-000004.*"), root / "annotations" / "synthetic-000004.yaml"]:
+        path.unlink()
+    for folder in (root / "corpus", root / "annotations"):
+        os.utime(folder, ns=(past, past))
+    index = (cache / GAZETTEER_INDEX).read_bytes()
+    edited = Gazetteer.of_corpus(root).entries()
+    assert edited == fresh() != expected
+    assert (cache / GAZETTEER_INDEX).read_bytes() != index
+
+    # kept files not to be trusted: each is ignored, and the gazetteer is made afresh
+    good = (cache / GAZETTEER_FILE).read_bytes()
+    mac, _, body = (cache / GAZETTEER_INDEX).read_bytes().partition(b"\n")
+    other = Gazetteer({"Zzyzx Qorvath": {"PERSON": ["synthetic-000001"]}})
+    hostile = b"cos\nsystem\n(S'touch " + str(tmp_path / "owned").encode() + b"'\ntR."
+    payload = json.loads(body)
+
+    def signed(data):
+        return hmac.new(machine_key(), data, hashlib.sha256).hexdigest().encode() + b"\n" + data
+
+    for name, pickled, index in [
+        ("another automaton, the index unchanged", pickle.dumps(other.automaton), mac + b"\n" + body),
+        ("the index forged to vouch for it without the key", pickle.dumps(other.automaton), None),
+        ("a pickle that calls os.system, vouched for with the key", hostile, "signed"),
+    ]:
+        (cache / GAZETTEER_FILE).write_bytes(pickled)
+        vouching = json.dumps({**payload, "sha256": hashlib.sha256(pickled).hexdigest()}).encode()
+        if index is None:
+            index = hashlib.sha256(vouching).hexdigest().encode() + b"\n" + vouching
+        elif index == "signed":
+            index = signed(vouching)
+        (cache / GAZETTEER_INDEX).write_bytes(index)
+        assert Gazetteer.of_corpus(root).entries() == edited, name
+        assert not (tmp_path / "owned").exists(), name
+    (cache / GAZETTEER_FILE).write_bytes(good)

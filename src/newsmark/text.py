@@ -130,7 +130,8 @@ def word_tokens(text: str, start: int, end: int) -> list[Span]:
 
 
 def tokens(text: str, start: int, end: int, boundaries: list[int] = (), words: list[Span] | None = None) -> list[Span]:
-    """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted). ``words``:
+    """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted; an offset may
+    repeat) that falls inside one. ``words``:
     ``word_tokens(text, start, end)`` when already known."""
     spans = word_tokens(text, start, end) if words is None else words
     inner = boundaries[bisect.bisect_right(boundaries, start) : bisect.bisect_left(boundaries, end)]
@@ -147,7 +148,8 @@ def tokens(text: str, start: int, end: int, boundaries: list[int] = (), words: l
     out = []
     for index, (token_start, token_end) in enumerate(spans):
         for cut in cuts.get(index, ()):
-            out.append((token_start, cut))
-            token_start = cut
+            if cut > token_start:  # an offset listed twice (mentions that touch) is one cut, not an empty token
+                out.append((token_start, cut))
+                token_start = cut
         out.append((token_start, token_end))
     return out

@@ -6,10 +6,18 @@ Two sources, both exact and word-bounded:
 - in the corpus: occurrences of a text annotated as a mention in other articles (a gazetteer of every
   mention text, matched in one pass with an Aho-Corasick automaton), with its commonest type there. These
   need a person's decision (which entity?), so they are listed, and offered in Label Studio as predictions.
+
+The gazetteer is kept in ``<root>/.newsmark-cache``: ``gazetteer.pickle`` (the automaton, its entries as
+values) and ``gazetteer.json`` (signed like every cache file, with the scan state of the corpus it was made
+from and the pickle's sha256). While no file of the corpus changed, ``suggest`` loads it instead of
+gathering every mention text again; the pickle is unpickled only after both checks pass, and then only
+the automaton's own class may be named in it.
 """
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +26,15 @@ from newsmark.contributor.yamledit import add_mention, round_trip_dump, round_tr
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
 from newsmark.ids import is_article_id
-from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces
+from newsmark.pipeline.cache import load_signed, read_plain, save_signed, write_plain
+from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces, validate
 from newsmark.pipeline.check.spans import cuts_word, missed_mentions
 from newsmark.pipeline.read import position
 
 MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere
+GAZETTEER_INDEX = "gazetteer.json"
+GAZETTEER_FILE = "gazetteer.pickle"
+Entry = tuple[str, str, int, str]  # a text, its commonest type, how many articles annotate it, the first of them
 
 
 @dataclass
@@ -53,41 +65,92 @@ class Suggestion:
 class Gazetteer:
     """Every mention text of the corpus with the articles and types it is annotated with, matched by an
     Aho-Corasick automaton (pyahocorasick), so finding all of them in one article costs one pass over its
-    text whatever the size of the corpus."""
+    text whatever the size of the corpus. The automaton's value for each text is its ``Entry``."""
 
     def __init__(self, surfaces: dict[str, dict[str, list[str]]]):
         """``surfaces``: each mention text with, per entity type, the articles annotating it (as
         ``validate`` gathers them in ``Report.surfaces``)."""
         import ahocorasick
 
-        self.types: dict[str, Counter] = {}  # per text, how many articles annotate it with each type
-        self.example: dict[str, str] = {}  # per text, the first article (by id) that annotates it
         self.automaton = ahocorasick.Automaton()
         for surface, by_type in surfaces.items():
             if len(surface) >= MIN_LENGTH:
-                self.types[surface] = Counter({t: len(ids) for t, ids in by_type.items()})
-                self.example[surface] = min(min(ids) for ids in by_type.values())
-                self.automaton.add_word(surface, surface)
-        if self.types:
+                counts = Counter({t: len(ids) for t, ids in by_type.items()})
+                # the commonest type; a tie goes to the type named first, whatever order the articles came in
+                commonest = min(counts, key=lambda t: (-counts[t], t))
+                example = min(min(ids) for ids in by_type.values())
+                self.automaton.add_word(surface, (surface, commonest, sum(counts.values()), example))
+        if len(self.automaton):
             self.automaton.make_automaton()
 
     @classmethod
     def of_corpus(cls, root: Path) -> Gazetteer:
-        """The gazetteer of a corpus, from the mention texts that ``validate`` gathers (kept from its last
-        whole run when nothing changed since; else each article's from the validate cache, so that only
-        changed articles are read again)."""
-        return cls(corpus_surfaces(root))
+        """The gazetteer of a corpus: the one kept in the cache folder while no file changed since it was
+        made; else made from the mention texts that ``validate`` gathers (kept from its last whole run,
+        brought up to date by checking only the articles edited since) and kept for the next time."""
+        from newsmark.pipeline import lastrun
 
-    def matches(self, text: str) -> list[tuple[int, int, str]]:
-        """Every word-bounded occurrence in ``text`` of a name the corpus annotates."""
-        if not self.types:
+        now = lastrun.scan(root)
+        if now is None:  # a file changed in the last seconds: nothing can be kept for this state
+            return cls(corpus_surfaces(root))
+        kept = cls._load(root, now.state)
+        if kept is not None:
+            return kept
+        validate(root, cache=True, details=False)  # brings the last run up to date
+        last = lastrun.load(root)
+        if last is None or last.state != now.state:  # changed meanwhile, or no last run could be kept
+            return cls(validate(root, cache=True).surfaces)
+        gazetteer = cls(last.surfaces)
+        gazetteer._save(root, now.state)
+        return gazetteer
+
+    @classmethod
+    def _load(cls, root: Path, state: str) -> Gazetteer | None:
+        index = load_signed(root, GAZETTEER_INDEX)
+        if index is None or index.get("state") != state or not isinstance(index.get("sha256"), str):
+            return None
+        raw = read_plain(root, GAZETTEER_FILE, index["sha256"])
+        if raw is None:
+            return None
+        try:
+            automaton = _AutomatonOnly(io.BytesIO(raw)).load()
+        except Exception:  # noqa: BLE001 - whatever a damaged pickle raises, it is only not kept
+            return None
+        gazetteer = cls.__new__(cls)
+        gazetteer.automaton = automaton
+        return gazetteer
+
+    def _save(self, root: Path, state: str) -> None:
+        digest = write_plain(root, GAZETTEER_FILE, pickle.dumps(self.automaton, protocol=pickle.HIGHEST_PROTOCOL))
+        if digest is not None:
+            save_signed(root, GAZETTEER_INDEX, {"state": state, "sha256": digest})
+
+    def entries(self) -> dict[str, Entry]:
+        """Each text's entry, by text."""
+        return {entry[0]: entry for entry in self.automaton.values()} if len(self.automaton) else {}
+
+    def matches(self, text: str) -> list[tuple[int, int, Entry]]:
+        """Every word-bounded occurrence in ``text`` of a name the corpus annotates, with its entry."""
+        if not len(self.automaton):
             return []
         found = []
-        for last, surface in self.automaton.iter(text):
-            start, end = last - len(surface) + 1, last + 1
+        for last, entry in self.automaton.iter(text):
+            start, end = last - len(entry[0]) + 1, last + 1
             if not cuts_word(text, start, end):
-                found.append((start, end, surface))
+                found.append((start, end, entry))
         return found
+
+
+class _AutomatonOnly(pickle.Unpickler):
+    """An unpickler that makes nothing but an Aho-Corasick automaton (whose values are plain tuples): even
+    a signed file never names a function to call."""
+
+    def find_class(self, module: str, name: str):
+        import ahocorasick
+
+        if (module, name) == ("ahocorasick", "Automaton"):
+            return ahocorasick.Automaton
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a gazetteer")
 
 
 def suggestions(text: str, annotation: dict, gazetteer: Gazetteer | None) -> list[Suggestion]:
@@ -104,16 +167,13 @@ def suggestions(text: str, annotation: dict, gazetteer: Gazetteer | None) -> lis
         covered[span["start"] : span["end"]] = b"\1" * (span["end"] - span["start"])
     corpus = []
     matches = gazetteer.matches(text) if gazetteer is not None else []
-    for start, end, surface in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):  # longest first
+    for start, end, (surface, commonest, articles, example) in sorted(
+        matches, key=lambda m: (m[0] - m[1], m[0])
+    ):  # longest first
         if any(covered[start:end]):
             continue
         covered[start:end] = b"\1" * (end - start)
-        counts = gazetteer.types[surface]
-        corpus.append(
-            Suggestion(
-                start, end, surface, counts.most_common(1)[0][0], None, sum(counts.values()), gazetteer.example[surface]
-            )
-        )
+        corpus.append(Suggestion(start, end, surface, commonest, None, articles, example))
     return own + sorted(corpus, key=lambda s: s.start)
 
 

@@ -7,6 +7,12 @@ names or ClassLabel ids, one per token of that row; mention types may be ids too
 sentence) of the split counts, and one without a prediction predicted nothing. Problems in the file are
 located errors (``predictions.jsonl:LINE: ...``); nothing is scored while there is one.
 
+Memory stays bounded whatever the split's size: the gold is read from Parquet a record batch at a time
+into compact values (no texts or tokens, ner tags as bytes), and the predictions are scored as they are
+read, ``BATCH_LINES`` lines at a time, into counts (the nervaluate and seqeval ones summed as those
+libraries sum them over documents). Every figure is a function of the summed counts, so a streamed run
+gives exactly what one batch holding every line gives.
+
 Definitions (also in the README and the dataset card):
 
 - mentions: exact span (offsets equal) and exact span + type, precision/recall/F1, micro and per type;
@@ -19,14 +25,14 @@ Definitions (also in the README and the dataset card):
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from newsmark import jsondata
 from newsmark.errors import NewsmarkError
-from newsmark.pipeline.metrics import match_overlapping, prf
-from newsmark.release.dataset import config_rows, require_build
+from newsmark.release.gold import Gold, load_gold
+from newsmark.release.scoring import ARTICLE_TASKS, SCORERS, Scoring
 
 TASKS = {
     "mentions": "mentions",
@@ -36,43 +42,7 @@ TASKS = {
     "ner_tags": "ner",
 }
 MAX_LINE_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class Gold:
-    """One split of a built dataset, as plain values, with label names instead of indices."""
-
-    articles: dict[str, dict] = field(default_factory=dict)  # id -> {"mentions", "claims", "topics", "sentences"}
-    ner: dict[str, dict] = field(default_factory=dict)  # sentence id -> {"tokens", "tags"}
-    entity_types: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    ner_tags: list[str] = field(default_factory=list)
-
-
-def load_gold(dataset: Path, split: str) -> Gold:
-    articles, features = config_rows(require_build(dataset), "articles", split)
-    if features is None:
-        raise NewsmarkError(f"--dataset {dataset}: the split '{split}' has no articles (empty splits are left out)")
-    gold = Gold(entity_types=features["entities"].feature["type"].names, topics=features["topics"].feature.names)
-    for row in articles:
-        gold.articles[row["id"]] = {
-            "mentions": {
-                (m["start"], m["end"], gold.entity_types[e["type"]]) for e in row["entities"] for m in e["mentions"]
-            },
-            "claims": [(c["start"], c["end"]) for c in row["claims"]],
-            "topics": {gold.topics[t] for t in row["topics"]},
-            "sentences": {},
-        }
-    sentences, _ = config_rows(dataset, "sentences", split)
-    for row in sentences:
-        gold.articles[row["article_id"]]["sentences"][row["sentence_index"]] = row["checkworthy"]
-    ner, ner_features = config_rows(dataset, "ner", split)
-    if ner_features is not None:
-        gold.ner_tags = ner_features["ner_tags"].feature.names
-        gold.ner = {
-            row["id"]: {"tokens": row["tokens"], "tags": [gold.ner_tags[t] for t in row["ner_tags"]]} for row in ner
-        }
-    return gold
+BATCH_LINES = 2000  # prediction lines held before they are scored and dropped
 
 
 # -- reading predictions ------------------------------------------------------------------------------
@@ -122,13 +92,11 @@ def tag_names(tags: list, names: list[str]) -> tuple[list, str]:
     return [names[tag] if type(tag) is int else tag for tag in tags], ""
 
 
-def read_predictions(path: Path, gold: Gold) -> tuple[dict[str, dict], set[str]]:
-    """Predictions by article (and by ner sentence id), and the tasks present. Raises NewsmarkError
-    listing every problem, located by line."""
+def read_predictions(path: Path, gold: Gold, problems: list[str]) -> Iterator[tuple[str, dict]]:
+    """Each good line's prediction in file order, with its id (an article's, or a ner sentence's with
+    ``{"ner_tags": names}``); each problem is added to ``problems``, located by line, and its line skipped.
+    Raises NewsmarkError when the file cannot be opened."""
     name = str(path)
-    problems: list[str] = []
-    by_article: dict[str, dict] = {}
-    tasks: set[str] = set()
     seen: dict[str, int] = {}
     try:
         handle = open(path, "rb")
@@ -167,8 +135,7 @@ def read_predictions(path: Path, gold: Gold) -> tuple[dict[str, dict], set[str]]
                 if message:
                     _problem(problems, name, number, message)
                 else:
-                    by_article.setdefault(item["id"], {})["ner_tags"] = item["ner_tags"]
-                    tasks.add("ner")
+                    yield item["id"], {"ner_tags": item["ner_tags"]}
                 continue
             if item["id"] not in gold.articles:
                 _problem(problems, name, number, f"id {item['id']!r} is not an article of this split")
@@ -177,16 +144,7 @@ def read_predictions(path: Path, gold: Gold) -> tuple[dict[str, dict], set[str]]
             if message:
                 _problem(problems, name, number, message)
                 continue
-            by_article[item["id"]] = prediction
-            tasks.update(TASKS[key] for key in prediction)
-    if problems:
-        shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
-        raise NewsmarkError("the predictions have problems; nothing was scored:\n" + "\n".join(shown))
-    if not tasks:
-        raise NewsmarkError(
-            f"{name}: no predictions (no line has mentions, claims, checkworthy_sentences, topics or ner_tags)"
-        )
-    return by_article, tasks
+            yield item["id"], prediction
 
 
 def _read_ner_line(item: dict, gold: Gold) -> str:
@@ -196,16 +154,16 @@ def _read_ner_line(item: dict, gold: Gold) -> str:
     if row is None:
         return f"id {item['id']!r} is not a sentence of this split's ner config (<article id>/<sentence index>)"
     tags = item["ner_tags"]
-    if not isinstance(tags, list) or len(tags) != len(row["tokens"]):
-        return f"ner_tags must be a list of {len(row['tokens'])} tags, one per token of {item['id']}"
+    if not isinstance(tags, list) or len(tags) != len(row):
+        return f"ner_tags must be a list of {len(row)} tags, one per token of {item['id']}"
     tags, message = tag_names(tags, gold.ner_tags)
     if message:
         return message
-    item["ner_tags"] = tags
     # repr, not the values: a tag may be any JSON value (a list is not hashable)
     unknown = sorted({repr(tag) for tag in tags if not isinstance(tag, str) or tag not in gold.ner_tags})
     if unknown:
         return f"unknown tag(s) {', '.join(unknown)}; tags are names or ids of {', '.join(gold.ner_tags)}"
+    item["ner_tags"] = [sys.intern(tag) for tag in tags]  # one string per name, not one per token
     return ""
 
 
@@ -237,150 +195,34 @@ def _read_article_line(item: dict, gold: Gold) -> tuple[dict, str]:
     return prediction, ""
 
 
-# -- metrics ------------------------------------------------------------------------------------------
-
-
-def score_mentions(gold: Gold, predictions: dict) -> dict:
-    from nervaluate import Evaluator
-
-    ids = sorted(gold.articles)
-    true = [gold.articles[i]["mentions"] for i in ids]
-    pred = [predictions.get(i, {}).get("mentions", set()) for i in ids]
-    typed = prf(sum(len(t & p) for t, p in zip(true, pred)), sum(map(len, pred)), sum(map(len, true)))
-    untyped_true = [{(s, e) for s, e, _ in spans} for spans in true]
-    untyped_pred = [{(s, e) for s, e, _ in spans} for spans in pred]
-    span = prf(
-        sum(len(t & p) for t, p in zip(untyped_true, untyped_pred)),
-        sum(map(len, untyped_pred)),
-        sum(map(len, untyped_true)),
-    )
-    per_type = {}
-    for kind in gold.entity_types:
-        t = [{x for x in spans if x[2] == kind} for spans in true]
-        p = [{x for x in spans if x[2] == kind} for spans in pred]
-        if any(t) or any(p):
-            per_type[kind] = prf(sum(len(a & b) for a, b in zip(t, p)), sum(map(len, p)), sum(map(len, t)))
-
-    def as_dicts(documents):
-        return [[{"label": kind, "start": s, "end": e - 1} for s, e, kind in sorted(spans)] for spans in documents]
-
-    results = Evaluator(as_dicts(true), as_dicts(pred), tags=gold.entity_types, loader="dict").evaluate()
-    schemes = {
-        scheme: {
-            "precision": r.precision,
-            "recall": r.recall,
-            "f1": r.f1,
-            "correct": r.correct,
-            "incorrect": r.incorrect,
-            "partial": r.partial,
-            "missed": r.missed,
-            "spurious": r.spurious,
-        }
-        for scheme, r in results["overall"].items()
-    }
-    return {
-        **{k: typed[k] for k in ("precision", "recall", "f1")},
-        "exact_span_and_type": typed,
-        "exact_span": span,
-        "per_type": per_type,
-        "nervaluate": schemes,
-    }
-
-
-def score_ner(gold: Gold, predictions: dict) -> dict:
-    from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
-    from seqeval.scheme import IOB2
-
-    ids = sorted(gold.ner)
-    true = [gold.ner[i]["tags"] for i in ids]
-    pred = [predictions.get(i, {}).get("ner_tags") or ["O"] * len(gold.ner[i]["tags"]) for i in ids]
-    options = {"mode": "strict", "scheme": IOB2, "zero_division": 0}
-    report = classification_report(true, pred, output_dict=True, **options)
-    per_type = {
-        kind: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"], "support": int(v["support"])}
-        for kind, v in report.items()
-        if not kind.endswith(" avg")
-    }
-    return {
-        "precision": precision_score(true, pred, **options),
-        "recall": recall_score(true, pred, **options),
-        "f1": f1_score(true, pred, **options),
-        "per_type": per_type,
-        "sentences": len(ids),
-    }
-
-
-def one_to_one_overlaps(true: list[tuple[int, int]], pred: list[tuple[int, int]]) -> int:
-    """How many pairs a one-to-one matching of overlapping spans makes, taking pairs greatest overlap
-    first (ties: earliest gold, then earliest prediction)."""
-    return len(match_overlapping(true, pred))
-
-
-def score_claims(gold: Gold, predictions: dict) -> dict:
-    ids = sorted(gold.articles)
-    true = [gold.articles[i]["claims"] for i in ids]
-    pred = [predictions.get(i, {}).get("claims", []) for i in ids]
-    predicted, expected = sum(map(len, pred)), sum(map(len, true))
-    exact = prf(sum(len(set(t) & set(p)) for t, p in zip(true, pred)), predicted, expected)
-    overlap = prf(sum(one_to_one_overlaps(t, p) for t, p in zip(true, pred)), predicted, expected)
-    return {**{k: exact[k] for k in ("precision", "recall", "f1")}, "exact_span": exact, "overlap": overlap}
-
-
-def score_checkworthy(gold: Gold, predictions: dict) -> dict:
-    true_positives = predicted = expected = 0
-    for article_id, article in gold.articles.items():
-        chosen = predictions.get(article_id, {}).get("checkworthy_sentences", set())
-        positive = {index for index, worthy in article["sentences"].items() if worthy}
-        true_positives += len(chosen & positive)
-        predicted += len(chosen)
-        expected += len(positive)
-    result = prf(true_positives, predicted, expected)
-    return {
-        **{k: result[k] for k in ("precision", "recall", "f1")},
-        "positive_class": result,
-        "sentences": sum(len(a["sentences"]) for a in gold.articles.values()),
-    }
-
-
-def score_topics(gold: Gold, predictions: dict) -> dict:
-    counts = {label: Counter() for label in gold.topics}
-    for article_id, article in gold.articles.items():
-        chosen = predictions.get(article_id, {}).get("topics", set())
-        for label in article["topics"] | chosen:
-            counts[label]["tp"] += label in article["topics"] and label in chosen
-            counts[label]["fp"] += label in chosen and label not in article["topics"]
-            counts[label]["fn"] += label in article["topics"] and label not in chosen
-    micro = prf(
-        sum(c["tp"] for c in counts.values()),
-        sum(c["tp"] + c["fp"] for c in counts.values()),
-        sum(c["tp"] + c["fn"] for c in counts.values()),
-    )
-    per_label = {label: prf(c["tp"], c["tp"] + c["fp"], c["tp"] + c["fn"]) for label, c in counts.items() if c}
-    macro = sum(v["f1"] for v in per_label.values()) / len(per_label) if per_label else 0.0
-    return {
-        **{k: micro[k] for k in ("precision", "recall", "f1")},
-        "micro": micro,
-        "macro_f1": macro,
-        "per_label": per_label,
-    }
-
-
-SCORERS = {
-    "mentions": score_mentions,
-    "ner": score_ner,
-    "claims": score_claims,
-    "checkworthy": score_checkworthy,
-    "topics": score_topics,
-}
-
-
-def evaluate(predictions: str | Path, dataset: str | Path, split: str = "test") -> dict:
-    """Scores of ``predictions`` against ``split`` of the built dataset folder ``dataset``, by task."""
+def evaluate(
+    predictions: str | Path, dataset: str | Path, split: str = "test", batch_lines: int | None = BATCH_LINES
+) -> dict:
+    """Scores of ``predictions`` against ``split`` of the built dataset folder ``dataset``, by task, scored
+    ``batch_lines`` prediction lines at a time (None: every line at once, the plain path)."""
     gold = load_gold(Path(dataset), split)
-    by_article, tasks = read_predictions(Path(predictions), gold)
-    scores = {task: SCORERS[task](gold, by_article) for task in SCORERS if task in tasks}
-    article_tasks = tasks - {"ner"}
-    missing = len(set(gold.articles) - set(by_article)) if article_tasks else 0
+    path = Path(predictions)
+    problems: list[str] = []
+    scoring = Scoring(gold)
+    batch: dict[str, dict] = {}
+    tasks: set[str] = set()
+    for key, prediction in read_predictions(path, gold, problems):
+        batch[key] = prediction
+        tasks.update(TASKS[name] for name in prediction)
+        if batch_lines is not None and len(batch) >= batch_lines:
+            if not problems:  # with one, nothing will be scored: only the reading goes on, for the others
+                scoring.add(batch, tasks)
+            batch = {}
+    if problems:
+        shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
+        raise NewsmarkError("the predictions have problems; nothing was scored:\n" + "\n".join(shown))
+    if not tasks:
+        raise NewsmarkError(
+            f"{path}: no predictions (no line has mentions, claims, checkworthy_sentences, topics or ner_tags)"
+        )
+    scoring.add(batch, tasks)
+    scores = scoring.finish(batch_lines or max(len(gold.articles), len(gold.ner), 1))
+    missing = len(gold.articles) - scoring.articles_predicted if tasks & set(ARTICLE_TASKS) else 0
     return {"split": split, "articles": len(gold.articles), "articles_without_predictions": missing, **scores}
 
 
