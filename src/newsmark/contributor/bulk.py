@@ -31,7 +31,8 @@ from newsmark.files import corpus_lock, current_umask, linked_folder, write_all_
 from newsmark.ids import is_article_id
 from newsmark.licenses import UNKNOWN, not_spdx
 from newsmark.neardup import BATCH, clusters, near_duplicate_clusters, signatures, text_key
-from newsmark.pipeline.read import MAX_FILE_BYTES, inventory, read_article_text, read_bytes, read_yaml
+from newsmark.pipeline.read.files import MAX_FILE_BYTES, read_article_text, read_bytes, read_yaml
+from newsmark.pipeline.read.inventory import inventory
 from newsmark.settings import DedupSettings, read_dedup_settings
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")

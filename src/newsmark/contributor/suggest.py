@@ -20,7 +20,7 @@ from newsmark.files import corpus_lock, write_atomic
 from newsmark.ids import is_article_id
 from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces
 from newsmark.pipeline.check.spans import cuts_word, missed_mentions
-from newsmark.pipeline.read import position
+from newsmark.pipeline.read.files import position
 
 MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere
 
