@@ -18,7 +18,7 @@ from pathlib import Path
 from run import BIN, timed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from newsmark.pipeline.read import MAX_FILE_BYTES  # noqa: E402
+from newsmark.pipeline.read.files import MAX_FILE_BYTES  # noqa: E402
 
 PYPROJECT = '[project]\nname = "worst"\nversion = "0.0.1"\n[tool.newsmark]\nsalt = "w"\ntest_fraction = 0.0\n'
 META = "id: {id}\ntitle: null\ndate: '2024-01-02'\nlanguage: en\nsource: null\nlicense: CC0-1.0\nsynthetic: true\n"

@@ -19,7 +19,7 @@ from newsmark.errors import ValidationFailed
 from newsmark.pipeline.buildcache import BUILD_INDEX, CHUNK_MAX, ROWS_DIR, chunk_ids
 from newsmark.pipeline.cache import CACHE_DIR, CACHE_FILE, load_signed
 from newsmark.pipeline.lastrun import LAST_RUN
-from newsmark.pipeline.read import parse_yaml
+from newsmark.pipeline.read.yamldoc import parse_yaml
 from newsmark.pipeline.schemas import compiled_validator as _compiled_validator
 from newsmark.pipeline.schemas import validator as _validator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import REPO, run_cli
 
-from newsmark.pipeline.read import parse_yaml
+from newsmark.pipeline.read.yamldoc import parse_yaml
 
 
 def _load(rel):

@@ -123,7 +123,7 @@ newsmark agree --sample 0.1                      # which articles to annotate tw
 
 def _run_stats(args) -> int:
     from newsmark.pipeline.check.layers import agreement_summary
-    from newsmark.pipeline.read import inventory
+    from newsmark.pipeline.read.inventory import inventory
     from newsmark.pipeline.stats import corpus_stats, stats_rows
     from newsmark.settings import read_settings
 

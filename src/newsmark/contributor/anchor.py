@@ -17,7 +17,7 @@ from newsmark.files import corpus_lock, write_atomic
 from newsmark.findings import ERROR, Finding
 from newsmark.pipeline.check.schema import show_path
 from newsmark.pipeline.check.spans import iter_spans
-from newsmark.pipeline.read import position, read_article_text, read_yaml, relpath
+from newsmark.pipeline.read.files import position, read_article_text, read_yaml, relpath
 
 
 @dataclass

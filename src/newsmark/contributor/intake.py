@@ -16,7 +16,7 @@ from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
 from newsmark.ids import MAX_ID_LENGTH, RESERVED_NAMES, is_article_id
 from newsmark.licenses import UNKNOWN, not_spdx
-from newsmark.pipeline.read import MAX_FILE_BYTES, decode, text_findings
+from newsmark.pipeline.read.files import MAX_FILE_BYTES, decode, text_findings
 
 GUIDELINES_VERSION = "1.2"
 _SEED_HEADER = re.compile(r"\A\s*date\s+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")
@@ -93,7 +93,7 @@ def parse_seed(raw: bytes, name: str) -> tuple[str, str]:
 class _MetadataDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
     """libyaml's emitter when there is one: the same text, five times faster (a bulk import writes
     thousands). PyYAML quotes a string only when YAML 1.1 would read it as something else; newsmark reads
-    plain scalars its own way (pipeline/read.py), so a string that it would read as a number (``1e3``) or
+    plain scalars its own way (pipeline/read/yamldoc.py), so a string that it would read as a number (``1e3``) or
     report (``09``, a leading zero) is quoted too."""
 
 

@@ -29,7 +29,7 @@ from newsmark.ids import is_article_id
 from newsmark.pipeline.cache import load_signed, read_plain, save_signed, write_plain
 from newsmark.pipeline.check.orchestrate import checked_articles, corpus_surfaces, validate
 from newsmark.pipeline.check.spans import cuts_word, missed_mentions
-from newsmark.pipeline.read import position
+from newsmark.pipeline.read.files import position
 
 MIN_LENGTH = 2  # one-character texts ("I", "5") match everywhere
 GAZETTEER_INDEX = "gazetteer.json"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from newsmark.errors import NewsmarkError
 from newsmark.labels import names
 from newsmark.pipeline.metrics import dice, harmonic_f1, match_overlapping
-from newsmark.pipeline.read import Document
+from newsmark.pipeline.read.yamldoc import Document
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from newsmark.labels import names
 from newsmark.pipeline.features import MAX_CONTEXT
-from newsmark.pipeline.read import Article
+from newsmark.pipeline.read.inventory import Article
 from newsmark.pipeline.splits import split_of
 from newsmark.settings import Settings
 from newsmark.text import sentences, tokens, word_tokens

@@ -26,7 +26,7 @@ from newsmark.pipeline.check.layers import agreement_summary
 from newsmark.pipeline.check.runner import check_chunk, select, with_presence
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
-from newsmark.pipeline.read import BASELINES, read_baselines, read_citation
+from newsmark.pipeline.read.project import BASELINES, read_baselines, read_citation
 from newsmark.pipeline.stats import Tally, with_stats_block
 from newsmark.pipeline.write import (
     MAX_SHARD_BYTES,

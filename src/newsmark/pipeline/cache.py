@@ -30,7 +30,8 @@ from pathlib import Path
 
 from newsmark.findings import ArticleResult, Finding
 from newsmark.labels import schema_dir
-from newsmark.pipeline.read import corpus_rel, read_bytes_and_stat
+from newsmark.pipeline.read.files import read_bytes_and_stat
+from newsmark.pipeline.read.inventory import corpus_rel
 from newsmark.rules import RULES
 
 CACHE_DIR = ".newsmark-cache"

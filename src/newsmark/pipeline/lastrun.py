@@ -39,7 +39,7 @@ from newsmark.pipeline.cache import (
     write_file,
     write_plain,
 )
-from newsmark.pipeline.read import pending_counts
+from newsmark.pipeline.read.inventory import pending_counts
 
 LAST_RUN = "last-run.json"
 DETAIL = "last-run-detail.json"

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 
 from newsmark.labels import COMPLETE, IN_PROGRESS, labels_by_name, names
-from newsmark.pipeline.read import Article
+from newsmark.pipeline.read.inventory import Article
 from newsmark.pipeline.splits import SPLITS, assign_split
 from newsmark.settings import Settings
 

@@ -92,7 +92,7 @@ def stale_inputs(root: Path, inputs: dict[str, str]) -> list[str]:
     a link), so that a release is always of the corpus as it is."""
     import hashlib
 
-    from newsmark.pipeline.read import read_bytes
+    from newsmark.pipeline.read.files import read_bytes
 
     stale = []
     for rel, digest in sorted(inputs.items()):

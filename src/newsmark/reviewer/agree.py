@@ -9,7 +9,7 @@ from pathlib import Path
 from newsmark.errors import NewsmarkError
 from newsmark.pipeline.agreement import AgreementCounts, agree, agree_many, compare, figures
 from newsmark.pipeline.check.layers import load_layer
-from newsmark.pipeline.read import inventory
+from newsmark.pipeline.read.inventory import inventory
 
 
 def agree_corpus(root: str | Path, ids: list[str] | None = None, annotators: list[str] | None = None) -> dict:

@@ -23,7 +23,8 @@ from newsmark.contributor.bulk.stories import join_stories
 from newsmark.errors import NewsmarkError
 from newsmark.licenses import UNKNOWN, not_spdx
 from newsmark.neardup import BATCH, signatures, text_key
-from newsmark.pipeline.read import inventory, read_article_text
+from newsmark.pipeline.read.files import read_article_text
+from newsmark.pipeline.read.inventory import inventory
 from newsmark.settings import DedupSettings
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsmark import jsondata
 from newsmark.extras import require
-from newsmark.pipeline.read import MAX_FILE_BYTES, read_bytes, read_yaml
+from newsmark.pipeline.read.files import MAX_FILE_BYTES, read_bytes, read_yaml
 
 FIELDS = ("text", "title", "date", "url", "source_name", "license", "language", "story", "id")
 # Column names tried for each field, in order, unless --map names one.

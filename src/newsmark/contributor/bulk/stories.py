@@ -10,7 +10,8 @@ from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_all_atomic
 from newsmark.ids import is_article_id
 from newsmark.neardup import BATCH, clusters, near_duplicate_clusters, signatures
-from newsmark.pipeline.read import inventory, read_article_text, read_bytes, read_yaml
+from newsmark.pipeline.read.files import read_article_text, read_bytes, read_yaml
+from newsmark.pipeline.read.inventory import inventory
 from newsmark.settings import DedupSettings, read_dedup_settings
 
 

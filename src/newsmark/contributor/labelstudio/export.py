@@ -24,7 +24,7 @@ from newsmark.contributor.labelstudio.config import (
 from newsmark.errors import NewsmarkError
 from newsmark.files import check_output_folder, holds_only, write_all_atomic
 from newsmark.pipeline.check.orchestrate import checked_articles
-from newsmark.pipeline.read import inventory
+from newsmark.pipeline.read.inventory import inventory
 
 EXPORT_FILES = ("label_config.xml", "tasks.json")
 

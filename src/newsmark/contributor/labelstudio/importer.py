@@ -19,7 +19,9 @@ from newsmark.ids import HANDLE_RE, is_article_id
 from newsmark.pipeline.check.article import check_annotation
 from newsmark.pipeline.check.files import check_strings
 from newsmark.pipeline.check.schema import check_schema
-from newsmark.pipeline.read import INDEPENDENT, parse_yaml, read_article_text, read_yaml, relpath
+from newsmark.pipeline.read.files import read_article_text, read_yaml, relpath
+from newsmark.pipeline.read.inventory import INDEPENDENT
+from newsmark.pipeline.read.yamldoc import parse_yaml
 
 
 def annotator_of(annotation: dict, given: str | None) -> str | None:

@@ -8,7 +8,7 @@ Each ``check_*`` function names in its docstring the codes it can raise; ``rules
     incremental.py  a cached whole run started from the last one (lastrun.py)
     runner.py       articles in chunks, in worker processes, the validate cache first
     article.py      one article's files through the levels
-    files.py        which files an article has; characters in YAML strings (bytes and syntax: read.py)
+    files.py        which files an article has; characters in YAML strings (bytes and syntax: read/)
     schema.py       a YAML document against its JSON Schema
     metadata.py     an article's id, date and licence
     references.py   ids, claimers, finished annotations

@@ -14,7 +14,9 @@ from newsmark.pipeline.check.metadata import check_date, check_metadata
 from newsmark.pipeline.check.references import check_claimers, check_complete, check_ids
 from newsmark.pipeline.check.schema import check_schema
 from newsmark.pipeline.check.spans import check_missed_mentions, check_spans
-from newsmark.pipeline.read import Article, Document, corpus_rel, read_bytes_and_stat, text_from_bytes, yaml_from_bytes
+from newsmark.pipeline.read.files import read_bytes_and_stat, text_from_bytes, yaml_from_bytes
+from newsmark.pipeline.read.inventory import Article, corpus_rel
+from newsmark.pipeline.read.yamldoc import Document
 
 Slots = tuple  # (text path, metadata path, annotation path), each a Path or None
 

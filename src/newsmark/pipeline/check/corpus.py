@@ -12,7 +12,8 @@ from newsmark.errors import NewsmarkError
 from newsmark.findings import Finding, finding
 from newsmark.labels import LABEL_SETS, VALUE_TYPES, names, schema_dir
 from newsmark.pipeline.check.schema import short
-from newsmark.pipeline.read import Document, decode, position, read_bytes, read_yaml
+from newsmark.pipeline.read.files import decode, position, read_bytes, read_yaml
+from newsmark.pipeline.read.yamldoc import Document
 from newsmark.pipeline.stats import BLOCK_START, stats_block_problem, with_stats_block
 from newsmark.settings import SettingsError, read_settings
 

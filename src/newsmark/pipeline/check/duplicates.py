@@ -10,7 +10,7 @@ from pathlib import Path
 
 from newsmark.errors import NewsmarkError
 from newsmark.findings import Finding, finding
-from newsmark.pipeline.read import read_article_text, read_yaml
+from newsmark.pipeline.read.files import read_article_text, read_yaml
 from newsmark.pipeline.splits import SPLITS, assign_split
 from newsmark.settings import DedupSettings, SettingsError, read_dedup_settings, read_settings
 

@@ -1,12 +1,13 @@
 """Rules about the files an article has and the characters in its YAML strings. The rules about bytes,
-encoding and YAML syntax (NM1xx, NM2xx) run as the files are read, in ``pipeline/read.py``."""
+encoding and YAML syntax (NM1xx, NM2xx) run as the files are read, in ``pipeline/read/``."""
 
 from __future__ import annotations
 
 from newsmark.chars import CONTROL_RE, codepoint
 from newsmark.findings import Finding, finding
 from newsmark.pipeline.check.schema import show_path
-from newsmark.pipeline.read import Document, invisible_findings
+from newsmark.pipeline.read.files import invisible_findings
+from newsmark.pipeline.read.yamldoc import Document
 
 
 def check_presence(article_id: str, found) -> list[Finding]:

@@ -13,7 +13,7 @@ from newsmark.findings import Finding, Report
 from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
 from newsmark.pipeline.check.duplicates import near_duplicate_findings
 from newsmark.pipeline.check.runner import check_one, with_presence
-from newsmark.pipeline.read import Inventory, corpus_rel, pending_counts
+from newsmark.pipeline.read.inventory import Inventory, corpus_rel, pending_counts
 from newsmark.pipeline.stats import Tally
 from newsmark.settings import read_settings
 

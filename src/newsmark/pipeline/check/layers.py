@@ -12,7 +12,8 @@ from newsmark.findings import ERROR, Finding, finding
 from newsmark.pipeline.check.article import check_annotation
 from newsmark.pipeline.check.files import check_strings
 from newsmark.pipeline.check.schema import check_schema
-from newsmark.pipeline.read import Inventory, read_article_text, read_bytes, read_yaml, relpath, yaml_from_bytes
+from newsmark.pipeline.read.files import read_article_text, read_bytes, read_yaml, relpath, yaml_from_bytes
+from newsmark.pipeline.read.inventory import Inventory
 from newsmark.reporters import finding_line
 
 if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither

@@ -7,7 +7,7 @@ import datetime
 from newsmark.findings import Finding, finding
 from newsmark.licenses import UNKNOWN, is_spdx, suggestion
 from newsmark.pipeline.check.schema import show_path
-from newsmark.pipeline.read import Document
+from newsmark.pipeline.read.yamldoc import Document
 
 
 def check_metadata(doc: Document, article_id: str) -> list[Finding]:

@@ -17,7 +17,7 @@ from newsmark.pipeline.check.duplicates import check_near_duplicate_splits
 from newsmark.pipeline.check.incremental import article_line, remember, revalidate
 from newsmark.pipeline.check.layers import agreement_summary, check_layer
 from newsmark.pipeline.check.runner import run_articles, select
-from newsmark.pipeline.read import Article, inventory, pending_counts
+from newsmark.pipeline.read.inventory import Article, inventory, pending_counts
 from newsmark.pipeline.stats import corpus_stats
 from newsmark.reporters import finding_line
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from newsmark.findings import Finding, finding
 from newsmark.labels import COMPLETE
-from newsmark.pipeline.read import Document, annotation_status
+from newsmark.pipeline.read.inventory import annotation_status
+from newsmark.pipeline.read.yamldoc import Document
 
 
 def check_complete(doc: Document) -> list[Finding]:

@@ -14,7 +14,8 @@ from newsmark.pipeline.check.article import Slots, check_article
 from newsmark.pipeline.check.duplicates import dedup_settings
 from newsmark.pipeline.check.files import check_presence
 from newsmark.pipeline.parallel import counter, map_chunks
-from newsmark.pipeline.read import INDEPENDENT, Article, Inventory, inventory, relpath
+from newsmark.pipeline.read.files import relpath
+from newsmark.pipeline.read.inventory import INDEPENDENT, Article, Inventory, inventory
 from newsmark.pipeline.stats import contribution
 
 

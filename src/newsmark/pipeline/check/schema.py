@@ -4,7 +4,7 @@ and how findings name a place in a document (``show_path``) and quote a value (`
 from __future__ import annotations
 
 from newsmark.findings import Finding, finding
-from newsmark.pipeline.read import Document
+from newsmark.pipeline.read.yamldoc import Document
 from newsmark.pipeline.schemas import PATTERN_HINTS, compiled_validator, validator
 
 _SCHEMA_CODES = {

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from newsmark.findings import Finding, finding
 from newsmark.pipeline.check.schema import short, show_path
-from newsmark.pipeline.read import Document, position
+from newsmark.pipeline.read.files import position
+from newsmark.pipeline.read.yamldoc import Document
 
 
 def iter_spans(data: dict):
