@@ -104,3 +104,12 @@ def test_every_raised_code_is_registered_and_every_registered_code_is_raised():
     assert set(RULES) - raised - fixtures == set()
     for rule in RULES.values():
         assert rule.hint and rule.title and rule.checks and rule.why and rule.example, rule.code
+
+
+def test_no_file_holds_a_merge_conflict_marker():
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "grep", "-n", "-E", "^(<<<<<<<|>>>>>>>) ", "--", "."], cwd=REPO, capture_output=True, text=True
+    )
+    assert listed.stdout == ""
