@@ -92,7 +92,7 @@ REUSE_WORDS_UP_TO = 16  # chunks to build
 
 def built_chunks(
     root: Path,
-    found,
+    listing,
     ids: list[str],
     settings,
     cache: BuildCache | None,
@@ -103,7 +103,7 @@ def built_chunks(
     """``(results, tables, info)`` per chunk of articles, in id order: from the cache when none of the
     chunk's files changed, else checked and assembled in worker processes (and then cached)."""
     chunks = chunk_ids(ids)
-    slots = {i: (found.texts.get(i), found.metas.get(i), found.annotations.get(i)) for i in ids}
+    slots = {i: (listing.texts.get(i), listing.metas.get(i), listing.annotations.get(i)) for i in ids}
     keys = [cache.key([slots[i] for i in chunk]) if cache is not None else None for chunk in chunks]
     hit = [cache is not None and key in cache.chunks for key in keys]
     work = partial(build_chunk, root, settings, signatures)
@@ -135,7 +135,7 @@ def built_chunks(
             results, (streams, info, words) = next(fresh) if not cached else work(items(chunk))[0]
             if cache is not None:
                 cache.store([slots[i] for i in chunk], results, info, streams, words)
-        yield [with_presence(result, found) for result in results], read_streams(streams), info
+        yield [with_presence(result, listing) for result in results], read_streams(streams), info
 
 
 def without_articles(tables: dict[tuple[str, str], pa.Table], ids: set[str]) -> dict[tuple[str, str], pa.Table]:
@@ -173,8 +173,8 @@ def build(
     out = Path(out) if out is not None else root / "dist" / "newsmark"
     check_output_folder(root, out, "a newsmark build", is_previous_build)
     settings = read_settings(root)
-    found, ids = select(root, None)
-    report = Report(findings=list(found.findings))
+    listing, ids = select(root, None)
+    report = Report(findings=list(listing.findings))
     # Everything the build will write is checked before anything is: the datasheet it will update too.
     report.findings.extend(check_datasheet_markers(root))
     citation = read_citation(root, settings.version)
@@ -182,7 +182,7 @@ def build(
     with output_slot(out) as tmp:
         writer = DatasetWriter(tmp, max_shard_bytes)
         try:
-            corpus, manifest = _write_rows(root, ids, found, settings, report, writer, jobs, progress, cache, public)
+            corpus, manifest = _write_rows(root, ids, listing, settings, report, writer, jobs, progress, cache, public)
             summary, outputs = writer.close()
         except BaseException:
             writer.abort()
@@ -214,7 +214,7 @@ def build(
     }
 
 
-def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_cache, public=False):
+def _write_rows(root, ids, listing, settings, report, writer, jobs, progress, use_cache, public=False):
     """Check every article and stream the rows of valid ones into ``writer`` (with ``public``, only those
     whose text may be redistributed); raises ValidationFailed when anything is wrong. Returns what the card
     needs of the corpus and the manifest (without outputs)."""
@@ -231,7 +231,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
     cache = (
         BuildCache.load(root, row_fingerprint(settings, dedup_settings(root), with_signatures)) if use_cache else None
     )
-    for results, tables, info in built_chunks(root, found, ids, settings, cache, jobs, progress, with_signatures):
+    for results, tables, info in built_chunks(root, listing, ids, settings, cache, jobs, progress, with_signatures):
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)
@@ -288,7 +288,7 @@ def _write_rows(root, ids, found, settings, report, writer, jobs, progress, use_
         "left_out": sorted(set(ids) - set(built)),
         "withheld": dict(sorted(withheld.items())),
     }
-    stats = {**tally.stats(), "agreement": agreement_summary(root, found)}
+    stats = {**tally.stats(), "agreement": agreement_summary(root, listing)}
     return {
         "stats": stats,
         "licenses": licenses,

@@ -32,17 +32,17 @@ def check_items(root: Path, items: Iterator[Item | str], options: Options, setti
     """First pass: every item checked; returns the decisions, the problems (located messages, every one an
     item has) and warnings. Exact duplicates are skipped as they come; near-duplicates are grouped once
     every item is read. A licence that is not an SPDX id is reported once, with the items that give it."""
-    found = inventory(root)
+    listing = inventory(root)
     existing_keys: dict[str, str] = {}
     ids, rows = [], []  # every article's id and MinHash signature: the corpus's, then the import's
-    existing = ((article_id, read_article_text(path, root)[0]) for article_id, path in sorted(found.texts.items()))
+    existing = ((article_id, read_article_text(path, root)[0]) for article_id, path in sorted(listing.texts.items()))
     for batch in batches((pair for pair in existing if pair[1] is not None), BATCH):
         for (article_id, text), values in zip(batch, signatures([text for _, text in batch], settings)):
             existing_keys.setdefault(text_key(text), article_id)
             ids.append(article_id)
             rows.append(values)
     # every id on disk, and those this import gives: new ids are made unique without a look at the disk
-    occupied = _occupied(root, found)
+    occupied = _occupied(root, listing)
     decisions, problems, warnings, taken = [], [], [], set(occupied)
     bad_licenses: dict[str, list[str]] = {}
     given_by: dict[str, str] = {}  # id -> the item of this import that has it
@@ -111,11 +111,11 @@ def check_items(root: Path, items: Iterator[Item | str], options: Options, setti
     return decisions, problems, warnings
 
 
-def _occupied(root: Path, found) -> dict[str, str]:
+def _occupied(root: Path, listing) -> dict[str, str]:
     """Every id an import cannot give, and what holds it: the corpus's articles, and the names in corpus/ and
     annotations/ that a link, a folder or another non-file holds (the inventory leaves those out, for
     validate to report; an article written there would go through the link or fail)."""
-    occupied = dict.fromkeys([*found.texts, *found.metas, *found.annotations], "an article of the corpus")
+    occupied = dict.fromkeys([*listing.texts, *listing.metas, *listing.annotations], "an article of the corpus")
     for folder, suffixes in (("corpus", (".txt", ".yaml")), ("annotations", (".yaml",))):
         if not (root / folder).is_dir() or (root / folder).is_symlink():
             continue  # a linked folder is refused before anything is written

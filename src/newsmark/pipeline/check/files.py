@@ -10,11 +10,11 @@ from newsmark.pipeline.read.files import invisible_findings
 from newsmark.pipeline.read.yamldoc import Document
 
 
-def check_presence(article_id: str, found) -> list[Finding]:
+def check_presence(article_id: str, listing) -> list[Finding]:
     """NM503 orphan annotation, NM504 missing annotation, NM506 text without metadata or the reverse."""
-    has_text, has_meta = article_id in found.texts, article_id in found.metas
+    has_text, has_meta = article_id in listing.texts, article_id in listing.metas
     findings = []
-    if article_id in found.annotations and not (has_text or has_meta):
+    if article_id in listing.annotations and not (has_text or has_meta):
         findings.append(
             finding(
                 "NM503",
@@ -35,7 +35,7 @@ def check_presence(article_id: str, found) -> list[Finding]:
         findings.append(
             finding("NM506", f"corpus/{article_id}.yaml", f"add corpus/{article_id}.txt with the article's text")
         )
-    if (has_text or has_meta) and article_id not in found.annotations:
+    if (has_text or has_meta) and article_id not in listing.annotations:
         findings.append(
             finding(
                 "NM504",

@@ -29,7 +29,7 @@ def remember(
     root: Path,
     now: lastrun.Scan,
     report: Report,
-    found: Inventory,
+    listing: Inventory,
     per_article: dict,
     corpus: list,
     pairs: dict | None,
@@ -45,7 +45,7 @@ def remember(
             tally.add(part)
     articles = {}
     for article_id, findings in per_article.items():
-        slots = (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id))
+        slots = (listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id))
         part = report.articles[article_id]
         articles[article_id] = {
             "slots": [None if s is None else corpus_rel(s) for s in slots],
@@ -59,12 +59,12 @@ def remember(
             now.state,
             now.stamps,
             report.files,
-            _as_lists(found.findings),
+            _as_lists(listing.findings),
             articles,
             report.surfaces,
             tally.state() if tally else None,
             pairs,
-            len(found.layers),
+            len(listing.layers),
             _as_lists(corpus),
         ),
         lines,
@@ -93,13 +93,13 @@ def revalidate(root: Path, now: lastrun.Scan, last: lastrun.LastRun) -> Report |
         tally = Tally(read_settings(root), last.tally) if last.tally is not None else None
     except NewsmarkError:
         return None
-    found, surfaces_changed = Inventory(), False
+    listing, surfaces_changed = Inventory(), False
     for article_id in changed:
         slots = tuple(None if rel is None else root / rel for rel in last.articles[article_id]["slots"])
-        found.texts.update({article_id: slots[0]} if slots[0] else {})
-        found.metas.update({article_id: slots[1]} if slots[1] else {})
-        found.annotations.update({article_id: slots[2]} if slots[2] else {})
-        result = with_presence(check_one(root, article_id, slots)[0], found)
+        listing.texts.update({article_id: slots[0]} if slots[0] else {})
+        listing.metas.update({article_id: slots[1]} if slots[1] else {})
+        listing.annotations.update({article_id: slots[2]} if slots[2] else {})
+        result = with_presence(check_one(root, article_id, slots)[0], listing)
         (old, signed), new = olds[article_id], result.contribution
         if new is not None and not signed and len(last.articles) > 1:
             return None  # its text was never signed (not valid in the last whole run): NM605 needs it

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files need
     from newsmark.pipeline.agreement import ComparedLayer
 
 
-def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: Inventory) -> list[Finding]:
+def check_layer(root: Path, annotator: str, article_id: str, path: Path, listing: Inventory) -> list[Finding]:
     """An independent annotation layer gets every rule an annotation gets (NM503 when its article is not
     in the corpus); it is compared by `newsmark agree` and never built into the dataset."""
     rel = relpath(path, root)
@@ -33,7 +33,7 @@ def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: 
     problems = check_strings(doc) + check_schema(doc, "annotation")
     if any(f.severity == ERROR for f in problems):
         return problems
-    text_path = found.texts.get(article_id)
+    text_path = listing.texts.get(article_id)
     if text_path is None:
         return problems + [
             finding(
@@ -47,14 +47,14 @@ def check_layer(root: Path, annotator: str, article_id: str, path: Path, found: 
     return problems + ([] if text is None else check_annotation(doc, article_id, text))
 
 
-def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None = None) -> ComparedLayer:
+def load_layer(root: Path, listing: Inventory, path: Path, article_id: str | None = None) -> ComparedLayer:
     """An annotation file to compare (``newsmark agree``), refused unless it validates: a comparison of
     broken data means nothing."""
     doc, problems = read_yaml(path, root)
     if doc is not None:
         problems = check_strings(doc) + check_schema(doc, "annotation")
         article_id = article_id or (doc.data.get("article") if isinstance(doc.data, dict) else None)
-        text_path = found.texts.get(article_id) if isinstance(article_id, str) else None
+        text_path = listing.texts.get(article_id) if isinstance(article_id, str) else None
         if not any(f.severity == ERROR for f in problems) and text_path is not None:
             text, _ = read_article_text(text_path, root)
             problems += check_annotation(doc, article_id, text) if text is not None else []
@@ -68,10 +68,10 @@ def load_layer(root: Path, found: Inventory, path: Path, article_id: str | None 
     return ComparedLayer(doc.path, doc)
 
 
-def agreement_summary(root: Path, found: Inventory) -> dict | None:
+def agreement_summary(root: Path, listing: Inventory) -> dict | None:
     """The agreement of the corpus's independent layers, for the card and the datasheet."""
-    if not found.layers:
+    if not listing.layers:
         return None  # not measured (and the metrics are not even imported)
     from newsmark.pipeline.agreement import card_figures
 
-    return card_figures(found, partial(load_layer, root, found))
+    return card_figures(listing, partial(load_layer, root, listing))

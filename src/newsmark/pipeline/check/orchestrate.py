@@ -79,14 +79,14 @@ def corpus_surfaces(root: Path) -> dict[str, dict[str, list[str]]]:
 
 
 def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan | None = None) -> Report:
-    found, ids = select(root, paths)
-    report = Report(findings=list(found.findings))
+    listing, ids = select(root, paths)
+    report = Report(findings=list(listing.findings))
     store = ValidateCache.load(root) if cache else None
     lines, per_article = {}, {}
     # Signatures only serve NM605, a whole-corpus rule: a run over a few files (pre-commit) or a corpus of
     # one article does not compute them (nor import numpy); a later whole run computes what it lacks.
     for results, _ in run_articles(
-        root, found, ids, jobs=jobs, progress=progress, cache=store, signatures=paths is None and len(ids) > 1
+        root, listing, ids, jobs=jobs, progress=progress, cache=store, signatures=paths is None and len(ids) > 1
     ):
         for result in results:
             report.files += result.files
@@ -97,15 +97,15 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
                 lines[result.id] = article_line(result.contribution, "minhash" in (result.contribution or {}))
     report.pending = pending_counts(report.articles.values())
     corpus = []
-    for (annotator, article_id), path in sorted(found.layers.items()):
+    for (annotator, article_id), path in sorted(listing.layers.items()):
         if article_id in ids or paths is None:
             report.files += 1
-            corpus.extend(check_layer(root, annotator, article_id, path, found))
+            corpus.extend(check_layer(root, annotator, article_id, path, listing))
     corpus.extend(check_released_labels(root))
     corpus.extend(check_settings(root))
     pairs = None
     if paths is None:
-        corpus.extend(check_datasheet(root, partial(corpus_stats, report.articles), agreement_summary(root, found)))
+        corpus.extend(check_datasheet(root, partial(corpus_stats, report.articles), agreement_summary(root, listing)))
         corpus.extend(check_surface_types(root, report.surfaces))
         keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
         near, pairs = check_near_duplicate_splits(
@@ -119,7 +119,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
     report.findings.extend(corpus)
     report.findings.sort()
     if now is not None:
-        remember(root, now, report, found, per_article, corpus, pairs, lines)
+        remember(root, now, report, listing, per_article, corpus, pairs, lines)
     return report
 
 
@@ -146,12 +146,12 @@ def checked_articles(root: Path, ids: list[str]) -> list[Article]:
         raise NewsmarkError(
             "fix these first (newsmark validate); nothing was done:\n" + "\n".join(finding_line(f) for f in errors[:20])
         )
-    found = inventory(root)
+    listing = inventory(root)
     return [
         check_article(
             root,
             article_id,
-            (found.texts.get(article_id), found.metas.get(article_id), found.annotations.get(article_id)),
+            (listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id)),
             positions=False,
         )[0]
         for article_id in ids

@@ -21,13 +21,13 @@ from newsmark.pipeline.stats import contribution
 
 def select(root: Path, paths) -> tuple[Inventory, list[str]]:
     """The inventory and the article ids to check (all, or those ``paths`` belong to)."""
-    found = inventory(root)
-    ids = sorted(set(found.texts) | set(found.metas) | set(found.annotations))
+    listing = inventory(root)
+    ids = sorted(set(listing.texts) | set(listing.metas) | set(listing.annotations))
     if paths is not None:
         wanted = {article_id_of(root, path) for path in paths}
         ids = [article_id for article_id in ids if article_id in wanted]
-        found.findings = [f for f in found.findings if article_id_of(root, root / f.path) in wanted]
-    return found, ids
+        listing.findings = [f for f in listing.findings if article_id_of(root, root / f.path) in wanted]
+    return listing, ids
 
 
 def article_id_of(root: Path, path: str | Path) -> str | None:
@@ -42,7 +42,7 @@ def article_id_of(root: Path, path: str | Path) -> str | None:
 
 def run_articles(
     root: Path,
-    found: Inventory,
+    listing: Inventory,
     ids: list[str],
     extra: Callable | None = None,
     jobs=None,
@@ -53,13 +53,13 @@ def run_articles(
     """Check the articles in chunks (in worker processes), yielding ``(results, payload)`` per chunk in id
     order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
     payload (the report's pages). ``cache`` (validate only) answers unchanged articles first."""
-    slots = {i: (found.texts.get(i), found.metas.get(i), found.annotations.get(i)) for i in ids}
+    slots = {i: (listing.texts.get(i), listing.metas.get(i), listing.annotations.get(i)) for i in ids}
     cached = cache.lookup(slots) if cache is not None else {}
     advance = counter(progress, len(ids))
 
     if cached:
         advance(len(cached))
-        yield [with_presence(result, found) for result in cached.values()], None
+        yield [with_presence(result, listing) for result in cached.values()], None
     todo = [(i, slots[i]) for i in ids if i not in cached]
     for results, payload in map_chunks(
         partial(check_chunk, root, extra, signatures), todo, jobs=jobs, progress=advance
@@ -67,12 +67,12 @@ def run_articles(
         for result in results:
             if cache is not None:
                 cache.store(slots[result.id], result)
-            with_presence(result, found)
+            with_presence(result, listing)
         yield results, payload
 
 
-def with_presence(result: ArticleResult, found: Inventory) -> ArticleResult:
-    result.findings = check_presence(result.id, found) + result.findings
+def with_presence(result: ArticleResult, listing: Inventory) -> ArticleResult:
+    result.findings = check_presence(result.id, listing) + result.findings
     return result
 
 

@@ -145,17 +145,17 @@ def missed_mentions(data: dict, text: str) -> list[tuple[int, int, int]]:
 
     covered = _covering(spans)
 
-    found = []
+    occurrences = []
     for surface, index in first_entity.items():
         at = text.find(surface)
         while at >= 0:
             end = at + len(surface)
             if not cuts_word(text, at, end) and not covered(at, end):
-                found.append((at, end, index))
+                occurrences.append((at, end, index))
             at = text.find(surface, at + 1)
     taken = bytearray(len(text) + 1)
     kept = []
-    for start, end, index in sorted(found, key=lambda item: (item[0] - item[1], item[0])):  # longest first
+    for start, end, index in sorted(occurrences, key=lambda item: (item[0] - item[1], item[0])):  # longest first
         if not any(taken[start:end]):
             taken[start:end] = b"\1" * (end - start)
             kept.append((start, end, index))

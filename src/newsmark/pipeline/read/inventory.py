@@ -71,16 +71,16 @@ INDEPENDENT = "independent"  # annotations/independent/<annotator>/<id>.yaml: la
 
 def inventory(root: Path) -> Inventory:
     """List corpus/ and annotations/ without following links or descending into folders."""
-    found = Inventory()
+    listing = Inventory()
     slots = {
-        ("corpus", ".txt"): found.texts,
-        ("corpus", ".yaml"): found.metas,
-        ("annotations", ".yaml"): found.annotations,
+        ("corpus", ".txt"): listing.texts,
+        ("corpus", ".yaml"): listing.metas,
+        ("annotations", ".yaml"): listing.annotations,
     }
     for folder, suffixes in _LAYOUT.items():
         base = root / folder
         if base.is_symlink():
-            found.findings.append(finding("NM108", folder, f"{folder}/ is a symbolic link; make it a real folder"))
+            listing.findings.append(finding("NM108", folder, f"{folder}/ is a symbolic link; make it a real folder"))
             continue
         if not base.is_dir():
             continue
@@ -88,13 +88,13 @@ def inventory(root: Path) -> Inventory:
             rel = f"{folder}/{entry.name}"
             stem, dot, suffix = entry.name.rpartition(".")
             if entry.is_symlink():
-                found.findings.append(finding("NM108", rel, "symbolic link; replace it with the file itself"))
+                listing.findings.append(finding("NM108", rel, "symbolic link; replace it with the file itself"))
             elif folder == "annotations" and entry.name == INDEPENDENT and entry.is_dir(follow_symlinks=False):
-                _independent_layers(base / entry.name, found)
+                _independent_layers(base / entry.name, listing)
             elif not entry.is_file(follow_symlinks=False):
-                found.findings.append(finding("NM109", rel, f"{folder}/ holds files only; move this folder out"))
+                listing.findings.append(finding("NM109", rel, f"{folder}/ holds files only; move this folder out"))
             elif dot and f".{suffix}" in suffixes and stem in RESERVED_NAMES:
-                found.findings.append(
+                listing.findings.append(
                     finding(
                         "NM110",
                         rel,
@@ -104,7 +104,7 @@ def inventory(root: Path) -> Inventory:
                 )
             elif not dot or f".{suffix}" not in suffixes or not is_article_id(stem):
                 expected = " or ".join(f"<id>{s}" for s in suffixes)
-                found.findings.append(
+                listing.findings.append(
                     finding(
                         "NM109",
                         rel,
@@ -114,17 +114,17 @@ def inventory(root: Path) -> Inventory:
                 )
             else:
                 slots[(folder, f".{suffix}")][stem] = base / entry.name
-    return found
+    return listing
 
 
-def _independent_layers(folder: Path, found: Inventory) -> None:
+def _independent_layers(folder: Path, listing: Inventory) -> None:
     """annotations/independent/<annotator>/<id>.yaml: one folder per annotator, annotation files only."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         rel = f"annotations/{INDEPENDENT}/{entry.name}"
         if entry.is_symlink():
-            found.findings.append(finding("NM108", rel, "symbolic link; replace it with the folder itself"))
+            listing.findings.append(finding("NM108", rel, "symbolic link; replace it with the folder itself"))
         elif not entry.is_dir(follow_symlinks=False) or not HANDLE_RE.fullmatch(entry.name):
-            found.findings.append(
+            listing.findings.append(
                 finding(
                     "NM109",
                     rel,
@@ -137,12 +137,14 @@ def _independent_layers(folder: Path, found: Inventory) -> None:
                 stem, dot, suffix = item.name.rpartition(".")
                 item_rel = f"{rel}/{item.name}"
                 if item.is_symlink():
-                    found.findings.append(finding("NM108", item_rel, "symbolic link; replace it with the file itself"))
+                    listing.findings.append(
+                        finding("NM108", item_rel, "symbolic link; replace it with the file itself")
+                    )
                 elif not item.is_file(follow_symlinks=False) or suffix != "yaml" or not dot or not is_article_id(stem):
-                    found.findings.append(
+                    listing.findings.append(
                         finding(
                             "NM109", item_rel, f"{rel}/ holds only <id>.yaml annotation files; rename or remove this"
                         )
                     )
                 else:
-                    found.layers[(entry.name, stem)] = Path(item.path)
+                    listing.layers[(entry.name, stem)] = Path(item.path)
