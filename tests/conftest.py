@@ -16,6 +16,32 @@ SEED_ID = "000-833129a6a27d8038"
 NEWSMARK = Path(sys.executable).parent / "newsmark"
 
 
+def run_on_a_terminal(*args: str, **env: str) -> tuple[int, str, str]:
+    """The command's exit status, stdout and what it wrote to stderr when stderr is a terminal (a
+    pseudo-terminal, where the progress bar shows), outside CI unless ``env`` says so, with the bar shown
+    at once."""
+    import pty
+
+    leader, follower = pty.openpty()
+    environment = {key: value for key, value in os.environ.items() if key != "CI"}
+    environment.update({"NEWSMARK_PROGRESS_AFTER": "0", "NEWSMARK_DEBUG": "", **env})
+    process = subprocess.run(
+        [str(NEWSMARK), *args], stdout=subprocess.PIPE, stderr=follower, env=environment, timeout=120
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the terminal closed: everything written has been read
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return process.returncode, process.stdout.decode(), b"".join(chunks).decode()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _offline_hf(tmp_path_factory):
     """Every test runs offline with its own HF cache and its own cache signing key, so none touches a

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 
-from conftest import CASES, NEWSMARK, REPO, SEED_ID, run_cli
+from conftest import CASES, REPO, SEED_ID, run_cli, run_on_a_terminal
 
 
 def test_help_is_useful_on_its_own():
@@ -209,31 +207,6 @@ def test_format_means_how_the_result_is_printed_wherever_it_appears():
         assert action.default == "text" and action.help.startswith("how to print the result: text (default)"), name
 
 
-def _stderr_on_a_terminal(*args):
-    """The command's exit status, stdout and what it wrote to stderr when stderr is a terminal (where the
-    progress bar shows), outside CI, with the bar shown at once."""
-    import pty
-
-    leader, follower = pty.openpty()
-    environment = {key: value for key, value in os.environ.items() if key != "CI"}
-    environment.update({"NEWSMARK_PROGRESS_AFTER": "0", "NEWSMARK_DEBUG": ""})
-    process = subprocess.run(
-        [str(NEWSMARK), *args], stdout=subprocess.PIPE, stderr=follower, env=environment, timeout=120
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
-    return process.returncode, process.stdout.decode(), b"".join(chunks).decode()
-
-
 def test_quiet_on_every_command_that_shows_progress(tiny):
     """import and stats (like validate and build, tested in test_fast_paths) show progress on a terminal
     and none with -q; quiet import prints only warnings and problems, so nothing when all is well."""
@@ -241,12 +214,12 @@ def test_quiet_on_every_command_that_shows_progress(tiny):
     feed = tiny.parent / "feed.jsonl"
     text = "Ferries to Karnholt will run twice a day from Monday, the harbour office said. " * 3
     feed.write_text(json.dumps({"text": text, "date": "2024-05-01", "title": "Ferries"}) + "\n")
-    code, out, err = _stderr_on_a_terminal("import", str(feed), "--root", str(tiny), "--dry-run")
+    code, out, err = run_on_a_terminal("import", str(feed), "--root", str(tiny), "--dry-run")
     assert code == 0 and "import: 1 articles checked" in err and out.startswith("would import 1 article(s)")
-    assert _stderr_on_a_terminal("import", str(feed), "--root", str(tiny), "-q") == (0, "", "")
+    assert run_on_a_terminal("import", str(feed), "--root", str(tiny), "-q") == (0, "", "")
     assert (tiny / "corpus" / "2024-05-01-ferries.txt").is_file()
-    code, out, err = _stderr_on_a_terminal("stats", "--root", str(tiny))
+    code, out, err = run_on_a_terminal("stats", "--root", str(tiny))
     assert code == 0 and "stats [" in err and out.startswith("articles")
-    assert _stderr_on_a_terminal("stats", "--root", str(tiny), "-q") == (0, out, "")
+    assert run_on_a_terminal("stats", "--root", str(tiny), "-q") == (0, out, "")
     # stats validates like validate, with the same cache and worker options, and the same result without them
     assert run_cli("stats", "--root", str(tiny), "--no-cache", "-j", "1").stdout == out

@@ -12,7 +12,7 @@ import sys
 import time
 
 import pytest
-from conftest import CASES, REPO, replaced, run_cli
+from conftest import CASES, REPO, replaced, run_cli, run_on_a_terminal
 
 import newsmark
 from newsmark.errors import ValidationFailed
@@ -221,32 +221,10 @@ def test_no_progress_output_when_not_on_a_terminal(synthetic_corpus, tmp_path):
 
 def test_progress_bar_on_a_terminal_only(tiny):
     """On a terminal (a pseudo-terminal here) the bar is drawn on stderr; CI=true or -q silence it."""
-    import os
-    import pty
 
     def stderr_on_tty(*args, **env):
-        leader, follower = pty.openpty()
-        environment = {key: value for key, value in os.environ.items() if key != "CI"}
-        environment.update({"NEWSMARK_PROGRESS_AFTER": "0", **env})
-        process = subprocess.run(
-            [str(sys.executable), "-m", "newsmark.cli", *args],
-            stdout=subprocess.PIPE,
-            stderr=follower,
-            env=environment,
-            timeout=60,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        os.close(leader)
-        return process.returncode, b"".join(chunks).decode()
+        code, _, err = run_on_a_terminal(*args, **env)
+        return code, err
 
     code, err = stderr_on_tty("validate", "--root", str(tiny), "--no-cache")
     assert code == 0 and "validate [" in err and "1/1 articles" in err
