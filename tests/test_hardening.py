@@ -734,3 +734,31 @@ def test_written_files_get_the_umask_mode(tmp_path):
     assert stat.S_IMODE(annotation.stat().st_mode) == 0o664  # anchor kept the file's own mode
     assert stat.S_IMODE((root / "DATASHEET.md").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+
+
+@pytest.mark.parametrize("folder", ["corpus", "annotations"])
+def test_no_writer_of_the_corpus_writes_through_a_linked_folder(tiny, tmp_path, folder):
+    """new, ingest, anchor, suggest and dedup hold the corpus's writer lock, which refuses a linked corpus/
+    or annotations/ before anything is written: the link's target is left exactly as it was. suggest
+    --dry-run, which writes nothing, reports the link as validate does rather than failing inside."""
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(tiny / folder, elsewhere)
+    (tiny / folder).symlink_to(elsewhere)
+    before = sorted((path.name, path.read_bytes()) for path in elsewhere.iterdir())
+    text = tmp_path / "article.txt"
+    text.write_text("Ferries to Karnholt will run twice a day from May, the harbour office said.\n")
+    seed = tmp_path / "seed.txt"
+    seed.write_text("date 2024-05-02\n\nThe harbour office of Karnholt opened a second pier on Tuesday.\n")
+    for command in (
+        ["new", "--text", str(text), "--date", "2024-01-01", "--title", "Ferries"],
+        ["ingest", str(seed)],
+        ["anchor", str(tiny / "annotations" / "tiny.yaml")],
+        ["suggest", "tiny"],
+        ["dedup"],
+    ):
+        result = run_cli(*command, "--root", str(tiny))
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "internal error" not in result.stderr and "Traceback" not in result.stderr, command
+        assert sorted((path.name, path.read_bytes()) for path in elsewhere.iterdir()) == before, command
+    looked = run_cli("suggest", "tiny", "--dry-run", "--root", str(tiny))
+    assert looked.returncode == 1 and f"{folder}:1:1: NM108 {folder}/ is a symbolic link" in looked.stderr

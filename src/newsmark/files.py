@@ -178,6 +178,10 @@ def output_slot(out: Path):
             shutil.rmtree(staging, ignore_errors=True)
 
 
+# The folders a writer of the corpus writes into (seeds/: ingest keeps the seed document as received).
+CORPUS_FOLDERS = ("corpus", "annotations", "annotations/independent", "seeds")
+
+
 @contextlib.contextmanager
 def corpus_lock(root: Path):
     """Hold the corpus's writer lock (``.newsmark-import.lock`` at its root) while a command writes corpus/ or
@@ -185,6 +189,13 @@ def corpus_lock(root: Path):
     wait for each other instead of deciding against files another is about to change."""
     root.mkdir(parents=True, exist_ok=True)
     with _held(root / ".newsmark-import.lock"):
+        # Checked under the lock, so no other writer of this corpus swaps a folder for a link meanwhile.
+        for name in CORPUS_FOLDERS:
+            if (root / name).is_symlink():
+                raise NewsmarkError(
+                    f"{root / name}: a symbolic link; newsmark writes only into the corpus's own folders "
+                    "(make it a real folder)"
+                )
         yield
 
 

@@ -26,7 +26,12 @@ def select(root: Path, paths) -> tuple[Inventory, list[str]]:
     if paths is not None:
         wanted = {article_id_of(root, path) for path in paths}
         ids = [article_id for article_id in ids if article_id in wanted]
-        listing.findings = [f for f in listing.findings if article_id_of(root, root / f.path) in wanted]
+        # a linked corpus/ or annotations/ hides every article in it: that finding concerns any file checked
+        listing.findings = [
+            f
+            for f in listing.findings
+            if f.path in ("corpus", "annotations") or article_id_of(root, root / f.path) in wanted
+        ]
     return listing, ids
 
 
