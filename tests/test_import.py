@@ -410,19 +410,31 @@ def test_two_items_with_one_id_are_refused_not_merged(root, tmp_path):
         assert list((root / "corpus").iterdir()) == []
 
 
-def test_what_a_killed_import_left_is_removed_by_the_next(root, tmp_path):
-    # A kill between staging and renaming leaves staged files; the next import (under the corpus's import
-    # lock, so no other import can be writing them) removes them, and validate passes again.
-    left = [root / "corpus" / ".a.txt.k3j2.import-tmp", root / "annotations" / ".a.yaml.x81q.import-tmp"]
-    for path in left:
+def test_what_a_killed_import_left_is_invisible_and_removed_by_the_next_writer(root, tmp_path):
+    # Imports stage their files in .newsmark-staging/ at the corpus root and rename them into corpus/ and
+    # annotations/: a kill in between leaves nothing validate reads, and the next writer of the corpus (an
+    # import, or new, under the writer lock, so no other writer can be using them) removes what is left,
+    # with what imports staged beside their targets before the staging folder existed.
+    staging = root / ".newsmark-staging"
+    staging.mkdir()
+    left = [staging / "corpus.a.txt.k3j2.import-tmp", staging / "annotations.a.yaml.x81q.import-tmp"]
+    older = [root / "corpus" / ".b.txt.k3j2.import-tmp"]
+    for path in left + older:
         path.write_text("half")
-    assert run_cli("validate", "--root", str(root)).returncode == 1  # NM109: files that do not belong
+    validated = run_cli("validate", "--root", str(root))
+    assert "NM109" in validated.stdout and "staging" not in validated.stdout  # only the older kind is seen
     feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Pier", "text": PIER}])
     result = run_cli("import", feed, "--root", str(root))
     assert result.returncode == 0, result.stderr
-    assert not any(path.exists() for path in left)
+    assert not any(path.exists() for path in left + older) and not staging.exists()
     assert run_cli("validate", "--root", str(root)).returncode == 0
     assert not (root / ".newsmark-import.lock").exists()
+    staging.mkdir()
+    (staging / "corpus.c.txt.x.import-tmp").write_text("half")
+    article = tmp_path / "article.txt"
+    article.write_text(RAIL)
+    assert run_cli("new", "--text", str(article), "--date", "2024-03-05", "--root", str(root)).returncode == 0
+    assert not staging.exists()
 
 
 def test_an_import_waits_for_the_one_running(root, tmp_path):
@@ -487,7 +499,7 @@ def test_import_never_writes_through_a_linked_folder(root, tmp_path):
     (root / "annotations").symlink_to(elsewhere)
     feed = _jsonl(tmp_path / "feed.jsonl", [{"date": "2024-03-04", "title": "Pier", "text": PIER}])
     result = run_cli("import", feed, "--root", str(root))
-    assert result.returncode == 1 and "annotations/ is a link" in result.stderr
+    assert result.returncode == 1 and "annotations/ is a symbolic link (NM108)" in result.stderr
     assert list(elsewhere.iterdir()) == [] and list((root / "corpus").iterdir()) == []
 
 

@@ -180,23 +180,57 @@ def output_slot(out: Path):
 
 # The folders a writer of the corpus writes into (seeds/: ingest keeps the seed document as received).
 CORPUS_FOLDERS = ("corpus", "annotations", "annotations/independent", "seeds")
+# Where a writer stages files before renaming them into those folders: at the corpus root (one filesystem,
+# so the rename is atomic) but outside them, so a run killed between staging and renaming leaves nothing
+# validate or build would read; the next writer, under the lock, empties it.
+STAGING = ".newsmark-staging"
+STAGED_SUFFIX = ".import-tmp"  # also what imports before the staging folder left beside their targets
+
+
+def staging_folder(root: Path) -> Path:
+    """The staging folder, made if needed; refused when it is anything but a real folder."""
+    path = root / STAGING
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as err:
+        raise NewsmarkError(f"{path}: cannot be made ({err.strerror})") from None
+    if path.is_symlink() or not path.is_dir():
+        raise NewsmarkError(f"{path}: not a folder of the corpus's own; remove it")
+    return path
+
+
+def _clear_staging(root: Path) -> list[str]:
+    """What writers killed before their renames left (in the staging folder, and beside their targets as
+    earlier imports staged them), removed; only regular files, never through a link."""
+    removed = []
+    places = [(root / STAGING, "*")] + [(root / folder, f".*{STAGED_SUFFIX}") for folder in ("corpus", "annotations")]
+    for folder, pattern in places:
+        if folder.is_dir() and not folder.is_symlink():
+            for path in sorted(folder.glob(pattern)):
+                if path.is_file() and not path.is_symlink():
+                    path.unlink()
+                    removed.append(path.relative_to(root).as_posix())
+    with contextlib.suppress(OSError):
+        (root / STAGING).rmdir()  # only when empty: anything else in it is left for a person to see
+    return removed
 
 
 @contextlib.contextmanager
 def corpus_lock(root: Path):
     """Hold the corpus's writer lock (``.newsmark-import.lock`` at its root) while a command writes corpus/ or
     annotations/: imports, new, ingest, anchor, suggest, dedup and Label Studio imports
-    wait for each other instead of deciding against files another is about to change."""
+    wait for each other instead of deciding against files another is about to change. Yields what killed
+    writers had left staged, removed (no other writer can be using it while the lock is held)."""
     root.mkdir(parents=True, exist_ok=True)
     with _held(root / ".newsmark-import.lock"):
         # Checked under the lock, so no other writer of this corpus swaps a folder for a link meanwhile.
         for name in CORPUS_FOLDERS:
             if (root / name).is_symlink():
                 raise NewsmarkError(
-                    f"{root / name}: a symbolic link; newsmark writes only into the corpus's own folders "
-                    "(make it a real folder)"
+                    f"{name}/ is a symbolic link (NM108); newsmark writes only into the corpus's own folders: "
+                    "replace it with a real folder; nothing was written"
                 )
-        yield
+        yield _clear_staging(root)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,6 @@ from newsmark.contributor.bulk.items import Options
 from newsmark.contributor.bulk.orchestrate import import_sources
 from newsmark.contributor.bulk.sources import MAX_SOURCE_LINE
 from newsmark.contributor.bulk.stories import dedup, find_near_duplicates
-from newsmark.contributor.bulk.write import remove_killed_import_files
 
 __all__ = [
     "MAX_SOURCE_LINE",
@@ -25,5 +24,4 @@ __all__ = [
     "dedup",
     "find_near_duplicates",
     "import_sources",
-    "remove_killed_import_files",
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from newsmark.contributor.bulk.check import check_items
 from newsmark.contributor.bulk.items import Options
 from newsmark.contributor.bulk.sources import FIELDS, read_items
-from newsmark.contributor.bulk.write import remove_killed_import_files, write_items
+from newsmark.contributor.bulk.write import write_items
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock
@@ -46,8 +46,7 @@ def import_sources(
     # One writer at a time per corpus, from the import's check pass to its last rename: two imports deciding
     # ids against the same corpus would give one id to two texts. Under the lock, what a killed import left
     # is removed first (no other import can be writing it).
-    with corpus_lock(root):
-        removed = remove_killed_import_files(root)
+    with corpus_lock(root) as removed:
         decisions, problems, warnings = check_items(
             root, (item for path in paths for item in read_items(path, options.mapping)), options, settings, progress
         )

@@ -1,5 +1,5 @@
-"""The import's second pass: the sources read again, each imported item's files staged beside their
-targets and renamed into place together; and the removal of what a killed import left staged."""
+"""The import's second pass: the sources read again, each imported item's files staged in the corpus's
+staging folder (files.STAGING) and renamed into place together."""
 
 from __future__ import annotations
 
@@ -12,21 +12,7 @@ from newsmark.contributor.bulk.items import Decision, Options, item_digest, item
 from newsmark.contributor.bulk.sources import read_items
 from newsmark.contributor.intake import article_plan
 from newsmark.errors import NewsmarkError
-from newsmark.files import current_umask, linked_folder
-
-STAGED_SUFFIX = ".import-tmp"  # a file an import staged beside its target and had not renamed yet
-
-
-def remove_killed_import_files(root: Path) -> list[str]:
-    """The files that imports killed before their renames left in corpus/ and annotations/, removed."""
-    removed = []
-    for folder in ("corpus", "annotations"):
-        if (root / folder).is_dir() and not (root / folder).is_symlink():
-            for path in sorted((root / folder).glob(f".*{STAGED_SUFFIX}")):
-                if path.is_file() and not path.is_symlink():
-                    path.unlink()
-                    removed.append(f"{folder}/{path.name}")
-    return removed
+from newsmark.files import STAGED_SUFFIX, current_umask, staging_folder
 
 
 def write_items(
@@ -38,13 +24,8 @@ def write_items(
     staged: list[tuple[str, Path]] = []
     planned: list[Path] = []
     total, done = sum(decision.skipped is None for decision in decisions), 0
-    mode, folders = 0o666 & ~current_umask(), set()
-    for folder in ("corpus", "annotations"):
-        linked = linked_folder(root, root / folder / "x")
-        if linked is not None:
-            raise NewsmarkError(
-                f"{folder}/ is a link; the corpus holds no links (NM108): replace it with a folder; nothing was written"
-            )
+    mode, folders, staging = 0o666 & ~current_umask(), set(), None
+    # (a linked corpus/ or annotations/ is refused by the writer lock, held since the check pass)
     try:
         items = (item for path in paths for item in read_items(path, options.mapping))
         for item, decision in itertools.zip_longest(items, decisions):
@@ -73,7 +54,10 @@ def write_items(
                 if target.parent not in folders:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(target.parent)
-                fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=STAGED_SUFFIX)
+                staging = staging or staging_folder(root)
+                fd, temporary = tempfile.mkstemp(
+                    dir=staging, prefix=f"{target.parent.name}.{target.name}.", suffix=STAGED_SUFFIX
+                )
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     os.fchmod(handle.fileno(), mode)
                     handle.write(content)
@@ -83,6 +67,8 @@ def write_items(
                 progress(done, total)
         for temporary, target in staged:
             os.replace(temporary, target)
+        if staging is not None:
+            staging.rmdir()  # empty now; nothing is left for git to list
     except BaseException:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
