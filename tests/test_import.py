@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 import yaml
@@ -607,3 +608,21 @@ def test_dry_run_refuses_at_the_line_what_the_import_refuses(root, tmp_path):
             result.stderr
         )
     assert sorted(path.name for path in (root / "corpus").iterdir()) == ["pier.txt", "pier.yaml"]
+
+
+def test_new_refuses_a_title_that_is_not_utf8(root, tmp_path):
+    # A byte that is not UTF-8 on the command line reaches Python as a lone surrogate, which no file can
+    # hold: refused naming the field, nothing written (it was an internal error while writing the YAML).
+    import subprocess
+
+    from conftest import NEWSMARK
+
+    article = tmp_path / "article.txt"
+    article.write_text(PIER)
+    args = [str(NEWSMARK), "new", "--text", str(article), "--date", "2024-03-04", "--root", str(root)]
+    result = subprocess.run([*map(os.fsencode, args), b"--title", b"Pier \xff plan"], capture_output=True)
+    assert result.returncode == 1
+    assert result.stderr.decode() == (
+        "newsmark: error: title: holds U+DCFF, half of a UTF-16 pair, which is not a character; remove it\n"
+    )
+    assert list((root / "corpus").iterdir()) == []

@@ -19,6 +19,9 @@ CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
 CONTROL_RE = re.compile(f"[{CONTROLS}]")
 CONTROL_OR_TAB_RE = re.compile(f"[\\t{CONTROLS}]")  # in an article body
 BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
+# Half of a UTF-16 pair on its own (a command-line argument that was not UTF-8 decodes to these): not a
+# character, and no file can hold it as UTF-8.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
 _HIDDEN_RE = re.compile(f"[{CONTROLS}{BIDI_CONTROLS}{ZERO_WIDTH}]")
 _ALSO_IN_LINES_RE = re.compile(f"[\\t\\n{CONTROLS}{BIDI_CONTROLS}{ZERO_WIDTH}]")

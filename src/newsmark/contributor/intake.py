@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from newsmark.chars import BIDI_RE, CONTROL_RE, codepoint
+from newsmark.chars import BIDI_RE, CONTROL_RE, SURROGATE_RE, codepoint
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock, write_atomic
 from newsmark.ids import MAX_ID_LENGTH, RESERVED_NAMES, is_article_id
@@ -289,13 +289,19 @@ def article_metadata(
             *(("author", a) for a in authors),
         )
         if isinstance(value, str)
-        for match in [CONTROL_RE.search(value) or BIDI_RE.search(value)]
+        for match in [CONTROL_RE.search(value) or BIDI_RE.search(value) or SURROGATE_RE.search(value)]
         if match
     ]
-    if hidden:  # validate would refuse them (NM105, NM111): say so now, naming the field
+    if hidden:  # validate would refuse them (NM105, NM111), and a lone surrogate cannot even be written
         raise NewsmarkError(
             "; ".join(
-                f"{field}: holds {codepoint(char)}, a control character that validate refuses; remove it"
+                f"{field}: holds {codepoint(char)}, "
+                + (
+                    "half of a UTF-16 pair, which is not a character"
+                    if SURROGATE_RE.match(char)
+                    else "a control character that validate refuses"
+                )
+                + "; remove it"
                 for field, char in hidden
             )
         )
