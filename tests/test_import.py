@@ -493,6 +493,25 @@ def test_dedup_apply_changes_nothing_when_a_member_is_a_link(root, tmp_path):
     assert meta.is_symlink() and "story:" not in outside.read_text()
 
 
+def test_dedup_changes_nothing_when_a_member_is_not_yaml(root, tmp_path):
+    # A member's metadata that does not parse is a located error (it was an internal error from the YAML
+    # editor), and no other member is written.
+    other = PIER.replace("winter storms", "spring storms", 1) + "Fishermen welcomed the decision."
+    for number, (text, title) in enumerate([(PIER, "Pier"), (other, "Pier again")]):
+        feed = _jsonl(tmp_path / f"f{number}.jsonl", [{"text": text, "title": title, "date": f"2024-03-0{number + 1}"}])
+        assert run_cli("import", feed, "--root", str(root)).returncode == 0
+    meta = root / "corpus" / "2024-03-02-pier-again.yaml"
+    meta.write_text("id: 2024-03-02-pier-again\n  title: [\n")
+    before = {path.name: path.read_bytes() for path in (root / "corpus").iterdir()}
+    result = run_cli("dedup", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        "newsmark: error: corpus/2024-03-02-pier-again.yaml:2:8: not valid YAML (mapping values are not allowed "
+        "here); run newsmark validate; nothing was changed\n"
+    )
+    assert {path.name: path.read_bytes() for path in (root / "corpus").iterdir()} == before
+
+
 def test_import_never_writes_through_a_linked_folder(root, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -7,8 +7,30 @@ from __future__ import annotations
 import io
 
 
+class NotYAML(ValueError):
+    """The text is not YAML ruamel can read: where (``line``, ``col``, from 1) and why, in words."""
+
+    def __init__(self, line: int, col: int, problem: str):
+        self.line, self.col, self.problem = line, col, problem
+        super().__init__(f"{line}:{col}: not valid YAML ({problem})")
+
+
 def round_trip_load(text: str):
-    """A ruamel YAML object and the document, for edits that keep comments, key order and quoting."""
+    """A ruamel YAML object and the document, for edits that keep comments, key order and quoting; raises
+    NotYAML for a text that does not parse (a tool may meet a file validate has not passed)."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return _round_trip_load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise NotYAML(line, col, err.problem or err.context or "a syntax error") from None
+    except YAMLError as err:
+        raise NotYAML(1, 1, str(err).splitlines()[0] if str(err) else type(err).__name__) from None
+
+
+def _round_trip_load(text: str):
     from ruamel.yaml import YAML
     from ruamel.yaml.util import load_yaml_guess_indent
 

@@ -101,7 +101,7 @@ def _apply_stories(root: Path, groups: list[dict]) -> None:
     """Write each group's story into its members' metadata. Every file is read and checked before any is
     written, and all are written together: a member that cannot be read (or is a link, which would be
     replaced by a copy of what it points at) stops the whole apply with nothing changed."""
-    from newsmark.contributor.yamledit import round_trip_dump, round_trip_load
+    from newsmark.contributor.yamledit import NotYAML, round_trip_dump, round_trip_load
 
     contents: dict[Path, str] = {}
     for group in groups:
@@ -113,6 +113,8 @@ def _apply_stories(root: Path, groups: list[dict]) -> None:
             try:
                 yaml_writer, data = round_trip_load(raw.decode("utf-8"))
                 data["story"] = group["story"]
+            except NotYAML as err:
+                raise NewsmarkError(f"{rel}:{err}; run newsmark validate; nothing was changed") from None
             except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as err:
                 raise NewsmarkError(
                     f"{rel}: cannot be read as metadata ({type(err).__name__}); run newsmark "
