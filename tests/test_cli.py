@@ -6,6 +6,7 @@ import argparse
 import json
 import shutil
 
+import pytest
 from conftest import CASES, REPO, SEED_ID, run_cli, run_on_a_terminal
 
 
@@ -223,3 +224,21 @@ def test_quiet_on_every_command_that_shows_progress(tiny):
     assert run_on_a_terminal("stats", "--root", str(tiny), "-q") == (0, out, "")
     # stats validates like validate, with the same cache and worker options, and the same result without them
     assert run_cli("stats", "--root", str(tiny), "--no-cache", "-j", "1").stdout == out
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["validate", "-j", "0"], "argument -j/--jobs: '0' is not a whole number from 1 to 256"),
+        (["validate", "-j", "-3"], "argument -j/--jobs: '-3' is not a whole number from 1 to 256"),
+        (["build", "-j", "100000", "--out", "x"], "argument -j/--jobs: '100000' is not a whole number from 1 to 256"),
+        (["import", "f.jsonl", "--skip-longer-than", "-5"], "'-5' is not a whole number of at least 1"),
+        (["import", "f.jsonl", "--skip-title", "(unclosed"], "'(unclosed' is not a regular expression (missing )"),
+        (["synth", "--out", "x", "--articles", "-1"], "argument --articles: '-1' is not a whole number of at least 1"),
+    ],
+)
+def test_a_number_or_pattern_a_command_cannot_use_is_a_usage_error(tiny, args, said):
+    # -j 0 and -j -3 ran as if not given, -j 100000 started that many workers, a negative length skipped
+    # every item and a broken pattern was a refused operation (exit 1): each is a usage error now.
+    result = run_cli(*args, "--root", str(tiny))
+    assert result.returncode == 2 and said in result.stderr, result.stderr

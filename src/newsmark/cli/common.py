@@ -65,11 +65,42 @@ def root_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def whole_number(least: int, most: int | None = None):
+    """An argparse type: a whole number from ``least`` (to ``most``); anything else is a usage error (exit
+    2) naming the bounds, never a value a command would misuse (-j 0, a negative length)."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or number < least or (most is not None and number > most):
+            bounds = f"from {least} to {most}" if most is not None else f"of at least {least}"
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number {bounds}")
+        return number
+
+    return parse
+
+
+def regular_expression(value: str) -> str:
+    """An argparse type: a Python regular expression that compiles (else a usage error saying why)."""
+    import re
+
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a regular expression ({err})") from None
+    return value
+
+
+MAX_JOBS = 256  # far above any core count here; a larger number would only start idle processes
+
+
 def jobs_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=whole_number(1, MAX_JOBS),
         metavar="N",
         help="worker processes (default: one per core; 1 runs everything in this process)",
     )

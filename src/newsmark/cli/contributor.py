@@ -14,8 +14,10 @@ from newsmark.cli.common import (
     format_option,
     progress,
     quiet_option,
+    regular_expression,
     require_corpus,
     root_option,
+    whole_number,
 )
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 
@@ -118,13 +120,14 @@ newsmark import pages/*.html texts/ -q
     )
     bulk.add_argument(
         "--skip-title",
+        type=regular_expression,
         metavar="REGEX",
         help="leave out items whose title this regular expression finds (e.g. '^TEST PAGE')",
     )
     bulk.add_argument(
         "--skip-longer-than",
         dest="skip_longer",
-        type=int,
+        type=whole_number(1),
         metavar="N",
         help="leave out items whose text as given is longer than N characters",
     )
@@ -219,7 +222,7 @@ out=$(mktemp -d) && newsmark synth --articles 1000 --out "$out" && newsmark buil
 newsmark synth --articles 100 --first 1000 --near-duplicates 0.1 --out "$out"   # 100 more, some republished
 """,
     )
-    synth.add_argument("--articles", type=int, required=True, metavar="N", help="how many articles")
+    synth.add_argument("--articles", type=whole_number(1), required=True, metavar="N", help="how many articles")
     synth.add_argument("--out", required=True, metavar="DIR", help="the folder to write (a new corpus root)")
     synth.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     synth.add_argument(
@@ -233,7 +236,7 @@ newsmark synth --articles 100 --first 1000 --near-duplicates 0.1 --out "$out"   
     )
     synth.add_argument(
         "--first",
-        type=int,
+        type=whole_number(0),
         default=0,
         metavar="N",
         help="number of the first article (to add articles to an existing synthetic corpus)",
