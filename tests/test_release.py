@@ -406,6 +406,26 @@ def test_a_split_rule_change_needs_a_major_version(two_releases, tmp_path):
     assert result.returncode == 0 and report["split_rule_changed"] and report["moved"] and report["errors"] == []
 
 
+def test_a_revision_that_cannot_be_built_is_named_not_its_temporary_copy(two_releases):
+    # diff builds a revision in a temporary folder; a problem with its files is said of the revision
+    # (HEAD:pyproject.toml, HEAD:annotations/...), not of that folder, which is gone when the user reads it.
+    root, old, _ = two_releases
+    pyproject = root / "pyproject.toml"
+    settings = pyproject.read_text()
+    pyproject.write_text(settings.replace('version = "0.0.1"\n', ""))
+    commit_all(root, "no version")
+    result = run_cli("diff", str(old), "HEAD", "--root", str(root))
+    assert result.returncode == 1 and "newsmark-diff-" not in result.stderr, result.stderr
+    assert "HEAD:pyproject.toml:1:1: [project] has no version" in result.stderr
+    pyproject.write_text(settings)
+    annotation = sorted((root / "annotations").glob("*.yaml"))[0]
+    annotation.write_text(annotation.read_text().replace("type: PERSON", "type: PERSN", 1))
+    commit_all(root, "a type that is no label")
+    result = run_cli("diff", str(old), "HEAD", "--root", str(root))
+    assert result.returncode == 1 and "revision HEAD does not validate, so it cannot be built:" in result.stderr
+    assert f"HEAD:annotations/{annotation.name}:" in result.stderr and "NM304" in result.stderr
+
+
 def test_the_datasheet_answers_what_the_datasheet_questions_ask():
     datasheet = (REPO / "DATASHEET.md").read_text()
     for answer in (

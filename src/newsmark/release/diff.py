@@ -24,11 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from newsmark.errors import NewsmarkError
+from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.git import resolve_commit
 from newsmark.pipeline.features import CONFIGS
 from newsmark.pipeline.splits import SPLITS
 from newsmark.release.dataset import config_rows, decoded_rows
+from newsmark.reporters import finding_line
 
 SPLIT_SETTINGS = ("salt", "test_fraction", "validation_fraction")  # the split rule's inputs (pipeline/splits.py)
 PARTS = {"text": "corpus/{}.txt", "metadata": "corpus/{}.yaml", "annotation": "annotations/{}.yaml"}
@@ -63,7 +64,15 @@ def dataset_folder(spec: str, root: Path):
     work = Path(tempfile.mkdtemp(prefix="newsmark-diff-"))
     try:
         check_out(root, commit, spec, work / "corpus")
-        build(work / "corpus", work / "dataset")
+        try:
+            build(work / "corpus", work / "dataset")
+        except ValidationFailed as err:
+            shown = [f"{spec}:{finding_line(f)}" for f in err.report.errors[:20]]
+            raise NewsmarkError(
+                f"revision {spec} does not validate, so it cannot be built:\n" + "\n".join(shown)
+            ) from None
+        except NewsmarkError as err:  # said of the revision's files, not of the temporary folder they were in
+            raise NewsmarkError(str(err).replace(f"{work / 'corpus'}/", f"{spec}:")) from None
         pyproject = (work / "corpus" / "pyproject.toml").read_text(encoding="utf-8")  # the build read it
         yield Release(work / "dataset", (f"{spec}:pyproject.toml", pyproject))
     finally:
