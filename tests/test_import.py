@@ -503,13 +503,29 @@ def test_dedup_changes_nothing_when_a_member_is_not_yaml(root, tmp_path):
     meta = root / "corpus" / "2024-03-02-pier-again.yaml"
     meta.write_text("id: 2024-03-02-pier-again\n  title: [\n")
     before = {path.name: path.read_bytes() for path in (root / "corpus").iterdir()}
-    result = run_cli("dedup", "--root", str(root))
-    assert result.returncode == 1, result.stderr
-    assert result.stderr == (
-        "newsmark: error: corpus/2024-03-02-pier-again.yaml:2:8: not valid YAML (mapping values are not allowed "
-        "here); run newsmark validate; nothing was changed\n"
-    )
+    for dry_run in ([], ["--dry-run"]):  # the dry run refuses what the real run refuses
+        result = run_cli("dedup", *dry_run, "--root", str(root))
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == (
+            "newsmark: error: corpus/2024-03-02-pier-again.yaml:2:8: not valid YAML (mapping values are not "
+            "allowed here); run newsmark validate; nothing was changed\n"
+        )
     assert {path.name: path.read_bytes() for path in (root / "corpus").iterdir()} == before
+    # a text that is not UTF-8 cannot be compared: refused, where before it was silently left out
+    meta.write_text(before["2024-03-02-pier-again.yaml"].decode())
+    (root / "corpus" / "2024-03-01-pier.txt").write_bytes(b"caf\xe9\n")
+    result = run_cli("dedup", "--root", str(root))
+    assert result.returncode == 1 and "corpus/2024-03-01-pier.txt:1:4: NM101 invalid UTF-8" in result.stderr
+
+
+def test_a_source_read_twice_must_be_a_file(root, tmp_path):
+    # The import reads its sources twice (check pass, write pass): a pipe would block the second read.
+    fifo = tmp_path / "feed.jsonl"
+    os.mkfifo(fifo)
+    result = run_cli("import", str(fifo), "--root", str(root))
+    assert result.returncode == 1 and "not a regular file or a folder (a pipe can be read once)" in result.stderr
+    unknown = run_cli("import", str(fifo), "--map", "bogus=col", "--root", str(root))
+    assert unknown.returncode == 2 and "--map bogus: the fields are text, title, date" in unknown.stderr
 
 
 def test_import_never_writes_through_a_linked_folder(root, tmp_path):

@@ -369,12 +369,15 @@ def _writes(args) -> bool:
 
 def _run_import(args) -> int:
     from newsmark.contributor.bulk import Options, import_sources
+    from newsmark.contributor.bulk.sources import FIELDS
 
     mapping = {}
     for pair in args.map or []:
         name, sep, column = pair.partition("=")
         if not sep or not name or not column:
             raise UsageError(f"--map {pair!r}: write FIELD=COLUMN, e.g. --map text=body")
+        if name not in FIELDS:
+            raise UsageError(f"--map {name}: the fields are {', '.join(FIELDS)}")
         mapping[name] = column
     options = Options(
         mapping, args.license, args.source_name, args.authors, args.clean, args.skip_title, args.skip_longer

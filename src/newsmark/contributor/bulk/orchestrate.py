@@ -42,6 +42,8 @@ def import_sources(
     for path in paths:
         if not path.exists():
             raise NewsmarkError(f"{path}: no such file or folder")
+        if not (path.is_file() or path.is_dir()):  # the import reads its sources twice (check, then write)
+            raise NewsmarkError(f"{path}: not a regular file or a folder (a pipe can be read once); save it to a file")
     settings = read_dedup_settings(root)
     # One writer at a time per corpus, from the import's check pass to its last rename: two imports deciding
     # ids against the same corpus would give one id to two texts. Under the lock, what a killed import left

@@ -12,6 +12,7 @@ from newsmark.ids import is_article_id
 from newsmark.neardup import BATCH, clusters, near_duplicate_clusters, signatures
 from newsmark.pipeline.read.files import read_article_text, read_bytes, read_yaml
 from newsmark.pipeline.read.inventory import inventory
+from newsmark.reporters import finding_line
 from newsmark.settings import DedupSettings, read_dedup_settings
 
 
@@ -65,11 +66,16 @@ def find_near_duplicates(root: str | Path) -> list[list[str]]:
 
     root = Path(root)
     settings = read_dedup_settings(root)
-    texts = (
-        (article_id, read_article_text(path, root)[0]) for article_id, path in sorted(inventory(root).texts.items())
-    )
+
+    def texts():
+        for article_id, path in sorted(inventory(root).texts.items()):
+            text, problems = read_article_text(path, root)
+            if text is None:  # left out, it could be a copy no group names: refused, as validate would
+                raise NewsmarkError(f"{finding_line(problems[0])}; nothing was changed")
+            yield article_id, text
+
     ids, rows = [], []
-    for batch in batches((pair for pair in texts if pair[1] is not None), BATCH):
+    for batch in batches(texts(), BATCH):
         ids += [article_id for article_id, _ in batch]
         rows += list(signatures([text for _, text in batch], settings))
     links = near_duplicate_clusters(ids, numpy.stack(rows), settings) if len(rows) > 1 else []
@@ -93,14 +99,17 @@ def dedup(root: str | Path, apply: bool = False) -> list[dict]:
         )
     if apply:
         with corpus_lock(root):
-            _apply_stories(root, groups)
+            write_all_atomic(_with_stories(root, groups))
+    else:  # a dry run refuses what the real run would refuse
+        _with_stories(root, groups)
     return groups
 
 
-def _apply_stories(root: Path, groups: list[dict]) -> None:
-    """Write each group's story into its members' metadata. Every file is read and checked before any is
-    written, and all are written together: a member that cannot be read (or is a link, which would be
-    replaced by a copy of what it points at) stops the whole apply with nothing changed."""
+def _with_stories(root: Path, groups: list[dict]) -> dict[Path, str]:
+    """Each group's story written into its members' metadata, as the new contents of their files. Every
+    file is read and checked before any is written (the caller writes all together): a member that cannot
+    be read (or is a link, which would be replaced by a copy of what it points at) stops the whole apply
+    with nothing changed."""
     from newsmark.contributor.yamledit import NotYAML, round_trip_dump, round_trip_load
 
     contents: dict[Path, str] = {}
@@ -121,4 +130,4 @@ def _apply_stories(root: Path, groups: list[dict]) -> None:
                     "validate; nothing was changed"
                 ) from None
             contents[root / rel] = round_trip_dump(yaml_writer, data)
-    write_all_atomic(contents)
+    return contents

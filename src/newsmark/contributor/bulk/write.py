@@ -3,6 +3,7 @@ staging folder (files.STAGING) and renamed into place together."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -72,5 +73,8 @@ def write_items(
     except BaseException:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
+        if staging is not None:
+            with contextlib.suppress(OSError):
+                staging.rmdir()
         raise
     return sorted(str(target.relative_to(root)) for target in planned)
