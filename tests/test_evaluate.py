@@ -246,6 +246,16 @@ def test_a_prediction_listed_twice_is_a_located_error(dataset, tmp_path):
         result.returncode == 1
         and f"{path}:1: mentions[{len(line['mentions'])}] repeats an earlier mention" in result.stderr
     )
+    # a topic or a check-worthy sentence listed twice in one line was read into a set and scored
+    topic = write(tmp_path / "topic.jsonl", [{"id": line["id"], "topics": ["medtop:02000000", "medtop:02000000"]}])
+    result = run_cli("evaluate", topic, "--dataset", str(dataset))
+    assert result.returncode == 1 and f"{topic}:1: topics lists medtop:02000000 more than once" in result.stderr
+    sentence = write(tmp_path / "sentence.jsonl", [{"id": line["id"], "checkworthy_sentences": [0, 0]}])
+    result = run_cli("evaluate", sentence, "--dataset", str(dataset))
+    assert (
+        result.returncode == 1
+        and f"{sentence}:1: checkworthy_sentences lists sentence 0 more than once" in result.stderr
+    )
 
 
 def test_streamed_scores_equal_every_line_at_once(dataset, tmp_path):

@@ -186,13 +186,22 @@ def _read_article_line(item: dict, gold: Gold) -> tuple[dict, str]:
             return {}, (
                 f"checkworthy_sentences must be a list of sentence indices of this article (0 to {len(sentences) - 1})"
             )
+        if len(set(indices)) < len(indices):  # a set would hide it, as a duplicate line would be hidden
+            return {}, f"checkworthy_sentences lists sentence {_first_repeat(indices)} more than once"
         prediction["checkworthy_sentences"] = set(indices)
     if "topics" in item:
         topics = item["topics"]
         if not isinstance(topics, list) or any(topic not in gold.topics for topic in topics):
             return {}, "topics must be a list of IPTC QCodes (medtop:01000000 ... medtop:17000000)"
+        if len(set(topics)) < len(topics):
+            return {}, f"topics lists {_first_repeat(topics)} more than once"
         prediction["topics"] = set(topics)
     return prediction, ""
+
+
+def _first_repeat(values: list):
+    seen = set()
+    return next(value for value in values if value in seen or seen.add(value))
 
 
 def evaluate(
