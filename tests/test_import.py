@@ -477,12 +477,18 @@ def test_a_source_changed_between_the_passes_writes_nothing(root, tmp_path):
     assert list((root / "corpus").iterdir()) == [] and list((root / "annotations").iterdir()) == []
 
 
-def test_dedup_apply_changes_nothing_when_a_member_is_a_link(root, tmp_path):
+def _two_near_duplicates(root, tmp_path):
+    """Import two near-duplicate articles, one feed each (so neither import groups them); the second's
+    metadata file, which dedup would give the first's story."""
     other = PIER.replace("winter storms", "spring storms", 1) + "Fishermen welcomed the decision."
     for number, (text, title) in enumerate([(PIER, "Pier"), (other, "Pier again")]):
         feed = _jsonl(tmp_path / f"f{number}.jsonl", [{"text": text, "title": title, "date": f"2024-03-0{number + 1}"}])
         assert run_cli("import", feed, "--root", str(root)).returncode == 0
-    meta = root / "corpus" / "2024-03-02-pier-again.yaml"
+    return root / "corpus" / "2024-03-02-pier-again.yaml"
+
+
+def test_dedup_apply_changes_nothing_when_a_member_is_a_link(root, tmp_path):
+    meta = _two_near_duplicates(root, tmp_path)
     outside = tmp_path / "outside.yaml"
     outside.write_text("".join(line + "\n" for line in meta.read_text().splitlines() if not line.startswith("story:")))
     meta.unlink()
@@ -496,11 +502,7 @@ def test_dedup_apply_changes_nothing_when_a_member_is_a_link(root, tmp_path):
 def test_dedup_changes_nothing_when_a_member_is_not_yaml(root, tmp_path):
     # A member's metadata that does not parse is a located error (it was an internal error from the YAML
     # editor), and no other member is written.
-    other = PIER.replace("winter storms", "spring storms", 1) + "Fishermen welcomed the decision."
-    for number, (text, title) in enumerate([(PIER, "Pier"), (other, "Pier again")]):
-        feed = _jsonl(tmp_path / f"f{number}.jsonl", [{"text": text, "title": title, "date": f"2024-03-0{number + 1}"}])
-        assert run_cli("import", feed, "--root", str(root)).returncode == 0
-    meta = root / "corpus" / "2024-03-02-pier-again.yaml"
+    meta = _two_near_duplicates(root, tmp_path)
     meta.write_text("id: 2024-03-02-pier-again\n  title: [\n")
     before = {path.name: path.read_bytes() for path in (root / "corpus").iterdir()}
     for dry_run in ([], ["--dry-run"]):  # the dry run refuses what the real run refuses

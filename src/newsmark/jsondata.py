@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sys
 
+from newsmark.chars import SURROGATE_RE
+
 MAX_DEPTH = 64
 
 
@@ -44,9 +46,9 @@ def _problem(value) -> str | None:
         if depth > MAX_DEPTH:
             return f"nested more than {MAX_DEPTH} levels deep"
         if isinstance(item, str):
-            bad = next((char for char in item if "\ud800" <= char <= "\udfff"), None)
+            bad = SURROGATE_RE.search(item)
             if bad is not None:
-                return f"a string holds a lone surrogate U+{ord(bad):04X}, which is not a character"
+                return f"a string holds a lone surrogate U+{ord(bad.group()):04X}, which is not a character"
         elif isinstance(item, dict):
             stack.extend((key, depth + 1) for key in item)
             stack.extend((child, depth + 1) for child in item.values())

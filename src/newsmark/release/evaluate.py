@@ -201,7 +201,11 @@ def _read_article_line(item: dict, gold: Gold) -> tuple[dict, str]:
 
 def _first_repeat(values: list):
     seen = set()
-    return next(value for value in values if value in seen or seen.add(value))
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
 
 
 def evaluate(

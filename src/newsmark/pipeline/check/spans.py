@@ -166,7 +166,8 @@ def _covering(spans: list[tuple[int, int]]) -> Callable[[int, int], bool]:
     """Whether a mention covers the occurrence (start, end): the same span, one around it, or one crossing
     it; that is, one that overlaps it without lying strictly inside it. Answered in log time from the spans
     sorted by start with the running maximum of their ends, so an article with thousands of mentions of a
-    word that occurs thousands of times costs n log n, not n * m (``covered_plainly`` is the definition)."""
+    word that occurs thousands of times costs n log n, not n * m (tests/test_suggest.py holds it equal to the
+    rule written out)."""
     ordered = sorted(spans)
     starts = [s for s, _ in ordered]
     reach = list(itertools.accumulate((e for _, e in ordered), max))
@@ -186,11 +187,6 @@ def _covering(spans: list[tuple[int, int]]) -> Callable[[int, int], bool]:
         )
 
     return covered
-
-
-def covered_plainly(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """The rule ``_covering`` answers fast, written as it reads (the tests compare the two)."""
-    return any(s <= start and end <= e or s < start < e < end or start < s < end < e for s, e in spans)
 
 
 def check_missed_mentions(doc: Document, text: str, article_id: str) -> list[Finding]:
