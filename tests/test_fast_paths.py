@@ -200,16 +200,19 @@ def test_compiled_validator_agrees_with_jsonschema():
 
 
 def test_help_and_validate_import_only_what_a_valid_run_needs(tiny):
+    # validate runs first: `--help` builds every command's parser, `import` listing its cleaning rules
     probe = (
         "import sys; from newsmark.cli import main\n"
-        "for argv in (['--help'], ['validate', '--root', sys.argv[1], '--no-cache']):\n"
+        "heavy = ('datasets', 'pandas', 'pyarrow', 'spacy', 'jsonschema', 'importlib.metadata', 'concurrent.futures')\n"
+        "for argv, unneeded in ((['validate', '--root', sys.argv[1], '--no-cache'],\n"
+        "                        heavy + ('newsmark.contributor.cleaning',)), (['--help'], heavy)):\n"
         "    try: main(argv)\n"
         "    except SystemExit: pass\n"
-        "print(sorted(m for m in ('datasets', 'pandas', 'pyarrow', 'spacy', 'jsonschema', 'importlib.metadata',\n"
-        "                         'concurrent.futures') if m in sys.modules))"
+        "    print('imported:', sorted(m for m in unneeded if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", probe, str(tiny)], capture_output=True, text=True, timeout=60)
-    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+    imported = [line for line in result.stdout.splitlines() if line.startswith("imported:")]
+    assert imported == ["imported: []", "imported: []"], result.stdout + result.stderr
 
 
 def test_no_progress_output_when_not_on_a_terminal(synthetic_corpus, tmp_path):
@@ -564,3 +567,79 @@ def test_the_tool_fingerprint_follows_the_spdx_licence_list(tmp_path):
         check=True,
     ).stdout
     assert plain.strip() and shadowed.strip() and plain != shadowed
+
+
+def _plain_select(root, paths):
+    """``runner.select`` as it was: the inventory of the whole corpus, then what concerns ``paths``."""
+    from newsmark.pipeline.check.runner import article_id_of
+    from newsmark.pipeline.read.inventory import inventory
+
+    listing = inventory(root)
+    wanted = {article_id_of(root, path) for path in paths}
+    ids = [i for i in sorted(set(listing.texts) | set(listing.metas) | set(listing.annotations)) if i in wanted]
+    findings = [
+        f
+        for f in listing.findings
+        if f.path in ("corpus", "annotations") or article_id_of(root, root / f.path) in wanted
+    ]
+    return listing, ids, findings
+
+
+def test_checking_a_few_articles_lists_only_their_files_and_finds_what_the_whole_listing_finds(
+    synthetic_corpus, tmp_path
+):
+    """A run over a few files (pre-commit, `suggest`, a Label Studio export) lists only their articles'
+    entries; the files, findings and independent layers must be those the whole inventory gives them,
+    stray names (`x.txt~`, a folder `x`), links and reserved names included."""
+    from newsmark.pipeline.check.article import check_article
+    from newsmark.pipeline.check.orchestrate import checked_articles
+    from newsmark.pipeline.check.runner import select
+
+    root = shutil.copytree(synthetic_corpus, tmp_path / "corpus", ignore=shutil.ignore_patterns(CACHE_DIR))
+    corpus, annotations = root / "corpus", root / "annotations"
+    (corpus / "synthetic-000007.txt~").write_text("an editor's backup\n")
+    (annotations / "synthetic-000007.yaml.orig").write_text("article: x\n")
+    (corpus / "synthetic-000009").mkdir()
+    (corpus / "synthetic-000012.yaml").rename(corpus / "moved.yaml")
+    (corpus / "synthetic-000012.yaml").symlink_to(corpus / "moved.yaml")
+    (corpus / "con.txt").write_text("a device name on Windows\n")
+    for annotator, article_id in [("ann-b", "synthetic-000007"), ("ann-b", "synthetic-000010"), ("ann-c", "junk")]:
+        (annotations / "independent" / annotator).mkdir(parents=True, exist_ok=True)
+        shutil.copy(
+            annotations / "synthetic-000007.yaml", annotations / "independent" / annotator / f"{article_id}.yaml"
+        )
+    (annotations / "independent" / "Not A Handle").mkdir()
+    (annotations / "synthetic-000011.yaml").unlink()  # an article not annotated yet (NM504, a warning)
+    for paths in (
+        ["annotations/synthetic-000007.yaml"],
+        ["corpus/synthetic-000007.txt", "corpus/synthetic-000009.yaml"],
+        ["corpus/synthetic-000012.txt", "corpus/con.txt", "README.md"],
+        ["annotations/independent/ann-b/synthetic-000010.yaml", "corpus/synthetic-000011.yaml"],
+        ["annotations/independent/Not A Handle", "corpus/no-such-article.txt"],
+    ):
+        paths = [root / path for path in paths]
+        fast, fast_ids = select(root, paths)
+        plain, plain_ids, plain_findings = _plain_select(root, paths)
+        assert fast_ids == plain_ids and fast.findings == plain_findings, paths
+        for article_id in plain_ids:
+            for kind in ("texts", "metas", "annotations"):
+                assert getattr(fast, kind).get(article_id) == getattr(plain, kind).get(article_id), (paths, kind)
+            layers = {key: path for key, path in plain.layers.items() if key[1] == article_id}
+            assert {key: path for key, path in fast.layers.items() if key[1] == article_id} == layers
+        # and only those articles were listed, not the 300 of the corpus
+        assert set(fast.texts) | set(fast.metas) | set(fast.annotations) <= set(plain_ids), paths
+        assert _plain(newsmark.validate(root, paths)) == _plain(newsmark.validate(root, paths, jobs=1)), paths
+
+    # checked_articles reads an article's files where the whole inventory finds them
+    def read(article):
+        return article.text, *(None if doc is None else doc.data for doc in (article.meta, article.annotation))
+
+    (corpus / "synthetic-000007.txt~").unlink()
+    (annotations / "synthetic-000007.yaml.orig").unlink()
+    whole, _, _ = _plain_select(root, [])
+    for article_id in ("synthetic-000007", "synthetic-000011", "synthetic-000013"):
+        (article,) = checked_articles(root, [article_id])
+        slots = (whole.texts.get(article_id), whole.metas.get(article_id), whole.annotations.get(article_id))
+        assert read(article) == read(check_article(root, article_id, slots, positions=False)[0]), article_id
+    refused = run_cli("suggest", "synthetic-000009", "--dry-run", "--root", str(root))
+    assert refused.returncode == 1 and "corpus/synthetic-000009:1:1: NM109" in refused.stderr, refused.stderr

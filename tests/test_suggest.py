@@ -359,3 +359,48 @@ def test_the_gazetteer_kept_in_its_own_file_equals_a_fresh_one_and_nothing_else_
         assert Gazetteer.of_corpus(root).entries() == edited, name
         assert not (tmp_path / "owned").exists(), name
     (cache / GAZETTEER_FILE).write_bytes(good)
+
+
+def test_the_kept_gazetteer_follows_edits_to_texts_and_metadata_too(synthetic_corpus, tmp_path):
+    """Only annotations name mentions, but whether an article's names count depends on its text and
+    metadata too (an article that is not built gives none): a text or metadata file edited in place, with
+    no annotation and no folder touched, must change the gazetteer as it changes a fresh one."""
+    import os
+    import time
+
+    import newsmark
+    from newsmark.contributor.suggest import Gazetteer
+    from newsmark.pipeline.cache import CACHE_DIR
+
+    root = shutil.copytree(synthetic_corpus, tmp_path / "corpus", ignore=shutil.ignore_patterns(CACHE_DIR))
+    past = time.time_ns() - 60 * 10**9
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(past, past))
+
+    def kept_and_fresh():
+        kept = Gazetteer.of_corpus(root).entries()
+        assert Gazetteer.of_corpus(root).entries() == kept  # the second time from the kept file
+        return kept, Gazetteer(newsmark.validate(root).surfaces).entries()
+
+    def edit_in_place(rel, change):
+        path = root / rel
+        with open(path, "r+b") as handle:  # same inode, the folder untouched
+            data = change(handle.read())
+            handle.seek(0)
+            handle.write(data)
+            handle.truncate()
+        os.utime(path, ns=(past, past))
+        os.utime(path.parent, ns=(past, past))
+
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh
+    meta, text = "corpus/synthetic-000021.yaml", "corpus/synthetic-000022.txt"
+    original_meta = (root / meta).read_bytes()
+    for rel, change in [
+        (meta, lambda data: data.replace(b"license:", b"licence:")),  # no longer schema-valid: not built
+        (text, lambda data: b"\xff" + data),  # no longer UTF-8
+        (meta, lambda data: original_meta),  # built again
+    ]:
+        edit_in_place(rel, change)
+        before, (kept, fresh) = kept, kept_and_fresh()
+        assert kept == fresh != before, rel

@@ -7,6 +7,7 @@ import sys
 
 import newsmark
 from newsmark.cli.common import (
+    Skipped,
     UsageError,
     command,
     deprecated_flag,
@@ -19,11 +20,18 @@ from newsmark.cli.common import (
     root_option,
     whole_number,
 )
-from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 
 # The help of the old --apply of dedup and suggest, which wrote only when given (every writer now writes by
 # default and takes --dry-run).
 WROTE_BY_DEFAULT = "deprecated, kept for this release: the command writes without it (--dry-run to only list)"
+
+
+def _cleaning_rules() -> list[str]:
+    """The names of the cleaning rules, read only when ``import`` is the command run: the module compiles
+    its patterns as it is imported, a cost every other command (a pre-commit validate) need not pay."""
+    from newsmark.contributor.cleaning import RULES
+
+    return list(RULES)
 
 
 def register(commands) -> None:
@@ -109,14 +117,15 @@ newsmark import pages/*.html texts/ -q
         metavar="CREDIT",
         help="the credit the licence asks for, recorded for every item (e.g. 'Wikinews contributors'); repeatable",
     )
+    rules = _cleaning_rules() if not isinstance(bulk, Skipped) else []
     bulk.add_argument(
         "--clean",
         action="append",
         default=[],
         metavar="RULE",
-        choices=list(CLEANING_RULES),
+        choices=rules,
         help="a mechanical cleaning rule applied to every text, recorded in each changed "
-        f"article's changes: {', '.join(CLEANING_RULES)}; repeatable, applied in order",
+        f"article's changes: {', '.join(rules)}; repeatable, applied in order",
     )
     bulk.add_argument(
         "--skip-title",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ from newsmark.pipeline.check.duplicates import check_near_duplicate_splits
 from newsmark.pipeline.check.incremental import article_line, remember, revalidate
 from newsmark.pipeline.check.layers import agreement_summary, check_layer
 from newsmark.pipeline.check.runner import run_articles, select
-from newsmark.pipeline.read.inventory import Article, inventory, pending_counts
+from newsmark.pipeline.read.inventory import Article, pending_counts
 from newsmark.pipeline.stats import corpus_stats
 from newsmark.reporters import finding_line
 
@@ -146,13 +147,16 @@ def checked_articles(root: Path, ids: list[str]) -> list[Article]:
         raise NewsmarkError(
             "fix these first (newsmark validate); nothing was done:\n" + "\n".join(finding_line(f) for f in errors[:20])
         )
-    listing = inventory(root)
-    return [
-        check_article(
-            root,
-            article_id,
-            (listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id)),
-            positions=False,
-        )[0]
-        for article_id in ids
-    ]
+    # With no error, whatever exists under an article's three names is its file: a link, a folder or a
+    # reserved name there is an error (NM108-NM110). So the names are looked up, not the folders listed.
+    return [check_article(root, article_id, _own_files(root, article_id), positions=False)[0] for article_id in ids]
+
+
+def _own_files(root: Path, article_id: str) -> tuple[Path | None, Path | None, Path | None]:
+    """An article's text, metadata and annotation paths, None for a name that nothing is under."""
+    paths = (
+        root / "corpus" / f"{article_id}.txt",
+        root / "corpus" / f"{article_id}.yaml",
+        root / "annotations" / f"{article_id}.yaml",
+    )
+    return tuple(path if os.path.lexists(path) else None for path in paths)

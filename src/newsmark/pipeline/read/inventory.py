@@ -5,6 +5,7 @@ a link), and an article as read, with its annotation's status.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,8 +70,10 @@ _LAYOUT = {"corpus": (".txt", ".yaml"), "annotations": (".yaml",)}
 INDEPENDENT = "independent"  # annotations/independent/<annotator>/<id>.yaml: layers compared by `agree`
 
 
-def inventory(root: Path) -> Inventory:
-    """List corpus/ and annotations/ without following links or descending into folders."""
+def inventory(root: Path, ids: Collection[str] | None = None) -> Inventory:
+    """List corpus/ and annotations/ without following links or descending into folders. With ``ids``,
+    only the entries of those articles (named ``<id>`` or ``<id>.<anything>``) and the independent layers:
+    what checking a few articles needs, without a ``Path`` and checks for every file of a large corpus."""
     listing = Inventory()
     slots = {
         ("corpus", ".txt"): listing.texts,
@@ -84,7 +87,7 @@ def inventory(root: Path) -> Inventory:
             continue
         if not base.is_dir():
             continue
-        for entry in sorted(os.scandir(base), key=lambda e: e.name):
+        for entry in sorted(_entries_of(base, ids), key=lambda e: e.name):
             rel = f"{folder}/{entry.name}"
             stem, dot, suffix = entry.name.rpartition(".")
             if entry.is_symlink():
@@ -148,3 +151,13 @@ def _independent_layers(folder: Path, listing: Inventory) -> None:
                     )
                 else:
                     listing.layers[(entry.name, stem)] = Path(item.path)
+
+
+def _entries_of(base: Path, ids: Collection[str] | None) -> list[os.DirEntry]:
+    """The entries of ``base`` that belong to the articles ``ids`` (all without ``ids``), and the
+    independent layers' folder. An entry belongs to the article its name's part before the first dot
+    names, as ``runner.article_id_of`` has it: a stray ``<id>.txt~`` is that article's finding too."""
+    with os.scandir(base) as listing:
+        if ids is None:
+            return list(listing)
+        return [entry for entry in listing if entry.name.partition(".")[0] in ids or entry.name == INDEPENDENT]
