@@ -4,6 +4,7 @@ pass it reads what the check pass read."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ class Decision:
     story: str | None = None
     skipped: str | None = None  # why this item is not imported
     digest: str | None = None  # of the item the check pass read (the write pass must read the same)
+    joined: bool = False  # its story was given by the grouping, after its files were staged
 
 
 _DATE_TIME_RE = re.compile(
@@ -112,7 +114,7 @@ def item_metadata(
     values = item.values
     if "date" not in values:
         raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
-    provenance = {"file": source_file_name(item.source, root) if item.source else item.where}
+    provenance = {"file": _source_file_name(item.source, root) if item.source else item.where}
     if item.line is not None:
         provenance["line"] = item.line
     provenance["sha256"] = prepared.sha256
@@ -133,6 +135,10 @@ def item_metadata(
         provenance=provenance,
         changes=prepared.changes,
     )
+
+
+# every item of a source has the same one (made from absolute paths, it cost a sixteenth of an import)
+_source_file_name = functools.lru_cache(maxsize=256)(source_file_name)
 
 
 def item_license(item: Item, options: Options) -> str:
