@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
 import re
@@ -141,10 +142,22 @@ def _simple_block(mapping: dict, indent: str, lines: list[str]) -> bool:
     return True
 
 
-# Characters both of PyYAML's emitters (libyaml's and its own) write as they are in a plain or single-quoted
-# scalar: printable ASCII, and printable characters of the Basic Multilingual Plane that are no line break
-# (U+2028, U+2029) and no byte-order mark; libyaml escapes characters beyond the plane.
-_PRINTABLE_RE = re.compile("[ -~\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+# A string both of PyYAML's emitters (libyaml's and its own) write as it is, plain or in single quotes: a
+# letter or digit first (no indicator such as - ? : # & * ! | > ' " % @ or a space), no ": " (a value in
+# the value) or " #" (a comment), no space or colon last; only printable ASCII, and printable characters of
+# the Basic Multilingual Plane that break no line (not U+2028, U+2029) and are no byte-order mark (libyaml
+# escapes characters beyond the plane); and at most 400 of them, far from the width of 1000, where the
+# emitters fold a line.
+_SIMPLE_STRING_RE = re.compile(
+    "(?=[A-Za-z0-9])(?!.*(?:: | #))[ -~\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]{1,400}(?<![ :])"
+)
+
+
+@functools.cache
+def _implicit_patterns(first: str) -> tuple:
+    """The dumper's patterns for plain scalars that start with ``first`` and read back as another type."""
+    resolvers = _MetadataDumper.yaml_implicit_resolvers
+    return tuple(pattern for _, pattern in resolvers.get(first, []) + resolvers.get(None, []))
 
 
 def _simple_scalar(value) -> str | None:
@@ -153,19 +166,9 @@ def _simple_scalar(value) -> str | None:
         return "null"
     if type(value) is int:
         return str(value)
-    if not (
-        isinstance(value, str)
-        and 0 < len(value) <= 400  # far from the width of 1000, where the emitters fold a line
-        and value[0].isascii()
-        and value[0].isalnum()  # no indicator (- ? : , [ ] { } # & * ! | > ' " % @ `) or space first
-        and value[-1] not in " :"
-        and ": " not in value  # a value in the value
-        and " #" not in value  # a comment
-        and _PRINTABLE_RE.fullmatch(value)
-    ):
+    if not (isinstance(value, str) and _SIMPLE_STRING_RE.fullmatch(value)):
         return None
-    resolvers = _MetadataDumper.yaml_implicit_resolvers
-    if not any(pattern.match(value) for _, pattern in resolvers.get(value[0], []) + resolvers.get(None, [])):
+    if not any(pattern.match(value) for pattern in _implicit_patterns(value[0])):
         return value  # read back as a string: written plain
     return None if "'" in value else f"'{value}'"  # a date, a number, a boolean: quoted
 
@@ -391,9 +394,9 @@ def article_plan(root: Path, body: str, meta: dict) -> dict[Path, str]:
     """The three files of a new article, refusing to overwrite different content."""
     plan: dict[Path, str] = {}
     article_id = meta["id"]
-    _plan(root / "corpus" / f"{article_id}.txt", body, plan, root)
-    _plan(root / "corpus" / f"{article_id}.yaml", metadata_yaml(meta), plan, root)
-    _plan(root / "annotations" / f"{article_id}.yaml", annotation_skeleton(article_id), plan, root)
+    _plan(root.joinpath("corpus", f"{article_id}.txt"), body, plan, root)
+    _plan(root.joinpath("corpus", f"{article_id}.yaml"), metadata_yaml(meta), plan, root)
+    _plan(root.joinpath("annotations", f"{article_id}.yaml"), annotation_skeleton(article_id), plan, root)
     return plan
 
 

@@ -20,34 +20,37 @@ class Staging:
     """The files of one import, each written once, under its final name, into the staging folder at the
     corpus root (outside corpus/ and annotations/, so nothing a reader looks at), and renamed into place by
     ``publish``. A staged file needs no temporary file of its own: until the renames, no reader sees the
-    folder, and a killed import's files are removed by the next writer (files.corpus_lock)."""
+    folder, and a killed import's files are removed by the next writer (files.corpus_lock). Paths are kept
+    as strings: pathlib's joins and hashes were a tenth of an import."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.folder: Path | None = None  # made with the first file
-        self.targets: list[str] = []  # every staged file's path in the corpus, in the order staged
-        self._parents: set[Path] = set()
+        self.folder: str | None = None  # made with the first file
+        self.targets: list[str] = []  # every staged file's path in the corpus ("corpus/<id>.txt"), in order
+        self._folders: dict[str, str] = {}  # a target's folder -> that folder in the corpus ("corpus")
 
-    def _staged(self, target: str) -> Path:
-        return self.folder / (target.replace("/", ".") + STAGED_SUFFIX)  # corpus.<id>.txt.import-tmp
+    def _staged(self, target: str) -> str:
+        return os.path.join(self.folder, target.replace("/", ".") + STAGED_SUFFIX)  # corpus.<id>.txt.import-tmp
 
     def add(self, plan: dict[Path, str], replace: bool = False) -> None:
         """Stage the files of ``plan``; with ``replace``, over the ones already staged for them."""
-        for target, content in plan.items():
-            if target.parent not in self._parents:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._parents.add(target.parent)
-            self.folder = self.folder or staging_folder(self.root)
-            name = target.relative_to(self.root).as_posix()
+        for path, content in plan.items():
+            folder, name = os.path.split(os.fspath(path))
+            if folder not in self._folders:
+                Path(folder).mkdir(parents=True, exist_ok=True)
+                self._folders[folder] = Path(folder).relative_to(self.root).as_posix()
+            if self.folder is None:
+                self.folder = os.fspath(staging_folder(self.root))
+            target = f"{self._folders[folder]}/{name}"
             data = content.encode("utf-8")  # before the file is made: text that cannot be written makes none
             flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
             try:  # 0o666 less the umask: the mode a plain open(path, "w") gives, which the rename keeps
-                fd = os.open(self._staged(name), flags | os.O_EXCL, 0o666)
-                self.targets.append(name)
+                fd = os.open(self._staged(target), flags | os.O_EXCL, 0o666)
+                self.targets.append(target)
             except FileExistsError:
                 if not replace:
                     raise
-                fd = os.open(self._staged(name), flags | os.O_TRUNC)
+                fd = os.open(self._staged(target), flags | os.O_TRUNC)
             try:
                 view = memoryview(data)
                 while view:
@@ -58,9 +61,9 @@ class Staging:
     def publish(self) -> list[str]:
         """Rename every staged file into place; the files written, sorted."""
         for target in self.targets:
-            os.replace(self._staged(target), self.root / target)
+            os.replace(self._staged(target), os.path.join(self.root, target))
         if self.folder is not None:
-            self.folder.rmdir()  # empty now; nothing is left for git to list
+            os.rmdir(self.folder)  # empty now; nothing is left for git to list
         return sorted(self.targets)
 
     def discard(self) -> None:
@@ -68,9 +71,10 @@ class Staging:
         if self.folder is None:
             return
         for target in self.targets:
-            self._staged(target).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._staged(target))
         with contextlib.suppress(OSError):
-            self.folder.rmdir()
+            os.rmdir(self.folder)
 
 
 def write_items(
