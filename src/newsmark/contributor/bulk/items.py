@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 import re
 from collections.abc import Iterator
@@ -114,7 +115,7 @@ def item_metadata(
     values = item.values
     if "date" not in values:
         raise NewsmarkError("no date (give a date column, or --map date=COLUMN)")
-    provenance = {"file": _source_file_name(item.source, root) if item.source else item.where}
+    provenance = {"file": _source_file_name(item.source, root, os.getcwd()) if item.source else item.where}
     if item.line is not None:
         provenance["line"] = item.line
     provenance["sha256"] = prepared.sha256
@@ -137,8 +138,11 @@ def item_metadata(
     )
 
 
-# every item of a source has the same one (made from absolute paths, it cost a sixteenth of an import)
-_source_file_name = functools.lru_cache(maxsize=256)(source_file_name)
+@functools.lru_cache(maxsize=256)
+def _source_file_name(source: Path, root: Path, cwd: str) -> str:
+    """``source_file_name``, once per source (made from absolute paths, hence ``cwd``, it cost a sixteenth
+    of an import when made for every item)."""
+    return source_file_name(source, root)
 
 
 def item_license(item: Item, options: Options) -> str:
