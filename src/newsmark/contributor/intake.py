@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -105,7 +107,70 @@ _MetadataDumper.add_implicit_resolver(
 
 
 def metadata_yaml(meta: dict) -> str:
+    """The metadata as YAML. What the dumper would write is written directly when every key and value has
+    one of the simple shapes metadata has (the dumper's representer costs 0.2 ms a file, a seventh of a
+    bulk import); anything else goes through the dumper."""
+    lines: list[str] = []
+    if _simple_block(meta, "", lines):
+        return "".join(lines)
     return yaml.dump(meta, Dumper=_MetadataDumper, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _simple_block(mapping: dict, indent: str, lines: list[str]) -> bool:
+    """Add ``mapping`` to ``lines`` as the dumper writes it (block style, sequences not indented under their
+    key), one level of nested mappings at most; False when something in it is not of a simple shape."""
+    for key, value in mapping.items():
+        name = _simple_scalar(key) if isinstance(key, str) else None
+        if name is None or name != key:  # a key is written plain
+            return False
+        if isinstance(value, dict) and value and not indent:
+            lines.append(f"{name}:\n")
+            if not _simple_block(value, "  ", lines):
+                return False
+        elif isinstance(value, list) and value:
+            lines.append(f"{indent}{name}:\n")
+            for element in value:
+                text = _simple_scalar(element)
+                if text is None:
+                    return False
+                lines.append(f"{indent}- {text}\n")
+        else:
+            text = _simple_scalar(value)
+            if text is None:
+                return False
+            lines.append(f"{indent}{name}: {text}\n")
+    return True
+
+
+# A string both of PyYAML's emitters (libyaml's and its own) write as it is, plain or in single quotes: a
+# letter or digit first (no indicator such as - ? : # & * ! | > ' " % @ or a space), no ": " (a value in
+# the value) or " #" (a comment), no space or colon last; only printable ASCII, and printable characters of
+# the Basic Multilingual Plane that break no line (not U+2028, U+2029) and are no byte-order mark (libyaml
+# escapes characters beyond the plane); and at most 400 of them, far from the width of 1000, where the
+# emitters fold a line.
+_SIMPLE_STRING_RE = re.compile(
+    "(?=[A-Za-z0-9])(?!.*(?:: | #))[ -~\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]{1,400}(?<![ :])"
+)
+
+
+@functools.cache
+def _implicit_patterns(first: str) -> tuple:
+    """The dumper's patterns for plain scalars that start with ``first`` and read back as another type."""
+    resolvers = _MetadataDumper.yaml_implicit_resolvers
+    return tuple(pattern for _, pattern in resolvers.get(first, []) + resolvers.get(None, []))
+
+
+def _simple_scalar(value) -> str | None:
+    """``value`` as the dumper writes it in a block mapping or sequence, or None when that is not sure."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    if not (isinstance(value, str) and _SIMPLE_STRING_RE.fullmatch(value)):
+        return None
+    if not any(pattern.match(value) for pattern in _implicit_patterns(value[0])):
+        return value  # read back as a string: written plain
+    return None if "'" in value else f"'{value}'"  # a date, a number, a boolean: quoted
 
 
 def annotation_skeleton(article_id: str) -> str:
@@ -144,18 +209,20 @@ claims: []
 
 def _plan(path: Path, content: str, plan: dict, root: Path) -> None:
     """Add ``path`` to the write plan, or refuse when different content is already there."""
-    if path.is_symlink():
-        raise NewsmarkError(f"{path.relative_to(root)}: is a symbolic link; refusing to write through it")
-    if path.exists() and not path.is_file():
-        raise NewsmarkError(f"{path.relative_to(root)}: is a folder or another non-file; refusing to write there")
-    if path.exists():
-        if path.read_bytes() != content.encode("utf-8"):
-            raise NewsmarkError(
-                f"{path.relative_to(root)}: exists with different content; refusing to overwrite "
-                "it (remove it first, or pass another --id)"
-            )
+    try:
+        mode = os.lstat(path).st_mode  # one look, not four (a bulk import plans three files an article)
+    except (FileNotFoundError, NotADirectoryError):
+        plan[path] = content
         return
-    plan[path] = content
+    if stat.S_ISLNK(mode):
+        raise NewsmarkError(f"{path.relative_to(root)}: is a symbolic link; refusing to write through it")
+    if not stat.S_ISREG(mode):
+        raise NewsmarkError(f"{path.relative_to(root)}: is a folder or another non-file; refusing to write there")
+    if path.read_bytes() != content.encode("utf-8"):
+        raise NewsmarkError(
+            f"{path.relative_to(root)}: exists with different content; refusing to overwrite "
+            "it (remove it first, or pass another --id)"
+        )
 
 
 def _write(plan: dict[Path, str | bytes], root: Path, article_id: str, dry_run: bool = False) -> dict:
@@ -327,9 +394,9 @@ def article_plan(root: Path, body: str, meta: dict) -> dict[Path, str]:
     """The three files of a new article, refusing to overwrite different content."""
     plan: dict[Path, str] = {}
     article_id = meta["id"]
-    _plan(root / "corpus" / f"{article_id}.txt", body, plan, root)
-    _plan(root / "corpus" / f"{article_id}.yaml", metadata_yaml(meta), plan, root)
-    _plan(root / "annotations" / f"{article_id}.yaml", annotation_skeleton(article_id), plan, root)
+    _plan(root.joinpath("corpus", f"{article_id}.txt"), body, plan, root)
+    _plan(root.joinpath("corpus", f"{article_id}.yaml"), metadata_yaml(meta), plan, root)
+    _plan(root.joinpath("annotations", f"{article_id}.yaml"), annotation_skeleton(article_id), plan, root)
     return plan
 
 

@@ -20,6 +20,8 @@ from newsmark.contributor.bulk.items import (
 )
 from newsmark.contributor.bulk.sources import Item
 from newsmark.contributor.bulk.stories import join_stories
+from newsmark.contributor.bulk.write import Staging
+from newsmark.contributor.intake import article_plan
 from newsmark.errors import NewsmarkError
 from newsmark.licenses import UNKNOWN, not_spdx
 from newsmark.neardup import BATCH, signatures, text_key
@@ -28,10 +30,20 @@ from newsmark.pipeline.read.inventory import inventory
 from newsmark.settings import DedupSettings
 
 
-def check_items(root: Path, items: Iterator[Item | str], options: Options, settings: DedupSettings, progress=None):
+def check_items(
+    root: Path,
+    items: Iterator[Item | str],
+    options: Options,
+    settings: DedupSettings,
+    progress=None,
+    staging: Staging | None = None,
+):
     """First pass: every item checked; returns the decisions, the problems (located messages, every one an
     item has) and warnings. Exact duplicates are skipped as they come; near-duplicates are grouped once
-    every item is read. A licence that is not an SPDX id is reported once, with the items that give it."""
+    every item is read. A licence that is not an SPDX id is reported once, with the items that give it.
+    Each article's files are planned as it is accepted and, into ``staging`` while no item has had a
+    problem, staged: the write pass only renames them (and restages the metadata of those the grouping
+    gives a story)."""
     listing = inventory(root)
     existing_keys: dict[str, str] = {}
     ids, rows = [], []  # every article's id and MinHash signature: the corpus's, then the import's
@@ -90,6 +102,13 @@ def check_items(root: Path, items: Iterator[Item | str], options: Options, setti
                 f"{given_by.get(meta['id'], occupied.get(meta['id']))}; give each item its own id"
             )
             continue
+        try:
+            plan = article_plan(root, prepared.body, meta)
+        except NewsmarkError as err:  # a file where the article's would go, that the inventory does not list
+            problems.append(f"{item.where}: {err}")
+            continue
+        if staging is not None and not problems:
+            staging.add(plan)
         warnings += item_warnings(item, prepared)
         given_by[meta["id"]] = item.where
         taken.add(meta["id"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from newsmark.contributor.bulk.check import check_items
 from newsmark.contributor.bulk.items import Options
 from newsmark.contributor.bulk.sources import FIELDS, read_items
-from newsmark.contributor.bulk.write import write_items
+from newsmark.contributor.bulk.write import Staging, write_items
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.errors import NewsmarkError
 from newsmark.files import corpus_lock
@@ -49,23 +49,32 @@ def import_sources(
     # ids against the same corpus would give one id to two texts. Under the lock, what a killed import left
     # is removed first (no other import can be writing it).
     with corpus_lock(root) as removed:
-        decisions, problems, warnings = check_items(
-            root, (item for path in paths for item in read_items(path, options.mapping)), options, settings, progress
-        )
-        if problems:
-            shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
-            raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
-        imported = [d for d in decisions if d.skipped is None]
-        result = {
-            "imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
-            "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
-            "warnings": warnings,
-            "written": [],
-            "removed": removed,
-        }
-        if not imported:
-            return result
-        # a dry run goes through the write pass too, writing nothing: what it passes, the import writes
-        written = write_items(root, paths, options, decisions, progress, write=not dry_run)
-        result["written"] = [] if dry_run else written
+        # a dry run goes through both passes too, writing nothing: what it passes, the import writes
+        staging = None if dry_run else Staging(root)
+        try:
+            decisions, problems, warnings = check_items(
+                root,
+                (item for path in paths for item in read_items(path, options.mapping)),
+                options,
+                settings,
+                progress,
+                staging,
+            )
+            if problems:
+                shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
+                raise NewsmarkError("the import has problems; nothing was written:\n" + "\n".join(shown))
+            imported = [d for d in decisions if d.skipped is None]
+            result = {
+                "imported": [{"where": d.where, "id": d.id, "story": d.story} for d in imported],
+                "skipped": [{"where": d.where, "reason": d.skipped} for d in decisions if d.skipped],
+                "warnings": warnings,
+                "written": [],
+                "removed": removed,
+            }
+            if imported:
+                result["written"] = write_items(root, paths, options, decisions, staging, progress)
+        except BaseException:
+            if staging is not None:
+                staging.discard()
+            raise
     return result

@@ -50,7 +50,7 @@ def join_stories(
             continue
         for member in group:
             if member in imported and imported[member].story is None and member != story:
-                imported[member].story = story
+                imported[member].story, imported[member].joined = story, True
     return problems
 
 
