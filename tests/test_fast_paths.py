@@ -470,10 +470,9 @@ def test_a_run_after_edits_checks_only_them_and_finds_what_a_full_run_finds(edit
     `--no-cache` prints; steps that only edit articles in place must not re-check the rest (the
     per-article cache, which every full run rewrites, is left alone)."""
     from newsmark.pipeline.stats import BLOCK_END, BLOCK_START, corpus_stats, with_stats_block
-    from newsmark.settings import read_settings
 
     report = newsmark.validate(editable)
-    stats = corpus_stats(report.articles, read_settings(editable))
+    stats = corpus_stats(report.tally)
     (editable / "DATASHEET.md").write_text(with_stats_block(f"# Datasheet\n\n{BLOCK_START}\n{BLOCK_END}\n", stats))
     _age_tree(editable)
     assert _validate_output(editable) == _validate_output(editable, "--no-cache")  # a full run, remembered

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+import tempfile
+from collections.abc import Iterator
 from functools import cache
 
 from newsmark.settings import DedupSettings
@@ -168,6 +171,78 @@ def decode_signature(settings: DedupSettings, value) -> object | None:
     return values.astype(numpy.uint32) if len(values) == settings.permutations else None
 
 
+class SignatureFile:
+    """The MinHash signatures of a whole corpus, kept in a temporary file rather than in memory: a
+    validation or build adds each article's signature (as ``encode_signature`` wrote it) as the article is
+    checked, so what it holds per article stays a pointer to its id, whatever the number of articles.
+    ``rows`` gives them back as a ``RowFile`` in the order asked for (NM605 compares them in id order)."""
+
+    def __init__(self, settings: DedupSettings):
+        self.settings = settings
+        self.width = settings.permutations * 4  # bytes of a row
+        self._handle = tempfile.TemporaryFile()
+        self._ids: list[str] = []  # the article of each row, in the order added
+        self._others: dict[str, object] = {}  # what an article gave that is no signature of these settings
+
+    def __len__(self) -> int:
+        return len(self._ids) + len(self._others)
+
+    def add(self, article_id: str, value) -> None:
+        values = decode_signature(self.settings, value)
+        if values is None:  # none computed, or under other settings: the text is signed again if needed
+            self._others[article_id] = value
+        else:
+            self._handle.write(values.astype("<u4").tobytes())
+            self._ids.append(article_id)
+
+    def lookup(self, ids: list[str]) -> Iterator[tuple[str, bytes | None, object]]:
+        """For each of ``ids`` (sorted): the id, its signature's bytes (None when it has none of these
+        settings) and what was added for it as ``encode_signature`` writes it (None: nothing)."""
+        self._handle.flush()
+        order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
+        tag, at = f"{self.settings.shingle}:{self.settings.permutations}:", 0
+        for article_id in ids:
+            while at < len(order) and self._ids[order[at]] < article_id:
+                at += 1
+            if at < len(order) and self._ids[order[at]] == article_id:
+                raw = os.pread(self._handle.fileno(), self.width, order[at] * self.width)
+                yield article_id, raw, tag + base64.b64encode(raw).decode()
+            else:
+                yield article_id, None, self._others.get(article_id)
+
+
+class RowFile:
+    """A matrix of signatures (one row each) in a file: ``matrix[index]`` reads rows through a mapping (only
+    the pages touched come into memory: the rows of candidate pairs), ``columns`` one band of every row by
+    plain reads, a block at a time (mapping them would bring the whole file into this process's memory)."""
+
+    BLOCK = 4096  # rows read at once
+
+    def __init__(self, handle, count: int, permutations: int):
+        import numpy
+
+        handle.flush()
+        self.handle, self.shape = handle, (count, permutations)
+        self.mapped = numpy.memmap(handle, dtype="<u4", mode="r", shape=self.shape) if count else None
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        return self.mapped[index]
+
+    def columns(self, start: int, stop: int):
+        import numpy
+
+        count, width = self.shape
+        out = numpy.empty((count, stop - start), dtype=numpy.uint32)
+        for first in range(0, count, self.BLOCK):
+            raw = os.pread(self.handle.fileno(), min(self.BLOCK, count - first) * width * 4, first * width * 4)
+            block = numpy.frombuffer(raw, dtype="<u4").reshape(-1, width)
+            out[first : first + len(block)] = block[:, start:stop]
+        return out
+
+
 def similarity(a, b) -> float:
     """The estimated Jaccard similarity of two texts' shingle sets: the share of equal signature values."""
     return float((a == b).mean())
@@ -205,7 +280,10 @@ def _band_runs(matrix, band: int, rows: int):
     of each run of two or more equal band keys in it."""
     import numpy
 
-    block = numpy.ascontiguousarray(matrix[:, band * rows : (band + 1) * rows])
+    start, stop = band * rows, (band + 1) * rows
+    block = (
+        matrix.columns(start, stop) if isinstance(matrix, RowFile) else numpy.ascontiguousarray(matrix[:, start:stop])
+    )
     band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
     order = numpy.argsort(band_keys, kind="stable")
     ordered = band_keys[order]
