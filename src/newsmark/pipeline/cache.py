@@ -272,19 +272,26 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
         os.close(folder)
 
 
-def write_plain(root: Path, name: str, data: bytes) -> str | None:
-    """Write an unsigned file into the cache folder; its sha256 (for a signed file to vouch for it), or
-    None when it could not be written."""
+def write_plain(root: Path, name: str, data: bytes | Iterable[bytes]) -> str | None:
+    """Write an unsigned file into the cache folder (its bytes, or pieces of them as they come); its
+    sha256 (for a signed file to vouch for it), or None when it could not be written."""
     folder = store_folder(root, create=True)
     if folder is None:
         return None
+    sha256 = hashlib.sha256()
+
+    def hashed() -> Iterator[bytes]:
+        for piece in [data] if isinstance(data, bytes) else data:
+            sha256.update(piece)
+            yield piece
+
     try:
-        write_file(folder, name, data)
+        write_file(folder, name, hashed())
     except OSError:
         return None
     finally:
         os.close(folder)
-    return hashlib.sha256(data).hexdigest()
+    return sha256.hexdigest()
 
 
 def read_plain(root: Path, name: str, sha256: str) -> bytes | None:

@@ -32,7 +32,7 @@ def remember(
     per_article: dict,
     corpus: list,
     pairs: dict | None,
-    lines: dict[str, bytes],
+    lines: lastrun.Lines,
 ) -> None:
     """Keep what a whole run found, for the next run to start from (``lastrun``). ``per_article``: each
     article's findings and status (None when annotated or not built)."""

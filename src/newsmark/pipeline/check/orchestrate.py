@@ -93,7 +93,11 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
             from newsmark.neardup import SignatureFile
 
             report.minhashes = SignatureFile(dedup_settings(root))
-    lines, per_article = {}, {}
+    per_article, lines = {}, None
+    if now is not None:  # (a run that will be kept for the next one to start from)
+        from newsmark.pipeline.lastrun import Lines
+
+        lines = Lines()
     # Signatures only serve NM605, a whole-corpus rule: a run over a few files (pre-commit) or a corpus of
     # one article does not compute them (nor import numpy); a later whole run computes what it lacks.
     for results, _ in run_articles(
@@ -106,7 +110,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
             if now is not None:  # what the next run needs to start from this one
                 status = (result.contribution or {}).get("status")
                 per_article[result.id] = (result.findings, status)
-                lines[result.id] = article_line(result.contribution, "minhash" in (result.contribution or {}))
+                lines.add(result.id, article_line(result.contribution, "minhash" in (result.contribution or {})))
     report.pending = dict(sorted(report.pending.items()))
     corpus = []
     for (annotator, article_id), path in sorted(listing.layers.items()):
