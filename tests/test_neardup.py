@@ -278,6 +278,8 @@ def test_signatures_kept_in_a_file_give_what_the_matrix_in_memory_gives(planted)
             in_file = RowFile(handle, len(keys), settings.permutations)
             in_file.BLOCK = 7  # several blocks, the last one short
             assert (in_file.columns(3, 9) == rows[:, 3:9]).all()
+            picks = [len(keys) - 1, 0, 0, 8, 3, 9] + list(range(14, 42))  # rows read one by one, and whole blocks
+            assert (in_file[picks] == rows[picks]).all() and (in_file[5] == rows[5]).all()
             assert near_duplicate_clusters(keys, in_file, settings) == near_duplicate_clusters(keys, rows, settings)
     settings = DedupSettings()
     rows = signatures([texts[key] for key in keys], settings)

@@ -212,34 +212,53 @@ class SignatureFile:
 
 
 class RowFile:
-    """A matrix of signatures (one row each) in a file: ``matrix[index]`` reads rows through a mapping (only
-    the pages touched come into memory: the rows of candidate pairs), ``columns`` one band of every row by
-    plain reads, a block at a time (mapping them would bring the whole file into this process's memory)."""
+    """A matrix of signatures (one row each) in a file, read with plain reads, never mapped (a mapping
+    brings every page touched into this process's memory: the whole file, when the candidate pairs are
+    spread over it). ``matrix[index]`` gives rows as numpy would (a row, or rows in the order asked),
+    ``columns`` one band of every row; both read a block of rows at a time, or only the rows asked for
+    when they are few."""
 
     BLOCK = 4096  # rows read at once
 
     def __init__(self, handle, count: int, permutations: int):
-        import numpy
-
         handle.flush()
-        self.handle, self.shape = handle, (count, permutations)
-        self.mapped = numpy.memmap(handle, dtype="<u4", mode="r", shape=self.shape) if count else None
+        self.fd, self.shape = handle.fileno(), (count, permutations)
 
     def __len__(self) -> int:
         return self.shape[0]
 
+    def _rows(self, first: int, count: int):
+        import numpy
+
+        width = self.shape[1] * 4
+        return numpy.frombuffer(os.pread(self.fd, count * width, first * width), dtype="<u4").reshape(count, -1)
+
     def __getitem__(self, index):
-        return self.mapped[index]
+        import numpy
+
+        index = numpy.asarray(index)
+        if index.ndim == 0:
+            return self._rows(int(index), 1)[0]
+        wanted, inverse = numpy.unique(index, return_inverse=True)
+        out = numpy.empty((len(wanted), self.shape[1]), dtype=numpy.uint32)
+        blocks = wanted // self.BLOCK
+        for block in numpy.unique(blocks).tolist():
+            low, high = numpy.searchsorted(blocks, [block, block + 1])
+            first = block * self.BLOCK
+            if (high - low) * 64 < self.BLOCK:  # a few rows of this block: read just them
+                for at in range(low, high):
+                    out[at] = self._rows(int(wanted[at]), 1)[0]
+            else:
+                out[low:high] = self._rows(first, min(self.BLOCK, self.shape[0] - first))[wanted[low:high] - first]
+        return out[inverse.reshape(index.shape)]
 
     def columns(self, start: int, stop: int):
         import numpy
 
-        count, width = self.shape
+        count = self.shape[0]
         out = numpy.empty((count, stop - start), dtype=numpy.uint32)
         for first in range(0, count, self.BLOCK):
-            raw = os.pread(self.handle.fileno(), min(self.BLOCK, count - first) * width * 4, first * width * 4)
-            block = numpy.frombuffer(raw, dtype="<u4").reshape(-1, width)
-            out[first : first + len(block)] = block[:, start:stop]
+            out[first : first + self.BLOCK] = self._rows(first, min(self.BLOCK, count - first))[:, start:stop]
         return out
 
 
