@@ -473,10 +473,9 @@ def test_a_run_after_edits_checks_only_them_and_finds_what_a_full_run_finds(edit
     `--no-cache` prints; steps that only edit articles in place must not re-check the rest (the
     per-article cache, which every full run rewrites, is left alone)."""
     from newsmark.pipeline.stats import BLOCK_END, BLOCK_START, corpus_stats, with_stats_block
-    from newsmark.settings import read_settings
 
     report = newsmark.validate(editable)
-    stats = corpus_stats(report.articles, read_settings(editable))
+    stats = corpus_stats(report.tally)
     (editable / "DATASHEET.md").write_text(with_stats_block(f"# Datasheet\n\n{BLOCK_START}\n{BLOCK_END}\n", stats))
     _age_tree(editable)
     assert _validate_output(editable) == _validate_output(editable, "--no-cache")  # a full run, remembered
@@ -643,3 +642,53 @@ def test_checking_a_few_articles_lists_only_their_files_and_finds_what_the_whole
         assert read(article) == read(check_article(root, article_id, slots, positions=False)[0]), article_id
     refused = run_cli("suggest", "synthetic-000009", "--dry-run", "--root", str(root))
     assert refused.returncode == 1 and "corpus/synthetic-000009:1:1: NM109" in refused.stderr, refused.stderr
+
+
+def test_cache_files_written_in_pieces_are_the_json_of_the_whole():
+    """A signed cache file is encoded a piece at a time (a large dict entry by entry) and signed as it is
+    written: the text is exactly ``json.dumps`` of the whole, whatever the nesting and the characters."""
+    from newsmark.pipeline.cache import STREAM_FROM, json_pieces
+
+    entries = {
+        f"synthetic-{n:06d}": {"files": 3, "findings": [], "contribution": {"key": f"story-é-{n}", "n": [1, 2.5, None]}}
+        for n in range(STREAM_FROM + 5)
+    }
+    payload = {"format": 1, "articles": entries, "files": {"a\u2028b": {"x": True}}, "numbers": {1: "one"}}
+    assert "".join(json_pieces(payload)) == json.dumps(payload, separators=(",", ":"))
+    assert len(list(json_pieces(payload))) > STREAM_FROM  # in pieces, not one string
+
+
+def test_a_cache_written_in_pieces_is_signed_and_read_back(tmp_path):
+    from newsmark.pipeline.cache import STREAM_FROM, save_signed
+
+    payload = {"articles": {f"id-{n}": {"key": f"k{n}"} for n in range(STREAM_FROM * 2)}, "pairs": []}
+    save_signed(tmp_path, "test.json", payload)
+    loaded = load_signed(tmp_path, "test.json")
+    assert loaded is not None and loaded["articles"] == payload["articles"]
+    raw = (tmp_path / CACHE_DIR / "test.json").read_bytes()
+    body = raw.partition(b"\n")[2]
+    assert json.loads(body) == loaded
+    (tmp_path / CACHE_DIR / "test.json").write_bytes(raw.replace(b'"k7"', b'"k8"'))
+    assert load_signed(tmp_path, "test.json") is None
+
+
+def test_a_whole_validation_keeps_split_keys_and_running_statistics(broken):
+    """What a whole run keeps per article is its split key (the statistics are running totals), and
+    the totals are those of the articles' contributions counted one by one."""
+    from newsmark.pipeline.check.article import check_article
+    from newsmark.pipeline.read.inventory import inventory
+    from newsmark.pipeline.stats import Tally, contribution
+    from newsmark.settings import read_settings
+
+    report = newsmark.validate(broken, jobs=1)
+    listing = inventory(broken)
+    tally = Tally(read_settings(broken))
+    keys = {}
+    for article_id in sorted(listing.annotations):
+        slots = (listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id))
+        part = contribution(check_article(broken, article_id, slots, positions=False)[0])
+        keys[article_id] = part["key"] if part else None
+        tally.add(part)
+    assert report.articles == keys and any(key is None for key in keys.values())
+    assert report.tally.state() == tally.state()
+    assert report.pending == dict(sorted(tally.pending.items()))

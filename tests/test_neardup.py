@@ -249,3 +249,50 @@ def test_a_group_of_copies_in_several_splits_is_one_located_finding_per_article(
         ) in result.stdout
         assert f"this article is in {splits[article]}: give them all one story" in result.stdout
     assert _nm605(root) == _nm605(root, "--no-cache") == _nm605(root)  # the cache gives the same
+
+
+def test_signatures_kept_in_a_file_give_what_the_matrix_in_memory_gives(planted):
+    """The signatures a whole run keeps in a temporary file (``SignatureFile``, banded from a ``RowFile``
+    a few rows at a time) give exactly the links of the same signatures in memory, and back the strings
+    they were added as, in id order, whatever order they came in; an article without a signature of
+    these settings is given back as it came."""
+    import random
+    import tempfile
+
+    from newsmark.neardup import (
+        DedupSettings,
+        RowFile,
+        SignatureFile,
+        encode_signature,
+        near_duplicate_clusters,
+        signatures,
+    )
+
+    texts = {p.stem: p.read_text() for p in sorted((planted / "corpus").glob("*.txt"))}
+    keys = sorted(texts)
+    for threshold in (0.06, 0.7):
+        settings = DedupSettings(threshold=threshold)
+        rows = signatures([texts[key] for key in keys], settings)
+        with tempfile.TemporaryFile() as handle:
+            handle.write(rows.astype("<u4").tobytes())
+            in_file = RowFile(handle, len(keys), settings.permutations)
+            in_file.BLOCK = 7  # several blocks, the last one short
+            assert (in_file.columns(3, 9) == rows[:, 3:9]).all()
+            picks = [len(keys) - 1, 0, 0, 8, 3, 9] + list(range(14, 42))  # rows read one by one, and whole blocks
+            assert (in_file[picks] == rows[picks]).all() and (in_file[5] == rows[5]).all()
+            assert near_duplicate_clusters(keys, in_file, settings) == near_duplicate_clusters(keys, rows, settings)
+    settings = DedupSettings()
+    rows = signatures([texts[key] for key in keys], settings)
+    encoded = {key: encode_signature(settings, row) for key, row in zip(keys, rows)}
+    encoded[keys[1]] = encode_signature(DedupSettings(shingle=3), rows[1])  # made under other settings
+    encoded[keys[2]] = None  # none computed
+    kept = SignatureFile(settings)
+    for key in random.Random(3).sample(keys, len(keys)):
+        kept.add(key, encoded[key])
+    looked_up = list(kept.lookup([*keys[:-1], "absent"]))
+    assert [(key, value) for key, _, value in looked_up] == [
+        *((key, encoded[key]) for key in keys[:-1]),
+        ("absent", None),
+    ]
+    assert [raw is None for _, raw, _ in looked_up[:4]] == [False, True, True, False]
+    assert looked_up[0][1] == rows[0].astype("<u4").tobytes()

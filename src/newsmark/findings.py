@@ -47,20 +47,25 @@ def finding(code: str, path: str, message: str, line: int = 1, col: int = 1) -> 
 
 @dataclass
 class Report:
-    """The outcome of one validation run. ``articles`` maps each checked article id to its statistics
-    contribution (None when it is not built: missing files, or invalid metadata or annotation), without
-    its mention texts, which are gathered once in ``surfaces``."""
+    """The outcome of one validation run. ``articles`` maps each checked article id to its split key
+    (None when it is not built: missing files, or invalid metadata or annotation); the statistics are
+    counted as the articles come (``tally``) and their contributions are not kept, so that what a run
+    holds per article stays small."""
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
-    articles: dict[str, dict | None] = field(default_factory=dict)
+    articles: dict[str, str | None] = field(default_factory=dict)
     # Each mention text of the checked articles with, per entity type, the ids of the articles that
     # annotate it so (rule NM604 and the gazetteer of `newsmark suggest`).
     surfaces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    # Each checked article's MinHash signature, as the validate cache keeps it (rule NM605).
-    minhashes: dict[str, str] = field(default_factory=dict)
+    # The checked articles' MinHash signatures (rule NM605): a ``neardup.SignatureFile``, None when the
+    # run computed none.
+    minhashes: object = None
     # How many checked articles are not yet annotated, by status (not-started, in-progress): not errors
     pending: dict[str, int] = field(default_factory=dict)
+    # The statistics of a whole run (``stats.Tally``, which ``stats.corpus_stats`` reads); None for a
+    # run over some files, or without a readable split rule.
+    tally: object = None
 
     @property
     def errors(self) -> list[Finding]:

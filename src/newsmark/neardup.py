@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+import tempfile
+from collections.abc import Iterator
 from functools import cache
 
 from newsmark.settings import DedupSettings
@@ -168,6 +171,97 @@ def decode_signature(settings: DedupSettings, value) -> object | None:
     return values.astype(numpy.uint32) if len(values) == settings.permutations else None
 
 
+class SignatureFile:
+    """The MinHash signatures of a whole corpus, kept in a temporary file rather than in memory: a
+    validation or build adds each article's signature (as ``encode_signature`` wrote it) as the article is
+    checked, so what it holds per article stays a pointer to its id, whatever the number of articles.
+    ``rows`` gives them back as a ``RowFile`` in the order asked for (NM605 compares them in id order)."""
+
+    def __init__(self, settings: DedupSettings):
+        self.settings = settings
+        self.width = settings.permutations * 4  # bytes of a row
+        self._handle = tempfile.TemporaryFile()
+        self._ids: list[str] = []  # the article of each row, in the order added
+        self._others: dict[str, object] = {}  # what an article gave that is no signature of these settings
+
+    def __len__(self) -> int:
+        return len(self._ids) + len(self._others)
+
+    def add(self, article_id: str, value) -> None:
+        values = decode_signature(self.settings, value)
+        if values is None:  # none computed, or under other settings: the text is signed again if needed
+            self._others[article_id] = value
+        else:
+            self._handle.write(values.astype("<u4").tobytes())
+            self._ids.append(article_id)
+
+    def lookup(self, ids: list[str]) -> Iterator[tuple[str, bytes | None, object]]:
+        """For each of ``ids`` (sorted): the id, its signature's bytes (None when it has none of these
+        settings) and what was added for it as ``encode_signature`` writes it (None: nothing)."""
+        self._handle.flush()
+        order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
+        tag, at = f"{self.settings.shingle}:{self.settings.permutations}:", 0
+        for article_id in ids:
+            while at < len(order) and self._ids[order[at]] < article_id:
+                at += 1
+            if at < len(order) and self._ids[order[at]] == article_id:
+                raw = os.pread(self._handle.fileno(), self.width, order[at] * self.width)
+                yield article_id, raw, tag + base64.b64encode(raw).decode()
+            else:
+                yield article_id, None, self._others.get(article_id)
+
+
+class RowFile:
+    """A matrix of signatures (one row each) in a file, read with plain reads, never mapped (a mapping
+    brings every page touched into this process's memory: the whole file, when the candidate pairs are
+    spread over it). ``matrix[index]`` gives rows as numpy would (a row, or rows in the order asked),
+    ``columns`` one band of every row; both read a block of rows at a time, or only the rows asked for
+    when they are few."""
+
+    BLOCK = 4096  # rows read at once
+
+    def __init__(self, handle, count: int, permutations: int):
+        handle.flush()
+        self.fd, self.shape = handle.fileno(), (count, permutations)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _rows(self, first: int, count: int):
+        import numpy
+
+        width = self.shape[1] * 4
+        return numpy.frombuffer(os.pread(self.fd, count * width, first * width), dtype="<u4").reshape(count, -1)
+
+    def __getitem__(self, index):
+        import numpy
+
+        index = numpy.asarray(index)
+        if index.ndim == 0:
+            return self._rows(int(index), 1)[0]
+        wanted, inverse = numpy.unique(index, return_inverse=True)
+        out = numpy.empty((len(wanted), self.shape[1]), dtype=numpy.uint32)
+        blocks = wanted // self.BLOCK
+        for block in numpy.unique(blocks).tolist():
+            low, high = numpy.searchsorted(blocks, [block, block + 1])
+            first = block * self.BLOCK
+            if (high - low) * 64 < self.BLOCK:  # a few rows of this block: read just them
+                for at in range(low, high):
+                    out[at] = self._rows(int(wanted[at]), 1)[0]
+            else:
+                out[low:high] = self._rows(first, min(self.BLOCK, self.shape[0] - first))[wanted[low:high] - first]
+        return out[inverse.reshape(index.shape)]
+
+    def columns(self, start: int, stop: int):
+        import numpy
+
+        count = self.shape[0]
+        out = numpy.empty((count, stop - start), dtype=numpy.uint32)
+        for first in range(0, count, self.BLOCK):
+            out[first : first + self.BLOCK] = self._rows(first, min(self.BLOCK, count - first))[:, start:stop]
+        return out
+
+
 def similarity(a, b) -> float:
     """The estimated Jaccard similarity of two texts' shingle sets: the share of equal signature values."""
     return float((a == b).mean())
@@ -205,7 +299,10 @@ def _band_runs(matrix, band: int, rows: int):
     of each run of two or more equal band keys in it."""
     import numpy
 
-    block = numpy.ascontiguousarray(matrix[:, band * rows : (band + 1) * rows])
+    start, stop = band * rows, (band + 1) * rows
+    block = (
+        matrix.columns(start, stop) if isinstance(matrix, RowFile) else numpy.ascontiguousarray(matrix[:, start:stop])
+    )
     band_keys = block.view(numpy.dtype((numpy.void, block.dtype.itemsize * rows))).ravel()
     order = numpy.argsort(band_keys, kind="stable")
     ordered = band_keys[order]

@@ -218,6 +218,8 @@ def _write_rows(root, ids, listing, settings, report, writer, jobs, progress, us
     """Check every article and stream the rows of valid ones into ``writer`` (with ``public``, only those
     whose text may be redistributed); raises ValidationFailed when anything is wrong. Returns what the card
     needs of the corpus and the manifest (without outputs)."""
+    from newsmark.neardup import SignatureFile
+
     inputs: dict[str, str] = {}
     built: dict[str, str] = {}  # article id -> split
     article_licenses: dict[str, str] = {}
@@ -226,8 +228,8 @@ def _write_rows(root, ids, listing, settings, report, writer, jobs, progress, us
     licenses, languages = set(), set()
     tally = Tally(settings)
     keys: dict[str, str] = {}  # article id -> split key, and its signature, for the near-duplicate rule
-    signatures: dict[str, str] = {}
     with_signatures = len(ids) > 1
+    signatures = SignatureFile(dedup_settings(root)) if with_signatures else None
     cache = (
         BuildCache.load(root, row_fingerprint(settings, dedup_settings(root), with_signatures)) if use_cache else None
     )
@@ -247,7 +249,8 @@ def _write_rows(root, ids, listing, settings, report, writer, jobs, progress, us
             elif result.id in info:
                 tally.add(result.contribution)
                 keys[result.id] = result.contribution["key"]
-                signatures[result.id] = result.contribution.get("minhash")
+                if signatures is not None and "minhash" in result.contribution:
+                    signatures.add(result.id, result.contribution["minhash"])
                 built[result.id] = info[result.id]["split"]
                 inputs.update(result.digests)
                 licenses.add(info[result.id]["license"])

@@ -205,10 +205,15 @@ class BuildCache:
     def read(self, key: str | None):
         """The cached ``(results, info, streams, words)`` of a chunk, or None."""
         entry = self._load(key)
-        if entry is not None:
-            self.used.add(key)
-            self.ranges[key] = [entry[0][0].id, entry[0][-1].id]
-        return entry
+        if entry is None:
+            return None
+        self.used.add(key)
+        results, info, streams, words = entry
+        self.ranges[key] = [results[0].id, results[-1].id]
+        # The rows copied out of the mapped file: a table that the Parquet writer buffers (a batch of rows
+        # of one split, which can span many chunks) would otherwise keep its whole chunk file mapped, and
+        # an incremental build of a large corpus would hold every chunk it read in memory.
+        return results, info, [(config, split, bytes(data)) for config, split, data in streams], words
 
     def _load(self, key: str | None):
         expected = self.chunks.get(key) if key is not None else None

@@ -25,7 +25,9 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache as memoize
+from itertools import islice
 from pathlib import Path
 
 from newsmark.findings import ArticleResult, Finding
@@ -173,13 +175,18 @@ def read_file(folder: int, name: str) -> bytes:
     return raw
 
 
-def write_file(folder: int, name: str, data: bytes) -> None:
-    """Write ``name`` inside ``folder`` through a new temporary file renamed into place."""
+def write_file(folder: int, name: str, data: bytes | Iterable[bytes], head: Callable[[], bytes] | None = None) -> None:
+    """Write ``name`` inside ``folder`` through a new temporary file renamed into place. ``data`` is the
+    bytes, or pieces of them written as they come (a large cache is never one string in memory); then
+    ``head()``, when given, is written over the file's first bytes (a signature of what followed)."""
     temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines([data] if isinstance(data, bytes) else data)
+            if head is not None:
+                handle.flush()
+                os.pwrite(handle.fileno(), head(), 0)
         os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:
         try:
@@ -187,6 +194,29 @@ def write_file(folder: int, name: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+STREAM_FROM = 1024  # entries of a dict that ``json_pieces`` writes entry by entry
+
+
+def json_pieces(value) -> Iterator[str]:
+    """``json.dumps(value, separators=(",", ":"))`` in pieces, the same text: a large dict (the entries of a
+    cache of a whole corpus), and a dict that holds one, is encoded an entry at a time, so that the text
+    of the whole never exists at once."""
+    if not _large(value):
+        yield json.dumps(value, separators=(",", ":"))
+        return
+    yield "{"
+    for number, (key, item) in enumerate(value.items()):
+        yield ("," if number else "") + json.dumps(key) + ":"
+        yield from json_pieces(item)
+    yield "}"
+
+
+def _large(value) -> bool:
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+        return False  # (json.dumps writes other keys as strings: left to it)
+    return len(value) >= STREAM_FROM or any(_large(item) for item in value.values())
 
 
 def load_signed(root: Path, name: str) -> dict | None:
@@ -219,32 +249,49 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
     """Write ``payload`` (with the format and tool fingerprint) as ``<root>/.newsmark-cache/<name>``, its
     first line the HMAC of the rest, so that a damaged or foreign file is recognised and ignored.
     Failures to write are ignored: a cache is only ever an optimisation."""
-    body = json.dumps({"format": FORMAT, "tool": tool_fingerprint(), **payload}, separators=(",", ":")).encode("utf-8")
     key = machine_key()
     folder = store_folder(root, create=True) if key is not None else None
     if folder is None:
         return
+    # The body is encoded and written a piece at a time (a whole corpus's cache as one string, then as
+    # bytes, was the largest thing a cached validation held); its HMAC, the first line, is written last.
+    signature = hmac.new(key, digestmod=hashlib.sha256)
+
+    def body() -> Iterator[bytes]:
+        yield b"0" * signature.digest_size * 2 + b"\n"  # the HMAC's place
+        pieces = json_pieces({"format": FORMAT, "tool": tool_fingerprint(), **payload})
+        for batch in iter(lambda: "".join(islice(pieces, 256)).encode("utf-8"), b""):
+            signature.update(batch)
+            yield batch
+
     try:
-        write_file(folder, name, _mac(key, body) + b"\n" + body)
+        write_file(folder, name, body(), head=lambda: signature.hexdigest().encode("ascii"))
     except OSError:
         pass
     finally:
         os.close(folder)
 
 
-def write_plain(root: Path, name: str, data: bytes) -> str | None:
-    """Write an unsigned file into the cache folder; its sha256 (for a signed file to vouch for it), or
-    None when it could not be written."""
+def write_plain(root: Path, name: str, data: bytes | Iterable[bytes]) -> str | None:
+    """Write an unsigned file into the cache folder (its bytes, or pieces of them as they come); its
+    sha256 (for a signed file to vouch for it), or None when it could not be written."""
     folder = store_folder(root, create=True)
     if folder is None:
         return None
+    sha256 = hashlib.sha256()
+
+    def hashed() -> Iterator[bytes]:
+        for piece in [data] if isinstance(data, bytes) else data:
+            sha256.update(piece)
+            yield piece
+
     try:
-        write_file(folder, name, data)
+        write_file(folder, name, hashed())
     except OSError:
         return None
     finally:
         os.close(folder)
-    return hashlib.sha256(data).hexdigest()
+    return sha256.hexdigest()
 
 
 def read_plain(root: Path, name: str, sha256: str) -> bytes | None:

@@ -23,7 +23,9 @@ import hashlib
 import json
 import os
 import stat
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,8 +195,8 @@ def load(root: Path) -> LastRun | None:
         return None
 
 
-def save(root: Path, last: LastRun, lines: dict[str, bytes] | None, surfaces_changed: bool = True) -> None:
-    """Write ``last``: with ``lines`` (id -> one JSON line, the article's contribution: a whole run) the
+def save(root: Path, last: LastRun, lines: Lines | None, surfaces_changed: bool = True) -> None:
+    """Write ``last``: with ``lines`` (each article's contribution, as a whole run wrote them) the
     contributions file anew, else only the records (``append_lines`` added the edited ones); the
     surfaces only when they changed."""
     if lines is not None and not _write_lines(root, last, lines):
@@ -203,7 +205,7 @@ def save(root: Path, last: LastRun, lines: dict[str, bytes] | None, surfaces_cha
         last.surfaces_state = last.state
         save_signed(root, SURFACES, {"state": last.state, "surfaces": last.surfaces})
     # plain text: as JSON, every NUL would cost six bytes
-    stamps_sha256 = write_plain(root, STAMPS, "\n".join(last.stamps).encode("utf-8", "surrogateescape"))
+    stamps_sha256 = write_plain(root, STAMPS, _joined(last.stamps))
     if stamps_sha256 is None:
         return
     last.stamps_sha256 = stamps_sha256
@@ -221,6 +223,14 @@ def save(root: Path, last: LastRun, lines: dict[str, bytes] | None, surfaces_cha
     )
 
 
+def _joined(stamps: list[str]) -> Iterator[bytes]:
+    """The stamps one per line, a block at a time (the text of every file's stamp at once is large)."""
+    for start in range(0, len(stamps), 4096):
+        yield ("\n" if start else "").encode() + "\n".join(stamps[start : start + 4096]).encode(
+            "utf-8", "surrogateescape"
+        )
+
+
 def _read_stamps(root: Path, sha256: str) -> list[str] | None:
     raw = read_plain(root, STAMPS, sha256)
     if raw is None:
@@ -228,22 +238,40 @@ def _read_stamps(root: Path, sha256: str) -> list[str] | None:
     return raw.decode("utf-8", "surrogateescape").split("\n") if raw else []
 
 
-def _write_lines(root: Path, last: LastRun, lines: dict[str, bytes]) -> bool:
-    body, offsets = bytearray(), {}
-    for article_id, line in lines.items():
-        offsets[article_id] = [len(body), len(line)]
-        body += line + b"\n"
+class Lines:
+    """last-run.jsonl as a whole run makes it: each article's line (its contribution, ``article_line``)
+    goes to a temporary file as the article comes, rather than being held until the run ends, and is
+    copied into the cache folder when the run is kept (``save``)."""
+
+    def __init__(self):
+        self.handle = tempfile.TemporaryFile()
+        self.offsets: dict[str, list[int]] = {}  # id -> [offset, length], as ``LastRun.lines``
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def add(self, article_id: str, line: bytes) -> None:
+        self.offsets[article_id] = [self.size, len(line)]
+        self.handle.write(line + b"\n")
+        self.sha256.update(line + b"\n")
+        self.size += len(line) + 1
+
+    def blocks(self) -> Iterator[bytes]:
+        self.handle.seek(0)
+        yield from iter(lambda: self.handle.read(1 << 20), b"")
+
+
+def _write_lines(root: Path, last: LastRun, lines: Lines) -> bool:
     folder = store_folder(root, create=True)
     if folder is None:
         return False
     try:
-        write_file(folder, CONTRIBUTIONS, bytes(body))
+        write_file(folder, CONTRIBUTIONS, lines.blocks())
         last.lines_stamp = stamp(os.stat(CONTRIBUTIONS, dir_fd=folder, follow_symlinks=False))
     except OSError:
         return False
     finally:
         os.close(folder)
-    last.lines, last.lines_sha256 = offsets, hashlib.sha256(body).hexdigest()
+    last.lines, last.lines_sha256 = lines.offsets, lines.sha256.hexdigest()
     return True
 
 

@@ -134,12 +134,9 @@ class Tally:
         }
 
 
-def corpus_stats(contributions: dict[str, dict | None], settings: Settings, agreement: dict | None = None) -> dict:
-    """Counts over the articles that are built, from their contributions, and the agreement of the
+def corpus_stats(tally: Tally, agreement: dict | None = None) -> dict:
+    """The counts of a validation's running ``tally`` (``Report.tally``), and the agreement of the
     independent annotation layers (``agreement.card_figures``; None: not measured)."""
-    tally = Tally(settings)
-    for part in contributions.values():
-        tally.add(part)
     return {**tally.stats(), "agreement": agreement}
 
 

@@ -7,12 +7,16 @@ import hashlib
 from collections import Counter
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsmark.errors import NewsmarkError
 from newsmark.findings import Finding, finding
 from newsmark.pipeline.read.files import read_article_text, read_yaml
 from newsmark.pipeline.splits import SPLITS, assign_split
 from newsmark.settings import DedupSettings, SettingsError, read_dedup_settings, read_settings
+
+if TYPE_CHECKING:  # imported where used: numpy is not needed by a run over a few files
+    from newsmark.neardup import SignatureFile
 
 
 @cache
@@ -27,7 +31,7 @@ def dedup_settings(root: Path) -> DedupSettings:
 
 
 def check_near_duplicate_splits(
-    root: Path, keys: dict[str, str], signatures: dict[str, str], previous: dict | None = None
+    root: Path, keys: dict[str, str], signatures: SignatureFile | None, previous: dict | None = None
 ) -> tuple[list[Finding], dict]:
     """NM605: near-duplicate articles (MinHash estimate of the Jaccard similarity of their word shingles at
     or above the threshold, grouped transitively) whose split keys (story, else id) put them into different
@@ -46,8 +50,8 @@ def check_near_duplicate_splits(
     settings = dedup_settings(root)
     # "groups:": caches of the pairs of earlier versions (quadratic in a group's size) are computed again
     digest = hashlib.sha256(b"groups:" + repr(settings).encode())
-    for article_id in sorted(keys):
-        digest.update(f"{article_id}\0{signatures.get(article_id)}\0".encode())
+    for article_id, _, value in _signed(keys, signatures, settings):
+        digest.update(f"{article_id}\0{value}\0".encode())
     state = {"digest": digest.hexdigest(), "pairs": []}
     if previous is not None and previous["digest"] == state["digest"]:
         state["pairs"] = previous["pairs"]
@@ -105,20 +109,30 @@ def near_duplicate_findings(root: Path, keys: dict[str, str], pairs: list, split
     return findings
 
 
-def _near_duplicates(root: Path, keys: dict[str, str], signatures: dict[str, str], settings: DedupSettings):
-    import numpy
+def _signed(keys: dict[str, str], signatures: SignatureFile | None, settings: DedupSettings):
+    """``SignatureFile.lookup`` of the articles ``keys``, in id order (no signatures: none of them has one)."""
+    if signatures is None:
+        from newsmark.neardup import SignatureFile
 
-    from newsmark.neardup import decode_signature, near_duplicate_clusters
+        signatures = SignatureFile(settings)
+    return signatures.lookup(sorted(keys))
+
+
+def _near_duplicates(root: Path, keys: dict[str, str], signatures: SignatureFile | None, settings: DedupSettings):
+    import tempfile
+
+    from newsmark.neardup import RowFile, near_duplicate_clusters
     from newsmark.neardup import signature as minhash
 
-    ids, rows = [], []
-    for article_id in sorted(keys):
-        values = decode_signature(settings, signatures.get(article_id))
-        if values is None:  # cached under other settings: computed again, from the text
-            text, _ = read_article_text(root / "corpus" / f"{article_id}.txt", root)
-            if text is None:
-                continue
-            values = minhash(text, settings)
-        ids.append(article_id)
-        rows.append(values)
-    return near_duplicate_clusters(ids, numpy.stack(rows), settings) if rows else []
+    # The rows in id order go to a file of their own, read a band at a time: never all in memory at once.
+    ids, handle = [], tempfile.TemporaryFile()
+    with handle:
+        for article_id, raw, _ in _signed(keys, signatures, settings):
+            if raw is None:  # none, or cached under other settings: computed again, from the text
+                text, _ = read_article_text(root / "corpus" / f"{article_id}.txt", root)
+                if text is None:
+                    continue
+                raw = minhash(text, settings).astype("<u4").tobytes()
+            ids.append(article_id)
+            handle.write(raw)
+        return near_duplicate_clusters(ids, RowFile(handle, len(ids), settings.permutations), settings) if ids else []

@@ -4,7 +4,6 @@ run after a few edits, from the last run, with only the edited articles checked 
 from __future__ import annotations
 
 import json
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,25 +32,20 @@ def remember(
     per_article: dict,
     corpus: list,
     pairs: dict | None,
-    lines: dict[str, bytes],
+    lines: lastrun.Lines,
 ) -> None:
-    """Keep what a whole run found, for the next run to start from (``lastrun``)."""
+    """Keep what a whole run found, for the next run to start from (``lastrun``). ``per_article``: each
+    article's findings and status (None when annotated or not built)."""
     from newsmark.pipeline import lastrun
 
-    tally = None
-    with suppress(NewsmarkError):
-        tally = Tally(read_settings(root))
-        for part in report.articles.values():
-            tally.add(part)
     articles = {}
-    for article_id, findings in per_article.items():
+    for article_id, (findings, status) in per_article.items():
         slots = (listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id))
-        part = report.articles[article_id]
         articles[article_id] = {
             "slots": [None if s is None else corpus_rel(s) for s in slots],
             "findings": _as_lists(findings),
-            "key": part["key"] if part else None,
-            "status": part.get("status") if part else None,
+            "key": report.articles[article_id],
+            "status": status,
         }
     lastrun.save(
         root,
@@ -62,7 +56,7 @@ def remember(
             _as_lists(listing.findings),
             articles,
             report.surfaces,
-            tally.state() if tally else None,
+            report.tally.state() if report.tally is not None else None,
             pairs,
             len(listing.layers),
             _as_lists(corpus),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from functools import partial
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,13 +14,14 @@ from newsmark.findings import Report
 from newsmark.pipeline.cache import ValidateCache
 from newsmark.pipeline.check.article import check_article
 from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
-from newsmark.pipeline.check.duplicates import check_near_duplicate_splits
+from newsmark.pipeline.check.duplicates import check_near_duplicate_splits, dedup_settings
 from newsmark.pipeline.check.incremental import article_line, remember, revalidate
 from newsmark.pipeline.check.layers import agreement_summary, check_layer
 from newsmark.pipeline.check.runner import run_articles, select
-from newsmark.pipeline.read.inventory import Article, pending_counts
-from newsmark.pipeline.stats import corpus_stats
+from newsmark.pipeline.read.inventory import Article
+from newsmark.pipeline.stats import Tally, corpus_stats
 from newsmark.reporters import finding_line
+from newsmark.settings import read_settings
 
 if TYPE_CHECKING:  # imported where used: a pre-commit run over a few files needs neither
     from newsmark.pipeline import lastrun
@@ -83,32 +84,52 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
     listing, ids = select(root, paths)
     report = Report(findings=list(listing.findings))
     store = ValidateCache.load(root) if cache else None
-    lines, per_article = {}, {}
+    whole = paths is None
+    if whole:
+        # What a whole run keeps per article is its id, split key and place in the mention-text index:
+        # statistics as running totals, signatures in a temporary file, findings in one list.
+        with suppress(NewsmarkError):  # (no readable split rule: no statistics, which need it)
+            report.tally = Tally(read_settings(root))
+        if len(ids) > 1:
+            from newsmark.neardup import SignatureFile
+
+            report.minhashes = SignatureFile(dedup_settings(root))
+    per_article, lines = {}, None
+    if now is not None:  # (a run that will be kept for the next one to start from)
+        from newsmark.pipeline.lastrun import Lines
+
+        lines = Lines()
     # Signatures only serve NM605, a whole-corpus rule: a run over a few files (pre-commit) or a corpus of
     # one article does not compute them (nor import numpy); a later whole run computes what it lacks.
     for results, _ in run_articles(
-        root, listing, ids, jobs=jobs, progress=progress, cache=store, signatures=paths is None and len(ids) > 1
+        root, listing, ids, jobs=jobs, progress=progress, cache=store, signatures=report.minhashes is not None
     ):
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)
-            report.articles[result.id] = _gather(report, result.id, result.contribution)
+            _gather(report, result.id, result.contribution)
             if now is not None:  # what the next run needs to start from this one
-                per_article[result.id] = result.findings
-                lines[result.id] = article_line(result.contribution, "minhash" in (result.contribution or {}))
-    report.pending = pending_counts(report.articles.values())
+                status = (result.contribution or {}).get("status")
+                per_article[result.id] = (result.findings, status)
+                lines.add(result.id, article_line(result.contribution, "minhash" in (result.contribution or {})))
+    report.pending = dict(sorted(report.pending.items()))
     corpus = []
     for (annotator, article_id), path in sorted(listing.layers.items()):
-        if article_id in ids or paths is None:
+        if article_id in ids or whole:
             report.files += 1
             corpus.extend(check_layer(root, annotator, article_id, path, listing))
     corpus.extend(check_released_labels(root))
     corpus.extend(check_settings(root))
     pairs = None
-    if paths is None:
-        corpus.extend(check_datasheet(root, partial(corpus_stats, report.articles), agreement_summary(root, listing)))
+    if whole:
+        tally = report.tally
+        corpus.extend(
+            check_datasheet(
+                root, lambda settings, agreement: corpus_stats(tally, agreement), agreement_summary(root, listing)
+            )
+        )
         corpus.extend(check_surface_types(root, report.surfaces))
-        keys = {article_id: part["key"] for article_id, part in report.articles.items() if part}
+        keys = {article_id: key for article_id, key in report.articles.items() if key is not None}
         near, pairs = check_near_duplicate_splits(
             root, keys, report.minhashes, store.pairs if store is not None else None
         )
@@ -116,7 +137,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
         if store is not None:
             store.remember_pairs(pairs)
     if store is not None:
-        store.save(prune=paths is None)
+        store.save(prune=whole)
     report.findings.extend(corpus)
     report.findings.sort()
     if now is not None:
@@ -124,17 +145,21 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
     return report
 
 
-def _gather(report: Report, article_id: str, part: dict | None) -> dict | None:
-    """Move an article's mention texts into the corpus-wide ``report.surfaces`` (one entry per text,
-    however many articles use it) and its signature into ``report.minhashes``; return the rest of its
-    contribution. Memory grows with the distinct names, not with articles times names."""
+def _gather(report: Report, article_id: str, part: dict | None) -> None:
+    """Count an article's contribution into the report and keep of it only its split key: its mention
+    texts go into the corpus-wide ``report.surfaces`` (one entry per text, however many articles use it),
+    its signature into ``report.minhashes``, the rest into the running ``report.tally``."""
+    report.articles[article_id] = part["key"] if part else None
     if not part:
-        return part
+        return
+    if "status" in part:
+        report.pending[part["status"]] = report.pending.get(part["status"], 0) + 1
+    if report.tally is not None:
+        report.tally.add(part)
     for text, entity_type in part.get("surfaces", {}).items():
         report.surfaces.setdefault(text, {}).setdefault(entity_type, []).append(article_id)
-    if "minhash" in part:
-        report.minhashes[article_id] = part["minhash"]
-    return {key: value for key, value in part.items() if key not in ("surfaces", "minhash")}
+    if report.minhashes is not None and "minhash" in part:
+        report.minhashes.add(article_id, part["minhash"])
 
 
 def checked_articles(root: Path, ids: list[str]) -> list[Article]:

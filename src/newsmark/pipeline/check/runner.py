@@ -13,7 +13,7 @@ from newsmark.labels import COMPLETE
 from newsmark.pipeline.check.article import Slots, check_article
 from newsmark.pipeline.check.duplicates import dedup_settings
 from newsmark.pipeline.check.files import check_presence
-from newsmark.pipeline.parallel import counter, map_chunks
+from newsmark.pipeline.parallel import CHUNK_SIZE, counter, map_lists
 from newsmark.pipeline.read.files import relpath
 from newsmark.pipeline.read.inventory import INDEPENDENT, Article, Inventory, inventory
 from newsmark.pipeline.stats import contribution
@@ -60,22 +60,38 @@ def run_articles(
     """Check the articles in chunks (in worker processes), yielding ``(results, payload)`` per chunk in id
     order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
     payload (the report's pages). ``cache`` (validate only) answers unchanged articles first."""
-    slots = {i: (listing.texts.get(i), listing.metas.get(i), listing.annotations.get(i)) for i in ids}
-    cached = cache.lookup(slots) if cache is not None else {}
+    cached = cache.lookup({i: slots_of(listing, i) for i in ids}) if cache is not None else {}
     advance = counter(progress, len(ids))
 
     if cached:
         advance(len(cached))
         yield [with_presence(result, listing) for result in cached.values()], None
-    todo = [(i, slots[i]) for i in ids if i not in cached]
-    for results, payload in map_chunks(
-        partial(check_chunk, root, extra, signatures), todo, jobs=jobs, progress=advance
-    ):
+    todo = _Chunks(listing, [i for i in ids if i not in cached])
+    for results, payload in map_lists(partial(check_chunk, root, extra, signatures), todo, jobs=jobs, progress=advance):
         for result in results:
             if cache is not None:
-                cache.store(slots[result.id], result)
+                cache.store(slots_of(listing, result.id), result)
             with_presence(result, listing)
         yield results, payload
+
+
+def slots_of(listing: Inventory, article_id: str) -> Slots:
+    return listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id)
+
+
+class _Chunks:
+    """The chunks of articles to check, each ``(id, slots)`` made only as the chunk is handed out: the
+    paths of every article at once would be most of what a validation holds per article."""
+
+    def __init__(self, listing: Inventory, ids: list[str]):
+        self.listing, self.ids = listing, ids
+
+    def __len__(self) -> int:
+        return -(-len(self.ids) // CHUNK_SIZE)
+
+    def __iter__(self) -> Iterator[list[tuple[str, Slots]]]:
+        for start in range(0, len(self.ids), CHUNK_SIZE):
+            yield [(i, slots_of(self.listing, i)) for i in self.ids[start : start + CHUNK_SIZE]]
 
 
 def with_presence(result: ArticleResult, listing: Inventory) -> ArticleResult:

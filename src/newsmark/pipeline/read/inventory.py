@@ -5,7 +5,7 @@ a link), and an article as read, with its annotation's status.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,13 +48,44 @@ class Article:
         return None if self.annotation is None else annotation_status(self.annotation.data)
 
 
+class FilesById(Mapping):
+    """Article id -> the path of its file of one kind (``<folder>/<id><suffix>``), as ``inventory`` found
+    them: the ids are kept, each path is made when asked for. A ``Path`` per file held for the whole run
+    was most of what a validation of a large corpus kept per article."""
+
+    def __init__(self, folder: Path, suffix: str):
+        self.folder, self.suffix = folder, suffix
+        self._ids: dict[str, None] = {}  # in the order found (file names sorted)
+
+    def add(self, article_id: str) -> None:
+        self._ids[article_id] = None
+
+    def __getitem__(self, article_id: str) -> Path:
+        if article_id not in self._ids:
+            raise KeyError(article_id)
+        return self.folder / f"{article_id}{self.suffix}"
+
+    def get(self, article_id: str, default=None):
+        return self.folder / f"{article_id}{self.suffix}" if article_id in self._ids else default
+
+    def __contains__(self, article_id) -> bool:
+        return article_id in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 @dataclass
 class Inventory:
-    """The article files found under corpus/ and annotations/, by article id."""
+    """The article files found under corpus/ and annotations/, by article id (``FilesById``, or a dict
+    where a caller lists some itself)."""
 
-    texts: dict[str, Path] = field(default_factory=dict)
-    metas: dict[str, Path] = field(default_factory=dict)
-    annotations: dict[str, Path] = field(default_factory=dict)
+    texts: Mapping[str, Path] = field(default_factory=dict)
+    metas: Mapping[str, Path] = field(default_factory=dict)
+    annotations: Mapping[str, Path] = field(default_factory=dict)
     # independent annotation layers (annotations/independent/<annotator>/<id>.yaml), by (annotator, id)
     layers: dict[tuple[str, str], Path] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -73,13 +104,15 @@ INDEPENDENT = "independent"  # annotations/independent/<annotator>/<id>.yaml: la
 def inventory(root: Path, ids: Collection[str] | None = None) -> Inventory:
     """List corpus/ and annotations/ without following links or descending into folders. With ``ids``,
     only the entries of those articles (named ``<id>`` or ``<id>.<anything>``) and the independent layers:
-    what checking a few articles needs, without a ``Path`` and checks for every file of a large corpus."""
-    listing = Inventory()
-    slots = {
-        ("corpus", ".txt"): listing.texts,
-        ("corpus", ".yaml"): listing.metas,
-        ("annotations", ".yaml"): listing.annotations,
-    }
+    what checking a few articles needs, without checks for every file of a large corpus."""
+    listing = Inventory(
+        FilesById(root / "corpus", ".txt"),
+        FilesById(root / "corpus", ".yaml"),
+        FilesById(root / "annotations", ".yaml"),
+    )
+    slots = {("corpus", ".txt"): listing.texts, ("corpus", ".yaml"): listing.metas}
+    slots[("annotations", ".yaml")] = listing.annotations
+    interned: dict[str, str] = {}  # each id once: an article's three files share one string
     for folder, suffixes in _LAYOUT.items():
         base = root / folder
         if base.is_symlink():
@@ -116,7 +149,7 @@ def inventory(root: Path, ids: Collection[str] | None = None) -> Inventory:
                     )
                 )
             else:
-                slots[(folder, f".{suffix}")][stem] = base / entry.name
+                slots[(folder, f".{suffix}")].add(interned.setdefault(stem, stem))
     return listing
 
 
