@@ -129,6 +129,39 @@ def word_tokens(text: str, start: int, end: int) -> list[Span]:
     ]
 
 
+def sentence_words(text: str, spans: list[Span]):
+    """``word_tokens`` of every one of ``spans`` (sorted, not overlapping) as three int64 numpy arrays:
+    every token's start and end, one span after another, and each span's number of tokens.
+
+    spaCy is run once over the whole text, not once per span: a Doc per sentence cost more than its
+    tokens. The two agree because spaCy cuts a text at whitespace first and tokenizes each run of
+    non-whitespace on its own, so a span that starts and ends at whitespace (or at the text's edges)
+    gets the tokens it would get alone; any other span is tokenized alone. (A special case of spaCy's
+    whose pieces a sentence break could separate would break this; tests/test_fast_paths.py checks
+    that none exists.)"""
+    import numpy as np
+    from spacy.attrs import IDX, IS_SPACE, LENGTH
+
+    found = _tokenizer()(text).to_array([IDX, LENGTH, IS_SPACE]).astype(np.int64).reshape(-1, 3)
+    found = found[found[:, 2] == 0]
+    starts, ends = found[:, 0], found[:, 0] + found[:, 1]
+    firsts = np.searchsorted(starts, [start for start, _ in spans]).tolist()
+    lasts = np.searchsorted(starts, [end for _, end in spans]).tolist()
+    start_parts, end_parts, counts = [], [], []
+    for (start, end), first, last in zip(spans, firsts, lasts):
+        if (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace()):
+            start_parts.append(starts[first:last])
+            end_parts.append(ends[first:last])
+        else:
+            alone = np.array(word_tokens(text, start, end), dtype=np.int64).reshape(-1, 2)
+            start_parts.append(alone[:, 0])
+            end_parts.append(alone[:, 1])
+        counts.append(len(start_parts[-1]))
+    if not spans:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(start_parts), np.concatenate(end_parts), np.array(counts, dtype=np.int64)
+
+
 def tokens(text: str, start: int, end: int, boundaries: list[int] = (), words: list[Span] | None = None) -> list[Span]:
     """Token spans within text[start:end], split at every offset in ``boundaries`` (sorted; an offset may
     repeat) that falls inside one. ``words``:

@@ -1,7 +1,8 @@
 """Stage 3: assemble validated articles into dataset rows: each article's split, and its rows of every config.
 
-Input is what the check stage read (plain dicts); output is plain rows (label names, not indices).
-The build calls this per chunk of articles in the worker processes, in article id order.
+Input is what the check stage read (plain dicts); output is plain rows (label names, not indices), except
+for the ``ner`` config, whose rows (a few hundred tokens an article) are built as columns with numpy, tags
+as label indices. The build calls this per chunk of articles in the worker processes, in article id order.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from newsmark.labels import names
-from newsmark.pipeline.features import MAX_CONTEXT
+from newsmark.pipeline.features import MAX_CONTEXT, ner_tag_names
 from newsmark.pipeline.read.inventory import Article
 from newsmark.pipeline.splits import split_of
 from newsmark.settings import Settings
-from newsmark.text import sentences, tokens, word_tokens
+from newsmark.text import sentence_words, sentences, tokens, word_tokens
 
 
 @dataclass
@@ -33,9 +34,12 @@ class Prepared:
     sentence_spans: list[tuple[int, int]]
     context: _SentenceIndex
     claims: list[dict]
-    # spaCy's word tokens of each sentence span, filled as the ner rows need them; pre-filled from the
-    # build cache when the text is unchanged, so that an annotation edit never needs spaCy
+    # spaCy's word tokens of each sentence span, from the build cache when the text is unchanged, so
+    # that an annotation edit never needs spaCy (``ner_rows`` fills in what is missing)
     words: dict[tuple[int, int], list[tuple[int, int]]]
+    # the word tokens of every sentence as numpy arrays (starts, ends, count per sentence), once the ner
+    # columns have been made: what the build cache keeps (``pack_words``)
+    word_arrays: tuple | None = None
 
 
 def prepare(article: Article, settings: Settings, known: dict[str, bytes] | None = None) -> Prepared:
@@ -61,13 +65,20 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def pack_words(words: dict[tuple[int, int], list[tuple[int, int]]]) -> bytes:
-    """Word tokens by sentence span as int32s: start, end, count, then each token's start and end."""
-    flat = array("i")
-    for (start, end), spans in sorted(words.items()):
-        flat.extend((start, end, len(spans)))
-        for span in spans:
-            flat.extend(span)
+def pack_words(item: Prepared) -> bytes:
+    """The word tokens of ``item``'s sentences (known once its ner columns are made) as int32s: for each
+    sentence, its start, end and number of tokens, then each token's start and end."""
+    import numpy as np
+
+    starts, ends, counts = item.word_arrays
+    spans = np.array(item.sentence_spans, dtype=np.int64).reshape(-1, 2)
+    before = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)  # tokens of earlier sentences
+    flat = np.empty(3 * len(spans) + 2 * len(starts), dtype=np.int32)
+    header = 3 * np.arange(len(spans)) + 2 * before
+    flat[header], flat[header + 1], flat[header + 2] = spans[:, 0], spans[:, 1], counts
+    # token t of sentence i follows i + 1 headers and t earlier pairs
+    place = 3 * np.repeat(np.arange(len(spans)), counts) + 2 * np.arange(len(starts)) + 3
+    flat[place], flat[place + 1] = starts, ends
     return flat.tobytes()
 
 
@@ -91,8 +102,9 @@ ROW_BATCH = 5_000
 def chunk_rows(
     settings: Settings, articles: list[Article], known: dict[str, bytes] | None = None
 ) -> tuple[Iterator, dict, list[Prepared]]:
-    """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of at most ``ROW_BATCH``
-    rows, one config after another; each article's split, licence and language (for the manifest and
+    """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of about ``ROW_BATCH``
+    rows, one config after another (``rows`` a list of row dicts, or for the configs of
+    ``CONFIG_COLUMNS`` a dict of columns); each article's split, licence and language (for the manifest and
     the card); and the prepared articles (their word tokens are all known once the batches are
     consumed). ``known``: word tokens from an earlier build, as for ``prepare``."""
     prepared = [prepare(article, settings, known) for article in articles]
@@ -104,9 +116,17 @@ def chunk_rows(
     def batches():
         for config, make in CONFIG_ROWS.items():
             for split in sorted({item.split for item in prepared}):
-                batch: list[dict] = []
+                batch: list = []
+                rows = 0
                 for item in prepared:
                     if item.split != split:
+                        continue
+                    if config in CONFIG_COLUMNS:  # a batch of articles, made into columns at once
+                        batch.append(item)
+                        rows += len(item.sentence_spans)
+                        if rows >= ROW_BATCH:
+                            yield config, split, CONFIG_COLUMNS[config](batch)
+                            batch, rows = [], 0
                         continue
                     for row in make(item):
                         batch.append(row)
@@ -114,7 +134,7 @@ def chunk_rows(
                             yield config, split, batch
                             batch = []
                 if batch:
-                    yield config, split, batch
+                    yield config, split, CONFIG_COLUMNS[config](batch) if config in CONFIG_COLUMNS else batch
 
     return batches(), info, prepared
 
@@ -295,6 +315,91 @@ def ner_rows(item: Prepared) -> list[dict]:
     return rows
 
 
+def ner_columns(items: list[Prepared]) -> dict:
+    """The ``ner`` rows of ``items`` (articles of one split) as columns, equal to ``ner_rows``'s (the
+    plain definition, which tests compare this with): tags as label indices, and each list column as
+    ``(offsets, values)``. The work per token is done by numpy, not in Python."""
+    import numpy as np
+
+    tag_index = {name: index for index, name in enumerate(ner_tag_names())}
+    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
+    counts, starts, ends, tags, strings = [], [], [], [], []
+    for item in items:
+        sentence_count = len(item.sentence_spans)
+        columns["id"].extend(f"{item.id}/{index}" for index in range(sentence_count))
+        columns["article_id"].extend([item.id] * sentence_count)
+        columns["split"].extend([item.split] * sentence_count)
+        columns["story"].extend([item.meta.get("story")] * sentence_count)
+        columns["sentence_index"].extend(range(sentence_count))
+        token_starts, token_ends, token_counts = _ner_tokens(item)
+        counts.append(token_counts)
+        starts.append(token_starts)
+        ends.append(token_ends)
+        tags.append(_bio_tags(item, token_starts, token_ends, tag_index))
+        text = item.text
+        strings.extend([text[a:b] for a, b in zip(token_starts.tolist(), token_ends.tolist())])
+    offsets = np.concatenate(([0], np.cumsum(np.concatenate(counts)))) if items else np.zeros(1, np.int64)
+    return {
+        **columns,
+        "tokens": (offsets, strings),
+        "ner_tags": (offsets, np.concatenate(tags) if items else []),
+        "token_starts": (offsets, np.concatenate(starts) if items else []),
+        "token_ends": (offsets, np.concatenate(ends) if items else []),
+    }
+
+
+def _ner_tokens(item: Prepared):
+    """``tokens`` of every sentence of ``item`` as numpy arrays (starts, ends, count per sentence): its
+    word tokens, cut wherever a mention starts or ends inside one."""
+    import numpy as np
+
+    if item.words and all(span in item.words for span in item.sentence_spans):
+        flat = [word for span in item.sentence_spans for word in item.words[span]]
+        known = np.array(flat, dtype=np.int64).reshape(-1, 2)
+        counts = np.array([len(item.words[span]) for span in item.sentence_spans], dtype=np.int64)
+        item.word_arrays = (known[:, 0], known[:, 1], counts)
+    else:
+        item.word_arrays = sentence_words(item.text, item.sentence_spans)
+    starts, ends, counts = item.word_arrays
+    mentions = item.annotation["entities"]
+    boundaries = np.array(sorted({m[key] for e in mentions for m in e["mentions"] for key in ("start", "end")}))
+    if not len(boundaries) or not len(starts):
+        return starts, ends, counts
+    # the token each boundary falls in (the last one starting at or before it), if strictly inside it
+    holder = np.maximum(np.searchsorted(starts, boundaries, side="right") - 1, 0)
+    cuts = boundaries[(starts[holder] < boundaries) & (boundaries < ends[holder])]
+    if not len(cuts):
+        return starts, ends, counts
+    # a cut ends one piece and starts the next; tokens never overlap, so sorting pairs them up again
+    starts, ends = np.sort(np.concatenate((starts, cuts))), np.sort(np.concatenate((ends, cuts)))
+    sentence_starts = np.array([start for start, _ in item.sentence_spans], dtype=np.int64)
+    sentence_ends = np.array([end for _, end in item.sentence_spans], dtype=np.int64)
+    counts = np.searchsorted(starts, sentence_ends) - np.searchsorted(starts, sentence_starts)
+    return starts, ends, counts
+
+
+def _bio_tags(item: Prepared, starts, ends, tag_index: dict[str, int]):
+    """The BIO tag index of every token (``starts``, ``ends``): B- or I- of the outermost mention that
+    holds it, else O."""
+    import numpy as np
+
+    mentions = [(m["start"], m["end"], e["type"]) for e in item.annotation["entities"] for m in e["mentions"]]
+    tagged = outermost(mentions)
+    if not tagged or not len(starts):
+        return np.zeros(len(starts), dtype=np.int64)
+    span_starts = np.array([start for start, _, _ in tagged], dtype=np.int64)
+    span_ends = np.array([end for _, end, _ in tagged], dtype=np.int64)
+    begin = np.array([tag_index[f"B-{label}"] for _, _, label in tagged], dtype=np.int64)
+    inside = np.array([tag_index[f"I-{label}"] for _, _, label in tagged], dtype=np.int64)
+    # outermost spans do not overlap, so their ends ascend: the first ending after a token's start is
+    # the only one that can hold it
+    holder = np.searchsorted(span_ends, starts, side="right")
+    found = holder < len(tagged)
+    holder = np.minimum(holder, len(tagged) - 1)
+    held = found & (starts >= span_starts[holder]) & (ends <= span_ends[holder])
+    return np.where(held, np.where(starts == span_starts[holder], begin[holder], inside[holder]), tag_index["O"])
+
+
 def sentence_rows(item: Prepared) -> Iterator[dict]:
     """Every sentence (the ``ner`` config's boundaries), with the claims that overlap it."""
     starts = [start for start, _ in item.sentence_spans]
@@ -321,7 +426,8 @@ def sentence_rows(item: Prepared) -> Iterator[dict]:
         }
 
 
-# Each config's rows of one article, in the order the configs are written.
+# Each config's rows of one article, in the order the configs are written; ``ner`` is made as columns
+# (``CONFIG_COLUMNS``), and ``ner_rows`` is its plain definition.
 CONFIG_ROWS = {
     "articles": article_row,
     "mentions": mention_rows,
@@ -329,3 +435,4 @@ CONFIG_ROWS = {
     "ner": ner_rows,
     "sentences": sentence_rows,
 }
+CONFIG_COLUMNS = {"ner": ner_columns}

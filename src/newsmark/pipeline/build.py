@@ -66,7 +66,7 @@ def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[l
     ]
     if known is None:
         return streams, info, {}
-    return streams, info, {item.id: (text_digest(item.text), pack_words(item.words)) for item in prepared}
+    return streams, info, {item.id: (text_digest(item.text), pack_words(item)) for item in prepared}
 
 
 def build_chunk(root: Path, settings, signatures: bool, items: list[tuple]) -> list:
