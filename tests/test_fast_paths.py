@@ -267,6 +267,24 @@ def test_tokens_equal_the_plain_definition():
         assert tokens(text, start, end, boundaries) == plain(text, start, end, boundaries)
 
 
+def test_word_before_equals_its_regular_expression():
+    """The sentence splitter's word before a full stop, walked back by hand, against the regular
+    expression it replaces (searched from 40 characters back)."""
+    import random
+    import re
+
+    from newsmark.text import word_before
+
+    expression = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
+    rng = random.Random(7)
+    pieces = ["a", "Bc", "é", "_", "1", ".", "'", '"', "’", "”", ")", "]", " ", "-", "!", "(", "ß"]
+    for _ in range(3000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 70)))
+        end = rng.randrange(0, len(line) + 1)
+        found = expression.search(line, max(end - 40, 0), end)
+        assert word_before(line, end) == (found.group(1) if found else ""), (line, end)
+
+
 def test_sentence_words_equal_word_tokens_sentence_by_sentence():
     """newsmark.text.sentence_words (spaCy once over the whole text) against word_tokens of each
     sentence alone, on random texts whose sentences do and do not end at whitespace."""
@@ -323,10 +341,10 @@ def test_no_special_case_of_spacy_straddles_a_sentence_break():
     assert checked  # Ph.D. is one (spaCy 3.8)
 
 
-def test_ner_columns_equal_ner_rows(synthetic_corpus):
-    """The ner config made as columns with numpy (assemble.ner_columns) gives the table its plain
-    definition (assemble.ner_rows, row by row) gives, on the synthetic corpus and this repository's,
-    with word tokens fresh and from an earlier build."""
+def test_columns_equal_rows(synthetic_corpus):
+    """The configs made as columns with numpy (assemble.CONFIG_COLUMNS: mentions, ner, sentences) give
+    the tables their plain definitions (assemble.CONFIG_ROWS, row by row) give, on the synthetic corpus
+    and this repository's, and ner with word tokens fresh and from an earlier build."""
     from newsmark.pipeline import assemble
     from newsmark.pipeline.check.runner import check_chunk, select
     from newsmark.pipeline.write import to_table
@@ -342,12 +360,14 @@ def test_ner_columns_equal_ner_rows(synthetic_corpus):
         fresh = [assemble.prepare(article, settings) for article in articles]
         plain = [assemble.prepare(article, settings) for article in articles]
         for config, make in assemble.CONFIG_COLUMNS.items():
-            rows = to_table(config, [row for item in plain for row in assemble.CONFIG_ROWS[config](item)])
-            assert to_table(config, make(fresh)).equals(rows)
-            known = {assemble.text_digest(item.text): assemble.pack_words(item) for item in fresh}
-            again = [assemble.prepare(article, settings, known) for article in articles]
-            assert all(item.words for item in again)
-            assert to_table(config, make(again)).equals(rows)
+            rows = [row for item in plain for row in assemble.CONFIG_ROWS[config](item)]
+            assert rows
+            assert to_table(config, make(fresh)).equals(to_table(config, rows)), config
+        known = {assemble.text_digest(item.text): assemble.pack_words(item) for item in fresh}
+        again = [assemble.prepare(article, settings, known) for article in articles]
+        assert all(item.words for item in again)
+        rows = [row for item in plain for row in assemble.ner_rows(item)]
+        assert to_table("ner", assemble.ner_columns(again)).equals(to_table("ner", rows))
         assert [assemble.unpack_words(assemble.pack_words(item)) for item in fresh] == [p.words for p in plain]
 
 

@@ -1,8 +1,8 @@
 """Stage 3: assemble validated articles into dataset rows: each article's split, and its rows of every config.
 
 Input is what the check stage read (plain dicts); output is plain rows (label names, not indices), except
-for the ``ner`` config, whose rows (a few hundred tokens an article) are built as columns with numpy, tags
-as label indices. The build calls this per chunk of articles in the worker processes, in article id order.
+for the configs with many rows an article (mentions, ner, sentences): they are made as columns, a batch of
+articles at once, with numpy where it pays, and labels as indices. The build calls this per chunk of articles in the worker processes, in article id order.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def chunk_rows(
                 for item in prepared:
                     if item.split != split:
                         continue
-                    if config in CONFIG_COLUMNS:  # a batch of articles, made into columns at once
+                    if config in CONFIG_COLUMNS:  # batches of about ROW_BATCH sentences' worth of articles
                         batch.append(item)
                         rows += len(item.sentence_spans)
                         if rows >= ROW_BATCH:
@@ -251,6 +251,31 @@ class _SentenceIndex:
         s_start, s_end = context_window(s_start, s_end, start, end, MAX_CONTEXT)
         return {"sentence": self.text[s_start:s_end], "sentence_start": s_start}
 
+    def around_all(self, starts: list[int], ends: list[int]) -> tuple[list[str], list[int]]:
+        """``around`` of many spans at once (numpy does the arithmetic): their sentences and starts."""
+        import numpy as np
+
+        if not self.spans:  # no sentence: around's own rules (a text of whitespace holds no span anyway)
+            found = [self.around(start, end) for start, end in zip(starts, ends)]
+            return [f["sentence"] for f in found], [f["sentence_start"] for f in found]
+        start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        sentence_starts = np.array(self.starts, dtype=np.int64)
+        sentence_ends = np.array([end for _, end in self.spans], dtype=np.int64)
+        first = np.maximum(np.searchsorted(sentence_starts, start, side="right") - 1, 0)
+        last = np.searchsorted(sentence_starts, np.maximum(end - 1, start), side="right") - 1
+        low = np.minimum(sentence_starts[first], start)
+        high = np.maximum(sentence_ends[np.maximum(last, first)], end)
+        # context_window, element by element
+        cap = MAX_CONTEXT
+        window_start = np.maximum(low, start - (cap - (end - start)) // 2)
+        window_end = np.minimum(high, window_start + cap)
+        window_start = np.maximum(low, window_end - cap)
+        whole, alone = high - low <= cap, end - start >= cap
+        low = np.where(whole, low, np.where(alone, start, window_start)).tolist()
+        high = np.where(whole, high, np.where(alone, end, window_end)).tolist()
+        text = self.text
+        return [text[a:b] for a, b in zip(low, high)], low
+
 
 def context_window(low: int, high: int, start: int, end: int, cap: int) -> tuple[int, int]:
     """A window of [low, high) that holds [start, end): all of it when it is at most ``cap`` long, else
@@ -313,6 +338,76 @@ def ner_rows(item: Prepared) -> list[dict]:
             }
         )
     return rows
+
+
+def mention_columns(items: list[Prepared]) -> dict:
+    """The ``mentions`` rows of ``items`` (articles of one split) as columns, equal to ``mention_rows``'s:
+    types as label indices, and each mention's sentence found for all of an article's mentions at once."""
+    type_index = {name: index for index, name in enumerate(names("entity_types"))}
+    columns: dict[str, list] = {name: [] for name in _MENTION_COLUMNS}
+    for item in items:
+        count = 0
+        for entity in item.annotation["entities"]:
+            mentions = entity["mentions"]
+            columns["entity_id"].extend([entity["id"]] * len(mentions))
+            columns["type"].extend([type_index[entity["type"]]] * len(mentions))
+            columns["name"].extend([entity["name"]] * len(mentions))
+            columns["wikidata"].extend([entity.get("wikidata")] * len(mentions))
+            for mention in mentions:
+                columns["start"].append(mention["start"])
+                columns["end"].append(mention["end"])
+                columns["text"].append(mention["text"])
+            count += len(mentions)
+        columns["article_id"].extend([item.id] * count)
+        columns["split"].extend([item.split] * count)
+        columns["story"].extend([item.meta.get("story")] * count)
+        if count:
+            texts, starts = item.context.around_all(columns["start"][-count:], columns["end"][-count:])
+            columns["sentence"].extend(texts)
+            columns["sentence_start"].extend(starts)
+    return columns
+
+
+_MENTION_COLUMNS = ("article_id", "split", "story", "entity_id", "type", "name", "wikidata", "start", "end", "text")
+_MENTION_COLUMNS += ("sentence", "sentence_start")
+
+
+def sentence_columns(items: list[Prepared]) -> dict:
+    """The ``sentences`` rows of ``items`` (articles of one split) as columns, equal to
+    ``sentence_rows``'s: claim types as label indices, list columns as ``(offsets, values)``."""
+    import numpy as np
+
+    type_index = {name: index for index, name in enumerate(names("claim_types"))}
+    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
+    texts, starts, ends, checkworthy = [], [], [], []
+    claim_ids, claim_types, id_counts, type_counts = [], [], [], []
+    for item in items:
+        count = len(item.sentence_spans)
+        columns["id"].extend(f"{item.id}/{index}" for index in range(count))
+        columns["article_id"].extend([item.id] * count)
+        columns["split"].extend([item.split] * count)
+        columns["story"].extend([item.meta.get("story")] * count)
+        columns["sentence_index"].extend(range(count))
+        text = item.text
+        for (start, end), claims in zip(item.sentence_spans, _claims_by_sentence(item)):
+            texts.append(text[start:end])
+            starts.append(start)
+            ends.append(end)
+            claim_ids.extend(claim["id"] for claim in claims)
+            id_counts.append(len(claims))
+            kinds = sorted({type_index[claim["type"]] for claim in claims})  # label order, as sentence_rows
+            claim_types.extend(kinds)
+            type_counts.append(len(kinds))
+            checkworthy.append(any(claim["checkworthy"] for claim in claims))
+    return {
+        **columns,
+        "text": texts,
+        "start": starts,
+        "end": ends,
+        "claim_ids": (np.concatenate(([0], np.cumsum(id_counts, dtype=np.int64))), claim_ids),
+        "checkworthy": checkworthy,
+        "claim_types": (np.concatenate(([0], np.cumsum(type_counts, dtype=np.int64))), claim_types),
+    }
 
 
 def ner_columns(items: list[Prepared]) -> dict:
@@ -402,15 +497,8 @@ def _bio_tags(item: Prepared, starts, ends, tag_index: dict[str, int]):
 
 def sentence_rows(item: Prepared) -> Iterator[dict]:
     """Every sentence (the ``ner`` config's boundaries), with the claims that overlap it."""
-    starts = [start for start, _ in item.sentence_spans]
-    overlapping: list[list[dict]] = [[] for _ in item.sentence_spans]
-    for claim in item.claims:
-        first = max(bisect.bisect_right(starts, claim["start"]) - 1, 0)
-        for index in range(first, bisect.bisect_left(starts, claim["end"])):
-            if item.sentence_spans[index][1] > claim["start"]:
-                overlapping[index].append(claim)
     order = {name: position for position, name in enumerate(names("claim_types"))}
-    for index, ((start, end), claims) in enumerate(zip(item.sentence_spans, overlapping)):
+    for index, ((start, end), claims) in enumerate(zip(item.sentence_spans, _claims_by_sentence(item))):
         yield {
             "id": f"{item.id}/{index}",
             "article_id": item.id,
@@ -426,8 +514,21 @@ def sentence_rows(item: Prepared) -> Iterator[dict]:
         }
 
 
-# Each config's rows of one article, in the order the configs are written; ``ner`` is made as columns
-# (``CONFIG_COLUMNS``), and ``ner_rows`` is its plain definition.
+def _claims_by_sentence(item: Prepared) -> list[list[dict]]:
+    """The claims that overlap each of ``item``'s sentences."""
+    starts = [start for start, _ in item.sentence_spans]
+    overlapping: list[list[dict]] = [[] for _ in item.sentence_spans]
+    for claim in item.claims:
+        first = max(bisect.bisect_right(starts, claim["start"]) - 1, 0)
+        for index in range(first, bisect.bisect_left(starts, claim["end"])):
+            if item.sentence_spans[index][1] > claim["start"]:
+                overlapping[index].append(claim)
+    return overlapping
+
+
+# Each config's rows of one article, in the order the configs are written. The configs of
+# ``CONFIG_COLUMNS`` are made as columns, a batch of articles at once; their row functions here are the
+# plain definition that tests compare the columns with.
 CONFIG_ROWS = {
     "articles": article_row,
     "mentions": mention_rows,
@@ -435,4 +536,4 @@ CONFIG_ROWS = {
     "ner": ner_rows,
     "sentences": sentence_rows,
 }
-CONFIG_COLUMNS = {"ner": ner_columns}
+CONFIG_COLUMNS = {"mentions": mention_columns, "ner": ner_columns, "sentences": sentence_columns}
