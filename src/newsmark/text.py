@@ -160,20 +160,26 @@ def sentence_words(text: str, spans: list[Span]):
     found = _tokenizer()(text).to_array([IDX, LENGTH, IS_SPACE]).astype(np.int64).reshape(-1, 3)
     found = found[found[:, 2] == 0]
     starts, ends = found[:, 0], found[:, 0] + found[:, 1]
-    firsts = np.searchsorted(starts, [start for start, _ in spans]).tolist()
-    lasts = np.searchsorted(starts, [end for _, end in spans]).tolist()
+    at_whitespace = [
+        (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace()) for start, end in spans
+    ]
+    if all(at_whitespace):  # always, for the spans of ``sentences``: keep the tokens inside a span
+        span_starts = np.array([start for start, _ in spans], dtype=np.int64)
+        span_ends = np.array([end for _, end in spans], dtype=np.int64)
+        holder = np.searchsorted(span_starts, starts, side="right") - 1
+        inside = (holder >= 0) & (starts < span_ends[np.maximum(holder, 0)] if len(spans) else False)
+        return starts[inside], ends[inside], np.bincount(holder[inside], minlength=len(spans)).astype(np.int64)
     start_parts, end_parts, counts = [], [], []
-    for (start, end), first, last in zip(spans, firsts, lasts):
-        if (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace()):
+    for (start, end), bounded in zip(spans, at_whitespace):
+        if bounded:
+            first, last = np.searchsorted(starts, [start, end]).tolist()
             start_parts.append(starts[first:last])
             end_parts.append(ends[first:last])
         else:
-            alone = np.array(word_tokens(text, start, end), dtype=np.int64).reshape(-1, 2)
-            start_parts.append(alone[:, 0])
-            end_parts.append(alone[:, 1])
+            own = np.array(word_tokens(text, start, end), dtype=np.int64).reshape(-1, 2)
+            start_parts.append(own[:, 0])
+            end_parts.append(own[:, 1])
         counts.append(len(start_parts[-1]))
-    if not spans:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(start_parts), np.concatenate(end_parts), np.array(counts, dtype=np.int64)
 
 

@@ -412,13 +412,13 @@ def sentence_columns(items: list[Prepared]) -> dict:
 
 def ner_columns(items: list[Prepared]) -> dict:
     """The ``ner`` rows of ``items`` (articles of one split) as columns, equal to ``ner_rows``'s (the
-    plain definition, which tests compare this with): tags as label indices, and each list column as
-    ``(offsets, values)``. The work per token is done by numpy, not in Python."""
+    plain definition, which tests compare this with): tags as label indices, each list column as
+    ``(offsets, values)``, and the tokens' strings as ``(UTF-8 bytes, offsets)``. The work per token is done by numpy, not in Python."""
     import numpy as np
 
     tag_index = {name: index for index, name in enumerate(ner_tag_names())}
     columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
-    counts, starts, ends, tags, strings = [], [], [], [], []
+    counts, starts, ends, tags, strings = [], [], [], [], []  # strings: (UTF-8 bytes, lengths) an article
     for item in items:
         sentence_count = len(item.sentence_spans)
         columns["id"].extend(f"{item.id}/{index}" for index in range(sentence_count))
@@ -431,16 +431,34 @@ def ner_columns(items: list[Prepared]) -> dict:
         starts.append(token_starts)
         ends.append(token_ends)
         tags.append(_bio_tags(item, token_starts, token_ends, tag_index))
-        text = item.text
-        strings.extend([text[a:b] for a, b in zip(token_starts.tolist(), token_ends.tolist())])
+        strings.append(_pieces(item.text, token_starts, token_ends))
     offsets = np.concatenate(([0], np.cumsum(np.concatenate(counts)))) if items else np.zeros(1, np.int64)
+    data = np.concatenate([data for data, _ in strings]) if items else np.zeros(0, np.uint8)
+    lengths = np.concatenate([lengths for _, lengths in strings]) if items else np.zeros(0, np.int64)
     return {
         **columns,
-        "tokens": (offsets, strings),
+        "tokens": (offsets, (data, np.concatenate(([0], np.cumsum(lengths))))),
         "ner_tags": (offsets, np.concatenate(tags) if items else []),
         "token_starts": (offsets, np.concatenate(starts) if items else []),
         "token_ends": (offsets, np.concatenate(ends) if items else []),
     }
+
+
+def _pieces(text: str, starts, ends):
+    """``text[a:b]`` for every span (``starts``, ``ends``: sorted, not overlapping, none empty) as one
+    array of UTF-8 bytes and each piece's length in bytes: what Arrow stores of a column of strings,
+    made without a Python string per token."""
+    import numpy as np
+
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if len(data) != len(text):  # not ASCII: code-point offsets to byte offsets
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        widths = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
+        at = np.concatenate(([0], np.cumsum(widths)))
+        starts, ends = at[starts], at[ends]
+    # +1 where a piece starts, -1 where one ends: the running sum is 1 exactly on the bytes kept
+    edges = np.bincount(starts, minlength=len(data) + 1) - np.bincount(ends, minlength=len(data) + 1)
+    return data[np.cumsum(edges)[:-1] > 0], ends - starts
 
 
 def _ner_tokens(item: Prepared):

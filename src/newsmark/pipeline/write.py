@@ -86,13 +86,20 @@ def to_table(config: str, rows: list[dict] | dict) -> pa.Table:
 
 def _from_columns(schema: pa.Schema, columns: dict) -> pa.Table:
     """A table from plain columns: a list (or numpy array) of values, or for a list column a pair
-    ``(offsets, values)``, values already as stored (label indices)."""
+    ``(offsets, values)``, values already as stored (label indices); values of strings may be a pair of
+    numpy arrays ``(UTF-8 bytes, offsets)``."""
     arrays = []
     for field in schema:
         column = columns[field.name]
         if isinstance(column, tuple):
             offsets, values = column
-            inner = pa.array(values, type=field.type.value_type)
+            if isinstance(values, tuple):  # strings as their UTF-8 bytes and offsets into them
+                data, value_offsets = values
+                inner = pa.StringArray.from_buffers(
+                    len(value_offsets) - 1, pa.py_buffer(value_offsets.astype("int32")), pa.py_buffer(data)
+                )
+            else:
+                inner = pa.array(values, type=field.type.value_type)
             arrays.append(pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), inner, type=field.type))
         else:
             arrays.append(pa.array(column, type=field.type))
