@@ -353,10 +353,9 @@ def mention_columns(items: list[Prepared]) -> dict:
             columns["type"].extend([type_index[entity["type"]]] * len(mentions))
             columns["name"].extend([entity["name"]] * len(mentions))
             columns["wikidata"].extend([entity.get("wikidata")] * len(mentions))
-            for mention in mentions:
-                columns["start"].append(mention["start"])
-                columns["end"].append(mention["end"])
-                columns["text"].append(mention["text"])
+            columns["start"].extend([mention["start"] for mention in mentions])
+            columns["end"].extend([mention["end"] for mention in mentions])
+            columns["text"].extend([mention["text"] for mention in mentions])
             count += len(mentions)
         columns["article_id"].extend([item.id] * count)
         columns["split"].extend([item.split] * count)
@@ -389,10 +388,15 @@ def sentence_columns(items: list[Prepared]) -> dict:
         columns["story"].extend([item.meta.get("story")] * count)
         columns["sentence_index"].extend(range(count))
         text = item.text
-        for (start, end), claims in zip(item.sentence_spans, _claims_by_sentence(item)):
-            texts.append(text[start:end])
-            starts.append(start)
-            ends.append(end)
+        texts.extend([text[start:end] for start, end in item.sentence_spans])
+        starts.extend([start for start, _ in item.sentence_spans])
+        ends.extend([end for _, end in item.sentence_spans])
+        for claims in _claims_by_sentence(item):
+            if not claims:  # most sentences
+                id_counts.append(0)
+                type_counts.append(0)
+                checkworthy.append(False)
+                continue
             claim_ids.extend(claim["id"] for claim in claims)
             id_counts.append(len(claims))
             kinds = sorted({type_index[claim["type"]] for claim in claims})  # label order, as sentence_rows
