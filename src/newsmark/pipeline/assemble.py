@@ -1,8 +1,8 @@
 """Stage 3: assemble validated articles into dataset rows: each article's split, and its rows of every config.
 
 Input is what the check stage read (plain dicts); output is plain rows (label names, not indices), except
-for the configs with many rows an article (mentions, ner, sentences): they are made as columns, a batch of
-articles at once, with numpy where it pays, and labels as indices. The build calls this per chunk of articles in the worker processes, in article id order.
+for every config but claims (a few rows an article): they are made as columns, a batch of articles at
+once, with numpy where it pays, and labels as indices. The build calls this per chunk of articles in the worker processes, in article id order.
 """
 
 from __future__ import annotations
@@ -340,6 +340,87 @@ def ner_rows(item: Prepared) -> list[dict]:
     return rows
 
 
+def article_columns(items: list[Prepared]) -> dict:
+    """The ``articles`` rows of ``items`` (one split) as columns, equal to ``article_row``'s: labels as
+    indices, a list column as ``(offsets, values)`` and a column of structs as a dict of its fields'
+    columns (the nested entities, mentions, claims and annotators of every article, one after another)."""
+    index = {
+        name: {label: position for position, label in enumerate(names(name))}
+        for name in ("topics", "entity_types", "annotator_kinds", "claim_types", "attributions", "verdicts")
+    }
+    plain: dict[str, list] = {name: [] for name in _ARTICLE_COLUMNS}
+    counts: dict[str, list] = {name: [] for name in ("topics", "keywords", "entities", "mentions", "claims")}
+    counts.update(evidence=[], annotators=[])
+    topics, keywords, evidence = [], [], []
+    entity: dict[str, list] = {"id": [], "type": [], "name": [], "wikidata": []}
+    mention: dict[str, list] = {"start": [], "end": [], "text": []}
+    claim: dict[str, list] = {name: [] for name in ("id", "start", "end", "text", "claimer", "type", "attribution")}
+    claim.update(checkworthy=[], date=[], verdict=[])
+    annotator: dict[str, list] = {"id": [], "kind": []}
+    for item in items:
+        meta, annotation = item.meta, item.annotation
+        source = meta.get("source") or {}
+        for name, value in (
+            ("id", item.id),
+            ("date", meta["date"]),
+            ("title", meta["title"]),
+            ("language", meta["language"]),
+            ("text", item.text),
+            ("source_name", source.get("name")),
+            ("source_url", source.get("url")),
+            ("license", meta["license"]),
+            ("story", meta.get("story")),
+            ("guidelines", annotation["guidelines"]),
+        ):
+            plain[name].append(value)
+        topics.extend([index["topics"][topic] for topic in annotation["topics"]])
+        counts["topics"].append(len(annotation["topics"]))
+        keywords.extend(annotation.get("keywords", []))
+        counts["keywords"].append(len(annotation.get("keywords", [])))
+        for e in annotation["entities"]:
+            entity["id"].append(e["id"])
+            entity["type"].append(index["entity_types"][e["type"]])
+            entity["name"].append(e["name"])
+            entity["wikidata"].append(e.get("wikidata"))
+            for name in ("start", "end", "text"):
+                mention[name].extend([m[name] for m in e["mentions"]])
+            counts["mentions"].append(len(e["mentions"]))
+        counts["entities"].append(len(annotation["entities"]))
+        for c in item.claims:
+            for name in ("id", "start", "end", "text", "claimer", "checkworthy", "date"):
+                claim[name].append(c[name])
+            claim["type"].append(index["claim_types"][c["type"]])
+            claim["attribution"].append(index["attributions"][c["attribution"]])
+            claim["verdict"].append(None if c["verdict"] is None else index["verdicts"][c["verdict"]])
+            evidence.extend(c["evidence"])
+            counts["evidence"].append(len(c["evidence"]))
+        counts["claims"].append(len(item.claims))
+        for a in annotation["annotators"]:
+            annotator["id"].append(a["id"])
+            annotator["kind"].append(index["annotator_kinds"][a["kind"]])
+        counts["annotators"].append(len(annotation["annotators"]))
+    offsets = {name: _offsets(values) for name, values in counts.items()}
+    return {
+        **plain,
+        "topics": (offsets["topics"], topics),
+        "keywords": (offsets["keywords"], keywords),
+        "entities": (offsets["entities"], {**entity, "mentions": (offsets["mentions"], mention)}),
+        "claims": (offsets["claims"], {**claim, "evidence": (offsets["evidence"], evidence)}),
+        "annotators": (offsets["annotators"], annotator),
+    }
+
+
+_ARTICLE_COLUMNS = ("id", "date", "title", "language", "text", "source_name", "source_url", "license", "story")
+_ARTICLE_COLUMNS += ("guidelines",)
+
+
+def _offsets(counts: list[int]):
+    """Where each list starts in its values, and where the last ends: what Arrow keeps of a list column."""
+    import numpy as np
+
+    return np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+
+
 def mention_columns(items: list[Prepared]) -> dict:
     """The ``mentions`` rows of ``items`` (articles of one split) as columns, equal to ``mention_rows``'s:
     types as label indices, and each mention's sentence found for all of an article's mentions at once."""
@@ -430,11 +511,12 @@ def ner_columns(items: list[Prepared]) -> dict:
         columns["split"].extend([item.split] * sentence_count)
         columns["story"].extend([item.meta.get("story")] * sentence_count)
         columns["sentence_index"].extend(range(sentence_count))
-        token_starts, token_ends, token_counts = _ner_tokens(item)
+        mentions = [(m["start"], m["end"], e["type"]) for e in item.annotation["entities"] for m in e["mentions"]]
+        token_starts, token_ends, token_counts = _ner_tokens(item, mentions)
         counts.append(token_counts)
         starts.append(token_starts)
         ends.append(token_ends)
-        tags.append(_bio_tags(item, token_starts, token_ends, tag_index))
+        tags.append(_bio_tags(mentions, token_starts, token_ends, tag_index))
         strings.append(_pieces(item.text, token_starts, token_ends))
     offsets = np.concatenate(([0], np.cumsum(np.concatenate(counts)))) if items else np.zeros(1, np.int64)
     data = np.concatenate([data for data, _ in strings]) if items else np.zeros(0, np.uint8)
@@ -465,9 +547,9 @@ def _pieces(text: str, starts, ends):
     return data[np.cumsum(edges)[:-1] > 0], ends - starts
 
 
-def _ner_tokens(item: Prepared):
+def _ner_tokens(item: Prepared, mentions: list[tuple[int, int, str]]):
     """``tokens`` of every sentence of ``item`` as numpy arrays (starts, ends, count per sentence): its
-    word tokens, cut wherever a mention starts or ends inside one."""
+    word tokens, cut wherever one of its ``mentions`` starts or ends inside one."""
     import numpy as np
 
     if item.words and all(span in item.words for span in item.sentence_spans):
@@ -478,8 +560,7 @@ def _ner_tokens(item: Prepared):
     else:
         item.word_arrays = sentence_words(item.text, item.sentence_spans)
     starts, ends, counts = item.word_arrays
-    mentions = item.annotation["entities"]
-    boundaries = np.array(sorted({m[key] for e in mentions for m in e["mentions"] for key in ("start", "end")}))
+    boundaries = np.unique(np.array([(start, end) for start, end, _ in mentions], dtype=np.int64))
     if not len(boundaries) or not len(starts):
         return starts, ends, counts
     # the token each boundary falls in (the last one starting at or before it), if strictly inside it
@@ -495,12 +576,11 @@ def _ner_tokens(item: Prepared):
     return starts, ends, counts
 
 
-def _bio_tags(item: Prepared, starts, ends, tag_index: dict[str, int]):
-    """The BIO tag index of every token (``starts``, ``ends``): B- or I- of the outermost mention that
-    holds it, else O."""
+def _bio_tags(mentions: list[tuple[int, int, str]], starts, ends, tag_index: dict[str, int]):
+    """The BIO tag index of every token (``starts``, ``ends``): B- or I- of the outermost of ``mentions``
+    that holds it, else O."""
     import numpy as np
 
-    mentions = [(m["start"], m["end"], e["type"]) for e in item.annotation["entities"] for m in e["mentions"]]
     tagged = outermost(mentions)
     if not tagged or not len(starts):
         return np.zeros(len(starts), dtype=np.int64)
@@ -558,4 +638,9 @@ CONFIG_ROWS = {
     "ner": ner_rows,
     "sentences": sentence_rows,
 }
-CONFIG_COLUMNS = {"mentions": mention_columns, "ner": ner_columns, "sentences": sentence_columns}
+CONFIG_COLUMNS = {
+    "articles": article_columns,
+    "mentions": mention_columns,
+    "ner": ner_columns,
+    "sentences": sentence_columns,
+}

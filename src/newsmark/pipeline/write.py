@@ -85,25 +85,23 @@ def to_table(config: str, rows: list[dict] | dict) -> pa.Table:
 
 
 def _from_columns(schema: pa.Schema, columns: dict) -> pa.Table:
-    """A table from plain columns: a list (or numpy array) of values, or for a list column a pair
-    ``(offsets, values)``, values already as stored (label indices); values of strings may be a pair of
-    numpy arrays ``(UTF-8 bytes, offsets)``."""
-    arrays = []
-    for field in schema:
-        column = columns[field.name]
-        if isinstance(column, tuple):
-            offsets, values = column
-            if isinstance(values, tuple):  # strings as their UTF-8 bytes and offsets into them
-                data, value_offsets = values
-                inner = pa.StringArray.from_buffers(
-                    len(value_offsets) - 1, pa.py_buffer(value_offsets.astype("int32")), pa.py_buffer(data)
-                )
-            else:
-                inner = pa.array(values, type=field.type.value_type)
-            arrays.append(pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), inner, type=field.type))
-        else:
-            arrays.append(pa.array(column, type=field.type))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    """A table from plain columns (``assemble.CONFIG_COLUMNS``), values already as stored (label indices)."""
+    return pa.Table.from_arrays([_array(field.type, columns[field.name]) for field in schema], schema=schema)
+
+
+def _array(kind: pa.DataType, column) -> pa.Array:
+    """One column as an Arrow array of type ``kind``: a list (or numpy array) of values; for a list type a
+    pair ``(offsets, values)``; for a struct type a dict of its fields' columns; for strings also a pair
+    of numpy arrays ``(UTF-8 bytes, offsets)``."""
+    if pa.types.is_list(kind):
+        offsets, values = column
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _array(kind.value_type, values), type=kind)
+    if pa.types.is_struct(kind):
+        return pa.StructArray.from_arrays([_array(field.type, column[field.name]) for field in kind], fields=list(kind))
+    if isinstance(column, tuple):  # strings as their UTF-8 bytes and offsets into them
+        data, offsets = column
+        return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype("int32")), pa.py_buffer(data))
+    return pa.array(column, type=kind)
 
 
 # Rows buffered per config before they are written as one Parquet row group (or part of one).
