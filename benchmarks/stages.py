@@ -4,7 +4,8 @@
     python benchmarks/stages.py build.txt [more.txt ...]
 
 A sample's stage is that of its innermost frame that names one (spaCy called from the row assembly
-counts as tokenization); samples naming none are "other". One column per file, in percent of its samples.
+counts as tokenization); samples naming none are "other"; samples of a blocked thread are left out.
+One column per file, in percent of its samples.
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ STAGES = [
 COMPILED = [(stage, re.compile(pattern)) for stage, pattern in STAGES]
 
 
-# Threads waiting for work (the Parquet threads between row groups): not CPU, left out.
-IDLE = re.compile(r"_worker \(concurrent/futures/thread\.py:81\)$|wait \(threading\.py")
+# Samples of a thread blocked, not on the CPU (py-spy counts some of them anyway): the Parquet threads
+# waiting for a row group, the workers' parent-watch thread asleep, a process waiting on its pipes.
+IDLE = re.compile(
+    r"_worker \(concurrent/futures/thread\.py:81\)$|wait \(threading\.py|watch \(newsmark/pipeline/parallel\.py"
+    r"|select \(selectors\.py|_recv \(multiprocessing/connection\.py|wait \(multiprocessing/connection\.py"
+)
 
 
 def stage_of(frames: list[str]) -> str:
