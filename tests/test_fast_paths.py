@@ -348,10 +348,10 @@ def _through_ipc(table):
 
 
 def test_columns_equal_rows(synthetic_corpus):
-    """The configs made as columns (assemble.CONFIG_COLUMNS: all but claims) give
-    the tables their plain definitions (assemble.CONFIG_ROWS, row by row) give, on the synthetic corpus
-    and this repository's, and ner with word tokens fresh and from an earlier build."""
-    from newsmark.pipeline import assemble
+    """The configs made as columns (columns.CONFIG_COLUMNS: all but claims) give the tables their plain
+    definitions (assemble.CONFIG_ROWS, row by row) give, on the synthetic corpus and this repository's,
+    and ner with word tokens fresh and from an earlier build."""
+    from newsmark.pipeline import assemble, columns
     from newsmark.pipeline.check.runner import check_chunk, select
     from newsmark.pipeline.write import to_table
     from newsmark.settings import read_settings
@@ -365,17 +365,17 @@ def test_columns_equal_rows(synthetic_corpus):
         assert articles
         fresh = [assemble.prepare(article, settings) for article in articles]
         plain = [assemble.prepare(article, settings) for article in articles]
-        for config, make in assemble.CONFIG_COLUMNS.items():
+        for config, make in columns.CONFIG_COLUMNS.items():
             rows = to_table(config, [row for item in plain for row in assemble.CONFIG_ROWS[config](item)])
-            columns = to_table(config, make(fresh))
-            assert rows.num_rows and columns.equals(rows), config
+            made = to_table(config, make(fresh))
+            assert rows.num_rows and made.equals(rows), config
             # the sizes the card reports are of the tables as the writer gets them, through an IPC stream
-            assert _through_ipc(columns).nbytes == _through_ipc(rows).nbytes, config
+            assert _through_ipc(made).nbytes == _through_ipc(rows).nbytes, config
         known = {assemble.text_digest(item.text): assemble.pack_words(item) for item in fresh}
         again = [assemble.prepare(article, settings, known) for article in articles]
         assert all(item.words for item in again)
         rows = [row for item in plain for row in assemble.ner_rows(item)]
-        assert to_table("ner", assemble.ner_columns(again)).equals(to_table("ner", rows))
+        assert to_table("ner", columns.ner_columns(again)).equals(to_table("ner", rows))
         assert [assemble.unpack_words(assemble.pack_words(item)) for item in fresh] == [p.words for p in plain]
 
 
