@@ -6,8 +6,8 @@ OLD/src and NEW/src are source trees (``git archive COMMIT src schema | tar -x -
 ``newsmark ... --no-cache`` in a fresh process (nothing is written into the corpus; builds go to a
 temporary folder), with -j 1 and with the default number of workers; each round runs old validate, old
 build, new validate, new build in turn, so that drift in the machine's speed falls on both alike. Prints
-one line per run (wall seconds, user CPU seconds, peak RSS of the largest process) and, per code and -j,
-the medians and the ratio build / validate. The new build's folder is compared byte for byte with the old one's.
+one line per run (wall seconds, and user CPU seconds of every process: steadier than wall on a shared
+machine) and, per code and -j, the medians and the ratio build / validate. The new build's folder is compared byte for byte with the old one's.
 """
 
 from __future__ import annotations
