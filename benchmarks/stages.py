@@ -5,7 +5,7 @@
 
 A sample's stage is that of its innermost frame that names one (spaCy called from the row assembly
 counts as tokenization); samples naming none are "other"; samples of a blocked thread are left out.
-One column per file, in percent of its samples.
+One column per file: percent of its samples (and the number of samples).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ STAGES = [
     ("schema", r"schemas\.py|jsonschema"),
     ("Parquet writing", r"parquet|_write_after|SplitWriter\._write"),
     ("Arrow conversion and IPC", r"pyarrow|to_table|encoder|encode_struct|ipc_stream|read_streams|concat_tables"),
-    ("row assembly", r"assemble\.py|chunk_streams"),
+    ("row assembly", r"assemble\.py|columns\.py|chunk_streams"),
     ("span and id checks, other rules", r"pipeline/check/|stats\.py"),
     ("file reads and hashing", r"read/files\.py|inventory\.py|hashlib|sha256"),
     ("process pool (pickling, queues, threads)", r"multiprocessing|concurrent/|threading\.py|queue\.py|pickle"),
@@ -65,7 +65,7 @@ def main(paths: list[str]) -> None:
     print("| stage | " + " | ".join(paths) + " |")
     print("| --- |" + " --- |" * len(paths))
     for stage in [name for name, _ in STAGES] + ["other"]:
-        cells = [f"{100 * t[stage] / max(sum(t.values()), 1):.0f}%" for t in tallies]
+        cells = [f"{100 * t[stage] / max(sum(t.values()), 1):.0f}% ({t[stage]})" for t in tallies]
         print(f"| {stage} | " + " | ".join(cells) + " |")
     print("| samples | " + " | ".join(str(sum(t.values())) for t in tallies) + " |")
 

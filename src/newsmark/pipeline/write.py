@@ -61,7 +61,7 @@ def encoder(feature):
 
 @cache
 def _arrow_schema(config: str) -> pa.Schema:
-    # Features.arrow_schema is made afresh on every call (metadata JSON included): a millisecond a table
+    # Features.arrow_schema is made afresh on every call (metadata JSON included): 0.18 ms a table
     return features(config).arrow_schema
 
 
