@@ -72,7 +72,7 @@ def _config_encoder(config: str):
 
 def to_table(config: str, rows: list[dict] | dict) -> pa.Table:
     """An Arrow table with the config's schema (Features metadata included), from row dicts or from
-    columns (``assemble.ner_columns``). Built column by column, which is about twice as fast as
+    columns (``columns.CONFIG_COLUMNS``). Built column by column, which is about twice as fast as
     ``Table.from_pylist`` on these nested rows."""
     schema = _arrow_schema(config)
     if isinstance(rows, dict):
@@ -85,7 +85,7 @@ def to_table(config: str, rows: list[dict] | dict) -> pa.Table:
 
 
 def _from_columns(schema: pa.Schema, columns: dict) -> pa.Table:
-    """A table from plain columns (``assemble.CONFIG_COLUMNS``), values already as stored (label indices)."""
+    """A table from plain columns (``columns.CONFIG_COLUMNS``), values already as stored (label indices)."""
     return pa.Table.from_arrays([_array(field.type, columns[field.name]) for field in schema], schema=schema)
 
 
