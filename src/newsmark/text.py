@@ -16,7 +16,8 @@ import re
 from functools import cache
 
 _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*(?=\s+[\"'‘“(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"([\w.]+)\.?[\"'’”)\]]*$")
+_CLOSERS = "\"'’”)]"
+_INITIALS = re.compile(r"(\w\.)+\w")
 _ABBREVIATIONS = {
     "mr",
     "mrs",
@@ -84,9 +85,8 @@ def sentences(text: str, protected: list[Span] = ()) -> list[Span]:
         start = line_start
         for match in _SENTENCE_END.finditer(line):
             cut = line_start + match.end()
-            word = _WORD_BEFORE.search(line, max(match.end() - 40, 0), match.end())
-            before = word.group(1).lower().rstrip(".") if word else ""
-            if before in _ABBREVIATIONS or len(before) == 1 or re.fullmatch(r"(\w\.)+\w", before):
+            before = word_before(line, match.end()).lower().rstrip(".")
+            if before in _ABBREVIATIONS or len(before) == 1 or _INITIALS.fullmatch(before):
                 continue
             if _inside(cut, protected):
                 continue
@@ -95,6 +95,21 @@ def sentences(text: str, protected: list[Span] = ()) -> list[Span]:
         spans.append((start, line_start + len(line)))
         line_start += len(line) + 1
     return [trimmed for span in spans if (trimmed := trim(text, span))]
+
+
+def word_before(line: str, end: int) -> str:
+    r"""The word (letters, digits, ``_`` and dots) that ``line[:end]`` ends with once closing quotes and
+    brackets are set aside, looked for at most 40 characters back: what the regular expression
+    ``([\w.]+)\.?["'’”)\]]*$`` searched for from there finds, walked back character by character
+    instead (trying every start in the 40 characters cost about a third of the sentence splitting)."""
+    low = max(end - 40, 0)
+    cut = end
+    while cut > low and line[cut - 1] in _CLOSERS:
+        cut -= 1
+    start = cut
+    while start > low and (line[start - 1].isalnum() or line[start - 1] in "._"):
+        start -= 1
+    return line[start:cut]
 
 
 def trim(text: str, span: Span) -> Span | None:
@@ -127,6 +142,45 @@ def word_tokens(text: str, start: int, end: int) -> list[Span]:
         for token in _tokenizer()(text[start:end])
         if not token.is_space
     ]
+
+
+def sentence_words(text: str, spans: list[Span]):
+    """``word_tokens`` of every one of ``spans`` (sorted, not overlapping) as three int64 numpy arrays:
+    every token's start and end, one span after another, and each span's number of tokens.
+
+    spaCy is run once over the whole text, not once per span: a Doc per sentence cost more than its
+    tokens. The two agree because spaCy cuts a text at whitespace first and tokenizes each run of
+    non-whitespace on its own, so a span that starts and ends at whitespace (or at the text's edges)
+    gets the tokens it would get alone; any other span is tokenized alone. (A special case of spaCy's
+    whose pieces a sentence break could separate would break this; tests/test_fast_paths.py checks
+    that none exists.)"""
+    import numpy as np
+    from spacy.attrs import IDX, IS_SPACE, LENGTH
+
+    found = _tokenizer()(text).to_array([IDX, LENGTH, IS_SPACE]).astype(np.int64).reshape(-1, 3)
+    found = found[found[:, 2] == 0]
+    starts, ends = found[:, 0], found[:, 0] + found[:, 1]
+    at_whitespace = [
+        (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace()) for start, end in spans
+    ]
+    if all(at_whitespace):  # always, for the spans of ``sentences``: keep the tokens inside a span
+        span_starts = np.array([start for start, _ in spans], dtype=np.int64)
+        span_ends = np.array([end for _, end in spans], dtype=np.int64)
+        holder = np.searchsorted(span_starts, starts, side="right") - 1
+        inside = (holder >= 0) & (starts < span_ends[np.maximum(holder, 0)] if len(spans) else False)
+        return starts[inside], ends[inside], np.bincount(holder[inside], minlength=len(spans)).astype(np.int64)
+    start_parts, end_parts, counts = [], [], []
+    for (start, end), bounded in zip(spans, at_whitespace):
+        if bounded:
+            first, last = np.searchsorted(starts, [start, end]).tolist()
+            start_parts.append(starts[first:last])
+            end_parts.append(ends[first:last])
+        else:
+            own = np.array(word_tokens(text, start, end), dtype=np.int64).reshape(-1, 2)
+            start_parts.append(own[:, 0])
+            end_parts.append(own[:, 1])
+        counts.append(len(start_parts[-1]))
+    return np.concatenate(start_parts), np.concatenate(end_parts), np.array(counts, dtype=np.int64)
 
 
 def tokens(text: str, start: int, end: int, boundaries: list[int] = (), words: list[Span] | None = None) -> list[Span]:

@@ -1,7 +1,7 @@
 """Stage 3: assemble validated articles into dataset rows: each article's split, and its rows of every config.
 
-Input is what the check stage read (plain dicts); output is plain rows (label names, not indices).
-The build calls this per chunk of articles in the worker processes, in article id order.
+Input is what the check stage read (plain dicts); output is plain rows (label names, not indices): the
+definition of every config's rows, which ``columns`` makes faster as columns for all but one.
 """
 
 from __future__ import annotations
@@ -33,9 +33,12 @@ class Prepared:
     sentence_spans: list[tuple[int, int]]
     context: _SentenceIndex
     claims: list[dict]
-    # spaCy's word tokens of each sentence span, filled as the ner rows need them; pre-filled from the
-    # build cache when the text is unchanged, so that an annotation edit never needs spaCy
+    # spaCy's word tokens of each sentence span, from the build cache when the text is unchanged, so
+    # that an annotation edit never needs spaCy (``ner_rows`` fills in what is missing)
     words: dict[tuple[int, int], list[tuple[int, int]]]
+    # the word tokens of every sentence as numpy arrays (starts, ends, count per sentence), once the ner
+    # columns have been made: what the build cache keeps (``pack_words``)
+    word_arrays: tuple | None = None
 
 
 def prepare(article: Article, settings: Settings, known: dict[str, bytes] | None = None) -> Prepared:
@@ -61,13 +64,20 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def pack_words(words: dict[tuple[int, int], list[tuple[int, int]]]) -> bytes:
-    """Word tokens by sentence span as int32s: start, end, count, then each token's start and end."""
-    flat = array("i")
-    for (start, end), spans in sorted(words.items()):
-        flat.extend((start, end, len(spans)))
-        for span in spans:
-            flat.extend(span)
+def pack_words(item: Prepared) -> bytes:
+    """The word tokens of ``item``'s sentences (known once its ner columns are made) as int32s: for each
+    sentence, its start, end and number of tokens, then each token's start and end."""
+    import numpy as np
+
+    starts, ends, counts = item.word_arrays
+    spans = np.array(item.sentence_spans, dtype=np.int64).reshape(-1, 2)
+    before = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)  # tokens of earlier sentences
+    flat = np.empty(3 * len(spans) + 2 * len(starts), dtype=np.int32)
+    header = 3 * np.arange(len(spans)) + 2 * before
+    flat[header], flat[header + 1], flat[header + 2] = spans[:, 0], spans[:, 1], counts
+    # token t of sentence i follows i + 1 headers and t earlier pairs
+    place = 3 * np.repeat(np.arange(len(spans)), counts) + 2 * np.arange(len(starts)) + 3
+    flat[place], flat[place + 1] = starts, ends
     return flat.tobytes()
 
 
@@ -81,42 +91,6 @@ def unpack_words(packed: bytes) -> dict[tuple[int, int], list[tuple[int, int]]]:
         words[(start, end)] = list(zip(flat[index : index + 2 * count : 2], flat[index + 1 : index + 2 * count : 2]))
         index += 2 * count
     return words
-
-
-# Rows handed on at once: a batch of rows is turned into an Arrow table before the next is made, so
-# memory is bounded by the batch, not by how many mentions one article has.
-ROW_BATCH = 5_000
-
-
-def chunk_rows(
-    settings: Settings, articles: list[Article], known: dict[str, bytes] | None = None
-) -> tuple[Iterator, dict, list[Prepared]]:
-    """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of at most ``ROW_BATCH``
-    rows, one config after another; each article's split, licence and language (for the manifest and
-    the card); and the prepared articles (their word tokens are all known once the batches are
-    consumed). ``known``: word tokens from an earlier build, as for ``prepare``."""
-    prepared = [prepare(article, settings, known) for article in articles]
-    info = {
-        p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"], "credit": credit(p.meta)}
-        for p in prepared
-    }
-
-    def batches():
-        for config, make in CONFIG_ROWS.items():
-            for split in sorted({item.split for item in prepared}):
-                batch: list[dict] = []
-                for item in prepared:
-                    if item.split != split:
-                        continue
-                    for row in make(item):
-                        batch.append(row)
-                        if len(batch) == ROW_BATCH:
-                            yield config, split, batch
-                            batch = []
-                if batch:
-                    yield config, split, batch
-
-    return batches(), info, prepared
 
 
 def credit(meta: dict) -> dict:
@@ -231,6 +205,31 @@ class _SentenceIndex:
         s_start, s_end = context_window(s_start, s_end, start, end, MAX_CONTEXT)
         return {"sentence": self.text[s_start:s_end], "sentence_start": s_start}
 
+    def around_all(self, starts: list[int], ends: list[int]) -> tuple[list[str], list[int]]:
+        """``around`` of many spans at once (numpy does the arithmetic): their sentences and starts."""
+        import numpy as np
+
+        if not self.spans:  # no sentence: around's own rules (a text of whitespace holds no span anyway)
+            found = [self.around(start, end) for start, end in zip(starts, ends)]
+            return [f["sentence"] for f in found], [f["sentence_start"] for f in found]
+        start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        sentence_starts = np.array(self.starts, dtype=np.int64)
+        sentence_ends = np.array([end for _, end in self.spans], dtype=np.int64)
+        first = np.maximum(np.searchsorted(sentence_starts, start, side="right") - 1, 0)
+        last = np.searchsorted(sentence_starts, np.maximum(end - 1, start), side="right") - 1
+        low = np.minimum(sentence_starts[first], start)
+        high = np.maximum(sentence_ends[np.maximum(last, first)], end)
+        # context_window, element by element
+        cap = MAX_CONTEXT
+        window_start = np.maximum(low, start - (cap - (end - start)) // 2)
+        window_end = np.minimum(high, window_start + cap)
+        window_start = np.maximum(low, window_end - cap)
+        whole, alone = high - low <= cap, end - start >= cap
+        low = np.where(whole, low, np.where(alone, start, window_start)).tolist()
+        high = np.where(whole, high, np.where(alone, end, window_end)).tolist()
+        text = self.text
+        return [text[a:b] for a, b in zip(low, high)], low
+
 
 def context_window(low: int, high: int, start: int, end: int, cap: int) -> tuple[int, int]:
     """A window of [low, high) that holds [start, end): all of it when it is at most ``cap`` long, else
@@ -297,15 +296,8 @@ def ner_rows(item: Prepared) -> list[dict]:
 
 def sentence_rows(item: Prepared) -> Iterator[dict]:
     """Every sentence (the ``ner`` config's boundaries), with the claims that overlap it."""
-    starts = [start for start, _ in item.sentence_spans]
-    overlapping: list[list[dict]] = [[] for _ in item.sentence_spans]
-    for claim in item.claims:
-        first = max(bisect.bisect_right(starts, claim["start"]) - 1, 0)
-        for index in range(first, bisect.bisect_left(starts, claim["end"])):
-            if item.sentence_spans[index][1] > claim["start"]:
-                overlapping[index].append(claim)
     order = {name: position for position, name in enumerate(names("claim_types"))}
-    for index, ((start, end), claims) in enumerate(zip(item.sentence_spans, overlapping)):
+    for index, ((start, end), claims) in enumerate(zip(item.sentence_spans, claims_by_sentence(item))):
         yield {
             "id": f"{item.id}/{index}",
             "article_id": item.id,
@@ -321,7 +313,20 @@ def sentence_rows(item: Prepared) -> Iterator[dict]:
         }
 
 
-# Each config's rows of one article, in the order the configs are written.
+def claims_by_sentence(item: Prepared) -> list[list[dict]]:
+    """The claims that overlap each of ``item``'s sentences."""
+    starts = [start for start, _ in item.sentence_spans]
+    overlapping: list[list[dict]] = [[] for _ in item.sentence_spans]
+    for claim in item.claims:
+        first = max(bisect.bisect_right(starts, claim["start"]) - 1, 0)
+        for index in range(first, bisect.bisect_left(starts, claim["end"])):
+            if item.sentence_spans[index][1] > claim["start"]:
+                overlapping[index].append(claim)
+    return overlapping
+
+
+# Each config's rows of one article, in the order the configs are written: the plain definition of
+# each config, which columns.py makes as columns (all but claims) and tests compare those with.
 CONFIG_ROWS = {
     "articles": article_row,
     "mentions": mention_rows,

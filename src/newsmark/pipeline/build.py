@@ -17,13 +17,14 @@ from newsmark.errors import NewsmarkError, ValidationFailed
 from newsmark.files import check_output_folder, output_slot, write_atomic
 from newsmark.findings import Report
 from newsmark.licenses import allows_redistribution
-from newsmark.pipeline.assemble import chunk_rows, pack_words, text_digest
+from newsmark.pipeline.assemble import pack_words, text_digest
 from newsmark.pipeline.buildcache import BuildCache, chunk_ids, row_fingerprint
 from newsmark.pipeline.card import attribution_markdown, bibtex, card_markdown, label_tables, license_markdown
 from newsmark.pipeline.check.corpus import check_datasheet_markers, check_released_labels
 from newsmark.pipeline.check.duplicates import check_near_duplicate_splits, dedup_settings
 from newsmark.pipeline.check.layers import agreement_summary
 from newsmark.pipeline.check.runner import check_chunk, select, with_presence
+from newsmark.pipeline.columns import chunk_rows
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
 from newsmark.pipeline.read.project import BASELINES, read_baselines, read_citation
@@ -66,7 +67,7 @@ def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[l
     ]
     if known is None:
         return streams, info, {}
-    return streams, info, {item.id: (text_digest(item.text), pack_words(item.words)) for item in prepared}
+    return streams, info, {item.id: (text_digest(item.text), pack_words(item)) for item in prepared}
 
 
 def build_chunk(root: Path, settings, signatures: bool, items: list[tuple]) -> list:

@@ -1,0 +1,327 @@
+"""Stage 3, as columns: the rows of a chunk of valid articles, made a batch of articles at once.
+
+Every config but ``claims`` (a few rows an article) is made as columns, not as a dict per row: lists per
+column, numpy for the arithmetic of tokens, tags and sentence windows, labels as indices, ready for
+``write.to_table``. ``assemble`` holds each config's plain definition, row by row; tests compare the two.
+The build calls ``chunk_rows`` per chunk of articles in the worker processes, in article id order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from newsmark.labels import names
+from newsmark.pipeline.assemble import CONFIG_ROWS, Prepared, claims_by_sentence, credit, outermost, prepare
+from newsmark.pipeline.features import ner_tag_names
+from newsmark.pipeline.read.inventory import Article
+from newsmark.settings import Settings
+from newsmark.text import sentence_words
+
+# Rows handed on at once: a batch of rows is turned into an Arrow table before the next is made, so
+# memory is bounded by the batch, not by how many mentions one article has.
+ROW_BATCH = 5_000
+
+
+def chunk_rows(
+    settings: Settings, articles: list[Article], known: dict[str, bytes] | None = None
+) -> tuple[Iterator, dict, list[Prepared]]:
+    """The rows of a chunk of valid articles in batches ``(config, split, rows)`` of about ``ROW_BATCH``
+    rows, one config after another (``rows`` a list of row dicts, or for the configs of
+    ``CONFIG_COLUMNS`` a dict of columns); each article's split, licence and language (for the manifest and
+    the card); and the prepared articles (their word tokens are all known once the batches are
+    consumed). ``known``: word tokens from an earlier build, as for ``prepare``."""
+    prepared = [prepare(article, settings, known) for article in articles]
+    info = {
+        p.id: {"split": p.split, "license": p.meta["license"], "language": p.meta["language"], "credit": credit(p.meta)}
+        for p in prepared
+    }
+
+    def batches():
+        for config, make in CONFIG_ROWS.items():
+            for split in sorted({item.split for item in prepared}):
+                batch: list = []
+                rows = 0
+                for item in prepared:
+                    if item.split != split:
+                        continue
+                    if config in CONFIG_COLUMNS:  # batches of about ROW_BATCH sentences' worth of articles
+                        batch.append(item)
+                        rows += len(item.sentence_spans)
+                        if rows >= ROW_BATCH:
+                            yield config, split, CONFIG_COLUMNS[config](batch)
+                            batch, rows = [], 0
+                        continue
+                    for row in make(item):
+                        batch.append(row)
+                        if len(batch) == ROW_BATCH:
+                            yield config, split, batch
+                            batch = []
+                if batch:
+                    yield config, split, CONFIG_COLUMNS[config](batch) if config in CONFIG_COLUMNS else batch
+
+    return batches(), info, prepared
+
+
+def article_columns(items: list[Prepared]) -> dict:
+    """The ``articles`` rows of ``items`` (one split) as columns, equal to ``article_row``'s: labels as
+    indices, a list column as ``(offsets, values)`` and a column of structs as a dict of its fields'
+    columns (the nested entities, mentions, claims and annotators of every article, one after another)."""
+    index = {
+        name: {label: position for position, label in enumerate(names(name))}
+        for name in ("topics", "entity_types", "annotator_kinds", "claim_types", "attributions", "verdicts")
+    }
+    plain: dict[str, list] = {name: [] for name in _ARTICLE_COLUMNS}
+    counts: dict[str, list] = {name: [] for name in ("topics", "keywords", "entities", "mentions", "claims")}
+    counts.update(evidence=[], annotators=[])
+    topics, keywords, evidence = [], [], []
+    entity: dict[str, list] = {"id": [], "type": [], "name": [], "wikidata": []}
+    mention: dict[str, list] = {"start": [], "end": [], "text": []}
+    claim: dict[str, list] = {name: [] for name in ("id", "start", "end", "text", "claimer", "type", "attribution")}
+    claim.update(checkworthy=[], date=[], verdict=[])
+    annotator: dict[str, list] = {"id": [], "kind": []}
+    for item in items:
+        meta, annotation = item.meta, item.annotation
+        source = meta.get("source") or {}
+        for name, value in (
+            ("id", item.id),
+            ("date", meta["date"]),
+            ("title", meta["title"]),
+            ("language", meta["language"]),
+            ("text", item.text),
+            ("source_name", source.get("name")),
+            ("source_url", source.get("url")),
+            ("license", meta["license"]),
+            ("story", meta.get("story")),
+            ("guidelines", annotation["guidelines"]),
+        ):
+            plain[name].append(value)
+        topics.extend([index["topics"][topic] for topic in annotation["topics"]])
+        counts["topics"].append(len(annotation["topics"]))
+        keywords.extend(annotation.get("keywords", []))
+        counts["keywords"].append(len(annotation.get("keywords", [])))
+        for e in annotation["entities"]:
+            entity["id"].append(e["id"])
+            entity["type"].append(index["entity_types"][e["type"]])
+            entity["name"].append(e["name"])
+            entity["wikidata"].append(e.get("wikidata"))
+            for name in ("start", "end", "text"):
+                mention[name].extend([m[name] for m in e["mentions"]])
+            counts["mentions"].append(len(e["mentions"]))
+        counts["entities"].append(len(annotation["entities"]))
+        for c in item.claims:
+            for name in ("id", "start", "end", "text", "claimer", "checkworthy", "date"):
+                claim[name].append(c[name])
+            claim["type"].append(index["claim_types"][c["type"]])
+            claim["attribution"].append(index["attributions"][c["attribution"]])
+            claim["verdict"].append(None if c["verdict"] is None else index["verdicts"][c["verdict"]])
+            evidence.extend(c["evidence"])
+            counts["evidence"].append(len(c["evidence"]))
+        counts["claims"].append(len(item.claims))
+        for a in annotation["annotators"]:
+            annotator["id"].append(a["id"])
+            annotator["kind"].append(index["annotator_kinds"][a["kind"]])
+        counts["annotators"].append(len(annotation["annotators"]))
+    offsets = {name: _offsets(values) for name, values in counts.items()}
+    return {
+        **plain,
+        "topics": (offsets["topics"], topics),
+        "keywords": (offsets["keywords"], keywords),
+        "entities": (offsets["entities"], {**entity, "mentions": (offsets["mentions"], mention)}),
+        "claims": (offsets["claims"], {**claim, "evidence": (offsets["evidence"], evidence)}),
+        "annotators": (offsets["annotators"], annotator),
+    }
+
+
+_ARTICLE_COLUMNS = ("id", "date", "title", "language", "text", "source_name", "source_url", "license", "story")
+_ARTICLE_COLUMNS += ("guidelines",)
+
+
+def _offsets(counts: list[int]):
+    """Where each list starts in its values, and where the last ends: what Arrow keeps of a list column."""
+    import numpy as np
+
+    return np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+
+
+def mention_columns(items: list[Prepared]) -> dict:
+    """The ``mentions`` rows of ``items`` (articles of one split) as columns, equal to ``mention_rows``'s:
+    types as label indices, and each mention's sentence found for all of an article's mentions at once."""
+    type_index = {name: index for index, name in enumerate(names("entity_types"))}
+    columns: dict[str, list] = {name: [] for name in _MENTION_COLUMNS}
+    for item in items:
+        count = 0
+        for entity in item.annotation["entities"]:
+            mentions = entity["mentions"]
+            columns["entity_id"].extend([entity["id"]] * len(mentions))
+            columns["type"].extend([type_index[entity["type"]]] * len(mentions))
+            columns["name"].extend([entity["name"]] * len(mentions))
+            columns["wikidata"].extend([entity.get("wikidata")] * len(mentions))
+            columns["start"].extend([mention["start"] for mention in mentions])
+            columns["end"].extend([mention["end"] for mention in mentions])
+            columns["text"].extend([mention["text"] for mention in mentions])
+            count += len(mentions)
+        columns["article_id"].extend([item.id] * count)
+        columns["split"].extend([item.split] * count)
+        columns["story"].extend([item.meta.get("story")] * count)
+        if count:
+            texts, starts = item.context.around_all(columns["start"][-count:], columns["end"][-count:])
+            columns["sentence"].extend(texts)
+            columns["sentence_start"].extend(starts)
+    return columns
+
+
+_MENTION_COLUMNS = ("article_id", "split", "story", "entity_id", "type", "name", "wikidata", "start", "end", "text")
+_MENTION_COLUMNS += ("sentence", "sentence_start")
+
+
+def sentence_columns(items: list[Prepared]) -> dict:
+    """The ``sentences`` rows of ``items`` (articles of one split) as columns, equal to
+    ``sentence_rows``'s: claim types as label indices, list columns as ``(offsets, values)``."""
+    import numpy as np
+
+    type_index = {name: index for index, name in enumerate(names("claim_types"))}
+    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
+    texts, starts, ends, checkworthy = [], [], [], []
+    claim_ids, claim_types, id_counts, type_counts = [], [], [], []
+    for item in items:
+        count = len(item.sentence_spans)
+        columns["id"].extend(f"{item.id}/{index}" for index in range(count))
+        columns["article_id"].extend([item.id] * count)
+        columns["split"].extend([item.split] * count)
+        columns["story"].extend([item.meta.get("story")] * count)
+        columns["sentence_index"].extend(range(count))
+        text = item.text
+        texts.extend([text[start:end] for start, end in item.sentence_spans])
+        starts.extend([start for start, _ in item.sentence_spans])
+        ends.extend([end for _, end in item.sentence_spans])
+        for claims in claims_by_sentence(item):
+            if not claims:  # most sentences
+                id_counts.append(0)
+                type_counts.append(0)
+                checkworthy.append(False)
+                continue
+            claim_ids.extend(claim["id"] for claim in claims)
+            id_counts.append(len(claims))
+            kinds = sorted({type_index[claim["type"]] for claim in claims})  # label order, as sentence_rows
+            claim_types.extend(kinds)
+            type_counts.append(len(kinds))
+            checkworthy.append(any(claim["checkworthy"] for claim in claims))
+    return {
+        **columns,
+        "text": texts,
+        "start": starts,
+        "end": ends,
+        "claim_ids": (np.concatenate(([0], np.cumsum(id_counts, dtype=np.int64))), claim_ids),
+        "checkworthy": checkworthy,
+        "claim_types": (np.concatenate(([0], np.cumsum(type_counts, dtype=np.int64))), claim_types),
+    }
+
+
+def ner_columns(items: list[Prepared]) -> dict:
+    """The ``ner`` rows of ``items`` (articles of one split) as columns, equal to ``ner_rows``'s (the
+    plain definition, which tests compare this with): tags as label indices, each list column as
+    ``(offsets, values)``, and the tokens' strings as ``(UTF-8 bytes, offsets)``. The work per token is done by numpy, not in Python."""
+    import numpy as np
+
+    tag_index = {name: index for index, name in enumerate(ner_tag_names())}
+    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
+    counts, starts, ends, tags, strings = [], [], [], [], []  # strings: (UTF-8 bytes, lengths) an article
+    for item in items:
+        sentence_count = len(item.sentence_spans)
+        columns["id"].extend(f"{item.id}/{index}" for index in range(sentence_count))
+        columns["article_id"].extend([item.id] * sentence_count)
+        columns["split"].extend([item.split] * sentence_count)
+        columns["story"].extend([item.meta.get("story")] * sentence_count)
+        columns["sentence_index"].extend(range(sentence_count))
+        mentions = [(m["start"], m["end"], e["type"]) for e in item.annotation["entities"] for m in e["mentions"]]
+        token_starts, token_ends, token_counts = _ner_tokens(item, mentions)
+        counts.append(token_counts)
+        starts.append(token_starts)
+        ends.append(token_ends)
+        tags.append(_bio_tags(mentions, token_starts, token_ends, tag_index))
+        strings.append(_pieces(item.text, token_starts, token_ends))
+    offsets = np.concatenate(([0], np.cumsum(np.concatenate(counts)))) if items else np.zeros(1, np.int64)
+    data = np.concatenate([data for data, _ in strings]) if items else np.zeros(0, np.uint8)
+    lengths = np.concatenate([lengths for _, lengths in strings]) if items else np.zeros(0, np.int64)
+    return {
+        **columns,
+        "tokens": (offsets, (data, np.concatenate(([0], np.cumsum(lengths))))),
+        "ner_tags": (offsets, np.concatenate(tags) if items else []),
+        "token_starts": (offsets, np.concatenate(starts) if items else []),
+        "token_ends": (offsets, np.concatenate(ends) if items else []),
+    }
+
+
+def _pieces(text: str, starts, ends):
+    """``text[a:b]`` for every span (``starts``, ``ends``: sorted, not overlapping, none empty) as one
+    array of UTF-8 bytes and each piece's length in bytes: what Arrow stores of a column of strings,
+    made without a Python string per token."""
+    import numpy as np
+
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if len(data) != len(text):  # not ASCII: code-point offsets to byte offsets
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        widths = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
+        at = np.concatenate(([0], np.cumsum(widths)))
+        starts, ends = at[starts], at[ends]
+    # +1 where a piece starts, -1 where one ends: the running sum is 1 exactly on the bytes kept
+    edges = np.bincount(starts, minlength=len(data) + 1) - np.bincount(ends, minlength=len(data) + 1)
+    return data[np.cumsum(edges)[:-1] > 0], ends - starts
+
+
+def _ner_tokens(item: Prepared, mentions: list[tuple[int, int, str]]):
+    """``tokens`` of every sentence of ``item`` as numpy arrays (starts, ends, count per sentence): its
+    word tokens, cut wherever one of its ``mentions`` starts or ends inside one."""
+    import numpy as np
+
+    if item.words and all(span in item.words for span in item.sentence_spans):
+        flat = [word for span in item.sentence_spans for word in item.words[span]]
+        known = np.array(flat, dtype=np.int64).reshape(-1, 2)
+        counts = np.array([len(item.words[span]) for span in item.sentence_spans], dtype=np.int64)
+        item.word_arrays = (known[:, 0], known[:, 1], counts)
+    else:
+        item.word_arrays = sentence_words(item.text, item.sentence_spans)
+    starts, ends, counts = item.word_arrays
+    boundaries = np.unique(np.array([(start, end) for start, end, _ in mentions], dtype=np.int64))
+    if not len(boundaries) or not len(starts):
+        return starts, ends, counts
+    # the token each boundary falls in (the last one starting at or before it), if strictly inside it
+    holder = np.maximum(np.searchsorted(starts, boundaries, side="right") - 1, 0)
+    cuts = boundaries[(starts[holder] < boundaries) & (boundaries < ends[holder])]
+    if not len(cuts):
+        return starts, ends, counts
+    # a cut ends one piece and starts the next; tokens never overlap, so sorting pairs them up again
+    starts, ends = np.sort(np.concatenate((starts, cuts))), np.sort(np.concatenate((ends, cuts)))
+    sentence_starts = np.array([start for start, _ in item.sentence_spans], dtype=np.int64)
+    sentence_ends = np.array([end for _, end in item.sentence_spans], dtype=np.int64)
+    counts = np.searchsorted(starts, sentence_ends) - np.searchsorted(starts, sentence_starts)
+    return starts, ends, counts
+
+
+def _bio_tags(mentions: list[tuple[int, int, str]], starts, ends, tag_index: dict[str, int]):
+    """The BIO tag index of every token (``starts``, ``ends``): B- or I- of the outermost of ``mentions``
+    that holds it, else O."""
+    import numpy as np
+
+    tagged = outermost(mentions)
+    if not tagged or not len(starts):
+        return np.zeros(len(starts), dtype=np.int64)
+    span_starts = np.array([start for start, _, _ in tagged], dtype=np.int64)
+    span_ends = np.array([end for _, end, _ in tagged], dtype=np.int64)
+    begin = np.array([tag_index[f"B-{label}"] for _, _, label in tagged], dtype=np.int64)
+    inside = np.array([tag_index[f"I-{label}"] for _, _, label in tagged], dtype=np.int64)
+    # outermost spans do not overlap, so their ends ascend: the first ending after a token's start is
+    # the only one that can hold it
+    holder = np.searchsorted(span_ends, starts, side="right")
+    found = holder < len(tagged)
+    holder = np.minimum(holder, len(tagged) - 1)
+    held = found & (starts >= span_starts[holder]) & (ends <= span_ends[holder])
+    return np.where(held, np.where(starts == span_starts[holder], begin[holder], inside[holder]), tag_index["O"])
+
+
+CONFIG_COLUMNS = {
+    "articles": article_columns,
+    "mentions": mention_columns,
+    "ner": ner_columns,
+    "sentences": sentence_columns,
+}
