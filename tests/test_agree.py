@@ -196,6 +196,9 @@ def test_independent_layers_are_validated_and_never_built(corpus, tmp_path):
     result = run_cli("validate", "--root", str(corpus))
     assert result.returncode == 1 and "annotations/independent/ann-b/tiny-two.yaml:" in result.stdout
     assert "NM401" in result.stdout
+    unbuilt = run_cli("build", "--root", str(corpus), "--out", str(tmp_path / "refused"))
+    assert unbuilt.returncode == 1 and "annotations/independent/ann-b/tiny-two.yaml:" in unbuilt.stdout + unbuilt.stderr
+    assert not (tmp_path / "refused").exists()
     refused = run_cli("agree", "--root", str(corpus))
     assert refused.returncode == 1 and "does not validate" in refused.stderr
     layer.write_text(yaml.safe_dump(B, sort_keys=False))

@@ -143,7 +143,11 @@ def _run_build(args) -> int:
     for article_id, license_id in result["withheld"].items():
         print(f"  note: {article_id} withheld from this public build (licence {license_id})")
     if result["warnings"]:
-        print(f"  {len(result['warnings'])} validation warning(s); run newsmark validate to see them")
+        # NM604 compares the names of every article; the build cache keeps no names, so only validate has it
+        print(
+            f"  {len(result['warnings'])} warning(s) in the articles and layers; newsmark validate lists them, "
+            "and the corpus-wide ones (NM604)"
+        )
     if result["datasheet"] == "updated":
         print("  DATASHEET.md statistics block updated")
     print(f"load it with: datasets.load_dataset({result['out']!r})")

@@ -22,7 +22,7 @@ from newsmark.pipeline.buildcache import BuildCache, chunk_ids, row_fingerprint
 from newsmark.pipeline.card import attribution_markdown, bibtex, card_markdown, label_tables, license_markdown
 from newsmark.pipeline.check.corpus import check_datasheet_markers, check_released_labels
 from newsmark.pipeline.check.duplicates import check_near_duplicate_splits, dedup_settings
-from newsmark.pipeline.check.layers import agreement_summary
+from newsmark.pipeline.check.layers import agreement_summary, check_layer
 from newsmark.pipeline.check.runner import check_chunk, select, with_presence
 from newsmark.pipeline.columns import chunk_rows
 from newsmark.pipeline.croissant import croissant
@@ -260,6 +260,11 @@ def _write_rows(root, ids, listing, settings, report, writer, jobs, progress, us
                 languages.add(info[result.id]["language"].split("-")[0])
             elif result.contribution is not None:  # not yet annotated: counted as such, not built
                 tally.add(result.contribution)
+    # The independent layers are never built, but a build validates what validate does: a broken layer
+    # refuses the build as it fails validate (and would mislead the card's agreement figures).
+    for (annotator, article_id), path in sorted(listing.layers.items()):
+        report.files += 1
+        report.findings.extend(check_layer(root, annotator, article_id, path, listing))
     report.findings.extend(check_released_labels(root))
     if report.ok:
         found_pairs, pairs = check_near_duplicate_splits(root, keys, signatures, cache.pairs if cache else None)

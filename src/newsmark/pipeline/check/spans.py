@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from newsmark.findings import Finding, finding
 from newsmark.pipeline.check.schema import short, show_path
-from newsmark.pipeline.read.files import position
+from newsmark.pipeline.read.files import Positions, position
 from newsmark.pipeline.read.yamldoc import Document
 
 
@@ -194,12 +194,14 @@ def check_missed_mentions(doc: Document, text: str, article_id: str) -> list[Fin
     a mention's exact text is located in the article text."""
     findings = []
     counts: dict[tuple[int, str], int] = {}
+    located = None  # line starts, found at the first finding: most articles have none
     for start, end, index in missed_mentions(doc.data, text):
         entity = doc.data["entities"][index]
         surface = text[start:end]
         if (index, surface) not in counts:
             counts[(index, surface)] = sum(m["text"] == surface for m in entity["mentions"])
         line = doc.at(("entities", index))[0]
+        located = located or Positions(text)
         findings.append(
             finding(
                 "NM410",
@@ -209,7 +211,7 @@ def check_missed_mentions(doc: Document, text: str, article_id: str) -> list[Fin
                 f"{counts[(index, surface)]} mention(s) with this text; add it (newsmark suggest "
                 f"{article_id}), or annotate it as its own entity if it names another "
                 "referent",
-                *position(text, start),
+                *located(start),
             )
         )
     return findings
