@@ -184,12 +184,7 @@ def sentence_columns(items: list[Prepared]) -> dict:
     texts, starts, ends, checkworthy = [], [], [], []
     claim_ids, claim_types, id_counts, type_counts = [], [], [], []
     for item in items:
-        count = len(item.sentence_spans)
-        columns["id"].extend(f"{item.id}/{index}" for index in range(count))
-        columns["article_id"].extend([item.id] * count)
-        columns["split"].extend([item.split] * count)
-        columns["story"].extend([item.meta.get("story")] * count)
-        columns["sentence_index"].extend(range(count))
+        _add_sentence_keys(columns, item)
         text = item.text
         texts.extend([text[start:end] for start, end in item.sentence_spans])
         starts.extend([start for start, _ in item.sentence_spans])
@@ -217,6 +212,16 @@ def sentence_columns(items: list[Prepared]) -> dict:
     }
 
 
+def _add_sentence_keys(columns: dict[str, list], item: Prepared) -> None:
+    """The columns that name each sentence of ``item`` (one row a sentence in ``sentences`` and ``ner``)."""
+    count = len(item.sentence_spans)
+    columns["id"].extend(f"{item.id}/{index}" for index in range(count))
+    columns["article_id"].extend([item.id] * count)
+    columns["split"].extend([item.split] * count)
+    columns["story"].extend([item.meta.get("story")] * count)
+    columns["sentence_index"].extend(range(count))
+
+
 def ner_columns(items: list[Prepared]) -> dict:
     """The ``ner`` rows of ``items`` (articles of one split) as columns, equal to ``ner_rows``'s (the
     plain definition, which tests compare this with): tags as label indices, each list column as
@@ -227,12 +232,7 @@ def ner_columns(items: list[Prepared]) -> dict:
     columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
     counts, starts, ends, tags, strings = [], [], [], [], []  # strings: (UTF-8 bytes, lengths) an article
     for item in items:
-        sentence_count = len(item.sentence_spans)
-        columns["id"].extend(f"{item.id}/{index}" for index in range(sentence_count))
-        columns["article_id"].extend([item.id] * sentence_count)
-        columns["split"].extend([item.split] * sentence_count)
-        columns["story"].extend([item.meta.get("story")] * sentence_count)
-        columns["sentence_index"].extend(range(sentence_count))
+        _add_sentence_keys(columns, item)
         mentions = [(m["start"], m["end"], e["type"]) for e in item.annotation["entities"] for m in e["mentions"]]
         token_starts, token_ends, token_counts = _ner_tokens(item, mentions)
         counts.append(token_counts)
