@@ -23,7 +23,7 @@ from newsmark.pipeline.card import attribution_markdown, bibtex, card_markdown, 
 from newsmark.pipeline.check.corpus import check_datasheet_markers, check_released_labels
 from newsmark.pipeline.check.duplicates import check_near_duplicate_splits, dedup_settings
 from newsmark.pipeline.check.layers import agreement_summary, check_layer
-from newsmark.pipeline.check.runner import check_chunk, select, with_presence
+from newsmark.pipeline.check.runner import check_chunk, select, slots_of, with_presence
 from newsmark.pipeline.columns import chunk_rows
 from newsmark.pipeline.croissant import croissant
 from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
@@ -104,8 +104,7 @@ def built_chunks(
     """``(results, tables, info)`` per chunk of articles, in id order: from the cache when none of the
     chunk's files changed, else checked and assembled in worker processes (and then cached)."""
     chunks = chunk_ids(ids)
-    slots = {i: (listing.texts.get(i), listing.metas.get(i), listing.annotations.get(i)) for i in ids}
-    keys = [cache.key([slots[i] for i in chunk]) if cache is not None else None for chunk in chunks]
+    keys = [cache.key([slots_of(listing, i) for i in chunk]) if cache is not None else None for chunk in chunks]
     hit = [cache is not None and key in cache.chunks for key in keys]
     work = partial(build_chunk, root, settings, signatures)
 
@@ -115,7 +114,7 @@ def built_chunks(
 
     def items(chunk):
         known = None if cache is None else cache.earlier_words(chunk) if reuse else {}
-        return [(i, slots[i], known) for i in chunk]  # one dict, pickled once
+        return [(i, slots_of(listing, i), known) for i in chunk]  # one dict, pickled once
 
     misses = [items(chunk) for chunk, cached in zip(chunks, hit) if not cached]
     if len(misses) >= PARALLEL_FROM:
@@ -135,7 +134,7 @@ def built_chunks(
             # a miss, or a cached file that turned out damaged: build the chunk here and now
             results, (streams, info, words) = next(fresh) if not cached else work(items(chunk))[0]
             if cache is not None:
-                cache.store([slots[i] for i in chunk], results, info, streams, words)
+                cache.store([slots_of(listing, i) for i in chunk], results, info, streams, words)
         yield [with_presence(result, listing) for result in results], read_streams(streams), info
 
 

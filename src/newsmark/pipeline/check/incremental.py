@@ -11,7 +11,7 @@ from newsmark.errors import NewsmarkError
 from newsmark.findings import Finding, Report
 from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
 from newsmark.pipeline.check.duplicates import near_duplicate_findings
-from newsmark.pipeline.check.runner import check_one, with_presence
+from newsmark.pipeline.check.runner import check_one, slots_of, with_presence
 from newsmark.pipeline.read.inventory import Inventory, corpus_rel, pending_counts
 from newsmark.pipeline.stats import Tally
 from newsmark.settings import read_settings
@@ -40,9 +40,8 @@ def remember(
 
     articles = {}
     for article_id, (findings, status) in per_article.items():
-        slots = (listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id))
         articles[article_id] = {
-            "slots": [None if s is None else corpus_rel(s) for s in slots],
+            "slots": [None if s is None else corpus_rel(s) for s in slots_of(listing, article_id)],
             "findings": _as_lists(findings),
             "key": report.articles[article_id],
             "status": status,

@@ -76,6 +76,7 @@ def run_articles(
 
 
 def slots_of(listing: Inventory, article_id: str) -> Slots:
+    """An article's text, metadata and annotation paths in ``listing`` (None where it has no such file)."""
     return listing.texts.get(article_id), listing.metas.get(article_id), listing.annotations.get(article_id)
 
 
