@@ -289,7 +289,10 @@ def test_label_studio_renders_the_generated_config_with_the_seed(server, browser
     regions = page.locator(".htx-highlight")
     regions.nth(57).wait_for(timeout=30_000)  # 37 mentions and 21 claims (nested ones split into more)
     assert regions.count() >= 58
-    assert page.get_by_text("claimer").count() >= 3  # the relations to Netanyahu and Biden
+    # The relations panel fills in after the regions, so wait for it as for them (CI once counted it half drawn).
+    claimers = page.get_by_text("claimer")
+    claimers.nth(2).wait_for(timeout=30_000)
+    assert claimers.count() >= 3  # the relations to Netanyahu and Biden
     assert problems == []
     screenshots = Path(os.environ.get("NEWSMARK_SCREENSHOTS", tmp_path))
     page.screenshot(path=str(screenshots / "labelstudio-seed.png"))
