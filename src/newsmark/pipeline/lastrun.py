@@ -32,6 +32,8 @@ from pathlib import Path
 from newsmark.findings import Finding
 from newsmark.pipeline.cache import (
     RACY_NS,
+    Joined,
+    Spill,
     load_signed,
     read_plain,
     save_signed,
@@ -124,13 +126,14 @@ class LastRun:
     files: int
     inventory: list  # the inventory's findings, as lists
     # id -> {"slots": [rel or None] * 3, "findings": [...], "key": its split key, None when not built}
-    articles: dict[str, dict]
+    articles: dict[str, dict]  # (a ``cache.Joined`` when a whole run saves it)
     surfaces: dict  # mention text -> entity type -> article ids (rule NM604); kept in a file of its own
     tally: dict | None  # Tally.state() of the built articles, None without a split rule
     pairs: dict | None  # near-duplicate pairs (rule NM605), as the validate cache keeps them
     layers: int  # independent annotation layers (with any, every run is a full run)
     corpus: list  # the findings of the corpus-wide rules, as lists
-    lines: dict[str, list[int]] = field(default_factory=dict)  # id -> [offset, length] in last-run.jsonl
+    # id -> [offset, length] in last-run.jsonl (a ``cache.Joined`` when a whole run saves it)
+    lines: dict[str, list[int]] = field(default_factory=dict)
     lines_sha256: str = ""  # of the file as a whole run wrote it ("" once edits were appended)
     lines_stamp: list = field(default_factory=list)  # its size, times and inode as last written
     surfaces_state: str = ""  # the state of the run that last wrote the surfaces file
@@ -195,12 +198,27 @@ def load(root: Path) -> LastRun | None:
         return None
 
 
-def save(root: Path, last: LastRun, lines: Lines | None, surfaces_changed: bool = True) -> None:
-    """Write ``last``: with ``lines`` (each article's contribution, as a whole run wrote them) the
-    contributions file anew, else only the records (``append_lines`` added the edited ones); the
-    surfaces only when they changed."""
+@dataclass
+class Summary:
+    """What a run over unchanged files reads (``load_summary``): every article id, the counts of articles
+    not yet annotated, all findings (sorted)."""
+
+    ids: list[str]
+    pending: dict[str, int]
+    findings: list[Finding]
+
+
+def save(
+    root: Path, last: LastRun, lines: Lines | None, surfaces_changed: bool = True, summary: Summary | None = None
+) -> None:
+    """Write ``last``: with ``lines`` (each article's contribution and record, as a whole run wrote them;
+    ``last.articles`` is then ``Joined`` to them, and the run's ``summary`` is given) the contributions
+    file anew, else only the records (``append_lines`` added the edited ones); the surfaces only when
+    they changed."""
     if lines is not None and not _write_lines(root, last, lines):
         return
+    if summary is None:
+        summary = Summary(list(last.articles), pending_counts(last.articles.values()), sorted(last.findings()))
     if surfaces_changed or not last.surfaces_state:
         last.surfaces_state = last.state
         save_signed(root, SURFACES, {"state": last.state, "surfaces": last.surfaces})
@@ -216,9 +234,9 @@ def save(root: Path, last: LastRun, lines: Lines | None, surfaces_changed: bool 
         {
             "state": last.state,
             "files": last.files,
-            "ids": list(last.articles),
-            "pending": pending_counts(last.articles.values()),
-            "findings": [[f.path, f.line, f.col, f.code, f.message] for f in sorted(last.findings())],
+            "ids": summary.ids,
+            "pending": summary.pending,
+            "findings": [[f.path, f.line, f.col, f.code, f.message] for f in summary.findings],
         },
     )
 
@@ -239,21 +257,28 @@ def _read_stamps(root: Path, sha256: str) -> list[str] | None:
 
 
 class Lines:
-    """last-run.jsonl as a whole run makes it: each article's line (its contribution, ``article_line``)
-    goes to a temporary file as the article comes, rather than being held until the run ends, and is
-    copied into the cache folder when the run is kept (``save``)."""
+    """What a whole run keeps of each article for the next one, written as the article comes rather than
+    held until the run ends: its line of last-run.jsonl (its contribution, ``article_line``) goes to a
+    temporary file, copied into the cache folder when the run is kept (``save``); its record (slots,
+    findings, split key, status: ``LastRun.articles``) and its line's place (``LastRun.lines``) are
+    encoded into temporary files too (``Spill``), and copied into the signed detail."""
 
     def __init__(self):
         self.handle = tempfile.TemporaryFile()
-        self.offsets: dict[str, list[int]] = {}  # id -> [offset, length], as ``LastRun.lines``
+        self.offsets = Spill()  # id -> [offset, length], as ``LastRun.lines``
+        self.records = Spill()  # id -> record, as ``LastRun.articles``
+        self.pending: dict[str, int] = {}  # as ``pending_counts`` of the records
         self.sha256 = hashlib.sha256()
         self.size = 0
 
-    def add(self, article_id: str, line: bytes) -> None:
-        self.offsets[article_id] = [self.size, len(line)]
+    def add(self, article_id: str, line: bytes, record: dict) -> None:
+        self.offsets.add(article_id, [self.size, len(line)])
         self.handle.write(line + b"\n")
         self.sha256.update(line + b"\n")
         self.size += len(line) + 1
+        self.records.add(article_id, record)
+        if record["status"]:
+            self.pending[record["status"]] = self.pending.get(record["status"], 0) + 1
 
     def blocks(self) -> Iterator[bytes]:
         self.handle.seek(0)
@@ -271,7 +296,7 @@ def _write_lines(root: Path, last: LastRun, lines: Lines) -> bool:
         return False
     finally:
         os.close(folder)
-    last.lines, last.lines_sha256 = lines.offsets, lines.sha256.hexdigest()
+    last.lines, last.lines_sha256 = Joined({}, lines.offsets), lines.sha256.hexdigest()
     return True
 
 

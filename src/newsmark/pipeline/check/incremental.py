@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsmark.errors import NewsmarkError
-from newsmark.findings import Finding, Report
+from newsmark.findings import ArticleResult, Finding, Report
+from newsmark.pipeline.cache import Joined
 from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
 from newsmark.pipeline.check.duplicates import near_duplicate_findings
 from newsmark.pipeline.check.runner import check_one, slots_of, with_presence
@@ -29,23 +30,14 @@ def remember(
     now: lastrun.Scan,
     report: Report,
     listing: Inventory,
-    per_article: dict,
     corpus: list,
     pairs: dict | None,
     lines: lastrun.Lines,
 ) -> None:
-    """Keep what a whole run found, for the next run to start from (``lastrun``). ``per_article``: each
-    article's findings and status (None when annotated or not built)."""
+    """Keep what a whole run found, for the next run to start from (``lastrun``): ``lines`` holds what it
+    kept of each article as the articles came (``article_record``, ``article_line``)."""
     from newsmark.pipeline import lastrun
 
-    articles = {}
-    for article_id, (findings, status) in per_article.items():
-        articles[article_id] = {
-            "slots": [None if s is None else corpus_rel(s) for s in slots_of(listing, article_id)],
-            "findings": _as_lists(findings),
-            "key": report.articles[article_id],
-            "status": status,
-        }
     lastrun.save(
         root,
         lastrun.LastRun(
@@ -53,7 +45,7 @@ def remember(
             now.stamps,
             report.files,
             _as_lists(listing.findings),
-            articles,
+            Joined({}, lines.records),
             report.surfaces,
             report.tally.state() if report.tally is not None else None,
             pairs,
@@ -61,7 +53,20 @@ def remember(
             _as_lists(corpus),
         ),
         lines,
+        summary=lastrun.Summary(list(report.articles), dict(sorted(lines.pending.items())), report.findings),
     )
+
+
+def article_record(listing: Inventory, result: ArticleResult) -> dict:
+    """An article's record in the last run (``LastRun.articles``): its files, findings, split key (None
+    when not built) and status (None when annotated)."""
+    part = result.contribution
+    return {
+        "slots": [None if s is None else corpus_rel(s) for s in slots_of(listing, result.id)],
+        "findings": _as_lists(result.findings),
+        "key": part["key"] if part else None,
+        "status": (part or {}).get("status"),
+    }
 
 
 REVALIDATE_UP_TO = 64  # edited articles; beyond, a full run (with the per-article cache) is as quick
