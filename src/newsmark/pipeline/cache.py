@@ -169,7 +169,7 @@ def read_file(folder: int, name: str) -> bytes:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
             raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
-        raw = handle.read(MAX_CACHE_BYTES + 1)
+        raw = handle.read(info.st_size + 1)  # a byte more shows a file that grew (read(limit) allocates the limit)
     if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
         raise OSError(f"{name}: changed size while read")
     return raw

@@ -120,18 +120,19 @@ def revalidate(root: Path, now: lastrun.Scan, last: lastrun.LastRun) -> Report |
     if tally is not None:  # (None: no readable split rule, so no statistics to compare)
         corpus.extend(check_datasheet(root, lambda settings, agreement: {**tally.stats(), "agreement": agreement}))
     corpus.extend(check_surface_types(root, last.surfaces))
-    keys = {article_id: entry["key"] for article_id, entry in last.articles.items() if entry["key"] is not None}
-    if last.pairs is not None:
+    if last.pairs is not None:  # (NM605 looks up the split keys of the articles in pairs only)
+        members = {article_id for pair in last.pairs["pairs"] for article_id in pair[:2]}
+        keys = {
+            i: last.articles[i]["key"] for i in members if i in last.articles and last.articles[i]["key"] is not None
+        }
         corpus.extend(near_duplicate_findings(root, keys, last.pairs["pairs"]))
     last.state, last.stamps, last.corpus = now.state, now.stamps, _as_lists(corpus)
     last.tally = tally.state() if tally else None
+    summary = lastrun.Summary(list(last.articles), pending_counts(last.articles.values()), sorted(last.findings()))
     if lastrun.append_lines(root, last, lines):
-        lastrun.save(root, last, None, surfaces_changed)
+        lastrun.save(root, last, None, surfaces_changed, summary)
     return Report(
-        findings=sorted(last.findings()),
-        files=last.files,
-        articles=dict.fromkeys(last.articles),
-        pending=pending_counts(last.articles.values()),
+        findings=summary.findings, files=last.files, articles=dict.fromkeys(summary.ids), pending=summary.pending
     )
 
 
