@@ -728,6 +728,33 @@ def test_only_articles_edited_in_place_are_edits():
         assert edited(before, now) is None, now
 
 
+def test_stamps_compared_as_they_are_read_differ_as_sets_do():
+    """The last run's stamps are read a block at a time and merged with a new scan's (never held, never
+    made into sets); the lines only in one of them are those that sets would give, however the changes
+    fall across the blocks of lines compared in one step."""
+    import random
+
+    from newsmark.pipeline.lastrun import _differences
+
+    rng = random.Random(7)
+    base = sorted(f"corpus/a{n:06d}.yaml\0{rng.randrange(10**6)}" for n in range(10_000))
+    for _ in range(30):
+        now = list(base)
+        for _ in range(rng.choice([0, 1, 3, 50])):
+            place = rng.randrange(len(now))
+            change = rng.choice(["edit", "add", "remove"])
+            if change == "edit":
+                now[place] = now[place].partition("\0")[0] + "\0edited"
+            elif change == "add":
+                now.append(now[place].partition("\0")[0] + "-new\0x")
+            else:
+                del now[place]
+        now.sort()
+        gone, came = _differences(iter(base), now)
+        assert (sorted(gone), sorted(came)) == (sorted(set(base) - set(now)), sorted(set(now) - set(base)))
+    assert _differences(iter(base[::-1]), base) is None  # not as a scan wrote it: a run from scratch
+
+
 def test_the_tool_fingerprint_follows_the_spdx_licence_list(tmp_path):
     # NM308 reads the SPDX list: another version of it must invalidate cached results (an upgrade that
     # adds an id would otherwise leave a cached NM308 in place).

@@ -238,32 +238,34 @@ def json_pieces(value) -> Iterator[str]:
     """``json.dumps(value, separators=(",", ":"))`` in pieces, the same text: a large dict (the entries of a
     cache of a whole corpus), and a dict that holds one, is encoded an entry at a time, so that the text
     of the whole never exists at once. A ``Joined`` object is written as the dict of its two parts."""
-    if isinstance(value, Joined):
-        yield "{"
-        for number, (key, item) in enumerate(value.kept.items()):
-            yield ("," if number else "") + json.dumps(key) + ":"
-            yield from json_pieces(item)
-        if value.kept and value.spill.count:
-            yield ","
-        yield from value.spill.text()
-        yield "}"
-        return
     if not _large(value):
         yield json.dumps(value, separators=(",", ":"))
         return
+    kept, spill = (value.kept, value.spill) if isinstance(value, Joined) else (value, None)
     yield "{"
-    for number, (key, item) in enumerate(value.items()):
-        yield ("," if number else "") + json.dumps(key) + ":"
-        yield from json_pieces(item)
+    for number, (key, item) in enumerate(kept.items()):
+        head = ("," if number else "") + json.dumps(key) + ":"
+        if _large(item):
+            yield head
+            yield from json_pieces(item)
+        else:  # (most entries: one piece each, without a generator of its own)
+            yield head + json.dumps(item, separators=(",", ":"))
+    if spill is not None and spill.count:
+        yield "," if kept else ""
+        yield from spill.text()
     yield "}"
 
 
 def _large(value) -> bool:
     if isinstance(value, Joined):
         return True
-    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
-        return False  # (json.dumps writes other keys as strings: left to it)
-    return len(value) >= STREAM_FROM or any(_large(item) for item in value.values())
+    if not isinstance(value, dict):
+        return False
+    if len(value) < STREAM_FROM and not any(
+        isinstance(item, (dict, Joined)) and _large(item) for item in value.values()
+    ):
+        return False
+    return all(isinstance(key, str) for key in value)  # (json.dumps writes other keys as strings: left to it)
 
 
 def load_signed(root: Path, name: str) -> dict | None:
@@ -364,11 +366,11 @@ def read_plain(root: Path, name: str, sha256: str) -> bytes | None:
     return raw if hashlib.sha256(raw).hexdigest() == sha256 else None
 
 
-def plain_lines(root: Path, name: str, sha256: str) -> Iterator[bytes]:
-    """The lines of an unsigned file of the cache folder one at a time, for a file too large to hold whole
-    (opened as ``read_file`` opens one). After the last line it raises OSError unless the bytes were
-    those a signed file vouches for (``sha256``): what the caller made of the lines is used only when
-    no error was raised."""
+def plain_blocks(root: Path, name: str, sha256: str) -> Iterator[list[bytes]]:
+    """The lines of an unsigned file of the cache folder a block at a time (lists of whole lines, about
+    64 KiB), for a file too large to hold whole (opened as ``read_file`` opens one). After the last
+    block it raises OSError unless the bytes were those a signed file vouches for (``sha256``): what the
+    caller made of the lines is used only when no error was raised."""
     folder = store_folder(root, create=False)
     if folder is None:
         raise OSError("no cache folder")
@@ -381,12 +383,13 @@ def plain_lines(root: Path, name: str, sha256: str) -> Iterator[bytes]:
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
             raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
         digest, size = hashlib.sha256(), 0
-        for line in handle:
-            digest.update(line)
-            size += len(line)
+        for block in iter(lambda: handle.readlines(1 << 16), []):
+            for line in block:
+                digest.update(line)
+                size += len(line)
             if size > info.st_size:
                 raise OSError(f"{name}: changed size while read")
-            yield line
+            yield block
     if size != info.st_size or digest.hexdigest() != sha256:
         raise OSError(f"{name}: not the file the cache vouches for")
 

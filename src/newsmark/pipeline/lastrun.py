@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import chain, islice
 from pathlib import Path
 
 from newsmark.findings import Finding
@@ -37,7 +38,7 @@ from newsmark.pipeline.cache import (
     Joined,
     Spill,
     load_signed,
-    plain_lines,
+    plain_blocks,
     save_signed,
     stamp,
     store_folder,
@@ -130,22 +131,28 @@ def edited(before: Iterable[str], now: list[str]) -> list[str] | None:
 def _differences(before: Iterable[str], now: list[str]) -> tuple[list[str], list[str]] | None:
     """The lines only in ``before`` and those only in ``now`` (as sets would give them), by one merge of
     the two sorted sequences; None when ``before`` is not in increasing order (it is as a scan wrote it,
-    so a run from scratch is right then)."""
-    if any(a >= b for a, b in pairwise(now)):
+    so a run from scratch is right then). A stretch of lines that equals the next stretch of ``now``
+    (nearly all of them) is compared in one step."""
+    if not all(map(operator.lt, now, islice(now, 1, None))):
         now = sorted(set(now))
     gone, came = [], []
     index, previous = 0, None
-    for line in before:
-        if previous is not None and line <= previous:
-            return None
-        previous = line
-        while index < len(now) and now[index] < line:
-            came.append(now[index])
-            index += 1
-        if index < len(now) and now[index] == line:
-            index += 1
-        else:
-            gone.append(line)
+    lines = iter(before)
+    for batch in iter(lambda: list(islice(lines, 4096)), []):
+        if (previous is None or previous < batch[0]) and batch == now[index : index + len(batch)]:
+            index, previous = index + len(batch), batch[-1]
+            continue
+        for line in batch:
+            if previous is not None and line <= previous:
+                return None
+            previous = line
+            while index < len(now) and now[index] < line:
+                came.append(now[index])
+                index += 1
+            if index < len(now) and now[index] == line:
+                index += 1
+            else:
+                gone.append(line)
     came.extend(now[index:])
     return gone, came
 
@@ -228,10 +235,10 @@ def load(root: Path) -> LastRun | None:
 
 
 def read_stamps(root: Path, last: LastRun) -> Iterator[str]:
-    """The stamps of the last run's scan, a line at a time (``plain_lines``: OSError after the last one
-    unless the file is the one the last run wrote)."""
-    for line in plain_lines(root, STAMPS, last.stamps_sha256):
-        yield line.removesuffix(b"\n").decode("utf-8", "surrogateescape")
+    """The stamps of the last run's scan, read a block at a time (``plain_blocks``: OSError after the
+    last one unless the file is the one the last run wrote)."""
+    for block in plain_blocks(root, STAMPS, last.stamps_sha256):
+        yield from b"".join(block).decode("utf-8", "surrogateescape").removesuffix("\n").split("\n")
 
 
 def _surface_lines(surfaces: dict) -> Iterator[bytes]:
@@ -252,14 +259,14 @@ def _read_surfaces(root: Path, sha256: str) -> dict[str, dict[str, list[str]]]:
     Raises OSError or ValueError when the file is not the one vouched for, or not of this shape."""
     surfaces: dict[str, dict[str, list[str]]] = {}
     ids: dict[str, str] = {}
-    for line in plain_lines(root, SURFACES_TEXT, sha256):
+    for line in chain.from_iterable(plain_blocks(root, SURFACES_TEXT, sha256)):
         text, by_type = json.loads(line)
         if not isinstance(text, str) or not isinstance(by_type, dict):
             raise ValueError("not a line of the mention-text index")
         for entity_type, members in by_type.items():
-            if not isinstance(members, list) or not all(isinstance(member, str) for member in members):
+            if not isinstance(members, list) or not set(map(type, members)) <= {str}:
                 raise ValueError("not a line of the mention-text index")
-            by_type[entity_type] = [ids.setdefault(member, member) for member in members]
+            by_type[entity_type] = list(map(ids.setdefault, members, members))
         surfaces[text] = by_type
     return surfaces
 
