@@ -366,34 +366,6 @@ def read_plain(root: Path, name: str, sha256: str) -> bytes | None:
     return raw if hashlib.sha256(raw).hexdigest() == sha256 else None
 
 
-def plain_blocks(root: Path, name: str, sha256: str) -> Iterator[list[bytes]]:
-    """The lines of an unsigned file of the cache folder a block at a time (lists of whole lines, about
-    64 KiB), for a file too large to hold whole (opened as ``read_file`` opens one). After the last
-    block it raises OSError unless the bytes were those a signed file vouches for (``sha256``): what the
-    caller made of the lines is used only when no error was raised."""
-    folder = store_folder(root, create=False)
-    if folder is None:
-        raise OSError("no cache folder")
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    finally:
-        os.close(folder)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
-            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
-        digest, size = hashlib.sha256(), 0
-        for block in iter(lambda: handle.readlines(1 << 16), []):
-            for line in block:
-                digest.update(line)
-                size += len(line)
-            if size > info.st_size:
-                raise OSError(f"{name}: changed size while read")
-            yield block
-    if size != info.st_size or digest.hexdigest() != sha256:
-        raise OSError(f"{name}: not the file the cache vouches for")
-
-
 def valid_pairs(pairs) -> dict | None:
     """The cached near-duplicate pairs when they have the right shape, else None."""
     if (

@@ -34,11 +34,11 @@ from pathlib import Path
 
 from newsmark.findings import Finding
 from newsmark.pipeline.cache import (
+    MAX_CACHE_BYTES,
     RACY_NS,
     Joined,
     Spill,
     load_signed,
-    plain_blocks,
     save_signed,
     stamp,
     store_folder,
@@ -234,10 +234,38 @@ def load(root: Path) -> LastRun | None:
         return None
 
 
+def _plain_blocks(root: Path, name: str, sha256: str) -> Iterator[list[bytes]]:
+    """The lines of an unsigned file of the cache folder a block at a time (lists of whole lines, about
+    64 KiB), for a file too large to hold whole (opened as ``read_file`` opens one). After the last
+    block it raises OSError unless the bytes were those a signed file vouches for (``sha256``): what the
+    caller made of the lines is used only when no error was raised."""
+    folder = store_folder(root, create=False)
+    if folder is None:
+        raise OSError("no cache folder")
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    finally:
+        os.close(folder)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+        digest, size = hashlib.sha256(), 0
+        for block in iter(lambda: handle.readlines(1 << 16), []):
+            for line in block:
+                digest.update(line)
+                size += len(line)
+            if size > info.st_size:
+                raise OSError(f"{name}: changed size while read")
+            yield block
+    if size != info.st_size or digest.hexdigest() != sha256:
+        raise OSError(f"{name}: not the file the cache vouches for")
+
+
 def read_stamps(root: Path, last: LastRun) -> Iterator[str]:
-    """The stamps of the last run's scan, read a block at a time (``plain_blocks``: OSError after the
+    """The stamps of the last run's scan, read a block at a time (``_plain_blocks``: OSError after the
     last one unless the file is the one the last run wrote)."""
-    for block in plain_blocks(root, STAMPS, last.stamps_sha256):
+    for block in _plain_blocks(root, STAMPS, last.stamps_sha256):
         yield from b"".join(block).decode("utf-8", "surrogateescape").removesuffix("\n").split("\n")
 
 
@@ -259,7 +287,7 @@ def _read_surfaces(root: Path, sha256: str) -> dict[str, dict[str, list[str]]]:
     Raises OSError or ValueError when the file is not the one vouched for, or not of this shape."""
     surfaces: dict[str, dict[str, list[str]]] = {}
     ids: dict[str, str] = {}
-    for line in chain.from_iterable(plain_blocks(root, SURFACES_TEXT, sha256)):
+    for line in chain.from_iterable(_plain_blocks(root, SURFACES_TEXT, sha256)):
         text, by_type = json.loads(line)
         if not isinstance(text, str) or not isinstance(by_type, dict):
             raise ValueError("not a line of the mention-text index")
