@@ -270,15 +270,16 @@ def read_stamps(root: Path, last: LastRun) -> Iterator[str]:
 
 
 def _surface_lines(surfaces: dict) -> Iterator[bytes]:
-    """The mention-text index, one JSON line per text (``[text, {type: [ids]}]``), a block at a time."""
-    batch = []
+    """The mention-text index, one JSON line per text (``[text, {type: [ids]}]``), about 64 KiB at a time
+    (a text that every article names makes a line of an id per article)."""
+    batch, size = [], 0
     for text, by_type in surfaces.items():
-        batch.append(json.dumps([text, by_type], separators=(",", ":")))
-        if len(batch) == 1024:
-            yield ("\n".join(batch) + "\n").encode("ascii")
-            batch = []
-    if batch:
-        yield ("\n".join(batch) + "\n").encode("ascii")
+        batch.append(json.dumps([text, by_type], separators=(",", ":")).encode("ascii") + b"\n")
+        size += len(batch[-1])
+        if size >= 1 << 16:
+            yield b"".join(batch)
+            batch, size = [], 0
+    yield b"".join(batch)
 
 
 def _read_surfaces(root: Path, sha256: str) -> dict[str, dict[str, list[str]]]:
