@@ -633,6 +633,72 @@ def test_a_run_after_edits_checks_only_them_and_finds_what_a_full_run_finds(edit
         assert (per_article.stat().st_mtime_ns != before) == (step != "unchanged since")
 
 
+@pytest.mark.parametrize("damage", ["forged", "another-repository", "truncated", "link"])
+def test_a_mention_index_other_than_the_one_the_last_run_wrote_is_not_trusted(editable, tmp_path, damage):
+    """The last run's mention-text index (NM604, `suggest`) is a plain file of lines, read a line at a time
+    and trusted only by the sha256 in the signed last-run-surfaces.json: edited, taken from another
+    corpus, cut short or replaced by a link, it means a full run, which finds what --no-cache finds."""
+    from newsmark.pipeline.lastrun import SURFACES, SURFACES_TEXT
+
+    other = shutil.copytree(editable, tmp_path / "other")  # another repository, validated by this same user
+    _edit(other / "annotations" / "synthetic-000030.yaml", "type: ORG", "type: PERSON")
+    _age_tree(other)
+    _validate_output(other)
+    _age_tree(editable)
+    _validate_output(editable)  # a full run, remembered
+    cache = editable / CACHE_DIR
+    index, per_article = cache / SURFACES_TEXT, cache / CACHE_FILE
+    _edit(editable / "annotations" / "synthetic-000017.yaml", "type: PERSON", "type: ORG")  # now NM604
+    expected = _validate_output(editable, "--no-cache")
+    kept = shutil.copytree(cache, tmp_path / "kept")
+    # The control: an index emptied and vouched for by a signed sha256 is believed (NM604 then sees only
+    # the edited article's names), so the run reads this file and the damaged ones below were rejected.
+    payload = json.loads((cache / SURFACES).read_bytes().partition(b"\n")[2])
+    index.write_bytes(b"")
+    (cache / SURFACES).write_bytes(_signed(json.dumps({**payload, "sha256": hashlib.sha256(b"").hexdigest()}).encode()))
+    assert _validate_output(editable) != expected
+    shutil.rmtree(cache)
+    shutil.copytree(kept, cache)
+    raw = index.read_bytes()
+    if damage == "forged":
+        index.write_bytes(raw.replace(b'"PERSON"', b'"NORP"'))
+    elif damage == "another-repository":
+        for name in (SURFACES, SURFACES_TEXT):
+            shutil.copy(other / CACHE_DIR / name, cache / name)
+    elif damage == "truncated":  # at the end of a line: every line left is well formed
+        index.write_bytes(raw[: raw.rindex(b"\n", 0, len(raw) // 2) + 1])
+    elif damage == "link":
+        (tmp_path / "elsewhere").write_bytes(raw)
+        index.unlink()
+        index.symlink_to(tmp_path / "elsewhere")
+    before = per_article.stat().st_mtime_ns
+    assert _validate_output(editable) == expected
+    assert per_article.stat().st_mtime_ns != before  # a full run
+    assert not index.is_symlink() and _validate_output(editable) == expected
+
+
+def test_cache_entries_written_as_they_come_are_the_json_of_the_whole(tmp_path):
+    """A whole run writes each article's cache entry to a temporary file as it comes (``Spill``); the
+    cache file made of the entries kept and those written is the JSON of the dict of both."""
+    from newsmark.pipeline.cache import Joined, Spill, json_pieces, save_signed
+
+    kept = {f"kept-{n}": {"findings": [], "contribution": {"key": f"story-é-{n}"}} for n in range(3)}
+    spill = Spill()
+    written = {f"new-{n}\u2028": {"files": 3, "contribution": {"n": [1, 2.5, None], "t": "ü\x00"}} for n in range(5)}
+    for key, value in written.items():
+        spill.add(key, value)
+    for joined, whole in [
+        (Joined(kept, spill), {**kept, **written}),
+        (Joined({}, spill), written),
+        (Joined(kept, Spill()), kept),
+        (Joined({}, Spill()), {}),
+    ]:
+        payload = {"format": 1, "articles": joined, "pairs": None}
+        assert "".join(json_pieces(payload)) == json.dumps({**payload, "articles": whole}, separators=(",", ":"))
+    save_signed(tmp_path, "test.json", {"articles": Joined(kept, spill)})
+    assert load_signed(tmp_path, "test.json")["articles"] == {**kept, **written}
+
+
 def test_only_articles_edited_in_place_are_edits():
     from newsmark.pipeline.lastrun import edited
 
@@ -660,6 +726,33 @@ def test_only_articles_edited_in_place_are_edits():
         [stamp("annotations/a2.yaml"), *before[1:]],
     ):  # renamed
         assert edited(before, now) is None, now
+
+
+def test_stamps_compared_as_they_are_read_differ_as_sets_do():
+    """The last run's stamps are read a block at a time and merged with a new scan's (never held, never
+    made into sets); the lines only in one of them are those that sets would give, however the changes
+    fall across the blocks of lines compared in one step."""
+    import random
+
+    from newsmark.pipeline.lastrun import _differences
+
+    rng = random.Random(7)
+    base = sorted(f"corpus/a{n:06d}.yaml\0{rng.randrange(10**6)}" for n in range(10_000))
+    for _ in range(30):
+        now = list(base)
+        for _ in range(rng.choice([0, 1, 3, 50])):
+            place = rng.randrange(len(now))
+            change = rng.choice(["edit", "add", "remove"])
+            if change == "edit":
+                now[place] = now[place].partition("\0")[0] + "\0edited"
+            elif change == "add":
+                now.append(now[place].partition("\0")[0] + "-new\0x")
+            else:
+                del now[place]
+        now.sort()
+        gone, came = _differences(iter(base), now)
+        assert (sorted(gone), sorted(came)) == (sorted(set(base) - set(now)), sorted(set(now) - set(base)))
+    assert _differences(iter(base[::-1]), base) is None  # not as a scan wrote it: a run from scratch
 
 
 def test_the_tool_fingerprint_follows_the_spdx_licence_list(tmp_path):

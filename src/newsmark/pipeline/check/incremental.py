@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsmark.errors import NewsmarkError
-from newsmark.findings import Finding, Report
+from newsmark.findings import ArticleResult, Finding, Report
+from newsmark.pipeline.cache import Joined
 from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
 from newsmark.pipeline.check.duplicates import near_duplicate_findings
 from newsmark.pipeline.check.runner import check_one, slots_of, with_presence
@@ -29,23 +30,14 @@ def remember(
     now: lastrun.Scan,
     report: Report,
     listing: Inventory,
-    per_article: dict,
     corpus: list,
     pairs: dict | None,
     lines: lastrun.Lines,
 ) -> None:
-    """Keep what a whole run found, for the next run to start from (``lastrun``). ``per_article``: each
-    article's findings and status (None when annotated or not built)."""
+    """Keep what a whole run found, for the next run to start from (``lastrun``): ``lines`` holds what it
+    kept of each article as the articles came (``article_record``, ``article_line``)."""
     from newsmark.pipeline import lastrun
 
-    articles = {}
-    for article_id, (findings, status) in per_article.items():
-        articles[article_id] = {
-            "slots": [None if s is None else corpus_rel(s) for s in slots_of(listing, article_id)],
-            "findings": _as_lists(findings),
-            "key": report.articles[article_id],
-            "status": status,
-        }
     lastrun.save(
         root,
         lastrun.LastRun(
@@ -53,7 +45,7 @@ def remember(
             now.stamps,
             report.files,
             _as_lists(listing.findings),
-            articles,
+            Joined({}, lines.records),
             report.surfaces,
             report.tally.state() if report.tally is not None else None,
             pairs,
@@ -61,7 +53,20 @@ def remember(
             _as_lists(corpus),
         ),
         lines,
+        summary=lastrun.Summary(list(report.articles), dict(sorted(lines.pending.items())), report.findings),
     )
+
+
+def article_record(listing: Inventory, result: ArticleResult) -> dict:
+    """An article's record in the last run (``LastRun.articles``): its files, findings, split key (None
+    when not built) and status (None when annotated)."""
+    part = result.contribution
+    return {
+        "slots": [None if s is None else corpus_rel(s) for s in slots_of(listing, result.id)],
+        "findings": _as_lists(result.findings),
+        "key": part["key"] if part else None,
+        "status": (part or {}).get("status"),
+    }
 
 
 REVALIDATE_UP_TO = 64  # edited articles; beyond, a full run (with the per-article cache) is as quick
@@ -75,7 +80,10 @@ def revalidate(root: Path, now: lastrun.Scan, last: lastrun.LastRun) -> Report |
     or many edits."""
     from newsmark.pipeline import lastrun
 
-    changed = lastrun.edited(last.stamps, now.stamps) if not last.layers else None
+    try:
+        changed = lastrun.edited(lastrun.read_stamps(root, last), now.stamps) if not last.layers else None
+    except OSError:  # not the stamps the last run wrote
+        return None
     if changed is None or len(changed) > REVALIDATE_UP_TO or any(i not in last.articles for i in changed):
         return None
     olds = lastrun.read_lines(root, last, changed)
@@ -112,18 +120,19 @@ def revalidate(root: Path, now: lastrun.Scan, last: lastrun.LastRun) -> Report |
     if tally is not None:  # (None: no readable split rule, so no statistics to compare)
         corpus.extend(check_datasheet(root, lambda settings, agreement: {**tally.stats(), "agreement": agreement}))
     corpus.extend(check_surface_types(root, last.surfaces))
-    keys = {article_id: entry["key"] for article_id, entry in last.articles.items() if entry["key"] is not None}
-    if last.pairs is not None:
+    if last.pairs is not None:  # (NM605 looks up the split keys of the articles in pairs only)
+        members = {article_id for pair in last.pairs["pairs"] for article_id in pair[:2]}
+        keys = {
+            i: last.articles[i]["key"] for i in members if i in last.articles and last.articles[i]["key"] is not None
+        }
         corpus.extend(near_duplicate_findings(root, keys, last.pairs["pairs"]))
     last.state, last.stamps, last.corpus = now.state, now.stamps, _as_lists(corpus)
     last.tally = tally.state() if tally else None
+    summary = lastrun.Summary(list(last.articles), pending_counts(last.articles.values()), sorted(last.findings()))
     if lastrun.append_lines(root, last, lines):
-        lastrun.save(root, last, None, surfaces_changed)
+        lastrun.save(root, last, None, surfaces_changed, summary)
     return Report(
-        findings=sorted(last.findings()),
-        files=last.files,
-        articles=dict.fromkeys(last.articles),
-        pending=pending_counts(last.articles.values()),
+        findings=summary.findings, files=last.files, articles=dict.fromkeys(summary.ids), pending=summary.pending
     )
 
 

@@ -15,7 +15,7 @@ from newsmark.pipeline.cache import ValidateCache
 from newsmark.pipeline.check.article import check_article
 from newsmark.pipeline.check.corpus import check_datasheet, check_released_labels, check_settings, check_surface_types
 from newsmark.pipeline.check.duplicates import check_near_duplicate_splits, dedup_settings
-from newsmark.pipeline.check.incremental import article_line, remember, revalidate
+from newsmark.pipeline.check.incremental import article_line, article_record, remember, revalidate
 from newsmark.pipeline.check.layers import agreement_summary, check_layer
 from newsmark.pipeline.check.runner import run_articles, select
 from newsmark.pipeline.read.inventory import Article
@@ -94,7 +94,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
             from newsmark.neardup import SignatureFile
 
             report.minhashes = SignatureFile(dedup_settings(root))
-    per_article, lines = {}, None
+    lines = None
     if now is not None:  # (a run that will be kept for the next one to start from)
         from newsmark.pipeline.lastrun import Lines
 
@@ -109,9 +109,8 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
             report.findings.extend(result.findings)
             _gather(report, result.id, result.contribution)
             if now is not None:  # what the next run needs to start from this one
-                status = (result.contribution or {}).get("status")
-                per_article[result.id] = (result.findings, status)
-                lines.add(result.id, article_line(result.contribution, "minhash" in (result.contribution or {})))
+                signed = "minhash" in (result.contribution or {})
+                lines.add(result.id, article_line(result.contribution, signed), article_record(listing, result))
     report.pending = dict(sorted(report.pending.items()))
     corpus = []
     for (annotator, article_id), path in sorted(listing.layers.items()):
@@ -141,7 +140,7 @@ def _validate(root: Path, paths, cache: bool, jobs, progress, now: lastrun.Scan 
     report.findings.extend(corpus)
     report.findings.sort()
     if now is not None:
-        remember(root, now, report, listing, per_article, corpus, pairs, lines)
+        remember(root, now, report, listing, corpus, pairs, lines)
     return report
 
 

@@ -60,7 +60,7 @@ def run_articles(
     """Check the articles in chunks (in worker processes), yielding ``(results, payload)`` per chunk in id
     order. ``extra(articles)``, run in the worker, turns a chunk's valid parsed articles into the chunk's
     payload (the report's pages). ``cache`` (validate only) answers unchanged articles first."""
-    cached = cache.lookup({i: slots_of(listing, i) for i in ids}) if cache is not None else {}
+    cached = cache.lookup((i, slots_of(listing, i)) for i in ids) if cache is not None else {}
     advance = counter(progress, len(ids))
 
     if cached:
