@@ -755,6 +755,26 @@ def test_stamps_compared_as_they_are_read_differ_as_sets_do():
     assert _differences(iter(base[::-1]), base) is None  # not as a scan wrote it: a run from scratch
 
 
+def test_a_scan_digests_its_stamps_block_by_block_as_their_whole_text(tmp_path):
+    """``scan`` hashes its stamps a block of lines at a time (their text whole would be as large as they
+    are): the digest is that of every stamp joined by newlines, across several blocks."""
+    from pathlib import Path
+
+    from newsmark.pipeline.lastrun import scan
+
+    for folder, count in (("corpus", 5_000), ("annotations", 4_200)):
+        (tmp_path / folder).mkdir()
+        for n in range(count):
+            (tmp_path / folder / f"a{n:05d}.yaml").write_text(str(n))
+    (tmp_path / "pyproject.toml").write_text("")
+    old = time.time() - 60  # not racily clean: a scan of files modified in the last seconds is None
+    for path in Path(tmp_path).rglob("*"):
+        os.utime(path, (old, old))
+    now = scan(tmp_path)
+    assert len(now.stamps) > 2 * 4096
+    assert now.state == hashlib.sha256("\n".join(now.stamps).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def test_the_tool_fingerprint_follows_the_spdx_licence_list(tmp_path):
     # NM308 reads the SPDX list: another version of it must invalidate cached results (an upgrade that
     # adds an id would otherwise leave a cached NM308 in place).

@@ -98,7 +98,10 @@ def scan(root: Path) -> Scan | None:
     if racy:
         return None
     stamps.sort()
-    return Scan(hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest(), stamps)
+    digest = hashlib.sha256()
+    for block in _joined(stamps):  # the digest of the stamps' text, without that text whole beside them
+        digest.update(block)
+    return Scan(digest.hexdigest(), stamps)
 
 
 def _path_and_type(line: str) -> str:
