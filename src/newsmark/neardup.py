@@ -35,6 +35,11 @@ def text_key(text: str) -> str:
     return hashlib.sha256(" ".join(_WORD.findall(text.lower())).encode("utf-8")).hexdigest()
 
 
+def keys_and_signatures(texts: list[str], settings: DedupSettings):
+    """``text_key`` of each text, and their ``signatures``."""
+    return [text_key(text) for text in texts], signatures(texts, settings)
+
+
 def _word_bytes():
     import numpy
 

@@ -9,13 +9,16 @@ import itertools
 import os
 import queue
 import threading
+from functools import partial
 from pathlib import Path
 
-from newsmark.contributor.bulk.items import Decision, Options, item_digest, item_metadata, prepare_text
-from newsmark.contributor.bulk.sources import read_items
-from newsmark.contributor.intake import article_plan
+from newsmark.contributor.bulk.items import Decision, Options, record_digest
+from newsmark.contributor.bulk.sources import read_records
+from newsmark.contributor.bulk.workers import in_workers, restage_records
 from newsmark.errors import NewsmarkError
 from newsmark.files import STAGED_SUFFIX, staging_folder
+
+RESTAGE_CHUNK = 64  # items restaged at once: one in a few joins a story, so a pool pays from fewer of them
 
 
 class Staging:
@@ -77,6 +80,10 @@ class Staging:
                 except BaseException as err:  # raised in the importing thread, at its next file or the end
                     self._failure = err
 
+    def settle(self) -> None:
+        """Every queued file made; the writing thread ended (a file staged later starts it again)."""
+        self._wait()
+
     def _wait(self) -> None:
         """Every queued file made (or dropped, when discarding); the writing thread ended."""
         if self._thread is not None:
@@ -134,38 +141,50 @@ def write_items(
     decisions: list[Decision],
     staging: Staging | None,
     progress=None,
+    jobs: int | None = None,
 ) -> list[str]:
     """Second pass: the sources read again, each item checked to be the one the check pass read; the
-    articles that joined a story in the grouping get their metadata again, with it; then every staged file
-    is renamed into place. Without ``staging`` (a dry run), the same checks, nothing written. Returns the
-    files written."""
+    articles that joined a story in the grouping get their metadata again, with it (in ``jobs`` worker
+    processes); then every staged file is renamed into place. Without ``staging`` (a dry run), the same
+    checks, nothing written. Returns the files written."""
     total, done = sum(decision.skipped is None for decision in decisions), 0
-    items = (item for path in paths for item in read_items(path, options.mapping))
-    for item, decision in itertools.zip_longest(items, decisions):
-        if (
-            isinstance(item, str)
-            or item is None
-            or decision is None
-            or item.where != decision.where
-            or item_digest(item) != decision.digest
-        ):
-            where = decision.where if decision is not None else item if isinstance(item, str) else item.where
-            raise NewsmarkError(
-                f"{where}: the source changed while it was being imported (it is not what was "
-                "checked); nothing was written: import it again"
-            )
-        if decision.skipped is not None:
-            continue
-        if decision.joined:
-            try:
-                prepared = prepare_text(item, options)
-                meta = item_metadata(root, item, prepared, options, decision.id, decision.story)
-                plan = article_plan(root, prepared.body, meta)
-            except NewsmarkError as err:  # the check pass should have found it: said at the item all the same
-                raise NewsmarkError(f"the import has problems; nothing was written:\n{decision.where}: {err}") from None
-            if staging is not None:
-                staging.add(plan, replace=True)
-        done += 1
-        if progress:
-            progress(done, total)
+    records = (record for path in paths for record in read_records(path, options.mapping))
+    changed: list[str] = []  # where the first record that is not what was checked is
+
+    def joined():
+        """The records whose files are made again, each with its id and story, up to the first changed one."""
+        nonlocal done
+        for record, decision in itertools.zip_longest(records, decisions):
+            if (
+                isinstance(record, str)
+                or record is None
+                or decision is None
+                or record.where != decision.where
+                or record_digest(record) != decision.digest
+            ):
+                changed.append(
+                    decision.where if decision is not None else record if isinstance(record, str) else record.where
+                )
+                return
+            if decision.skipped is not None:
+                continue
+            if decision.joined:
+                yield record, decision.id, decision.story
+            done += 1
+            if progress:
+                progress(done, total)
+
+    if staging is not None:
+        staging.settle()  # no writing thread is running when the worker processes are forked
+    # the items before the changed one are made first: a problem of theirs is said first, as it comes first
+    for where, plan in in_workers(partial(restage_records, root, options), joined(), jobs, size=RESTAGE_CHUNK):
+        if isinstance(plan, str):  # the check pass should have found it: said at the item all the same
+            raise NewsmarkError(f"the import has problems; nothing was written:\n{where}: {plan}")
+        if staging is not None:
+            staging.add(plan, replace=True)
+    if changed:
+        raise NewsmarkError(
+            f"{changed[0]}: the source changed while it was being imported (it is not what was "
+            "checked); nothing was written: import it again"
+        )
     return staging.publish() if staging is not None else []
