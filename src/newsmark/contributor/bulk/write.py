@@ -18,6 +18,9 @@ from newsmark.contributor.bulk.workers import in_workers, restage_records
 from newsmark.errors import NewsmarkError
 from newsmark.files import STAGED_SUFFIX, staging_folder
 
+# Files handed to the writing thread at once: one hand-over per file made the two threads wake each other
+# (and take the interpreter's lock in turn) 14 times an article.
+FILES_HANDED_AT_ONCE = 48
 RESTAGE_CHUNK = 64  # items restaged at once: one in a few joins a story, so a pool pays from fewer of them
 
 
@@ -36,7 +39,8 @@ class Staging:
         self.folder: str | None = None  # made with the first file
         self.targets: list[str] = []  # every staged file's path in the corpus ("corpus/<id>.txt"), in order
         self._folders: dict[str, str] = {}  # a target's folder -> that folder in the corpus ("corpus")
-        self._queue: queue.Queue | None = None  # files for the writing thread to make; None ends it
+        self._queue: queue.Queue | None = None  # lists of files for the writing thread to make; None ends it
+        self._pending: list[tuple[str, bytes]] = []  # files not yet handed to it
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None  # what the writing thread met; raised in this one
         self._stopped = False  # discarding: what is still queued is not written
@@ -61,24 +65,32 @@ class Staging:
                     self.targets.append(target)
             else:
                 self.targets.append(target)  # before it is made: discard() removes it if it was
-                self._writer().put((self._staged(target), data))
+                self._pending.append((self._staged(target), data))
+        if len(self._pending) >= FILES_HANDED_AT_ONCE:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._pending:
+            self._writer().put(self._pending)
+            self._pending = []
 
     def _writer(self) -> queue.Queue:
         if self._failure is not None:
             raise self._failure
         if self._thread is None:
-            self._queue = queue.Queue(maxsize=256)  # a bound on the texts held in memory
+            self._queue = queue.Queue(maxsize=8)  # a bound on the texts held in memory
             self._thread = threading.Thread(target=self._write_queued, name="newsmark-staging", daemon=True)
             self._thread.start()
         return self._queue
 
     def _write_queued(self) -> None:
-        while (job := self._queue.get()) is not None:
-            if self._failure is None and not self._stopped:
-                try:
-                    _write_file(*job)
-                except BaseException as err:  # raised in the importing thread, at its next file or the end
-                    self._failure = err
+        while (files := self._queue.get()) is not None:
+            for path, data in files:
+                if self._failure is None and not self._stopped:
+                    try:
+                        _write_file(path, data)
+                    except BaseException as err:  # raised in the importing thread, at its next file or the end
+                        self._failure = err
 
     def settle(self) -> None:
         """Every queued file made; the writing thread ended (a file staged later starts it again)."""
@@ -86,6 +98,9 @@ class Staging:
 
     def _wait(self) -> None:
         """Every queued file made (or dropped, when discarding); the writing thread ended."""
+        if self._stopped:
+            self._pending = []
+        self._hand_over()
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
