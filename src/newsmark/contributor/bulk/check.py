@@ -51,47 +51,52 @@ def check_items(
     bad_licenses: dict[str, list[str]] = {}
     given_by: dict[str, str] = {}  # id -> the item of this import that has it
     checked = in_workers(partial(check_records, root, options, settings), records, jobs)
-    for count, result in enumerate(checked, 1):
-        if progress:
-            progress(count, None)
-        if result.problem is not None:
-            problems.append(result.problem)
-            continue
-        where = result.where
-        if result.skipped is not None:
-            decisions.append(Decision(where, skipped=result.skipped, digest=result.digest))
-            continue
-        if result.bad_license is not None:
-            bad_licenses.setdefault(result.bad_license, []).append(where)
-        if result.errors or result.bad_license is not None:
-            if result.errors:
-                problems.append(f"{where}: " + "; ".join(result.errors))
-            continue
-        if result.key in existing_keys:
-            decisions.append(Decision(where, skipped=f"same text as {existing_keys[result.key]}", digest=result.digest))
-            continue
-        meta, plan = result.meta, result.plan
-        if not result.generated and meta["id"] in taken:  # a made id is made unique; a given one must be
-            problems.append(
-                f"{where}: id {meta['id']!r} is already taken by "
-                f"{given_by.get(meta['id'], occupied.get(meta['id']))}; give each item its own id"
-            )
-            continue
-        if result.generated and meta["id"] in taken:  # the id was made without the ids before it
-            meta["id"] = unique_id(root, meta["id"], taken, everything_taken=True)  # a valid id stays valid
-            plan = planned(root, result.body, meta)
-        if isinstance(plan, str):
-            problems.append(f"{where}: {plan}")
-            continue
-        if staging is not None and not problems:
-            staging.add(plan)
-        warnings += result.warnings
-        given_by[meta["id"]] = where
-        taken.add(meta["id"])
-        existing_keys[result.key] = meta["id"]
-        ids.append(meta["id"])
-        rows.append(numpy.frombuffer(result.signature, dtype=numpy.uint32))
-        decisions.append(Decision(where, meta["id"], meta.get("story"), digest=result.digest))
+    try:
+        for count, result in enumerate(checked, 1):
+            if progress:
+                progress(count, None)
+            if result.problem is not None:
+                problems.append(result.problem)
+                continue
+            where = result.where
+            if result.skipped is not None:
+                decisions.append(Decision(where, skipped=result.skipped, digest=result.digest))
+                continue
+            if result.bad_license is not None:
+                bad_licenses.setdefault(result.bad_license, []).append(where)
+            if result.errors or result.bad_license is not None:
+                if result.errors:
+                    problems.append(f"{where}: " + "; ".join(result.errors))
+                continue
+            if result.key in existing_keys:
+                decisions.append(
+                    Decision(where, skipped=f"same text as {existing_keys[result.key]}", digest=result.digest)
+                )
+                continue
+            meta, plan = result.meta, result.plan
+            if not result.generated and meta["id"] in taken:  # a made id is made unique; a given one must be
+                problems.append(
+                    f"{where}: id {meta['id']!r} is already taken by "
+                    f"{given_by.get(meta['id'], occupied.get(meta['id']))}; give each item its own id"
+                )
+                continue
+            if result.generated and meta["id"] in taken:  # the id was made without the ids before it
+                meta["id"] = unique_id(root, meta["id"], taken, everything_taken=True)  # a valid id stays valid
+                plan = planned(root, result.body, meta)
+            if isinstance(plan, str):
+                problems.append(f"{where}: {plan}")
+                continue
+            if staging is not None and not problems:
+                staging.add(plan)
+            warnings += result.warnings
+            given_by[meta["id"]] = where
+            taken.add(meta["id"])
+            existing_keys[result.key] = meta["id"]
+            ids.append(meta["id"])
+            rows.append(numpy.frombuffer(result.signature, dtype=numpy.uint32))
+            decisions.append(Decision(where, meta["id"], meta.get("story"), digest=result.digest))
+    finally:  # the worker processes end here, not whenever the generator is collected (after an error: Ctrl-C)
+        checked.close()
     for license, where in bad_licenses.items():
         problems.append(
             f"{where[0]}: {not_spdx(license)}"

@@ -192,11 +192,15 @@ def write_items(
     if staging is not None:
         staging.settle()  # no writing thread is running when the worker processes are forked
     # the items before the changed one are made first: a problem of theirs is said first, as it comes first
-    for where, plan in in_workers(partial(restage_records, root, options), joined(), jobs, size=RESTAGE_CHUNK):
-        if isinstance(plan, str):  # the check pass should have found it: said at the item all the same
-            raise NewsmarkError(f"the import has problems; nothing was written:\n{where}: {plan}")
-        if staging is not None:
-            staging.add(plan, replace=True)
+    restaged = in_workers(partial(restage_records, root, options), joined(), jobs, size=RESTAGE_CHUNK)
+    try:
+        for where, plan in restaged:
+            if isinstance(plan, str):  # the check pass should have found it: said at the item all the same
+                raise NewsmarkError(f"the import has problems; nothing was written:\n{where}: {plan}")
+            if staging is not None:
+                staging.add(plan, replace=True)
+    finally:  # the worker processes end here, whatever stopped the loop
+        restaged.close()
     if changed:
         raise NewsmarkError(
             f"{changed[0]}: the source changed while it was being imported (it is not what was "
