@@ -850,3 +850,13 @@ def test_a_line_rewritten_between_the_passes_is_a_change_even_with_the_same_valu
     with pytest.raises(NewsmarkError, match=r"feed.jsonl:1: the source changed while it was being imported"):
         import_sources(root, [feed], progress=rewrite_after_the_check)
     assert list((root / "corpus").iterdir()) == [] and not (root / ".newsmark-staging").exists()
+
+
+def test_an_id_that_is_no_string_is_a_located_problem_not_an_internal_error(root, tmp_path):
+    records = [{"id": 7, "date": "2024-03-04", "text": PIER}, {"id": ["a"], "date": "2024-03-05", "text": RAIL}]
+    feed = _jsonl(tmp_path / "feed.jsonl", records)
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 1 and "internal error" not in result.stderr, result.stderr
+    assert f"{feed}:1: id 7 must be lowercase letters and digits" in result.stderr
+    assert f"{feed}:2: id ['a'] must be lowercase letters and digits" in result.stderr
+    assert list((root / "corpus").iterdir()) == []
