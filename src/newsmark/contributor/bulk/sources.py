@@ -74,12 +74,6 @@ class Line:
         return f"{self.source}:{self.number}"
 
 
-def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
-    """The items of one source, in order; a problem reading one is yielded as a located message."""
-    for record in read_records(source, mapping):
-        yield item_of(record, mapping)
-
-
 def item_of(record: Item | str | Line, mapping: dict[str, str]) -> Item | str:
     """The item a record of ``read_records`` holds (a JSONL line decoded), or the located message saying
     why it is none."""
