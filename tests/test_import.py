@@ -709,3 +709,154 @@ def test_an_import_refused_at_its_last_item_leaves_nothing_staged(root, tmp_path
     assert not (root / ".newsmark-staging").exists()
     assert run_cli("import", _jsonl(tmp_path / "good.jsonl", records), "--root", str(root)).returncode == 0
     assert len(list((root / "corpus").glob("*.txt"))) == 300 and not (root / ".newsmark-staging").exists()
+
+
+def _many(count: int, seed: int = 0) -> list[dict]:
+    """``count`` feed records of distinct made-up articles: one in ten a republication of the one before
+    (a near-duplicate), one in fifty-five a copy of an earlier one (an exact duplicate), some sharing a
+    date and title (their ids made unique), a few with a given id or story, a short text or a test title."""
+    import random
+
+    rng = random.Random(seed)
+    words = [f"{a}{b}" for a in ("har", "cou", "pie", "rai", "sto", "win", "val", "kar") for b in "aeiouyst"]
+    records = []
+    for number in range(count):
+        record = {"date": f"2024-0{1 + number % 9}-1{number % 10}", "title": f"Report {number % 400}"}
+        if number % 10 == 9:
+            record["text"] = records[-1]["text"].replace(" ", " also ", 3) + " A line was added."
+        elif number % 55 == 54:
+            record["text"] = records[number // 2]["text"]
+        else:
+            sentences = (" ".join(rng.choice(words) for _ in range(12)).capitalize() + "." for _ in range(8))
+            record["text"] = " ".join(sentences)
+        if number % 97 == 0:
+            record["id"] = f"given-{seed}-{number}"
+        if number % 131 == 0:
+            record["story"] = f"story-{number}"
+        if number % 211 == 0:
+            record["text"] = record["text"][:150]
+        if number % 223 == 0:
+            record["title"] = f"Test page {number}"
+        records.append(record)
+    return records
+
+
+def _files(root) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_worker_processes_import_what_one_process_imports(tmp_path):
+    # 1,300 items are more than parallel.PARALLEL_FROM chunks, so -j 2 checks them in worker processes and
+    # restages the stories the grouping gives in them too; -j 1 does everything in one process. The corpora,
+    # the output and the problems are the same bytes.
+    records = _many(1_300)
+    feed = _jsonl(tmp_path / "feed.jsonl", records)
+    first = empty_project(tmp_path / "one")
+    assert run_cli("import", _jsonl(tmp_path / "before.jsonl", records[:3]), "--root", str(first)).returncode == 0
+    second = tmp_path / "two"
+    second.mkdir()
+    for name, content in _files(first).items():  # the same corpus to import into, one article in it
+        (second / name).parent.mkdir(parents=True, exist_ok=True)
+        (second / name).write_bytes(content)
+    results = [run_cli("import", feed, "--root", str(root), "-j", jobs) for root, jobs in ((first, "1"), (second, "2"))]
+    assert results[0].returncode == 0, results[0].stderr
+    assert (results[0].stdout, results[0].stderr) == (results[1].stdout, results[1].stderr)
+    assert "(story " in results[0].stdout and "same text as" in results[0].stdout and "-2\n" in results[0].stdout
+    assert "marks a test page" in results[0].stderr
+    assert _files(first) == _files(second) and len(_files(first)) > 3_000
+    # and a refused import: the same problems, in the same order, nothing written, nothing left staged
+    bad = [*records, {"date": "someday", "text": RAIL}, {"date": "2024-03-04", "text": RAIL, "license": "CC-BY"}]
+    bad.insert(700, {"date": "2024-03-04", "text": "x\u0007y" * 80})
+    refused = [
+        run_cli("import", _jsonl(tmp_path / "bad.jsonl", bad), "--root", str(root), "-j", jobs)
+        for root, jobs in ((empty_project(tmp_path / "three"), "1"), (empty_project(tmp_path / "four"), "2"))
+    ]
+    assert refused[0].returncode == refused[1].returncode == 1
+    assert refused[0].stderr == refused[1].stderr and "bad.jsonl:701:" in refused[0].stderr
+    untouched = _files(empty_project(tmp_path / "empty"))
+    assert _files(tmp_path / "three") == _files(tmp_path / "four") == untouched
+
+
+def test_a_small_import_starts_no_worker_process_and_a_large_one_does(root, tmp_path):
+    import multiprocessing
+
+    from newsmark.contributor.bulk import import_sources
+
+    seen = []
+
+    def workers_running(done, total):
+        if total is None:
+            seen.append(len(multiprocessing.active_children()))
+
+    import_sources(root, [_jsonl(tmp_path / "small.jsonl", _many(40))], progress=workers_running, jobs=2)
+    assert len(seen) == 40 and max(seen) == 0
+    seen.clear()
+    import_sources(root, [_jsonl(tmp_path / "large.jsonl", _many(1_100, seed=1))], progress=workers_running, jobs=2)
+    assert max(seen) == 2
+    seen.clear()
+    import_sources(root, [_jsonl(tmp_path / "one.jsonl", _many(1_100, seed=2))], progress=workers_running, jobs=1)
+    assert len(seen) == 1_100 and max(seen) == 0
+
+
+def test_a_killed_worker_stops_the_import_with_a_clear_error_and_nothing_written(root, tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from conftest import NEWSMARK
+
+    feed = _jsonl(tmp_path / "feed.jsonl", _many(4_000))
+    importing = subprocess.Popen(
+        [str(NEWSMARK), "import", feed, "--root", str(root), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed = None
+    while killed is None and importing.poll() is None:
+        for task in os.listdir(f"/proc/{importing.pid}/task"):
+            with open(f"/proc/{importing.pid}/task/{task}/children") as handle:
+                children = handle.read().split()
+            if children:
+                os.kill(int(children[0]), signal.SIGKILL)
+                killed = children[0]
+                break
+        time.sleep(0.01)
+    out, err = importing.communicate(timeout=120)
+    assert killed is not None, "the import started no worker process"
+    assert importing.returncode == 1, err
+    assert "a worker process of the import stopped" in err and "nothing was written" in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert list((root / "corpus").iterdir()) == [] and list((root / "annotations").iterdir()) == []
+    assert not (root / ".newsmark-staging").exists()
+
+
+def test_a_line_rewritten_between_the_passes_is_a_change_even_with_the_same_values(root, tmp_path):
+    # The write pass compares the bytes of each JSONL line with what the check pass read (it decodes only
+    # the lines it restages): a line written again differently is a changed source, whatever it decodes to.
+    from newsmark.contributor.bulk import import_sources
+    from newsmark.errors import NewsmarkError
+
+    feed = tmp_path / "feed.jsonl"
+    records = [{"date": "2024-03-04", "title": "Pier", "text": PIER}, {"date": "2024-03-05", "text": RAIL}]
+    _jsonl(feed, records)
+
+    def rewrite_after_the_check(done, total):
+        if total is None and done == 2:
+            feed.write_text(
+                "".join(json.dumps(record, indent=None, separators=(",", ":")) + "\n" for record in records)
+            )
+
+    with pytest.raises(NewsmarkError, match=r"feed.jsonl:1: the source changed while it was being imported"):
+        import_sources(root, [feed], progress=rewrite_after_the_check)
+    assert list((root / "corpus").iterdir()) == [] and not (root / ".newsmark-staging").exists()
+
+
+def test_an_id_that_is_no_string_is_a_located_problem_not_an_internal_error(root, tmp_path):
+    records = [{"id": 7, "date": "2024-03-04", "text": PIER}, {"id": ["a"], "date": "2024-03-05", "text": RAIL}]
+    feed = _jsonl(tmp_path / "feed.jsonl", records)
+    result = run_cli("import", feed, "--root", str(root))
+    assert result.returncode == 1 and "internal error" not in result.stderr, result.stderr
+    assert f"{feed}:1: id 7 must be lowercase letters and digits" in result.stderr
+    assert f"{feed}:2: id ['a'] must be lowercase letters and digits" in result.stderr
+    assert list((root / "corpus").iterdir()) == []

@@ -296,3 +296,28 @@ def test_signatures_kept_in_a_file_give_what_the_matrix_in_memory_gives(planted)
     ]
     assert [raw is None for _, raw, _ in looked_up[:4]] == [False, True, True, False]
     assert looked_up[0][1] == rows[0].astype("<u4").tobytes()
+
+
+def test_keys_and_signatures_from_one_tokenisation_equal_text_key_and_signatures(planted):
+    """The import's fast path: keys read off the signatures' tokenisation for ASCII texts, text_key for the
+    others, in batches of every size: the same keys and signatures as the plain functions, text by text."""
+    import random
+
+    import numpy
+
+    from newsmark.neardup import BATCH, keys_and_signatures, signatures, text_key
+    from newsmark.settings import DedupSettings
+
+    rng = random.Random(7)
+    alphabet = ["a", "B", "z", "_", "0", "9", " ", "  ", "\n", "\t", ".", "-", "’", "é", "\u00a0", "\u0307", "İ", "ß"]
+    texts = [path.read_text() for path in sorted((planted / "corpus").glob("*.txt"))]
+    texts += ["", "   ", "...", "Hello, World!", "a_b __ 9x\tY\nZ", "\0a\0b", "x" * 300, "ﬁne café", "don’t — stop"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(600)]
+    assert sum(text.isascii() for text in texts) > 100 and sum(not text.isascii() for text in texts) > 100
+    for settings in (DedupSettings(), DedupSettings(shingle=2, permutations=16, threshold=0.5)):
+        for batch in (texts, texts[: BATCH + 1], texts[-40:], texts[:1], []):
+            keys, rows = keys_and_signatures(batch, settings)
+            assert keys == [text_key(text) for text in batch]
+            assert rows.dtype == numpy.uint32 and rows.shape == (len(batch), settings.permutations)
+            if batch:
+                assert numpy.array_equal(rows, signatures(batch, settings))

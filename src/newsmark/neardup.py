@@ -66,26 +66,75 @@ def _mix(values):
 
 def _words(texts: list[str]):
     """A 64-bit hash of every word of the lowercased texts, in order, and the index of the text each word
-    is in. Computed on the texts' UTF-8 bytes with numpy, all texts at once: no Python loop over words. A
-    word is a run of ASCII letters, digits and '_' and of non-ASCII characters, so "café" is one word."""
+    is in (see ``_Tokens``)."""
+    tokens = _Tokens(texts)
+    return tokens.hashes, tokens.owner
+
+
+class _Tokens:
+    """The words of texts, found on the lowercased texts' UTF-8 bytes with numpy, all texts at once: no
+    Python loop over words. A word is a run of ASCII letters, digits and '_' and of non-ASCII characters, so
+    "café" is one word. ``data`` holds the texts' bytes, each followed by a NUL (no word byte: texts stay
+    apart); ``inside`` marks word bytes, ``starts``/``ends`` each word's first byte and the byte after
+    it, ``owner`` the index of its text, ``hashes`` its 64-bit hash."""
+
+    def __init__(self, texts: list[str]):
+        import numpy
+
+        is_word, powers = _tables()
+        encoded = [text.lower().encode("utf-8") for text in texts]
+        data = numpy.frombuffer(b"\0".join(encoded), dtype=numpy.uint8)
+        inside = is_word[data]
+        edges = numpy.diff(numpy.concatenate(([False], inside, [False])).astype(numpy.int8))
+        starts, ends = numpy.flatnonzero(edges == 1), numpy.flatnonzero(edges == -1)
+        # each byte weighs powers[its position in the word]; a word's hash is the sum of its bytes' weights,
+        # read off a running sum (differences of sums modulo 2**64 are exact)
+        first = numpy.zeros(len(data), dtype=numpy.int64)
+        first[starts] = starts
+        first = numpy.maximum.accumulate(first)
+        position = numpy.minimum(numpy.arange(len(data)) - first, _MAX_WORD - 1)
+        weights = (data.astype(numpy.uint64) + numpy.uint64(1)) * powers[position] * inside
+        running = numpy.concatenate(([numpy.uint64(0)], numpy.cumsum(weights, dtype=numpy.uint64)))
+        self.lengths = numpy.array([len(raw) for raw in encoded], dtype=numpy.int64)
+        self.text_ends = numpy.cumsum(self.lengths + 1)
+        self.data, self.inside, self.starts, self.ends = data, inside, starts, ends
+        self.hashes = _mix(running[ends] - running[starts])
+        self.owner = numpy.searchsorted(self.text_ends, starts, side="right")
+
+    def joined(self) -> list[bytes]:
+        """Each text's words joined by single spaces (the words of ``_WORD`` too, for an ASCII text)."""
+        import numpy
+
+        keep, spaced = self.inside.copy(), self.data.copy()
+        # the byte after a word becomes one space when another word of the same text follows
+        gaps = self.ends[:-1][self.owner[1:] == self.owner[:-1]]
+        keep[gaps], spaced[gaps] = True, ord(" ")
+        kept = spaced[keep].tobytes()
+        counts = numpy.concatenate(([0], numpy.cumsum(keep)))
+        firsts = self.text_ends - self.lengths - 1
+        bounds = zip(counts[firsts].tolist(), counts[firsts + self.lengths].tolist())
+        return [kept[start:stop] for start, stop in bounds]
+
+
+def keys_and_signatures(texts: list[str], settings: DedupSettings):
+    """``text_key`` of each text and their ``signatures``, from one tokenisation where that gives the same
+    keys. For an ASCII text it does: lowercased, its word bytes for the signatures are [a-z0-9_], which are
+    ``\\w``'s characters there, so the words ``text_key`` joins are the signatures' words. In another text
+    they differ (a curly quote or a dash is part of a word for the signatures, not for ``\\w``): its key is
+    ``text_key``'s."""
     import numpy
 
-    is_word, powers = _tables()
-    encoded = [text.lower().encode("utf-8") for text in texts]
-    data = numpy.frombuffer(b"\0".join(encoded), dtype=numpy.uint8)  # NUL is no word byte: texts stay apart
-    inside = is_word[data]
-    edges = numpy.diff(numpy.concatenate(([False], inside, [False])).astype(numpy.int8))
-    starts, ends = numpy.flatnonzero(edges == 1), numpy.flatnonzero(edges == -1)
-    # each byte weighs powers[its position in the word]; a word's hash is the sum of its bytes' weights,
-    # read off a running sum (differences of sums modulo 2**64 are exact)
-    first = numpy.zeros(len(data), dtype=numpy.int64)
-    first[starts] = starts
-    first = numpy.maximum.accumulate(first)
-    position = numpy.minimum(numpy.arange(len(data)) - first, _MAX_WORD - 1)
-    weights = (data.astype(numpy.uint64) + numpy.uint64(1)) * powers[position] * inside
-    running = numpy.concatenate(([numpy.uint64(0)], numpy.cumsum(weights, dtype=numpy.uint64)))
-    text_ends = numpy.cumsum([len(raw) + 1 for raw in encoded])
-    return _mix(running[ends] - running[starts]), numpy.searchsorted(text_ends, starts, side="right")
+    keys, rows = [], []
+    for at in range(0, len(texts), BATCH):
+        batch = texts[at : at + BATCH]
+        tokens = _Tokens(batch)
+        rows.append(_minhash(tokens.hashes, tokens.owner, len(batch), settings))
+        keys += [
+            hashlib.sha256(words).hexdigest() if text.isascii() else text_key(text)
+            for text, words in zip(batch, tokens.joined())
+        ]
+    permutations = settings.permutations
+    return keys, numpy.concatenate(rows) if rows else numpy.zeros((0, permutations), dtype=numpy.uint32)
 
 
 def signatures(texts: list[str], settings: DedupSettings):
@@ -109,10 +158,14 @@ def _signatures(texts: list[str], settings: DedupSettings):
     One pass over the shingles instead of one per permutation, with the same estimate of Jaccard
     similarity (the share of equal values). All texts are done together, so numpy's cost per call is
     paid once per batch, not once per article."""
+    return _minhash(*_words(texts), len(texts), settings)
+
+
+def _minhash(words, owner, count: int, settings: DedupSettings):
+    """The signatures of ``count`` texts from their words' hashes and owners (``_Tokens``)."""
     import numpy
 
-    count, bins, size = len(texts), settings.permutations, settings.shingle
-    words, owner = _words(texts)
+    bins, size = settings.permutations, settings.shingle
     per_text = numpy.bincount(owner, minlength=count)
     windows = max(len(words) - size + 1, 0)
     combined = numpy.zeros(windows, dtype=numpy.uint64)

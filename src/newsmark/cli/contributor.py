@@ -13,6 +13,7 @@ from newsmark.cli.common import (
     deprecated_flag,
     dry_run_option,
     format_option,
+    jobs_option,
     progress,
     quiet_option,
     regular_expression,
@@ -142,6 +143,7 @@ newsmark import pages/*.html texts/ -q
     )
     dry_run_option(bulk, "say what would be imported and skipped")
     quiet_option(bulk, "print only warnings and problems, not the articles imported and skipped")
+    jobs_option(bulk)
     root_option(bulk)
     bulk.set_defaults(run=_run_import)
 
@@ -391,7 +393,7 @@ def _run_import(args) -> int:
     options = Options(
         mapping, args.license, args.source_name, args.authors, args.clean, args.skip_title, args.skip_longer
     )
-    result = import_sources(args.root, args.sources, options, args.dry_run, progress(args))
+    result = import_sources(args.root, args.sources, options, args.dry_run, progress(args), args.jobs)
     for warning in result["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if args.quiet:

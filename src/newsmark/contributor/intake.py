@@ -278,8 +278,9 @@ def ingest(seed_file: str | Path, root: str | Path = ".", article_id: str | None
 
 
 def check_article_id(article_id: str) -> str:
-    """``article_id`` when it can name the article's files everywhere, else a NewsmarkError."""
-    if not is_article_id(article_id):
+    """``article_id`` when it can name the article's files everywhere, else a NewsmarkError (an id from a
+    feed may be a number or anything else JSON holds)."""
+    if not (isinstance(article_id, str) and is_article_id(article_id)):
         raise NewsmarkError(
             f"id {article_id!r} must be lowercase letters and digits joined by single hyphens "
             f"(at most {MAX_ID_LENGTH} characters)"

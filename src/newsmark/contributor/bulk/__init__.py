@@ -9,10 +9,10 @@ of an article in the corpus or earlier in the import are not imported and are na
 join the story of what they duplicate (a story is the first duplicate's own ``story``, or its id).
 Importing the same source twice changes nothing.
 
-The parts, in the order an import goes through them: sources.py reads the items of each source,
-items.py makes one item into an article, check.py is the first pass, stories.py groups near-duplicates
-(and is ``newsmark dedup``), write.py stages the files and is the second pass, orchestrate.py runs them
-under the writer lock.
+The parts, in the order an import goes through them: sources.py reads the records of each source,
+items.py makes one item into an article, workers.py does that for a chunk of records in a worker process,
+check.py is the first pass, stories.py groups near-duplicates (and is ``newsmark dedup``), write.py stages
+the files and is the second pass, orchestrate.py runs them under the writer lock.
 """
 
 from newsmark.contributor.bulk.items import Options

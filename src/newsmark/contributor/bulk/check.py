@@ -5,117 +5,98 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-from newsmark.contributor.bulk.items import (
-    Decision,
-    Options,
-    Prepared,
-    batches,
-    item_digest,
-    item_license,
-    item_metadata,
-    item_warnings,
-    prepared_items,
-)
-from newsmark.contributor.bulk.sources import Item
+from newsmark.contributor.bulk.items import Decision, Options
+from newsmark.contributor.bulk.sources import Item, Line
 from newsmark.contributor.bulk.stories import join_stories
+from newsmark.contributor.bulk.workers import check_records, in_workers, planned, sign_articles
 from newsmark.contributor.bulk.write import Staging
-from newsmark.contributor.intake import article_plan
-from newsmark.errors import NewsmarkError
-from newsmark.licenses import UNKNOWN, not_spdx
-from newsmark.neardup import BATCH, signatures, text_key
-from newsmark.pipeline.read.files import read_article_text
+from newsmark.contributor.intake import unique_id
+from newsmark.licenses import not_spdx
 from newsmark.pipeline.read.inventory import inventory
 from newsmark.settings import DedupSettings
 
 
 def check_items(
     root: Path,
-    items: Iterator[Item | str],
+    records: Iterator[Item | Line | str],
     options: Options,
     settings: DedupSettings,
     progress=None,
     staging: Staging | None = None,
+    jobs: int | None = None,
 ):
     """First pass: every item checked; returns the decisions, the problems (located messages, every one an
     item has) and warnings. Exact duplicates are skipped as they come; near-duplicates are grouped once
     every item is read. A licence that is not an SPDX id is reported once, with the items that give it.
     Each article's files are planned as it is accepted and, into ``staging`` while no item has had a
     problem, staged: the write pass only renames them (and restages the metadata of those the grouping
-    gives a story)."""
+    gives a story). What each item is on its own is found in ``jobs`` worker processes (workers.py); what
+    it is next to the items before it, here, in the sources' order."""
+    import numpy
+
     listing = inventory(root)
     existing_keys: dict[str, str] = {}
     ids, rows = [], []  # every article's id and MinHash signature: the corpus's, then the import's
-    existing = ((article_id, read_article_text(path, root)[0]) for article_id, path in sorted(listing.texts.items()))
-    for batch in batches((pair for pair in existing if pair[1] is not None), BATCH):
-        for (article_id, text), values in zip(batch, signatures([text for _, text in batch], settings)):
-            existing_keys.setdefault(text_key(text), article_id)
-            ids.append(article_id)
-            rows.append(values)
+    corpus = sorted(listing.texts.items())
+    for article_id, key, values in in_workers(partial(sign_articles, root, settings), corpus, jobs):
+        existing_keys.setdefault(key, article_id)
+        ids.append(article_id)
+        rows.append(values)
     # every id on disk, and those this import gives: new ids are made unique without a look at the disk
     occupied = _occupied(root, listing)
     decisions, problems, warnings, taken = [], [], [], set(occupied)
     bad_licenses: dict[str, list[str]] = {}
     given_by: dict[str, str] = {}  # id -> the item of this import that has it
-    for count, (item, prepared, values) in enumerate(prepared_items(items, options, settings), 1):
-        if progress:
-            progress(count, None)
-        if isinstance(item, str):
-            problems.append(item)
-            continue
-        if isinstance(prepared, str):
-            decisions.append(Decision(item.where, skipped=prepared, digest=item_digest(item)))
-            continue
-        license = item_license(item, options)
-        if not_spdx(license):
-            bad_licenses.setdefault(license, []).append(item.where)
-            item.values["license"] = UNKNOWN  # reported once for all its items; the other fields still checked
-        errors = [str(prepared)] if isinstance(prepared, NewsmarkError) else []
-        meta = None
-        try:
-            meta = item_metadata(
-                root,
-                item,
-                prepared if not errors else Prepared("x\n", [], "0" * 64),
-                options,
-                item.values.get("id"),
-                item.values.get("story"),
-                taken,
-                everything_taken=True,
-            )
-        except NewsmarkError as err:
-            errors.append(str(err))
-        if errors or item.where in bad_licenses.get(license, ()):
-            if errors:
-                problems.append(f"{item.where}: " + "; ".join(errors))
-            continue
-        key = text_key(prepared.body)
-        if key in existing_keys:
-            decisions.append(
-                Decision(item.where, skipped=f"same text as {existing_keys[key]}", digest=item_digest(item))
-            )
-            continue
-        if item.values.get("id") and meta["id"] in taken:  # a generated id is made unique; a given one must be
-            problems.append(
-                f"{item.where}: id {meta['id']!r} is already taken by "
-                f"{given_by.get(meta['id'], occupied.get(meta['id']))}; give each item its own id"
-            )
-            continue
-        try:
-            plan = article_plan(root, prepared.body, meta)
-        except NewsmarkError as err:  # a file where the article's would go, that the inventory does not list
-            problems.append(f"{item.where}: {err}")
-            continue
-        if staging is not None and not problems:
-            staging.add(plan)
-        warnings += item_warnings(item, prepared)
-        given_by[meta["id"]] = item.where
-        taken.add(meta["id"])
-        existing_keys[key] = meta["id"]
-        ids.append(meta["id"])
-        rows.append(values)
-        decisions.append(Decision(item.where, meta["id"], meta.get("story"), digest=item_digest(item)))
+    checked = in_workers(partial(check_records, root, options, settings), records, jobs)
+    try:
+        for count, result in enumerate(checked, 1):
+            if progress:
+                progress(count, None)
+            if result.problem is not None:
+                problems.append(result.problem)
+                continue
+            where = result.where
+            if result.skipped is not None:
+                decisions.append(Decision(where, skipped=result.skipped, digest=result.digest))
+                continue
+            if result.bad_license is not None:
+                bad_licenses.setdefault(result.bad_license, []).append(where)
+            if result.errors or result.bad_license is not None:
+                if result.errors:
+                    problems.append(f"{where}: " + "; ".join(result.errors))
+                continue
+            if result.key in existing_keys:
+                decisions.append(
+                    Decision(where, skipped=f"same text as {existing_keys[result.key]}", digest=result.digest)
+                )
+                continue
+            meta, plan = result.meta, result.plan
+            if not result.generated and meta["id"] in taken:  # a made id is made unique; a given one must be
+                problems.append(
+                    f"{where}: id {meta['id']!r} is already taken by "
+                    f"{given_by.get(meta['id'], occupied.get(meta['id']))}; give each item its own id"
+                )
+                continue
+            if result.generated and meta["id"] in taken:  # the id was made without the ids before it
+                meta["id"] = unique_id(root, meta["id"], taken, everything_taken=True)  # a valid id stays valid
+                plan = planned(root, result.body, meta)
+            if isinstance(plan, str):
+                problems.append(f"{where}: {plan}")
+                continue
+            if staging is not None and not problems:
+                staging.add(plan)
+            warnings += result.warnings
+            given_by[meta["id"]] = where
+            taken.add(meta["id"])
+            existing_keys[result.key] = meta["id"]
+            ids.append(meta["id"])
+            rows.append(numpy.frombuffer(result.signature, dtype=numpy.uint32))
+            decisions.append(Decision(where, meta["id"], meta.get("story"), digest=result.digest))
+    finally:  # the worker processes end here, not whenever the generator is collected (after an error: Ctrl-C)
+        checked.close()
     for license, where in bad_licenses.items():
         problems.append(
             f"{where[0]}: {not_spdx(license)}"

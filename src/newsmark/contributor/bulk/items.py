@@ -9,17 +9,14 @@ import hashlib
 import os
 import pickle
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from newsmark.contributor.bulk.sources import Item
+from newsmark.contributor.bulk.sources import Item, Line
 from newsmark.contributor.intake import article_metadata, clean_body, decode_input, source_file_name
 from newsmark.errors import NewsmarkError
 from newsmark.licenses import UNKNOWN
-from newsmark.neardup import BATCH, signatures
-from newsmark.settings import DedupSettings
 
 
 @dataclass
@@ -65,6 +62,12 @@ def item_date(value) -> str:
     return match.group(1) if match else text
 
 
+def record_digest(record: Item | Line) -> bytes:
+    """``item_digest`` of an item; of a JSONL line, the digest of its bytes, so that the write pass need
+    not decode the line again to compare (the same bytes decode to the same item)."""
+    return hashlib.sha256(record.raw).digest() if isinstance(record, Line) else item_digest(record)
+
+
 def item_digest(item: Item) -> bytes:
     """A digest of everything an item says (its text and every field), to tell that a source did not change
     between the check pass and the write pass. Pickled, not repr'd: repr scans every text for characters
@@ -72,7 +75,7 @@ def item_digest(item: Item) -> bytes:
     return hashlib.sha256(pickle.dumps(sorted(item.values.items(), key=lambda kv: kv[0]), protocol=5)).digest()
 
 
-def _skip_reason(item: Item, options: Options) -> str | None:
+def skip_reason(item: Item, options: Options) -> str | None:
     """Why ``options`` leave the item out (a title they name, a text longer than they take), or None."""
     title, raw = item.values.get("title"), item.values.get("text")
     if options.skip_title and isinstance(title, str) and re.search(options.skip_title, title):
@@ -166,21 +169,3 @@ def batches(iterable, size: int):
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def prepared_items(items: Iterator[Item | str], options: Options, settings: DedupSettings):
-    """Each item with its prepared text (or the NewsmarkError it raised, or why it is left out) and its
-    MinHash signature: signatures are computed a batch of items at a time, which costs a fifth of one at a
-    time."""
-    for batch in batches(items, BATCH):
-        prepared = []
-        for item in batch:
-            skip = None if isinstance(item, str) else _skip_reason(item, options)
-            try:
-                prepared.append(None if isinstance(item, str) else skip if skip else prepare_text(item, options))
-            except NewsmarkError as err:
-                prepared.append(err)
-        texts = [p.body for p in prepared if isinstance(p, Prepared)]
-        rows = iter(signatures(texts, settings) if texts else ())
-        for item, ready in zip(batch, prepared):
-            yield item, ready, next(rows) if isinstance(ready, Prepared) else None

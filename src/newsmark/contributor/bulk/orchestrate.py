@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsmark.contributor.bulk.check import check_items
 from newsmark.contributor.bulk.items import Options
-from newsmark.contributor.bulk.sources import FIELDS, read_items
+from newsmark.contributor.bulk.sources import FIELDS, read_records
 from newsmark.contributor.bulk.write import Staging, write_items
 from newsmark.contributor.cleaning import RULES as CLEANING_RULES
 from newsmark.errors import NewsmarkError
@@ -18,11 +18,17 @@ from newsmark.settings import read_dedup_settings
 
 
 def import_sources(
-    root: str | Path, sources: list[str | Path], options: Options | None = None, dry_run: bool = False, progress=None
+    root: str | Path,
+    sources: list[str | Path],
+    options: Options | None = None,
+    dry_run: bool = False,
+    progress=None,
+    jobs: int | None = None,
 ) -> dict:
     """Import every item of ``sources`` into the corpus at ``root``; raises NewsmarkError listing every
     problem (and writes nothing) when any item has one. ``progress(done, total)`` is told of each item
-    checked (total None) and each article written."""
+    checked (total None) and each article written. The work on each item is done in ``jobs`` worker
+    processes (default: one per core; 1, or an import too small to pay for them: in this process)."""
     root, options = Path(root), options or Options()
     unknown = set(options.mapping) - set(FIELDS)
     if unknown:
@@ -54,11 +60,12 @@ def import_sources(
         try:
             decisions, problems, warnings = check_items(
                 root,
-                (item for path in paths for item in read_items(path, options.mapping)),
+                (record for path in paths for record in read_records(path, options.mapping)),
                 options,
                 settings,
                 progress,
                 staging,
+                jobs,
             )
             if problems:
                 shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
@@ -72,7 +79,7 @@ def import_sources(
                 "removed": removed,
             }
             if imported:
-                result["written"] = write_items(root, paths, options, decisions, staging, progress)
+                result["written"] = write_items(root, paths, options, decisions, staging, progress, jobs)
         except BaseException:
             if staging is not None:
                 staging.discard()

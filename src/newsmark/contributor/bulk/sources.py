@@ -59,8 +59,43 @@ def _missing_columns(record_columns, mapping: dict[str, str]) -> list[str]:
     ]
 
 
-def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
-    """The items of one source, in order; a problem reading one is yielded as a located message."""
+@dataclass
+class Line:
+    """A line of a JSONL source, not yet decoded: its decoding into an item (``item_of``) is part of the
+    per-item work an import does in worker processes, so the process that reads the source only splits
+    it into lines."""
+
+    source: Path
+    number: int
+    raw: bytes
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.number}"
+
+
+def item_of(record: Item | str | Line, mapping: dict[str, str]) -> Item | str:
+    """The item a record of ``read_records`` holds (a JSONL line decoded), or the located message saying
+    why it is none."""
+    if not isinstance(record, Line):
+        return record
+    where = record.where
+    try:
+        data = jsondata.loads(record.raw)
+    except jsondata.BadJSON as err:
+        return f"{where}: {err}"
+    if not isinstance(data, dict):
+        return f"{where}: each line must be a JSON object"
+    missing = _missing_columns(data, mapping)
+    if missing:
+        return f"{where}: " + "; ".join(missing)
+    values, columns = _pick(data, mapping)
+    return Item(where, values, columns, record.source, record.number)
+
+
+def read_records(source: Path, mapping: dict[str, str]) -> Iterator[Item | str | Line]:
+    """The records of one source, in order: items, located messages, and JSONL lines still to decode
+    (``item_of``)."""
     name = str(source)
     if source.is_dir():
         for path in sorted(source.glob("*.txt")):
@@ -78,22 +113,8 @@ def read_items(source: Path, mapping: dict[str, str]) -> Iterator[Item | str]:
                         f"{MAX_FILE_BYTES:,})"
                     )
                     continue
-                if not raw.strip():
-                    continue
-                try:
-                    record = jsondata.loads(raw)
-                except jsondata.BadJSON as err:
-                    yield f"{name}:{number}: {err}"
-                    continue
-                if not isinstance(record, dict):
-                    yield f"{name}:{number}: each line must be a JSON object"
-                    continue
-                missing = _missing_columns(record, mapping)
-                if missing:
-                    yield f"{name}:{number}: " + "; ".join(missing)
-                    continue
-                values, columns = _pick(record, mapping)
-                yield Item(f"{name}:{number}", values, columns, source, number)
+                if raw.strip():
+                    yield Line(source, number, raw)
     elif suffix == ".csv":
         bad = _first_non_utf8_line(source)
         if bad:

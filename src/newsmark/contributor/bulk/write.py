@@ -9,13 +9,19 @@ import itertools
 import os
 import queue
 import threading
+from functools import partial
 from pathlib import Path
 
-from newsmark.contributor.bulk.items import Decision, Options, item_digest, item_metadata, prepare_text
-from newsmark.contributor.bulk.sources import read_items
-from newsmark.contributor.intake import article_plan
+from newsmark.contributor.bulk.items import Decision, Options, record_digest
+from newsmark.contributor.bulk.sources import read_records
+from newsmark.contributor.bulk.workers import in_workers, restage_records
 from newsmark.errors import NewsmarkError
 from newsmark.files import STAGED_SUFFIX, staging_folder
+
+# Files handed to the writing thread at once: one hand-over per file made the two threads wake each other
+# (and take the interpreter's lock in turn) 14 times an article.
+FILES_HANDED_AT_ONCE = 48
+RESTAGE_CHUNK = 64  # items restaged at once: one in a few joins a story, so a pool pays from fewer of them
 
 
 class Staging:
@@ -33,7 +39,8 @@ class Staging:
         self.folder: str | None = None  # made with the first file
         self.targets: list[str] = []  # every staged file's path in the corpus ("corpus/<id>.txt"), in order
         self._folders: dict[str, str] = {}  # a target's folder -> that folder in the corpus ("corpus")
-        self._queue: queue.Queue | None = None  # files for the writing thread to make; None ends it
+        self._queue: queue.Queue | None = None  # lists of files for the writing thread to make; None ends it
+        self._pending: list[tuple[str, bytes]] = []  # files not yet handed to it
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None  # what the writing thread met; raised in this one
         self._stopped = False  # discarding: what is still queued is not written
@@ -58,27 +65,42 @@ class Staging:
                     self.targets.append(target)
             else:
                 self.targets.append(target)  # before it is made: discard() removes it if it was
-                self._writer().put((self._staged(target), data))
+                self._pending.append((self._staged(target), data))
+        if len(self._pending) >= FILES_HANDED_AT_ONCE:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._pending:
+            self._writer().put(self._pending)
+            self._pending = []
 
     def _writer(self) -> queue.Queue:
         if self._failure is not None:
             raise self._failure
         if self._thread is None:
-            self._queue = queue.Queue(maxsize=256)  # a bound on the texts held in memory
+            self._queue = queue.Queue(maxsize=8)  # a bound on the texts held in memory
             self._thread = threading.Thread(target=self._write_queued, name="newsmark-staging", daemon=True)
             self._thread.start()
         return self._queue
 
     def _write_queued(self) -> None:
-        while (job := self._queue.get()) is not None:
-            if self._failure is None and not self._stopped:
-                try:
-                    _write_file(*job)
-                except BaseException as err:  # raised in the importing thread, at its next file or the end
-                    self._failure = err
+        while (files := self._queue.get()) is not None:
+            for path, data in files:
+                if self._failure is None and not self._stopped:
+                    try:
+                        _write_file(path, data)
+                    except BaseException as err:  # raised in the importing thread, at its next file or the end
+                        self._failure = err
+
+    def settle(self) -> None:
+        """Every queued file made; the writing thread ended (a file staged later starts it again)."""
+        self._wait()
 
     def _wait(self) -> None:
         """Every queued file made (or dropped, when discarding); the writing thread ended."""
+        if self._stopped:
+            self._pending = []
+        self._hand_over()
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
@@ -134,38 +156,54 @@ def write_items(
     decisions: list[Decision],
     staging: Staging | None,
     progress=None,
+    jobs: int | None = None,
 ) -> list[str]:
     """Second pass: the sources read again, each item checked to be the one the check pass read; the
-    articles that joined a story in the grouping get their metadata again, with it; then every staged file
-    is renamed into place. Without ``staging`` (a dry run), the same checks, nothing written. Returns the
-    files written."""
+    articles that joined a story in the grouping get their metadata again, with it (in ``jobs`` worker
+    processes); then every staged file is renamed into place. Without ``staging`` (a dry run), the same
+    checks, nothing written. Returns the files written."""
     total, done = sum(decision.skipped is None for decision in decisions), 0
-    items = (item for path in paths for item in read_items(path, options.mapping))
-    for item, decision in itertools.zip_longest(items, decisions):
-        if (
-            isinstance(item, str)
-            or item is None
-            or decision is None
-            or item.where != decision.where
-            or item_digest(item) != decision.digest
-        ):
-            where = decision.where if decision is not None else item if isinstance(item, str) else item.where
-            raise NewsmarkError(
-                f"{where}: the source changed while it was being imported (it is not what was "
-                "checked); nothing was written: import it again"
-            )
-        if decision.skipped is not None:
-            continue
-        if decision.joined:
-            try:
-                prepared = prepare_text(item, options)
-                meta = item_metadata(root, item, prepared, options, decision.id, decision.story)
-                plan = article_plan(root, prepared.body, meta)
-            except NewsmarkError as err:  # the check pass should have found it: said at the item all the same
-                raise NewsmarkError(f"the import has problems; nothing was written:\n{decision.where}: {err}") from None
+    records = (record for path in paths for record in read_records(path, options.mapping))
+    changed: list[str] = []  # where the first record that is not what was checked is
+
+    def joined():
+        """The records whose files are made again, each with its id and story, up to the first changed one."""
+        nonlocal done
+        for record, decision in itertools.zip_longest(records, decisions):
+            if (
+                isinstance(record, str)
+                or record is None
+                or decision is None
+                or record.where != decision.where
+                or record_digest(record) != decision.digest
+            ):
+                changed.append(
+                    decision.where if decision is not None else record if isinstance(record, str) else record.where
+                )
+                return
+            if decision.skipped is not None:
+                continue
+            if decision.joined:
+                yield record, decision.id, decision.story
+            done += 1
+            if progress:
+                progress(done, total)
+
+    if staging is not None:
+        staging.settle()  # no writing thread is running when the worker processes are forked
+    # the items before the changed one are made first: a problem of theirs is said first, as it comes first
+    restaged = in_workers(partial(restage_records, root, options), joined(), jobs, size=RESTAGE_CHUNK)
+    try:
+        for where, plan in restaged:
+            if isinstance(plan, str):  # the check pass should have found it: said at the item all the same
+                raise NewsmarkError(f"the import has problems; nothing was written:\n{where}: {plan}")
             if staging is not None:
                 staging.add(plan, replace=True)
-        done += 1
-        if progress:
-            progress(done, total)
+    finally:  # the worker processes end here, whatever stopped the loop
+        restaged.close()
+    if changed:
+        raise NewsmarkError(
+            f"{changed[0]}: the source changed while it was being imported (it is not what was "
+            "checked); nothing was written: import it again"
+        )
     return staging.publish() if staging is not None else []
