@@ -305,6 +305,39 @@ def test_sentence_words_equal_word_tokens_sentence_by_sentence():
         assert list(zip(starts.tolist(), ends.tolist())) == [w for s in spans for w in word_tokens(text, *s)]
 
 
+def test_text_words_equal_spacys_tokens_without_whitespace():
+    """newsmark.text.text_words (token ends from the next token's start, whitespace tokens by their first
+    character) against spaCy's own token lengths and whitespace flag, on random texts holding every
+    kind of whitespace spaCy and ``str.isspace`` know, characters that look like it but are not, and
+    characters outside the Basic Multilingual Plane."""
+    import random
+
+    from newsmark.text import _tokenizer, text_words
+
+    rng = random.Random(11)
+    pieces = ["Ab", "c", "'s", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2003", "\u3000", "\u2029", "\x1c", "\x85"]
+    pieces += [
+        "\u200b",
+        "-",
+        ".",
+        "é",
+        "US",
+        "12",
+        "Ph. D. ",
+        ":)",
+        "U.S. ",
+        "? ",
+        '." "',
+        "\U0001f600",
+        "e-mail@x.org",
+    ]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 60)))
+        starts, ends = text_words(text)
+        expected = [(token.idx, token.idx + len(token)) for token in _tokenizer()(text) if not token.is_space]
+        assert list(zip(starts.tolist(), ends.tolist())) == expected, repr(text)
+
+
 def _random_spans(rng, length: int) -> list[tuple[int, int]]:
     cuts = sorted(set(rng.sample(range(length + 1), min(6, length + 1))))
     return [(a, b) for a, b in zip(cuts, cuts[1:])]
