@@ -11,6 +11,7 @@ import hashlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 from newsmark.labels import names
 from newsmark.pipeline.features import MAX_CONTEXT
@@ -44,7 +45,8 @@ class Prepared:
 def prepare(article: Article, settings: Settings, known: dict[str, bytes] | None = None) -> Prepared:
     """``known`` maps the sha256 of a text to its packed word tokens (``pack_words``) from an earlier build."""
     meta, annotation, text = article.meta.data, article.annotation.data, article.text
-    mention_spans = sorted((m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"])
+    span_of = itemgetter("start", "end")
+    mention_spans = sorted([span for e in annotation["entities"] for span in map(span_of, e["mentions"])])
     sentence_spans = sentences(text, protected=mention_spans)
     packed = known.get(text_digest(text)) if known else None
     return Prepared(

@@ -9,6 +9,7 @@ The build calls ``chunk_rows`` per chunk of articles in the worker processes, in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 
 from newsmark.labels import names
 from newsmark.pipeline.assemble import (
@@ -22,6 +23,7 @@ from newsmark.pipeline.assemble import (
 )
 from newsmark.pipeline.features import ner_tag_names
 from newsmark.pipeline.read.inventory import Article
+from newsmark.pipeline.write import Repeated
 from newsmark.settings import Settings
 from newsmark.text import at_whitespace, sentence_words, text_words, words_in
 
@@ -112,8 +114,9 @@ def article_columns(items: list[Prepared]) -> dict:
             entity["type"].append(index["entity_types"][e["type"]])
             entity["name"].append(e["name"])
             entity["wikidata"].append(e.get("wikidata"))
-            for name in ("start", "end", "text"):
-                mention[name].extend([m[name] for m in e["mentions"]])
+            mention["start"] += map(_start, e["mentions"])
+            mention["end"] += map(_end, e["mentions"])
+            mention["text"] += map(_text, e["mentions"])
             counts["mentions"].append(len(e["mentions"]))
         counts["entities"].append(len(annotation["entities"]))
         for c in item.claims:
@@ -140,6 +143,9 @@ def article_columns(items: list[Prepared]) -> dict:
     }
 
 
+# a field of each of many dicts, read by map (in C) rather than a comprehension
+_start, _end, _text = itemgetter("start"), itemgetter("end"), itemgetter("text")
+
 _ARTICLE_COLUMNS = ("id", "date", "title", "language", "text", "source_name", "source_url", "license", "story")
 _ARTICLE_COLUMNS += ("guidelines",)
 
@@ -155,26 +161,32 @@ def mention_columns(items: list[Prepared]) -> dict:
     """The ``mentions`` rows of ``items`` (articles of one split) as columns, equal to ``mention_rows``'s:
     types as label indices, and each mention's sentence found for all of an article's mentions at once."""
     type_index = {name: index for index, name in enumerate(names("entity_types"))}
-    columns: dict[str, list] = {name: [] for name in _MENTION_COLUMNS}
-    counts = []
+    starts, ends, texts, counts = [], [], [], []
+    entities, per_entity = [], []  # the batch's entities; how many rows (mentions) each has
     for item in items:
         count = 0
         for entity in item.annotation["entities"]:
             mentions = entity["mentions"]
-            columns["entity_id"].extend([entity["id"]] * len(mentions))
-            columns["type"].extend([type_index[entity["type"]]] * len(mentions))
-            columns["name"].extend([entity["name"]] * len(mentions))
-            columns["wikidata"].extend([entity.get("wikidata")] * len(mentions))
-            columns["start"].extend([mention["start"] for mention in mentions])
-            columns["end"].extend([mention["end"] for mention in mentions])
-            columns["text"].extend([mention["text"] for mention in mentions])
+            starts += map(_start, mentions)
+            ends += map(_end, mentions)
+            texts += map(_text, mentions)
+            entities.append(entity)
+            per_entity.append(len(mentions))
             count += len(mentions)
-        columns["article_id"].extend([item.id] * count)
-        columns["split"].extend([item.split] * count)
-        columns["story"].extend([item.meta.get("story")] * count)
         counts.append(count)
-    columns["sentence"], columns["sentence_start"] = _contexts(items, columns["start"], columns["end"], counts)
-    return columns
+    sentences, sentence_starts = _contexts(items, starts, ends, counts)
+    return {
+        **_article_keys(items, counts),
+        "entity_id": Repeated([entity["id"] for entity in entities], per_entity),
+        "type": Repeated([type_index[entity["type"]] for entity in entities], per_entity),
+        "name": Repeated([entity["name"] for entity in entities], per_entity),
+        "wikidata": Repeated([entity.get("wikidata") for entity in entities], per_entity),
+        "start": starts,
+        "end": ends,
+        "text": texts,
+        "sentence": sentences,
+        "sentence_start": sentence_starts,
+    }
 
 
 def _contexts(items: list[Prepared], starts: list[int], ends: list[int], counts: list[int]):
@@ -208,21 +220,15 @@ def _contexts(items: list[Prepared], starts: list[int], ends: list[int], counts:
     return [text[a:b] for a, b in zip(low_list, high.tolist())], (low - shift).tolist()
 
 
-_MENTION_COLUMNS = ("article_id", "split", "story", "entity_id", "type", "name", "wikidata", "start", "end", "text")
-_MENTION_COLUMNS += ("sentence", "sentence_start")
-
-
 def sentence_columns(items: list[Prepared]) -> dict:
     """The ``sentences`` rows of ``items`` (articles of one split) as columns, equal to
     ``sentence_rows``'s: claim types as label indices, list columns as ``(offsets, values)``."""
     import numpy as np
 
     type_index = {name: index for index, name in enumerate(names("claim_types"))}
-    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
     texts, starts, ends, checkworthy = [], [], [], []
     claim_ids, claim_types, id_counts, type_counts = [], [], [], []
     for item in items:
-        _add_sentence_keys(columns, item)
         text = item.text
         texts.extend([text[start:end] for start, end in item.sentence_spans])
         starts.extend([start for start, _ in item.sentence_spans])
@@ -240,7 +246,7 @@ def sentence_columns(items: list[Prepared]) -> dict:
             type_counts.append(len(kinds))
             checkworthy.append(any(claim["checkworthy"] for claim in claims))
     return {
-        **columns,
+        **_sentence_keys(items),
         "text": texts,
         "start": starts,
         "end": ends,
@@ -250,14 +256,30 @@ def sentence_columns(items: list[Prepared]) -> dict:
     }
 
 
-def _add_sentence_keys(columns: dict[str, list], item: Prepared) -> None:
-    """The columns that name each sentence of ``item`` (one row a sentence in ``sentences`` and ``ner``)."""
-    count = len(item.sentence_spans)
-    columns["id"].extend(f"{item.id}/{index}" for index in range(count))
-    columns["article_id"].extend([item.id] * count)
-    columns["split"].extend([item.split] * count)
-    columns["story"].extend([item.meta.get("story")] * count)
-    columns["sentence_index"].extend(range(count))
+def _sentence_keys(items: list[Prepared]) -> dict:
+    """The columns that name each sentence of ``items`` (one row a sentence in ``sentences`` and ``ner``)."""
+    import numpy as np
+
+    counts = [len(item.sentence_spans) for item in items]
+    ids = []
+    for item, count in zip(items, counts):
+        prefix = f"{item.id}/"
+        ids += [prefix + str(index) for index in range(count)]
+    firsts = np.repeat(np.cumsum([0, *counts[:-1]]), counts)  # each sentence's article's first row
+    return {
+        "id": ids,
+        "sentence_index": np.arange(len(ids)) - firsts,
+        **_article_keys(items, counts),
+    }
+
+
+def _article_keys(items: list[Prepared], counts: list[int]) -> dict:
+    """The columns that name the article of each row, ``counts[i]`` rows the ``i``-th article's."""
+    return {
+        "article_id": Repeated([item.id for item in items], counts),
+        "split": Repeated([item.split for item in items], counts),
+        "story": Repeated([item.meta.get("story") for item in items], counts),
+    }
 
 
 def ner_columns(items: list[Prepared]) -> dict:
@@ -273,7 +295,7 @@ def ner_columns(items: list[Prepared]) -> dict:
     import numpy as np
 
     tag_index = {name: index for index, name in enumerate(ner_tag_names())}
-    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
+    columns = _sentence_keys(items)
     if not items:
         empty = np.zeros(0, np.int64)
         return {
@@ -284,7 +306,6 @@ def ner_columns(items: list[Prepared]) -> dict:
     words, mentions, sentence_spans, bases = [], [], [], []
     base = 0
     for item in items:
-        _add_sentence_keys(columns, item)
         words.append(_article_words(item))
         mentions += [
             (m["start"] + base, m["end"] + base, e["type"]) for e in item.annotation["entities"] for m in e["mentions"]

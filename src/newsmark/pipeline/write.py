@@ -14,6 +14,7 @@ import os
 from collections import deque
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -89,10 +90,22 @@ def _from_columns(schema: pa.Schema, columns: dict) -> pa.Table:
     return pa.Table.from_arrays([_array(field.type, columns[field.name]) for field in schema], schema=schema)
 
 
+class Repeated(NamedTuple):
+    """A column of ``values[i]`` repeated ``counts[i]`` times, one after another (an article's id on
+    each of its rows): made from the few values in Arrow, ten times faster than from a list of them all."""
+
+    values: list
+    counts: list[int]
+
+
 def _array(kind: pa.DataType, column) -> pa.Array:
     """One column as an Arrow array of type ``kind``: a list (or numpy array) of values; for a list type a
     pair ``(offsets, values)``; for a struct type a dict of its fields' columns; for strings also a pair
-    of numpy arrays ``(UTF-8 bytes, offsets)``."""
+    of numpy arrays ``(UTF-8 bytes, offsets)``; or ``Repeated`` values."""
+    if isinstance(column, Repeated):
+        import numpy as np
+
+        return pa.array(column.values, type=kind).take(np.repeat(np.arange(len(column.values)), column.counts))
     if pa.types.is_list(kind):
         offsets, values = column
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _array(kind.value_type, values), type=kind)
