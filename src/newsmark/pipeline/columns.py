@@ -23,7 +23,7 @@ from newsmark.pipeline.assemble import (
 )
 from newsmark.pipeline.features import ner_tag_names
 from newsmark.pipeline.read.inventory import Article
-from newsmark.pipeline.write import Repeated
+from newsmark.pipeline.write import Repeated, to_array
 from newsmark.settings import Settings
 from newsmark.text import at_whitespace, sentence_words, text_words, words_in
 
@@ -259,18 +259,16 @@ def sentence_columns(items: list[Prepared]) -> dict:
 def _sentence_keys(items: list[Prepared]) -> dict:
     """The columns that name each sentence of ``items`` (one row a sentence in ``sentences`` and ``ner``)."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     counts = [len(item.sentence_spans) for item in items]
-    ids = []
-    for item, count in zip(items, counts):
-        prefix = f"{item.id}/"
-        ids += [prefix + str(index) for index in range(count)]
+    keys = _article_keys(items, counts)
     firsts = np.repeat(np.cumsum([0, *counts[:-1]]), counts)  # each sentence's article's first row
-    return {
-        "id": ids,
-        "sentence_index": np.arange(len(ids)) - firsts,
-        **_article_keys(items, counts),
-    }
+    index = np.arange(len(firsts)) - firsts
+    # "<article id>/<sentence index>", joined by Arrow for the batch at once
+    ids = pc.binary_join_element_wise(to_array(pa.string(), keys["article_id"]), pc.cast(index, pa.string()), "/")
+    return {"id": ids, "sentence_index": index, **keys}
 
 
 def _article_keys(items: list[Prepared], counts: list[int]) -> dict:
@@ -415,8 +413,8 @@ def _bio_tags(mentions: list[tuple[int, int, str]], starts, ends, tag_index: dic
         return np.zeros(len(starts), dtype=np.int64)
     span_starts = np.array([start for start, _, _ in tagged], dtype=np.int64)
     span_ends = np.array([end for _, end, _ in tagged], dtype=np.int64)
-    begin = np.array([tag_index[f"B-{label}"] for _, _, label in tagged], dtype=np.int64)
-    inside = np.array([tag_index[f"I-{label}"] for _, _, label in tagged], dtype=np.int64)
+    labels = {label: (tag_index[f"B-{label}"], tag_index[f"I-{label}"]) for label in {label for _, _, label in tagged}}
+    begin, inside = np.array([labels[label] for _, _, label in tagged], dtype=np.int64).reshape(-1, 2).T
     # outermost spans do not overlap, so their ends ascend: the first ending after a token's start is
     # the only one that can hold it
     holder = np.searchsorted(span_ends, starts, side="right")

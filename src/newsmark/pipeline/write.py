@@ -87,7 +87,7 @@ def to_table(config: str, rows: list[dict] | dict) -> pa.Table:
 
 def _from_columns(schema: pa.Schema, columns: dict) -> pa.Table:
     """A table from plain columns (``columns.CONFIG_COLUMNS``), values already as stored (label indices)."""
-    return pa.Table.from_arrays([_array(field.type, columns[field.name]) for field in schema], schema=schema)
+    return pa.Table.from_arrays([to_array(field.type, columns[field.name]) for field in schema], schema=schema)
 
 
 class Repeated(NamedTuple):
@@ -98,19 +98,29 @@ class Repeated(NamedTuple):
     counts: list[int]
 
 
-def _array(kind: pa.DataType, column) -> pa.Array:
+def to_array(kind: pa.DataType, column) -> pa.Array:
     """One column as an Arrow array of type ``kind``: a list (or numpy array) of values; for a list type a
     pair ``(offsets, values)``; for a struct type a dict of its fields' columns; for strings also a pair
-    of numpy arrays ``(UTF-8 bytes, offsets)``; or ``Repeated`` values."""
+    of numpy arrays ``(UTF-8 bytes, offsets)``; or ``Repeated`` values; or an Arrow array already."""
+    if isinstance(column, pa.Array):
+        return column
     if isinstance(column, Repeated):
         import numpy as np
 
-        return pa.array(column.values, type=kind).take(np.repeat(np.arange(len(column.values)), column.counts))
+        taken = pa.array(column.values, type=kind).take(np.repeat(np.arange(len(column.values)), column.counts))
+        if taken.null_count or taken.buffers()[0] is None:
+            return taken
+        # take() gives every array a validity bitmap; without nulls, Arrow IPC (what worker processes and
+        # the build cache pass tables through) drops it. Dropped here too, a table's nbytes (the card's
+        # num_bytes) is the same however it reached the writer.
+        return pa.Array.from_buffers(kind, len(taken), [None, *taken.buffers()[1:]])
     if pa.types.is_list(kind):
         offsets, values = column
-        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _array(kind.value_type, values), type=kind)
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), to_array(kind.value_type, values), type=kind)
     if pa.types.is_struct(kind):
-        return pa.StructArray.from_arrays([_array(field.type, column[field.name]) for field in kind], fields=list(kind))
+        return pa.StructArray.from_arrays(
+            [to_array(field.type, column[field.name]) for field in kind], fields=list(kind)
+        )
     if isinstance(column, tuple):  # strings as their UTF-8 bytes and offsets into them
         data, offsets = column
         return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype("int32")), pa.py_buffer(data))
