@@ -386,7 +386,7 @@ def _through_ipc(table):
 def test_columns_equal_rows(synthetic_corpus):
     """The configs made as columns (columns.CONFIG_COLUMNS: all but claims) give the tables their plain
     definitions (assemble.CONFIG_ROWS, row by row) give, on the synthetic corpus and this repository's,
-    and ner with word tokens fresh and from an earlier build."""
+    and ner with word tokens fresh and from an earlier build; also for a batch of no article."""
     from newsmark.pipeline import assemble, columns
     from newsmark.pipeline.check.runner import check_chunk, select
     from newsmark.pipeline.write import to_table
@@ -407,6 +407,9 @@ def test_columns_equal_rows(synthetic_corpus):
             assert rows.num_rows and made.equals(rows), config
             # the sizes the card reports are of the tables as the writer gets them, through an IPC stream
             assert _through_ipc(made).nbytes == _through_ipc(rows).nbytes, config
+            # in one process the writer gets the tables as made, from workers through IPC: the same sizes
+            assert made.nbytes == _through_ipc(made).nbytes, config
+            assert to_table(config, make([])).equals(to_table(config, [])), config  # a batch of no article
         known = {assemble.text_digest(item.text): assemble.pack_words(item) for item in fresh}
         again = [assemble.prepare(article, settings, known) for article in articles]
         assert all(item.words for item in again)

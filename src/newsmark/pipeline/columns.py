@@ -214,7 +214,7 @@ def _contexts(items: list[Prepared], starts: list[int], ends: list[int], counts:
     shift = np.repeat(np.array(bases, dtype=np.int64), counts)
     start, end = np.array(starts, dtype=np.int64) + shift, np.array(ends, dtype=np.int64) + shift
     spans = np.array(sentence_spans, dtype=np.int64).reshape(-1, 2)
-    low, high = sentence_windows(spans[:, 0], spans[:, 1], start, end, np.repeat(lowest, counts))
+    low, high = sentence_windows(spans[:, 0], spans[:, 1], start, end, np.repeat(np.array(lowest, np.int64), counts))
     text = "".join(item.text for item in items)
     low_list = low.tolist()
     return [text[a:b] for a, b in zip(low_list, high.tolist())], (low - shift).tolist()
@@ -264,7 +264,7 @@ def _sentence_keys(items: list[Prepared]) -> dict:
 
     counts = [len(item.sentence_spans) for item in items]
     keys = _article_keys(items, counts)
-    firsts = np.repeat(np.cumsum([0, *counts[:-1]]), counts)  # each sentence's article's first row
+    firsts = np.repeat(np.cumsum([0, *counts])[:-1], counts)  # each sentence's article's first row
     index = np.arange(len(firsts)) - firsts
     # "<article id>/<sentence index>", joined by Arrow for the batch at once
     ids = pc.binary_join_element_wise(to_array(pa.string(), keys["article_id"]), pc.cast(index, pa.string()), "/")
