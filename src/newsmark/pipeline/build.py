@@ -71,12 +71,14 @@ def chunk_tables(settings, known: dict[str, bytes] | None, articles) -> tuple[di
 
 def build_chunk(root: Path, settings, signatures: bool, spill: Path, items: list[tuple]) -> list:
     """Check and assemble one chunk of ``(id, slots, known word tokens)``. In a worker process the tables
-    go to the writer through a file in ``spill`` (``spill_tables``), not through the pipe."""
+    go to the writer through a file in ``spill`` (``spill_tables``), not through the pipe; but not on
+    Windows, which cannot remove a file while it is mapped (pickled tables cross the pipe there)."""
     known = items[0][2] if items else None
     [(results, (tables, info, words))] = check_chunk(
         root, partial(chunk_tables, settings, known), signatures, [(i, slots) for i, slots, _ in items]
     )
-    return [(results, (spill_tables(spill, tables) if in_worker() else tables, info, words))]
+    through_file = in_worker() and os.name == "posix"
+    return [(results, (spill_tables(spill, tables) if through_file else tables, info, words))]
 
 
 def spill_tables(folder: Path, tables: dict) -> tuple[str, list]:
