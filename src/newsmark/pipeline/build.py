@@ -8,6 +8,7 @@ stays bounded by the row batches, whatever the corpus size.
 
 from __future__ import annotations
 
+import mmap
 import os
 import shutil
 import tempfile
@@ -85,7 +86,8 @@ def spill_tables(folder: Path, tables: dict) -> tuple[str, list]:
     """Write ``tables`` as Arrow IPC streams, one after another, into a new file in ``folder``; returns its
     path and each stream's ``(config, split, offset, length)``. The tables of a whole build (about 30 KB
     an article) sent through the pool's pipe were copied five times on the way (to bytes, into the pickle,
-    through the pipe, out of it, out of the pickle); through a file, once, and the writer maps it."""
+    through the pipe, out of it, out of the pickle); through a file, once, and the writer maps it. Each
+    stream starts at a multiple of the page size, so that each can be mapped on its own."""
     fd, path = tempfile.mkstemp(dir=folder, suffix=".arrow")
     os.close(fd)
     index = []
@@ -94,16 +96,23 @@ def spill_tables(folder: Path, tables: dict) -> tuple[str, list]:
             offset = sink.tell()
             _write_stream(sink, table)
             index.append((config, split, offset, sink.tell() - offset))
+            sink.write(bytes(-sink.tell() % mmap.ALLOCATIONGRANULARITY))
     return path, index
 
 
-def unspill(spilled: tuple[str, list]) -> list[tuple[str, str, pa.Buffer]]:
-    """The streams of a file of ``spill_tables``, mapped into memory (no copy), and the file removed: the
-    mapping keeps its pages for as long as a table holds them."""
+def unspill(spilled: tuple[str, list]) -> list[tuple[str, str, mmap.mmap]]:
+    """The streams of a file of ``spill_tables``, each mapped into memory on its own (no copy), and the
+    file removed. A mapping keeps its pages for as long as a table holds it; one mapping of the whole
+    file would keep every stream of the chunk for as long as its last table waits in the writer (the
+    test split's articles wait for a thousand of them: most of the build)."""
     path, index = spilled
-    data = pa.memory_map(path).read_buffer()
+    with open(path, "rb") as handle:
+        streams = [
+            (config, split, mmap.mmap(handle.fileno(), length, offset=offset, access=mmap.ACCESS_READ))
+            for config, split, offset, length in index
+        ]
     os.unlink(path)
-    return [(config, split, data.slice(offset, length)) for config, split, offset, length in index]
+    return streams
 
 
 def _write_stream(sink, table: pa.Table) -> None:
