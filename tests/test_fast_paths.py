@@ -305,6 +305,39 @@ def test_sentence_words_equal_word_tokens_sentence_by_sentence():
         assert list(zip(starts.tolist(), ends.tolist())) == [w for s in spans for w in word_tokens(text, *s)]
 
 
+def test_text_words_equal_spacys_tokens_without_whitespace():
+    """newsmark.text.text_words (token ends from the next token's start, whitespace tokens by their first
+    character) against spaCy's own token lengths and whitespace flag, on random texts holding every
+    kind of whitespace spaCy and ``str.isspace`` know, characters that look like it but are not, and
+    characters outside the Basic Multilingual Plane."""
+    import random
+
+    from newsmark.text import _tokenizer, text_words
+
+    rng = random.Random(11)
+    pieces = ["Ab", "c", "'s", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2003", "\u3000", "\u2029", "\x1c", "\x85"]
+    pieces += [
+        "\u200b",
+        "-",
+        ".",
+        "é",
+        "US",
+        "12",
+        "Ph. D. ",
+        ":)",
+        "U.S. ",
+        "? ",
+        '." "',
+        "\U0001f600",
+        "e-mail@x.org",
+    ]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 60)))
+        starts, ends = text_words(text)
+        expected = [(token.idx, token.idx + len(token)) for token in _tokenizer()(text) if not token.is_space]
+        assert list(zip(starts.tolist(), ends.tolist())) == expected, repr(text)
+
+
 def _random_spans(rng, length: int) -> list[tuple[int, int]]:
     cuts = sorted(set(rng.sample(range(length + 1), min(6, length + 1))))
     return [(a, b) for a, b in zip(cuts, cuts[1:])]
@@ -353,7 +386,7 @@ def _through_ipc(table):
 def test_columns_equal_rows(synthetic_corpus):
     """The configs made as columns (columns.CONFIG_COLUMNS: all but claims) give the tables their plain
     definitions (assemble.CONFIG_ROWS, row by row) give, on the synthetic corpus and this repository's,
-    and ner with word tokens fresh and from an earlier build."""
+    and ner with word tokens fresh and from an earlier build; also for a batch of no article."""
     from newsmark.pipeline import assemble, columns
     from newsmark.pipeline.check.runner import check_chunk, select
     from newsmark.pipeline.write import to_table
@@ -374,6 +407,9 @@ def test_columns_equal_rows(synthetic_corpus):
             assert rows.num_rows and made.equals(rows), config
             # the sizes the card reports are of the tables as the writer gets them, through an IPC stream
             assert _through_ipc(made).nbytes == _through_ipc(rows).nbytes, config
+            # in one process the writer gets the tables as made, from workers through IPC: the same sizes
+            assert made.nbytes == _through_ipc(made).nbytes, config
+            assert to_table(config, make([])).equals(to_table(config, [])), config  # a batch of no article
         known = {assemble.text_digest(item.text): assemble.pack_words(item) for item in fresh}
         again = [assemble.prepare(article, settings, known) for article in articles]
         assert all(item.words for item in again)

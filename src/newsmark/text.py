@@ -155,23 +155,13 @@ def sentence_words(text: str, spans: list[Span]):
     whose pieces a sentence break could separate would break this; tests/test_fast_paths.py checks
     that none exists.)"""
     import numpy as np
-    from spacy.attrs import IDX, IS_SPACE, LENGTH
 
-    found = _tokenizer()(text).to_array([IDX, LENGTH, IS_SPACE]).astype(np.int64).reshape(-1, 3)
-    found = found[found[:, 2] == 0]
-    starts, ends = found[:, 0], found[:, 0] + found[:, 1]
-    at_whitespace = [
-        (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace()) for start, end in spans
-    ]
-    if all(at_whitespace):  # always, for the spans of ``sentences``: keep the tokens inside a span
-        span_starts = np.array([start for start, _ in spans], dtype=np.int64)
-        span_ends = np.array([end for _, end in spans], dtype=np.int64)
-        holder = np.searchsorted(span_starts, starts, side="right") - 1
-        inside = (holder >= 0) & (starts < span_ends[np.maximum(holder, 0)] if len(spans) else False)
-        return starts[inside], ends[inside], np.bincount(holder[inside], minlength=len(spans)).astype(np.int64)
+    starts, ends = text_words(text)
+    if at_whitespace(text, spans):  # always, for the spans of ``sentences``: keep the tokens inside a span
+        return words_in(starts, ends, spans)
     start_parts, end_parts, counts = [], [], []
-    for (start, end), bounded in zip(spans, at_whitespace):
-        if bounded:
+    for start, end in spans:
+        if at_whitespace(text, [(start, end)]):
             first, last = np.searchsorted(starts, [start, end]).tolist()
             start_parts.append(starts[first:last])
             end_parts.append(ends[first:last])
@@ -181,6 +171,52 @@ def sentence_words(text: str, spans: list[Span]):
             end_parts.append(own[:, 1])
         counts.append(len(start_parts[-1]))
     return np.concatenate(start_parts), np.concatenate(end_parts), np.array(counts, dtype=np.int64)
+
+
+def text_words(text: str):
+    """spaCy's tokens of the whole ``text`` but its whitespace tokens, as int64 numpy arrays of their
+    starts and ends."""
+    import numpy as np
+    from spacy.attrs import IDX, SPACY
+
+    # Each token's start and whether one space follows it: the tokens' text and trailing spaces make up
+    # the whole text, so a token ends where the next starts, less that space. (Asking spaCy for the
+    # lengths and the whitespace flag too cost twice as much: those are looked up token by token.)
+    found = _tokenizer()(text).to_array([IDX, SPACY]).astype(np.int64).reshape(-1, 2)
+    starts = found[:, 0]
+    ends = np.append(starts[1:], len(text))[: len(starts)] - found[:, 1]
+    # spaCy cuts wherever whitespace starts or stops, so a token is whitespace when its first character is
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)[starts]
+    table = _whitespace_table()
+    space = table[np.minimum(points, len(table) - 1)]
+    return starts[~space], ends[~space]
+
+
+@cache
+def _whitespace_table():
+    """For each code point up to U+3001 (the last whitespace is U+3000), whether ``str.isspace`` holds."""
+    import numpy as np
+
+    return np.array([chr(point).isspace() for point in range(0x3002)], dtype=bool)
+
+
+def at_whitespace(text: str, spans: list[Span]) -> bool:
+    """Whether every one of ``spans`` starts and ends at whitespace or at an edge of ``text``."""
+    return all(
+        (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace()) for start, end in spans
+    )
+
+
+def words_in(starts, ends, spans: list[Span]):
+    """The tokens (sorted numpy arrays ``starts``, ``ends``, none crossing a span's edge) inside any of
+    ``spans`` (sorted, not overlapping): their starts and ends, and each span's number of them."""
+    import numpy as np
+
+    span_starts = np.array([start for start, _ in spans], dtype=np.int64)
+    span_ends = np.array([end for _, end in spans], dtype=np.int64)
+    holder = np.searchsorted(span_starts, starts, side="right") - 1
+    inside = (holder >= 0) & (starts < span_ends[np.maximum(holder, 0)] if len(spans) else False)
+    return starts[inside], ends[inside], np.bincount(holder[inside], minlength=len(spans)).astype(np.int64)
 
 
 def tokens(text: str, start: int, end: int, boundaries: list[int] = (), words: list[Span] | None = None) -> list[Span]:

@@ -11,6 +11,7 @@ import hashlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 from newsmark.labels import names
 from newsmark.pipeline.features import MAX_CONTEXT
@@ -44,7 +45,8 @@ class Prepared:
 def prepare(article: Article, settings: Settings, known: dict[str, bytes] | None = None) -> Prepared:
     """``known`` maps the sha256 of a text to its packed word tokens (``pack_words``) from an earlier build."""
     meta, annotation, text = article.meta.data, article.annotation.data, article.text
-    mention_spans = sorted((m["start"], m["end"]) for e in annotation["entities"] for m in e["mentions"])
+    span_of = itemgetter("start", "end")
+    mention_spans = sorted([span for e in annotation["entities"] for span in map(span_of, e["mentions"])])
     sentence_spans = sentences(text, protected=mention_spans)
     packed = known.get(text_digest(text)) if known else None
     return Prepared(
@@ -215,20 +217,31 @@ class _SentenceIndex:
         start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
         sentence_starts = np.array(self.starts, dtype=np.int64)
         sentence_ends = np.array([end for _, end in self.spans], dtype=np.int64)
-        first = np.maximum(np.searchsorted(sentence_starts, start, side="right") - 1, 0)
-        last = np.searchsorted(sentence_starts, np.maximum(end - 1, start), side="right") - 1
-        low = np.minimum(sentence_starts[first], start)
-        high = np.maximum(sentence_ends[np.maximum(last, first)], end)
-        # context_window, element by element
-        cap = MAX_CONTEXT
-        window_start = np.maximum(low, start - (cap - (end - start)) // 2)
-        window_end = np.minimum(high, window_start + cap)
-        window_start = np.maximum(low, window_end - cap)
-        whole, alone = high - low <= cap, end - start >= cap
-        low = np.where(whole, low, np.where(alone, start, window_start)).tolist()
-        high = np.where(whole, high, np.where(alone, end, window_end)).tolist()
+        low, high = sentence_windows(sentence_starts, sentence_ends, start, end, 0)
+        low, high = low.tolist(), high.tolist()
         text = self.text
         return [text[a:b] for a, b in zip(low, high)], low
+
+
+def sentence_windows(sentence_starts, sentence_ends, start, end, lowest):
+    """``around``'s windows ``(low, high)`` of the spans ``start``, ``end`` (numpy arrays), in the sorted
+    sentences ``sentence_starts``, ``sentence_ends``; a span's sentence is never before sentence index
+    ``lowest`` (a number, or an array: one per span)."""
+    import numpy as np
+
+    first = np.maximum(np.searchsorted(sentence_starts, start, side="right") - 1, lowest)
+    last = np.searchsorted(sentence_starts, np.maximum(end - 1, start), side="right") - 1
+    low = np.minimum(sentence_starts[first], start)
+    high = np.maximum(sentence_ends[np.maximum(last, first)], end)
+    # context_window, element by element
+    cap = MAX_CONTEXT
+    window_start = np.maximum(low, start - (cap - (end - start)) // 2)
+    window_end = np.minimum(high, window_start + cap)
+    window_start = np.maximum(low, window_end - cap)
+    whole, alone = high - low <= cap, end - start >= cap
+    return np.where(whole, low, np.where(alone, start, window_start)), np.where(
+        whole, high, np.where(alone, end, window_end)
+    )
 
 
 def context_window(low: int, high: int, start: int, end: int, cap: int) -> tuple[int, int]:

@@ -8,6 +8,10 @@ stays bounded by the row batches, whatever the corpus size.
 
 from __future__ import annotations
 
+import mmap
+import os
+import shutil
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +30,7 @@ from newsmark.pipeline.check.layers import agreement_summary, check_layer
 from newsmark.pipeline.check.runner import check_chunk, select, slots_of, with_presence
 from newsmark.pipeline.columns import chunk_rows
 from newsmark.pipeline.croissant import croissant
-from newsmark.pipeline.parallel import PARALLEL_FROM, counter, map_lists
+from newsmark.pipeline.parallel import PARALLEL_FROM, counter, in_worker, map_lists
 from newsmark.pipeline.read.project import BASELINES, read_baselines, read_citation
 from newsmark.pipeline.stats import Tally, with_stats_block
 from newsmark.pipeline.write import (
@@ -53,34 +57,73 @@ INPUT_FILES = (
 )
 
 
-def chunk_streams(settings, known: dict[str, bytes] | None, articles) -> tuple[list, dict, dict]:
-    """Run in a worker: a chunk's rows as one Arrow IPC stream per (config, split), per-article info, and
-    (unless ``known`` is None: no cache) each article's text digest and packed word tokens for the next
-    build. Streams cross the process boundary as plain bytes and are what the build cache keeps, so a
-    cached chunk and a fresh one reach the Parquet writer in the same form."""
+def chunk_tables(settings, known: dict[str, bytes] | None, articles) -> tuple[dict, dict, dict]:
+    """A chunk's rows as one Arrow table per (config, split), in key order, per-article info, and (unless
+    ``known`` is None: no cache) each article's text digest and packed word tokens for the next build."""
     batches, info, prepared = chunk_rows(settings, articles, known)
-    tables: dict[tuple[str, str], list] = {}
+    parts: dict[tuple[str, str], list] = {}
     for config, split, rows in batches:
-        tables.setdefault((config, split), []).append(to_table(config, rows))
-    streams = [
-        (config, split, ipc_stream(pa.concat_tables(parts))) for (config, split), parts in sorted(tables.items())
-    ]
+        parts.setdefault((config, split), []).append(to_table(config, rows))
+    tables = {key: pa.concat_tables(parts[key]) for key in sorted(parts)}
     if known is None:
-        return streams, info, {}
-    return streams, info, {item.id: (text_digest(item.text), pack_words(item)) for item in prepared}
+        return tables, info, {}
+    return tables, info, {item.id: (text_digest(item.text), pack_words(item)) for item in prepared}
 
 
-def build_chunk(root: Path, settings, signatures: bool, items: list[tuple]) -> list:
-    """Run in a worker: check and assemble one chunk of ``(id, slots, known word tokens)``."""
+def build_chunk(root: Path, settings, signatures: bool, spill: Path, items: list[tuple]) -> list:
+    """Check and assemble one chunk of ``(id, slots, known word tokens)``. In a worker process the tables
+    go to the writer through a file in ``spill`` (``spill_tables``), not through the pipe; but not on
+    Windows, which cannot remove a file while it is mapped (pickled tables cross the pipe there)."""
     known = items[0][2] if items else None
-    return check_chunk(root, partial(chunk_streams, settings, known), signatures, [(i, slots) for i, slots, _ in items])
+    [(results, (tables, info, words))] = check_chunk(
+        root, partial(chunk_tables, settings, known), signatures, [(i, slots) for i, slots, _ in items]
+    )
+    through_file = in_worker() and os.name == "posix"
+    return [(results, (spill_tables(spill, tables) if through_file else tables, info, words))]
+
+
+def spill_tables(folder: Path, tables: dict) -> tuple[str, list]:
+    """Write ``tables`` as Arrow IPC streams, one after another, into a new file in ``folder``; returns its
+    path and each stream's ``(config, split, offset, length)``. The tables of a whole build (about 30 KB
+    an article) sent through the pool's pipe were copied five times on the way (to bytes, into the pickle,
+    through the pipe, out of it, out of the pickle); through a file, once, and the writer maps it. Each
+    stream starts at a multiple of the page size, so that each can be mapped on its own."""
+    fd, path = tempfile.mkstemp(dir=folder, suffix=".arrow")
+    os.close(fd)
+    index = []
+    with pa.OSFile(path, "wb") as sink:
+        for (config, split), table in tables.items():
+            offset = sink.tell()
+            _write_stream(sink, table)
+            index.append((config, split, offset, sink.tell() - offset))
+            sink.write(bytes(-sink.tell() % mmap.ALLOCATIONGRANULARITY))
+    return path, index
+
+
+def unspill(spilled: tuple[str, list]) -> list[tuple[str, str, mmap.mmap]]:
+    """The streams of a file of ``spill_tables``, each mapped into memory on its own (no copy), and the
+    file removed. A mapping keeps its pages for as long as a table holds it; one mapping of the whole
+    file would keep every stream of the chunk for as long as its last table waits in the writer (the
+    test split's articles wait for a thousand of them: most of the build)."""
+    path, index = spilled
+    with open(path, "rb") as handle:
+        streams = [
+            (config, split, mmap.mmap(handle.fileno(), length, offset=offset, access=mmap.ACCESS_READ))
+            for config, split, offset, length in index
+        ]
+    os.unlink(path)
+    return streams
+
+
+def _write_stream(sink, table: pa.Table) -> None:
+    # Uncompressed: LZ4 made cached rows a third of the size but 15 times slower to read back.
+    with pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_table(table)
 
 
 def ipc_stream(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    # Uncompressed: LZ4 made cached rows a third of the size but 15 times slower to read back.
-    with pa.ipc.new_stream(sink, table.schema) as stream:
-        stream.write_table(table)
+    _write_stream(sink, table)
     return sink.getvalue().to_pybytes()
 
 
@@ -100,13 +143,17 @@ def built_chunks(
     jobs=None,
     progress=None,
     signatures: bool = False,
+    staging: Path | None = None,
 ):
     """``(results, tables, info)`` per chunk of articles, in id order: from the cache when none of the
-    chunk's files changed, else checked and assembled in worker processes (and then cached)."""
+    chunk's files changed, else checked and assembled in worker processes (and then cached). Worker
+    processes hand their tables over through files in a folder made in ``staging`` (default: the
+    system's temporary folder), removed before this returns."""
     chunks = chunk_ids(ids)
     keys = [cache.key([slots_of(listing, i) for i in chunk]) if cache is not None else None for chunk in chunks]
     hit = [cache is not None and key in cache.chunks for key in keys]
-    work = partial(build_chunk, root, settings, signatures)
+    spill = Path(tempfile.mkdtemp(dir=staging, prefix=".newsmark-chunks-"))
+    work = partial(build_chunk, root, settings, signatures, spill)
 
     # After a few edits, an article whose text did not change gets its word tokens from the last build
     # and no chunk needs spaCy; after many, spaCy is loaded anyway and the workers share it.
@@ -120,22 +167,34 @@ def built_chunks(
     if len(misses) >= PARALLEL_FROM:
         load_tokenizer()  # before worker processes fork, so that they share it instead of each loading it
     advance = counter(progress, len(ids))
-    # A few chunks to build (after an edit) go to a worker at once: it loads spaCy and builds them while
-    # this process reads the cached chunks and writes Parquet.
-    fresh = map_lists(
-        work, misses, jobs=jobs, progress=advance, parallel_from=1 if cache is not None else PARALLEL_FROM
-    )
-    for chunk, key, cached in zip(chunks, keys, hit):
-        entry = cache.read(key) if cached else None
-        if entry is not None:
-            results, info, streams, _ = entry
-            advance(len(chunk))
-        else:
-            # a miss, or a cached file that turned out damaged: build the chunk here and now
-            results, (streams, info, words) = next(fresh) if not cached else work(items(chunk))[0]
-            if cache is not None:
-                cache.store([slots_of(listing, i) for i in chunk], results, info, streams, words)
-        yield [with_presence(result, listing) for result in results], read_streams(streams), info
+    try:
+        # A few chunks to build (after an edit) go to a worker at once: it loads spaCy and builds them while
+        # this process reads the cached chunks and writes Parquet.
+        fresh = map_lists(
+            work, misses, jobs=jobs, progress=advance, parallel_from=1 if cache is not None else PARALLEL_FROM
+        )
+        for chunk, key, cached in zip(chunks, keys, hit):
+            entry = cache.read(key) if cached else None
+            if entry is not None:
+                results, info, streams, _ = entry
+                tables = read_streams(streams)
+                advance(len(chunk))
+            else:
+                # a miss, or a cached file that turned out damaged: build the chunk here and now
+                results, (tables, info, words) = next(fresh) if not cached else work(items(chunk))[0]
+                if isinstance(tables, tuple):  # from a worker, through a file
+                    streams = unspill(tables)
+                    tables = read_streams(streams)
+                else:
+                    streams = None
+                if cache is not None:
+                    streams = streams or [
+                        (config, split, ipc_stream(table)) for (config, split), table in tables.items()
+                    ]
+                    cache.store([slots_of(listing, i) for i in chunk], results, info, streams, words)
+            yield [with_presence(result, listing) for result in results], tables, info
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def without_articles(tables: dict[tuple[str, str], pa.Table], ids: set[str]) -> dict[tuple[str, str], pa.Table]:
@@ -233,7 +292,8 @@ def _write_rows(root, ids, listing, settings, report, writer, jobs, progress, us
     cache = (
         BuildCache.load(root, row_fingerprint(settings, dedup_settings(root), with_signatures)) if use_cache else None
     )
-    for results, tables, info in built_chunks(root, listing, ids, settings, cache, jobs, progress, with_signatures):
+    chunks = built_chunks(root, listing, ids, settings, cache, jobs, progress, with_signatures, writer.tmp)
+    for results, tables, info in chunks:
         for result in results:
             report.files += result.files
             report.findings.extend(result.findings)

@@ -9,13 +9,23 @@ The build calls ``chunk_rows`` per chunk of articles in the worker processes, in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 
 from newsmark.labels import names
-from newsmark.pipeline.assemble import CONFIG_ROWS, Prepared, claims_by_sentence, credit, outermost, prepare
+from newsmark.pipeline.assemble import (
+    CONFIG_ROWS,
+    Prepared,
+    claims_by_sentence,
+    credit,
+    outermost,
+    prepare,
+    sentence_windows,
+)
 from newsmark.pipeline.features import ner_tag_names
 from newsmark.pipeline.read.inventory import Article
+from newsmark.pipeline.write import Repeated, to_array
 from newsmark.settings import Settings
-from newsmark.text import sentence_words
+from newsmark.text import at_whitespace, sentence_words, text_words, words_in
 
 # Rows handed on at once: a batch of rows is turned into an Arrow table before the next is made, so
 # memory is bounded by the batch, not by how many mentions one article has.
@@ -104,8 +114,9 @@ def article_columns(items: list[Prepared]) -> dict:
             entity["type"].append(index["entity_types"][e["type"]])
             entity["name"].append(e["name"])
             entity["wikidata"].append(e.get("wikidata"))
-            for name in ("start", "end", "text"):
-                mention[name].extend([m[name] for m in e["mentions"]])
+            mention["start"] += map(_start, e["mentions"])
+            mention["end"] += map(_end, e["mentions"])
+            mention["text"] += map(_text, e["mentions"])
             counts["mentions"].append(len(e["mentions"]))
         counts["entities"].append(len(annotation["entities"]))
         for c in item.claims:
@@ -132,6 +143,9 @@ def article_columns(items: list[Prepared]) -> dict:
     }
 
 
+# a field of each of many dicts, read by map (in C) rather than a comprehension
+_start, _end, _text = itemgetter("start"), itemgetter("end"), itemgetter("text")
+
 _ARTICLE_COLUMNS = ("id", "date", "title", "language", "text", "source_name", "source_url", "license", "story")
 _ARTICLE_COLUMNS += ("guidelines",)
 
@@ -147,31 +161,63 @@ def mention_columns(items: list[Prepared]) -> dict:
     """The ``mentions`` rows of ``items`` (articles of one split) as columns, equal to ``mention_rows``'s:
     types as label indices, and each mention's sentence found for all of an article's mentions at once."""
     type_index = {name: index for index, name in enumerate(names("entity_types"))}
-    columns: dict[str, list] = {name: [] for name in _MENTION_COLUMNS}
+    starts, ends, texts, counts = [], [], [], []
+    entities, per_entity = [], []  # the batch's entities; how many rows (mentions) each has
     for item in items:
         count = 0
         for entity in item.annotation["entities"]:
             mentions = entity["mentions"]
-            columns["entity_id"].extend([entity["id"]] * len(mentions))
-            columns["type"].extend([type_index[entity["type"]]] * len(mentions))
-            columns["name"].extend([entity["name"]] * len(mentions))
-            columns["wikidata"].extend([entity.get("wikidata")] * len(mentions))
-            columns["start"].extend([mention["start"] for mention in mentions])
-            columns["end"].extend([mention["end"] for mention in mentions])
-            columns["text"].extend([mention["text"] for mention in mentions])
+            starts += map(_start, mentions)
+            ends += map(_end, mentions)
+            texts += map(_text, mentions)
+            entities.append(entity)
+            per_entity.append(len(mentions))
             count += len(mentions)
-        columns["article_id"].extend([item.id] * count)
-        columns["split"].extend([item.split] * count)
-        columns["story"].extend([item.meta.get("story")] * count)
-        if count:
-            texts, starts = item.context.around_all(columns["start"][-count:], columns["end"][-count:])
-            columns["sentence"].extend(texts)
-            columns["sentence_start"].extend(starts)
-    return columns
+        counts.append(count)
+    sentences, sentence_starts = _contexts(items, starts, ends, counts)
+    return {
+        **_article_keys(items, counts),
+        "entity_id": Repeated([entity["id"] for entity in entities], per_entity),
+        "type": Repeated([type_index[entity["type"]] for entity in entities], per_entity),
+        "name": Repeated([entity["name"] for entity in entities], per_entity),
+        "wikidata": Repeated([entity.get("wikidata") for entity in entities], per_entity),
+        "start": starts,
+        "end": ends,
+        "text": texts,
+        "sentence": sentences,
+        "sentence_start": sentence_starts,
+    }
 
 
-_MENTION_COLUMNS = ("article_id", "split", "story", "entity_id", "type", "name", "wikidata", "start", "end", "text")
-_MENTION_COLUMNS += ("sentence", "sentence_start")
+def _contexts(items: list[Prepared], starts: list[int], ends: list[int], counts: list[int]):
+    """``around`` (each span's sentence and where it starts) of spans of ``items``, ``counts[i]`` of them
+    the ``i``-th article's: for the whole batch at once, in one text, as ``ner_columns`` does."""
+    import numpy as np
+
+    if any(count and not item.sentence_spans for item, count in zip(items, counts)):
+        # a text without sentences (a valid article has none): around's own rules, article by article
+        texts, found, done = [], [], 0
+        for item, count in zip(items, counts):
+            if count:
+                more = item.context.around_all(starts[done : done + count], ends[done : done + count])
+                texts += more[0]
+                found += more[1]
+            done += count
+        return texts, found
+    bases, lowest, sentence_spans = [], [], []
+    base = 0
+    for item in items:
+        bases.append(base)
+        lowest.append(len(sentence_spans))  # a span's sentence is one of its own article's
+        sentence_spans += [(start + base, end + base) for start, end in item.sentence_spans]
+        base += len(item.text)
+    shift = np.repeat(np.array(bases, dtype=np.int64), counts)
+    start, end = np.array(starts, dtype=np.int64) + shift, np.array(ends, dtype=np.int64) + shift
+    spans = np.array(sentence_spans, dtype=np.int64).reshape(-1, 2)
+    low, high = sentence_windows(spans[:, 0], spans[:, 1], start, end, np.repeat(np.array(lowest, np.int64), counts))
+    text = "".join(item.text for item in items)
+    low_list = low.tolist()
+    return [text[a:b] for a, b in zip(low_list, high.tolist())], (low - shift).tolist()
 
 
 def sentence_columns(items: list[Prepared]) -> dict:
@@ -180,11 +226,9 @@ def sentence_columns(items: list[Prepared]) -> dict:
     import numpy as np
 
     type_index = {name: index for index, name in enumerate(names("claim_types"))}
-    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
     texts, starts, ends, checkworthy = [], [], [], []
     claim_ids, claim_types, id_counts, type_counts = [], [], [], []
     for item in items:
-        _add_sentence_keys(columns, item)
         text = item.text
         texts.extend([text[start:end] for start, end in item.sentence_spans])
         starts.extend([start for start, _ in item.sentence_spans])
@@ -202,7 +246,7 @@ def sentence_columns(items: list[Prepared]) -> dict:
             type_counts.append(len(kinds))
             checkworthy.append(any(claim["checkworthy"] for claim in claims))
     return {
-        **columns,
+        **_sentence_keys(items),
         "text": texts,
         "start": starts,
         "end": ends,
@@ -212,44 +256,81 @@ def sentence_columns(items: list[Prepared]) -> dict:
     }
 
 
-def _add_sentence_keys(columns: dict[str, list], item: Prepared) -> None:
-    """The columns that name each sentence of ``item`` (one row a sentence in ``sentences`` and ``ner``)."""
-    count = len(item.sentence_spans)
-    columns["id"].extend(f"{item.id}/{index}" for index in range(count))
-    columns["article_id"].extend([item.id] * count)
-    columns["split"].extend([item.split] * count)
-    columns["story"].extend([item.meta.get("story")] * count)
-    columns["sentence_index"].extend(range(count))
+def _sentence_keys(items: list[Prepared]) -> dict:
+    """The columns that name each sentence of ``items`` (one row a sentence in ``sentences`` and ``ner``)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = [len(item.sentence_spans) for item in items]
+    keys = _article_keys(items, counts)
+    firsts = np.repeat(np.cumsum([0, *counts])[:-1], counts)  # each sentence's article's first row
+    index = np.arange(len(firsts)) - firsts
+    # "<article id>/<sentence index>", joined by Arrow for the batch at once
+    ids = pc.binary_join_element_wise(to_array(pa.string(), keys["article_id"]), pc.cast(index, pa.string()), "/")
+    return {"id": ids, "sentence_index": index, **keys}
+
+
+def _article_keys(items: list[Prepared], counts: list[int]) -> dict:
+    """The columns that name the article of each row, ``counts[i]`` rows the ``i``-th article's."""
+    return {
+        "article_id": Repeated([item.id for item in items], counts),
+        "split": Repeated([item.split for item in items], counts),
+        "story": Repeated([item.meta.get("story") for item in items], counts),
+    }
 
 
 def ner_columns(items: list[Prepared]) -> dict:
     """The ``ner`` rows of ``items`` (articles of one split) as columns, equal to ``ner_rows``'s (the
     plain definition, which tests compare this with): tags as label indices, each list column as
-    ``(offsets, values)``, and the tokens' strings as ``(UTF-8 bytes, offsets)``. The work per token is done by numpy, not in Python."""
+    ``(offsets, values)``, and the tokens' strings as ``(UTF-8 bytes, offsets)``.
+
+    The work per token is done by numpy for the whole batch at once: numpy costs a few microseconds a
+    call, which on one article's few hundred tokens is most of the work. The batch's texts are taken as
+    one text, each article's offsets moved by where its text starts in it; articles share no token,
+    mention or sentence, so nothing computed crosses from one article into the next, and the offsets
+    are moved back at the end."""
     import numpy as np
 
     tag_index = {name: index for index, name in enumerate(ner_tag_names())}
-    columns: dict[str, list] = {name: [] for name in ("id", "article_id", "split", "story", "sentence_index")}
-    counts, starts, ends, tags, strings = [], [], [], [], []  # strings: (UTF-8 bytes, lengths) an article
+    columns = _sentence_keys(items)
+    if not items:
+        empty = np.zeros(0, np.int64)
+        return {
+            **columns,
+            **{name: (np.zeros(1, np.int64), empty) for name in _NER_LISTS},
+            "tokens": (np.zeros(1, np.int64), (np.zeros(0, np.uint8), np.zeros(1, np.int64))),
+        }
+    words, mentions, sentence_spans, bases = [], [], [], []
+    base = 0
     for item in items:
-        _add_sentence_keys(columns, item)
-        mentions = [(m["start"], m["end"], e["type"]) for e in item.annotation["entities"] for m in e["mentions"]]
-        token_starts, token_ends, token_counts = _ner_tokens(item, mentions)
-        counts.append(token_counts)
-        starts.append(token_starts)
-        ends.append(token_ends)
-        tags.append(_bio_tags(mentions, token_starts, token_ends, tag_index))
-        strings.append(_pieces(item.text, token_starts, token_ends))
-    offsets = np.concatenate(([0], np.cumsum(np.concatenate(counts)))) if items else np.zeros(1, np.int64)
-    data = np.concatenate([data for data, _ in strings]) if items else np.zeros(0, np.uint8)
-    lengths = np.concatenate([lengths for _, lengths in strings]) if items else np.zeros(0, np.int64)
+        words.append(_article_words(item))
+        mentions += [
+            (m["start"] + base, m["end"] + base, e["type"]) for e in item.annotation["entities"] for m in e["mentions"]
+        ]
+        sentence_spans += [(start + base, end + base) for start, end in item.sentence_spans]
+        bases.append(base)
+        base += len(item.text)
+    bases = np.array(bases, dtype=np.int64)
+    moved = np.repeat(bases, [len(article_starts) for article_starts, _ in words])
+    starts, ends = (np.concatenate(parts) + moved for parts in zip(*words))
+    starts, ends, counts = words_in(starts, ends, sentence_spans)
+    _keep_word_arrays(items, starts, ends, counts, bases)
+    starts, ends, counts = _cut_at_mentions(starts, ends, counts, mentions, sentence_spans)
+    tags = _bio_tags(mentions, starts, ends, tag_index)
+    data, lengths = _pieces("".join(item.text for item in items), starts, ends)
+    shift = bases[np.searchsorted(bases, starts, side="right") - 1]  # where each token's article starts
+    offsets = np.concatenate(([0], np.cumsum(counts)))
     return {
         **columns,
         "tokens": (offsets, (data, np.concatenate(([0], np.cumsum(lengths))))),
-        "ner_tags": (offsets, np.concatenate(tags) if items else []),
-        "token_starts": (offsets, np.concatenate(starts) if items else []),
-        "token_ends": (offsets, np.concatenate(ends) if items else []),
+        "ner_tags": (offsets, tags),
+        "token_starts": (offsets, starts - shift),
+        "token_ends": (offsets, ends - shift),
     }
+
+
+_NER_LISTS = ("ner_tags", "token_starts", "token_ends")
 
 
 def _pieces(text: str, starts, ends):
@@ -260,29 +341,53 @@ def _pieces(text: str, starts, ends):
 
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     if len(data) != len(text):  # not ASCII: code-point offsets to byte offsets
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        widths = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
-        at = np.concatenate(([0], np.cumsum(widths)))
+        # each character's first byte is the one byte of it that is not a continuation byte (10xxxxxx)
+        at = np.append(np.flatnonzero((data & 0xC0) != 0x80), len(data))
         starts, ends = at[starts], at[ends]
     # +1 where a piece starts, -1 where one ends: the running sum is 1 exactly on the bytes kept
     edges = np.bincount(starts, minlength=len(data) + 1) - np.bincount(ends, minlength=len(data) + 1)
     return data[np.cumsum(edges)[:-1] > 0], ends - starts
 
 
-def _ner_tokens(item: Prepared, mentions: list[tuple[int, int, str]]):
-    """``tokens`` of every sentence of ``item`` as numpy arrays (starts, ends, count per sentence): its
-    word tokens, cut wherever one of its ``mentions`` starts or ends inside one."""
+def _article_words(item: Prepared):
+    """The word tokens of ``item`` as numpy arrays of starts and ends: those of its sentences from the
+    build cache when it has every sentence's, else spaCy's of its whole text, which ``words_in`` then
+    keeps to its sentences for the whole batch at once."""
     import numpy as np
 
     if item.words and all(span in item.words for span in item.sentence_spans):
-        flat = [word for span in item.sentence_spans for word in item.words[span]]
-        known = np.array(flat, dtype=np.int64).reshape(-1, 2)
-        counts = np.array([len(item.words[span]) for span in item.sentence_spans], dtype=np.int64)
-        item.word_arrays = (known[:, 0], known[:, 1], counts)
-    else:
-        item.word_arrays = sentence_words(item.text, item.sentence_spans)
-    starts, ends, counts = item.word_arrays
-    boundaries = np.unique(np.array([(start, end) for start, end, _ in mentions], dtype=np.int64))
+        known = np.array([word for span in item.sentence_spans for word in item.words[span]], dtype=np.int64)
+        return known.reshape(-1, 2)[:, 0], known.reshape(-1, 2)[:, 1]
+    if at_whitespace(item.text, item.sentence_spans):  # always, for the spans of ``sentences``
+        return text_words(item.text)
+    starts, ends, _ = sentence_words(item.text, item.sentence_spans)
+    return starts, ends
+
+
+def _keep_word_arrays(items: list[Prepared], starts, ends, counts, bases) -> None:
+    """Each article's word tokens (``starts``, ``ends``, ``counts`` of the batch's sentences, offsets moved
+    by ``bases``) in its ``word_arrays``, in its own offsets: what the build cache keeps (``pack_words``)."""
+    import numpy as np
+
+    sentence_bounds = np.cumsum([0] + [len(item.sentence_spans) for item in items])
+    token_bounds = np.concatenate(([0], np.cumsum(counts)))[sentence_bounds].tolist()
+    sentence_bounds = sentence_bounds.tolist()
+    for index, item in enumerate(items):
+        tokens = slice(token_bounds[index], token_bounds[index + 1])
+        base = bases[index]
+        item.word_arrays = (
+            starts[tokens] - base,
+            ends[tokens] - base,
+            counts[sentence_bounds[index] : sentence_bounds[index + 1]],
+        )
+
+
+def _cut_at_mentions(starts, ends, counts, mentions: list[tuple[int, int, str]], sentence_spans: list[tuple[int, int]]):
+    """The ``tokens`` of the sentences ``sentence_spans`` (numpy arrays: starts, ends, count per
+    sentence): their word tokens, cut wherever one of ``mentions`` starts or ends inside one."""
+    import numpy as np
+
+    boundaries = np.unique(np.array([offset for start, end, _ in mentions for offset in (start, end)], dtype=np.int64))
     if not len(boundaries) or not len(starts):
         return starts, ends, counts
     # the token each boundary falls in (the last one starting at or before it), if strictly inside it
@@ -292,8 +397,8 @@ def _ner_tokens(item: Prepared, mentions: list[tuple[int, int, str]]):
         return starts, ends, counts
     # a cut ends one piece and starts the next; tokens never overlap, so sorting pairs them up again
     starts, ends = np.sort(np.concatenate((starts, cuts))), np.sort(np.concatenate((ends, cuts)))
-    sentence_starts = np.array([start for start, _ in item.sentence_spans], dtype=np.int64)
-    sentence_ends = np.array([end for _, end in item.sentence_spans], dtype=np.int64)
+    sentence_starts = np.array([start for start, _ in sentence_spans], dtype=np.int64)
+    sentence_ends = np.array([end for _, end in sentence_spans], dtype=np.int64)
     counts = np.searchsorted(starts, sentence_ends) - np.searchsorted(starts, sentence_starts)
     return starts, ends, counts
 
@@ -308,8 +413,8 @@ def _bio_tags(mentions: list[tuple[int, int, str]], starts, ends, tag_index: dic
         return np.zeros(len(starts), dtype=np.int64)
     span_starts = np.array([start for start, _, _ in tagged], dtype=np.int64)
     span_ends = np.array([end for _, end, _ in tagged], dtype=np.int64)
-    begin = np.array([tag_index[f"B-{label}"] for _, _, label in tagged], dtype=np.int64)
-    inside = np.array([tag_index[f"I-{label}"] for _, _, label in tagged], dtype=np.int64)
+    labels = {label: (tag_index[f"B-{label}"], tag_index[f"I-{label}"]) for label in {label for _, _, label in tagged}}
+    begin, inside = np.array([labels[label] for _, _, label in tagged], dtype=np.int64).reshape(-1, 2).T
     # outermost spans do not overlap, so their ends ascend: the first ending after a token's start is
     # the only one that can hold it
     holder = np.searchsorted(span_ends, starts, side="right")

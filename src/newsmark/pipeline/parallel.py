@@ -32,9 +32,19 @@ def _run(function: Callable[[list], list], chunk: list) -> list:
             gc.enable()
 
 
+_IN_WORKER = False
+
+
+def in_worker() -> bool:
+    """Whether this is a worker process of ``map_lists`` (whose results cross a pipe), not the main one."""
+    return _IN_WORKER
+
+
 def _die_with_parent(parent: int) -> None:
     """Run in each worker as it starts: exit as soon as the parent process is gone (killed with -9, or
     by SIGTERM from ``timeout``), instead of waiting forever for work that will never come."""
+    global _IN_WORKER
+    _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform == "linux":
