@@ -16,38 +16,18 @@ command) and the peak RSS of its largest process; the load average of the machin
 from __future__ import annotations
 
 import argparse
-import filecmp
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measured, same_tree  # noqa: E402
 from near_duplicates import feed  # noqa: E402
-from third_round import NEWSMARK, REPO, WRAPPER  # noqa: E402
-
-
-def measured(command: list[str], code: str) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds, peak RSS (MiB) and output of one run of ``command`` with ``code``."""
-    env = {**os.environ, "CI": "true", "PYTHONPATH": code, "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, env=env).stdout
-    first, _, rest = out.partition("\n")
-    wall, cpu, peak, status = first.split()
-    if status != "0":
-        raise SystemExit(f"{' '.join(command)} failed ({status}):\n{rest}")
-    return float(wall), float(cpu), float(peak), rest
-
-
-def same_tree(a: Path, b: Path) -> bool:
-    compared = filecmp.dircmp(a, b)
-    if compared.left_only or compared.right_only or compared.funny_files:
-        return False
-    _, mismatch, errors = filecmp.cmpfiles(a, b, compared.common_files, shallow=False)
-    return not mismatch and not errors and all(same_tree(a / name, b / name) for name in compared.common_dirs)
+from third_round import NEWSMARK, REPO  # noqa: E402
 
 
 def main() -> None:

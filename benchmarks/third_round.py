@@ -27,40 +27,25 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure  # noqa: E402
 from near_duplicates import feed  # noqa: E402
 from run import BIN  # noqa: E402
 from second_round import edit  # noqa: E402
 
 NEWSMARK = str(BIN / "newsmark")
 REPO = Path(__file__).resolve().parents[1]
-WRAPPER = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "wall = time.perf_counter() - t\n"
-    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "sys.stdout.write(f'{wall} {u.ru_utime + u.ru_stime} {u.ru_maxrss / 1024} {r.returncode}\\n'"
-    " + r.stdout[-2000:] + r.stderr[-2000:])\n"
-)
 
 
 def measured(command: list[str], code: str) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MiB, largest process) of one run of ``command`` with the
-    newsmark of the source folder ``code``."""
-    env = {**os.environ, "CI": "true", "PYTHONPATH": code, "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, env=env).stdout
-    first, _, rest = out.partition("\n")
-    wall, cpu, peak, status = first.split()
-    if status != "0":  # every step here is of a valid corpus
-        raise SystemExit(f"{' '.join(command)} failed ({status}):\n{rest}")
-    return float(wall), float(cpu), float(peak)
+    newsmark of the source folder ``code``; every step here is of a valid corpus, so it must exit 0."""
+    return measure.measured(command, code)[:3]
 
 
 def copy(corpus: Path, work: Path) -> Path:

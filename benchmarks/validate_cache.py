@@ -14,38 +14,22 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure  # noqa: E402
 from run import BIN  # noqa: E402
 from second_round import edit  # noqa: E402
 
 NEWSMARK = str(BIN / "newsmark")
-WRAPPER = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "wall = time.perf_counter() - t\n"
-    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "sys.stdout.write(f'{wall} {u.ru_utime + u.ru_stime} {u.ru_maxrss / 1024} {r.returncode}\\n' + r.stdout)\n"
-)
 STEPS = ("fill", "warm", "after an annotation edit", "after a text edit")
 
 
 def measured(code: str, *args: str) -> tuple[float, float, float, str]:
-    env = {**os.environ, "CI": "true", "PYTHONPATH": code, "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run(
-        [sys.executable, "-c", WRAPPER, NEWSMARK, "validate", *args, "-j", "1"], capture_output=True, text=True, env=env
-    ).stdout
-    first, _, rest = out.partition("\n")
-    wall, cpu, peak, status = first.split()
-    if status not in ("0", "1"):
-        raise SystemExit(f"validate {' '.join(args)} failed ({status}):\n{rest}")
-    return float(wall), float(cpu), float(peak), rest
+    return measure.measured([NEWSMARK, "validate", *args, "-j", "1"], code, ok=("0", "1"))
 
 
 def one_version(code: str, corpus: Path, work: Path) -> dict[str, tuple[float, float, float, str]]:
