@@ -162,13 +162,22 @@ def store_folder(root: Path, create: bool) -> int | None:
         return None
 
 
-def read_file(folder: int, name: str) -> bytes:
-    """A regular file's bytes, opened inside ``folder`` without following a link or blocking on a FIFO."""
+def open_regular(folder: int, name: str):
+    """``name`` inside ``folder``, opened without following a link or blocking on a FIFO, and its stat;
+    OSError unless it is a regular file of at most ``MAX_CACHE_BYTES``."""
     fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
-            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+    handle = os.fdopen(fd, "rb")
+    info = os.fstat(handle.fileno())
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+        handle.close()
+        raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+    return handle, info
+
+
+def read_file(folder: int, name: str) -> bytes:
+    """A regular file's bytes (``open_regular``)."""
+    handle, info = open_regular(folder, name)
+    with handle:
         raw = handle.read(info.st_size + 1)  # a byte more shows a file that grew (read(limit) allocates the limit)
     if len(raw) > MAX_CACHE_BYTES or len(raw) != info.st_size:
         raise OSError(f"{name}: changed size while read")

@@ -34,11 +34,11 @@ from pathlib import Path
 
 from newsmark.findings import Finding
 from newsmark.pipeline.cache import (
-    MAX_CACHE_BYTES,
     RACY_NS,
     Joined,
     Spill,
     load_signed,
+    open_regular,
     save_signed,
     stamp,
     store_folder,
@@ -239,20 +239,17 @@ def load(root: Path) -> LastRun | None:
 
 def _plain_blocks(root: Path, name: str, sha256: str) -> Iterator[list[bytes]]:
     """The lines of an unsigned file of the cache folder a block at a time (lists of whole lines, about
-    64 KiB), for a file too large to hold whole (opened as ``read_file`` opens one). After the last
+    64 KiB), for a file too large to hold whole (``open_regular``). After the last
     block it raises OSError unless the bytes were those a signed file vouches for (``sha256``): what the
     caller made of the lines is used only when no error was raised."""
     folder = store_folder(root, create=False)
     if folder is None:
         raise OSError("no cache folder")
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        handle, info = open_regular(folder, name)
     finally:
         os.close(folder)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
-            raise OSError(f"{name}: not a regular file of at most {MAX_CACHE_BYTES} bytes")
+    with handle:
         digest, size = hashlib.sha256(), 0
         for block in iter(lambda: handle.readlines(1 << 16), []):
             for line in block:
