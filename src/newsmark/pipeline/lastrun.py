@@ -365,7 +365,6 @@ class Lines:
         self.handle = tempfile.TemporaryFile()
         self.offsets = Spill()  # id -> [offset, length], as ``LastRun.lines``
         self.records = Spill()  # id -> record, as ``LastRun.articles``
-        self.pending: dict[str, int] = {}  # as ``pending_counts`` of the records
         self.sha256 = hashlib.sha256()
         self.size = 0
 
@@ -375,8 +374,6 @@ class Lines:
         self.sha256.update(line + b"\n")
         self.size += len(line) + 1
         self.records.add(article_id, record)
-        if record["status"]:
-            self.pending[record["status"]] = self.pending.get(record["status"], 0) + 1
 
     def blocks(self) -> Iterator[bytes]:
         self.handle.seek(0)

@@ -53,7 +53,7 @@ def remember(
             _as_lists(corpus),
         ),
         lines,
-        summary=lastrun.Summary(list(report.articles), dict(sorted(lines.pending.items())), report.findings),
+        summary=lastrun.Summary(list(report.articles), report.pending, report.findings),
     )
 
 
