@@ -64,13 +64,6 @@ def _mix(values):
     return values ^ (values >> numpy.uint64(31))
 
 
-def _words(texts: list[str]):
-    """A 64-bit hash of every word of the lowercased texts, in order, and the index of the text each word
-    is in (see ``_Tokens``)."""
-    tokens = _Tokens(texts)
-    return tokens.hashes, tokens.owner
-
-
 class _Tokens:
     """The words of texts, found on the lowercased texts' UTF-8 bytes with numpy, all texts at once: no
     Python loop over words. A word is a run of ASCII letters, digits and '_' and of non-ASCII characters, so
@@ -128,7 +121,7 @@ def keys_and_signatures(texts: list[str], settings: DedupSettings):
     for at in range(0, len(texts), BATCH):
         batch = texts[at : at + BATCH]
         tokens = _Tokens(batch)
-        rows.append(_minhash(tokens.hashes, tokens.owner, len(batch), settings))
+        rows.append(_minhash(tokens, len(batch), settings))
         keys += [
             hashlib.sha256(words).hexdigest() if text.isascii() else text_key(text)
             for text, words in zip(batch, tokens.joined())
@@ -158,13 +151,14 @@ def _signatures(texts: list[str], settings: DedupSettings):
     One pass over the shingles instead of one per permutation, with the same estimate of Jaccard
     similarity (the share of equal values). All texts are done together, so numpy's cost per call is
     paid once per batch, not once per article."""
-    return _minhash(*_words(texts), len(texts), settings)
+    return _minhash(_Tokens(texts), len(texts), settings)
 
 
-def _minhash(words, owner, count: int, settings: DedupSettings):
-    """The signatures of ``count`` texts from their words' hashes and owners (``_Tokens``)."""
+def _minhash(tokens: _Tokens, count: int, settings: DedupSettings):
+    """The signatures of the ``count`` texts whose words are ``tokens``."""
     import numpy
 
+    words, owner = tokens.hashes, tokens.owner
     bins, size = settings.permutations, settings.shingle
     per_text = numpy.bincount(owner, minlength=count)
     windows = max(len(words) - size + 1, 0)
