@@ -81,13 +81,16 @@ def article_columns(items: list[Prepared]) -> dict:
         for name in ("topics", "entity_types", "annotator_kinds", "claim_types", "attributions", "verdicts")
     }
     plain: dict[str, list] = {name: [] for name in _ARTICLE_COLUMNS}
-    counts: dict[str, list] = {name: [] for name in ("topics", "keywords", "entities", "mentions", "claims")}
-    counts.update(evidence=[], annotators=[])
+    counts: dict[str, list] = {
+        name: [] for name in ("topics", "keywords", "entities", "mentions", "claims", "evidence", "annotators")
+    }
     topics, keywords, evidence = [], [], []
     entity: dict[str, list] = {"id": [], "type": [], "name": [], "wikidata": []}
     mention: dict[str, list] = {"start": [], "end": [], "text": []}
-    claim: dict[str, list] = {name: [] for name in ("id", "start", "end", "text", "claimer", "type", "attribution")}
-    claim.update(checkworthy=[], date=[], verdict=[])
+    claim: dict[str, list] = {
+        name: []
+        for name in ("id", "start", "end", "text", "claimer", "type", "attribution", "checkworthy", "date", "verdict")
+    }
     annotator: dict[str, list] = {"id": [], "kind": []}
     for item in items:
         meta, annotation = item.meta, item.annotation
@@ -146,12 +149,23 @@ def article_columns(items: list[Prepared]) -> dict:
 # a field of each of many dicts, read by map (in C) rather than a comprehension
 _start, _end, _text = itemgetter("start"), itemgetter("end"), itemgetter("text")
 
-_ARTICLE_COLUMNS = ("id", "date", "title", "language", "text", "source_name", "source_url", "license", "story")
-_ARTICLE_COLUMNS += ("guidelines",)
+_ARTICLE_COLUMNS = (
+    "id",
+    "date",
+    "title",
+    "language",
+    "text",
+    "source_name",
+    "source_url",
+    "license",
+    "story",
+    "guidelines",
+)
 
 
-def _offsets(counts: list[int]):
-    """Where each list starts in its values, and where the last ends: what Arrow keeps of a list column."""
+def _offsets(counts):
+    """Where each list starts in its values, and where the last ends (``counts``: a list or numpy array of
+    each list's length): what Arrow keeps of a list column."""
     import numpy as np
 
     return np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
@@ -223,7 +237,6 @@ def _contexts(items: list[Prepared], starts: list[int], ends: list[int], counts:
 def sentence_columns(items: list[Prepared]) -> dict:
     """The ``sentences`` rows of ``items`` (articles of one split) as columns, equal to
     ``sentence_rows``'s: claim types as label indices, list columns as ``(offsets, values)``."""
-    import numpy as np
 
     type_index = {name: index for index, name in enumerate(names("claim_types"))}
     texts, starts, ends, checkworthy = [], [], [], []
@@ -250,9 +263,9 @@ def sentence_columns(items: list[Prepared]) -> dict:
         "text": texts,
         "start": starts,
         "end": ends,
-        "claim_ids": (np.concatenate(([0], np.cumsum(id_counts, dtype=np.int64))), claim_ids),
+        "claim_ids": (_offsets(id_counts), claim_ids),
         "checkworthy": checkworthy,
-        "claim_types": (np.concatenate(([0], np.cumsum(type_counts, dtype=np.int64))), claim_types),
+        "claim_types": (_offsets(type_counts), claim_types),
     }
 
 
@@ -320,10 +333,10 @@ def ner_columns(items: list[Prepared]) -> dict:
     tags = _bio_tags(mentions, starts, ends, tag_index)
     data, lengths = _pieces("".join(item.text for item in items), starts, ends)
     shift = bases[np.searchsorted(bases, starts, side="right") - 1]  # where each token's article starts
-    offsets = np.concatenate(([0], np.cumsum(counts)))
+    offsets = _offsets(counts)
     return {
         **columns,
-        "tokens": (offsets, (data, np.concatenate(([0], np.cumsum(lengths))))),
+        "tokens": (offsets, (data, _offsets(lengths))),
         "ner_tags": (offsets, tags),
         "token_starts": (offsets, starts - shift),
         "token_ends": (offsets, ends - shift),
@@ -370,7 +383,7 @@ def _keep_word_arrays(items: list[Prepared], starts, ends, counts, bases) -> Non
     import numpy as np
 
     sentence_bounds = np.cumsum([0] + [len(item.sentence_spans) for item in items])
-    token_bounds = np.concatenate(([0], np.cumsum(counts)))[sentence_bounds].tolist()
+    token_bounds = _offsets(counts)[sentence_bounds].tolist()
     sentence_bounds = sentence_bounds.tolist()
     for index, item in enumerate(items):
         tokens = slice(token_bounds[index], token_bounds[index + 1])

@@ -110,8 +110,11 @@ def inventory(root: Path, ids: Collection[str] | None = None) -> Inventory:
         FilesById(root / "corpus", ".yaml"),
         FilesById(root / "annotations", ".yaml"),
     )
-    slots = {("corpus", ".txt"): listing.texts, ("corpus", ".yaml"): listing.metas}
-    slots[("annotations", ".yaml")] = listing.annotations
+    slots = {
+        ("corpus", ".txt"): listing.texts,
+        ("corpus", ".yaml"): listing.metas,
+        ("annotations", ".yaml"): listing.annotations,
+    }
     interned: dict[str, str] = {}  # each id once: an article's three files share one string
     for folder, suffixes in _LAYOUT.items():
         base = root / folder
