@@ -48,8 +48,9 @@ class Staging:
     def _staged(self, target: str) -> str:
         return os.path.join(self.folder, target.replace("/", ".") + STAGED_SUFFIX)  # corpus.<id>.txt.import-tmp
 
-    def add(self, plan: dict[Path, str], replace: bool = False) -> None:
-        """Stage the files of ``plan``; with ``replace``, over the ones already staged for them."""
+    def add(self, plan: dict[str, str], replace: bool = False) -> None:
+        """Stage the files of ``plan`` (path -> content, as ``workers.planned`` gives them); with ``replace``,
+        over the ones already staged for them."""
         for path, content in plan.items():
             folder, name = os.path.split(os.fspath(path))
             if folder not in self._folders:
@@ -60,7 +61,7 @@ class Staging:
             target = f"{self._folders[folder]}/{name}"
             data = content.encode("utf-8")  # before the file is queued: text that cannot be written makes none
             if replace:
-                self._wait()  # the file it replaces may still be queued
+                self.settle()  # the file it replaces may still be queued
                 if _write_file(self._staged(target), data, replace=True):
                     self.targets.append(target)
             else:
@@ -93,11 +94,8 @@ class Staging:
                         self._failure = err
 
     def settle(self) -> None:
-        """Every queued file made; the writing thread ended (a file staged later starts it again)."""
-        self._wait()
-
-    def _wait(self) -> None:
-        """Every queued file made (or dropped, when discarding); the writing thread ended."""
+        """Every queued file made (or dropped, when discarding); the writing thread ended (a file staged
+        later starts it again)."""
         if self._stopped:
             self._pending = []
         self._hand_over()
@@ -110,7 +108,7 @@ class Staging:
 
     def publish(self) -> list[str]:
         """Rename every staged file into place; the files written, sorted."""
-        self._wait()
+        self.settle()
         for target in self.targets:
             os.replace(self._staged(target), os.path.join(self.root, target))
         if self.folder is not None:
@@ -120,7 +118,7 @@ class Staging:
     def discard(self) -> None:
         """Remove what is staged (what was renamed into place already is not there any more)."""
         self._stopped = True
-        self._wait()
+        self.settle()
         if self.folder is None:
             return
         for target in self.targets:
