@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 CHUNK_SIZE = 64
 PARALLEL_FROM = 4  # chunks; below this the pool costs more than it saves
@@ -82,20 +82,6 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def map_chunks(
-    function: Callable[[list], list],
-    items: Iterable,
-    jobs: int | None = None,
-    chunk_size: int = CHUNK_SIZE,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator:
-    """Yield ``function(chunk)``'s results item by item, in order. ``progress(n)`` after each chunk."""
-    items = list(items)
-    yield from map_lists(
-        function, [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)], jobs, progress
-    )
-
-
 def map_lists(
     function: Callable[[list], list],
     chunks: list[list],
@@ -103,9 +89,11 @@ def map_lists(
     progress: Callable[[int], None] | None = None,
     parallel_from: int = PARALLEL_FROM,
 ) -> Iterator:
-    """``map_chunks`` over chunks already made (the build's content-defined chunks). From
-    ``parallel_from`` chunks on, worker processes start, and begin on the first chunks, before this
-    returns: the build hands them the chunks its cache lacks while it writes the ones it has."""
+    """Yield ``function(chunk)``'s results item by item, in order, for each of ``chunks`` (lists, in any
+    sized iterable: its length decides whether a pool pays, and a chunk may be made only as it is handed
+    out); ``progress(n)`` after each chunk. From ``parallel_from`` chunks on, worker processes start, and
+    begin on the first chunks, before this returns: the build hands them the chunks its cache lacks
+    while it writes the ones it has."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs <= 1 or len(chunks) < parallel_from:
         return _in_process(function, chunks, progress)

@@ -101,7 +101,7 @@ def with_presence(result: ArticleResult, listing: Inventory) -> ArticleResult:
 
 
 def check_chunk(root: Path, extra: Callable | None, signatures: bool, items: list[tuple[str, Slots]]):
-    """Check a chunk of articles; one ``(results, payload)`` pair (a list of one, for ``map_chunks``)."""
+    """Check a chunk of articles; one ``(results, payload)`` pair (a list of one, for ``map_lists``)."""
     results, valid, built = [], [], []
     for article_id, slots in items:
         result, article = check_one(root, article_id, slots)
