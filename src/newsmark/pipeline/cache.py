@@ -163,8 +163,7 @@ def store_folder(root: Path, create: bool) -> int | None:
 
 
 def open_regular(folder: int, name: str):
-    """``name`` inside ``folder``, opened without following a link or blocking on a FIFO, and its stat;
-    OSError unless it is a regular file of at most ``MAX_CACHE_BYTES``."""
+    """``name`` in ``folder`` and its stat: a regular file under the size limit, no link followed, no FIFO waited on."""
     fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     handle = os.fdopen(fd, "rb")
     info = os.fstat(handle.fileno())
